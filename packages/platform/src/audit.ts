@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { largeTextType, type Database, type Dialect } from './database.ts';
+import { createId } from './ids.ts';
+import { serviceIdentity } from './identity.ts';
+import type { Logger } from './logger.ts';
+import { maskSecrets } from './masking.ts';
+import type { ServiceClient } from './http-client.ts';
+
+/** One audit event as the monitor stores it (field names as the original's `/monitor/log`). */
+export interface AuditEvent {
+  id: string;
+  timestamp: string;
+  user_id: string;
+  service: string;
+  endpoint: string;
+  action_type: string;
+  request_data?: unknown;
+  response_summary?: unknown;
+  ip_address?: string;
+  user_agent?: string;
+  request_id?: string;
+}
+
+export type AuditEventInput = Omit<AuditEvent, 'id' | 'timestamp' | 'service'> & {
+  id?: string;
+  timestamp?: string;
+};
+
+interface OutboxTable {
+  audit_outbox: { id: string; created_at: number; payload: string; attempts: number };
+}
+
+/** The outbox table; run with `runMigrations(db, 'audit_outbox', createAuditOutboxMigrations(dialect))`. */
+export function createAuditOutboxMigrations(dialect: Dialect): Readonly<Record<string, Migration>> {
+  return {
+    '0001_create_audit_outbox': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('audit_outbox')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('payload', sql.raw(largeTextType(dialect)), (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createIndex('audit_outbox_created_idx')
+          .on('audit_outbox')
+          .columns(['created_at', 'id'])
+          .execute();
+      },
+    },
+  };
+}
+
+export interface AuditOutbox {
+  /**
+   * Stores an event (secrets masked) in the service's own database. Pass the transaction of the work it
+   * describes so both commit or neither does. Returns the event id.
+   */
+  record(event: AuditEventInput, executor?: Kysely<unknown>): Promise<string>;
+  /** Starts the background shipper. */
+  start(): void;
+  /** Stops the shipper after its current batch. */
+  stop(): Promise<void>;
+  /** Ships until the outbox is empty or a delivery fails; returns how many events were delivered. */
+  flush(): Promise<number>;
+  /** Events waiting for delivery. */
+  pending(): Promise<number>;
+}
+
+export interface AuditOutboxOptions {
+  database: Database<unknown>;
+  service: string;
+  monitor: ServiceClient;
+  log: Logger;
+  batchSize?: number;
+  intervalMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * The durable outbox every service uses for audit events: `record` writes in the same step as the work, a
+ * background shipper delivers batches to the monitor (which stores each id once), and only delivered
+ * events are removed. With the monitor down, events wait; when it returns, each arrives exactly once.
+ */
+export function createAuditOutbox(options: AuditOutboxOptions): AuditOutbox {
+  const db = options.database.db as unknown as Kysely<OutboxTable>;
+  const batchSize = options.batchSize ?? 500;
+  const intervalMs = options.intervalMs ?? 250;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const log = options.log.child({ component: 'audit-outbox' });
+  let loop: Promise<void> | undefined;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  let failures = 0;
+
+  async function shipBatch(): Promise<number> {
+    const rows = await db
+      .selectFrom('audit_outbox')
+      .select(['id', 'payload'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) return 0;
+    const events = rows.map((r) => JSON.parse(r.payload) as AuditEvent);
+    const res = await options.monitor.request<{ stored: number }>({
+      method: 'POST',
+      path: '/monitor/events/batch',
+      body: { events },
+      identity: serviceIdentity(options.service, randomUUID()),
+      // Safe to retry: the monitor stores each event id once.
+      idempotent: true,
+    });
+    if (res.status < 200 || res.status >= 300) {
+      throw new Error(`monitor answered ${res.status}`);
+    }
+    const ids = rows.map((r) => r.id);
+    await db.deleteFrom('audit_outbox').where('id', 'in', ids).execute();
+    return rows.length;
+  }
+
+  async function flush(): Promise<number> {
+    let delivered = 0;
+    for (;;) {
+      const n = await shipBatch();
+      delivered += n;
+      if (n < batchSize) return delivered;
+    }
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function run() {
+    while (!stopping) {
+      try {
+        await flush();
+        if (failures > 0) log.info({ after: failures }, 'monitor reachable again; outbox drained');
+        failures = 0;
+        await sleep(intervalMs);
+      } catch (err) {
+        failures += 1;
+        const backoff = Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 10));
+        if (failures === 1 || failures % 10 === 0) {
+          log.warn(
+            { err: (err as Error).message, failures, retryInMs: backoff },
+            'audit delivery failed; will retry',
+          );
+        }
+        await sleep(backoff);
+      }
+    }
+  }
+
+  return {
+    async record(event, executor) {
+      const id = event.id ?? createId();
+      const stored: AuditEvent = maskSecrets({
+        ...event,
+        id,
+        timestamp: event.timestamp ?? new Date().toISOString(),
+        service: options.service,
+      });
+      const target = (executor ?? options.database.db) as unknown as Kysely<OutboxTable>;
+      await target
+        .insertInto('audit_outbox')
+        .values({ id, created_at: Date.now(), payload: JSON.stringify(stored), attempts: 0 })
+        .execute();
+      // Deliver soon, unless the shipper is backing off after failures.
+      if (failures === 0) wake?.();
+      return id;
+    },
+    start() {
+      if (loop) return;
+      stopping = false;
+      loop = run();
+    },
+    async stop() {
+      stopping = true;
+      wake?.();
+      await loop;
+      loop = undefined;
+    },
+    flush,
+    async pending() {
+      const row = await db
+        .selectFrom('audit_outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  Kysely,
+  Migrator,
+  MysqlDialect,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
+import { createPool } from 'mysql2';
+import pg from 'pg';
+import { UnavailableError } from './errors.ts';
+
+export type { Migration } from 'kysely';
+
+export type Dialect = 'sqlite' | 'mysql' | 'postgres';
+
+/** A service's own database: one Kysely query path whatever the engine behind it. */
+export interface Database<DB> {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  /** Resolves when the database answers a trivial query; throws `UnavailableError` otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Which engine a `DATABASE_URL` names: `mysql://`/`mariadb://`, `postgres://`/`postgresql://`, else SQLite. */
+export function readDialect(url: string): Dialect {
+  if (/^(mysql|mariadb):\/\//i.test(url)) return 'mysql';
+  if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';
+  return 'sqlite';
+}
+
+function readSqlitePath(url: string): string {
+  const file = url.replace(/^(file|sqlite):(\/\/)?/i, '');
+  return file === ':memory:' ? file : path.resolve(file);
+}
+
+/**
+ * Opens the database a URL names. SQLite files are created with their folder, in WAL mode; MySQL/MariaDB
+ * and PostgreSQL get a small connection pool. Nothing is queried until first use.
+ *
+ * @example
+ * const database = createDatabase<HistoryTables>({ url: 'file:./data/history.sqlite' });
+ */
+export function createDatabase<DB>(options: { url: string; poolSize?: number }): Database<DB> {
+  const dialect = readDialect(options.url);
+  const poolSize = options.poolSize ?? 10;
+  let db: Kysely<DB>;
+  if (dialect === 'sqlite') {
+    const file = readSqlitePath(options.url);
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    const handle = new SQLite(file);
+    handle.pragma('journal_mode = WAL');
+    // NORMAL is durable against process crashes in WAL mode; only an OS crash can lose the last commits.
+    handle.pragma('synchronous = NORMAL');
+    handle.pragma('busy_timeout = 5000');
+    handle.pragma('foreign_keys = ON');
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  } else if (dialect === 'mysql') {
+    const url = options.url.replace(/^mariadb:/i, 'mysql:');
+    const pool = createPool({
+      uri: url,
+      connectionLimit: poolSize,
+      supportBigNumbers: true,
+      timezone: 'Z',
+      charset: 'utf8mb4',
+    });
+    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+  } else {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: poolSize,
+      // BIGINT (timestamps in ms, counts) as numbers: every value we store fits in 2^53.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 20 || oid === 1700
+            ? (value: string) => Number(value)
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  }
+  return {
+    db,
+    dialect,
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (err) {
+        throw new UnavailableError('database unavailable', { cause: (err as Error).message });
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Runs the pending migrations of one owner (a service, or a platform component such as the audit outbox),
+ * each owner with its own bookkeeping table so their histories never interleave.
+ */
+export async function runMigrations(
+  db: Kysely<unknown>,
+  owner: string,
+  migrations: Readonly<Record<string, Migration>>,
+): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: `${owner}_migration`,
+    migrationLockTableName: `${owner}_migration_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const reason = error instanceof Error ? error.message : String(error ?? 'unknown');
+    throw new Error(`migration ${failed?.migrationName ?? ''} of ${owner} failed: ${reason}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Column type for text that may be large (up to megabytes): MySQL's TEXT stops at 64 KB. */
+export function largeTextType(dialect: Dialect): 'text' | 'longtext' {
+  return dialect === 'mysql' ? 'longtext' : 'text';
+}

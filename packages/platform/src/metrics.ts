@@ -1,0 +1,37 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface HttpMetrics {
+  readonly registry: Registry;
+  observe(sample: { method: string; route: string; status: number; seconds: number }): void;
+}
+
+/**
+ * A registry of its own per app (never prom-client's global one, so tests can build many apps in one
+ * process): process metrics plus request count and duration per route and status.
+ */
+export function createHttpMetrics(options: { service: string }): HttpMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: options.service });
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration in seconds, by method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observe({ method, route, status, seconds }) {
+      const labels = { method, route, status_code: String(status) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+    },
+  };
+}

@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifySchemaCompiler,
+  type FastifySchemaValidationError,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
+import { AppError, NotAuthenticatedError } from './errors.ts';
+import { identityHeader, verifyIdentity, type Identity } from './identity.ts';
+import type { Logger } from './logger.ts';
+import { createHttpMetrics } from './metrics.ts';
+
+/** A Fastify instance whose routes take TypeBox schemas and infer their types from them. */
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller, verified from the gateway's assertion. Absent only on public routes. */
+    identity?: Identity;
+  }
+  interface FastifyContextConfig {
+    /** Routes that answer without an identity assertion (health, readiness, metrics, OpenAPI). */
+    public?: boolean;
+  }
+}
+
+export interface ServiceAppOptions {
+  /** Service name: logs, metrics and the OpenAPI title. */
+  name: string;
+  version?: string;
+  description?: string;
+  log: Logger;
+  /** Key that verifies identity assertions. Without it, every non-public route answers 401. */
+  identitySecret: string;
+  /** Readiness checks (database ping, required dependencies); each throws when not ready. */
+  readinessChecks?: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
+  /** Largest accepted request body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Whether to trust X-Forwarded-* (only the gateway sits in front of a service). */
+  trustProxy?: boolean | string | string[];
+  /** Whether to verify identity assertions on non-public routes (the gateway does its own auth). */
+  requireIdentity?: boolean;
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// TypeBox validation: request bodies are checked as sent (a number is not a string), while querystring,
+// params and headers arrive as text and are converted to the schema's types first. Defaults apply to both.
+const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
+  const checker = Compile(schema);
+  return (input: unknown) => {
+    const converted = httpPart === 'body' ? input : Value.Convert(schema, input);
+    const value = Value.Default(schema, converted);
+    if (checker.Check(value)) return { value };
+    return { error: checker.Errors(value) as unknown as FastifySchemaValidationError[] };
+  };
+};
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function describeValidation(context: string | undefined, issues: readonly ValidationIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const where = `${context ?? 'request'}${(issue.instancePath ?? '').replace(/\//g, '.')}`;
+      return `${where} ${issue.message ?? 'is invalid'}`;
+    })
+    .join('; ');
+}
+
+/** The one error body every service answers with. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown>; requestId: string };
+}
+
+function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+): FastifyReply {
+  const body: ErrorBody = {
+    error: { code, message, requestId: request.id, ...(details ? { details } : {}) },
+  };
+  return reply.status(status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * Builds a service's HTTP app with what every service shares: request ids (taken from `x-request-id` when
+ * the gateway sends one), TypeBox validation, one error handler and body shape, identity assertions on
+ * every non-public route, `GET /health`, `GET /ready`, `GET /metrics`, and `GET /openapi.json`.
+ * Registers no business routes and starts nothing: the caller adds routes, then listens (see `runService`).
+ *
+ * @example
+ * const app = await createServiceApp({ name: 'history', log, identitySecret });
+ * app.get('/history/list', { schema: { querystring: ListQuery } }, handler);
+ */
+export async function createServiceApp(options: ServiceAppOptions): Promise<ServiceApp> {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    },
+    // Keep-alive sockets that sit idle are closed at shutdown; in-flight requests are let finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: `ASHapp ${options.name}`,
+        version: options.version ?? '0.1.0',
+        ...(options.description ? { description: options.description } : {}),
+      },
+      components: {
+        securitySchemes: {
+          gatewayIdentity: {
+            type: 'apiKey',
+            in: 'header',
+            name: identityHeader,
+            description: 'Signed, short-lived identity assertion issued by the gateway.',
+          },
+        },
+      },
+      security: [{ gatewayIdentity: [] }],
+    },
+  });
+
+  if (options.requireIdentity !== false) {
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.config.public) return;
+      // Unknown routes fall through to the 404 handler without revealing anything.
+      if (!request.routeOptions.url) return;
+      const header = request.headers[identityHeader];
+      request.identity = verifyIdentity(
+        typeof header === 'string' ? header : undefined,
+        options.identitySecret,
+      );
+    });
+  }
+
+  const metrics = createHttpMetrics({ service: options.name });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observe({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) request.log.error({ err }, 'request failed');
+      if (err.status === 429 && 'retryAfterSeconds' in err)
+        reply.header('retry-after', String(err.retryAfterSeconds));
+      return sendError(
+        reply,
+        request,
+        err.status,
+        err.code,
+        err.expose ? err.message : 'internal error',
+        err.expose ? err.details : undefined,
+      );
+    }
+    const fastifyErr = err as FastifyError;
+    if (fastifyErr.validation) {
+      return sendError(
+        reply,
+        request,
+        400,
+        'INPUT_INVALID',
+        describeValidation(fastifyErr.validationContext, fastifyErr.validation as ValidationIssue[]),
+      );
+    }
+    const status = fastifyErr.statusCode ?? 500;
+    if (status === 413) return sendError(reply, request, 413, 'PAYLOAD_TOO_LARGE', 'request body too large');
+    if (status === 415) return sendError(reply, request, 415, 'UNSUPPORTED_MEDIA_TYPE', fastifyErr.message);
+    if (status >= 400 && status < 500) {
+      // Fastify's own 4xx (malformed JSON, empty body with a JSON content type …) are the client's fault.
+      return sendError(reply, request, status, 'INPUT_INVALID', fastifyErr.message);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return sendError(reply, request, 500, 'INTERNAL', 'internal error');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      request,
+      404,
+      'NOT_FOUND',
+      `no route for ${request.method} ${request.url.split('?')[0]}`,
+    ),
+  );
+
+  const publicRoute = { config: { public: true }, schema: { hide: true } } as const;
+  app.get('/health', publicRoute, async () => ({ status: 'ok', service: options.name }));
+  app.get('/ready', publicRoute, async (request, reply) => {
+    const failures: Record<string, string> = {};
+    for (const { name, check } of options.readinessChecks ?? []) {
+      try {
+        await check();
+      } catch (err) {
+        failures[name] = (err as Error).message;
+      }
+    }
+    if (Object.keys(failures).length > 0) {
+      request.log.warn({ failures }, 'not ready');
+      return reply.status(503).send({ status: 'unavailable', service: options.name, failures });
+    }
+    return { status: 'ready', service: options.name };
+  });
+  app.get('/metrics', publicRoute, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/openapi.json', publicRoute, async () => app.swagger());
+
+  return app;
+}
+
+/** The identity of the caller on a route that requires one (every non-public route). */
+export function requireIdentity(request: FastifyRequest): Identity {
+  if (!request.identity) throw new NotAuthenticatedError();
+  return request.identity;
+}
