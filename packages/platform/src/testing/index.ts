@@ -1,2 +1,3 @@
 export * from './databases.ts';
 export * from './logs.ts';
+export * from './processes.ts';
