@@ -58,7 +58,7 @@ export interface AuditOutbox {
    * Stores an event (secrets masked) in the service's own database. Pass the transaction of the work it
    * describes so both commit or neither does. Returns the event id.
    */
-  record(event: AuditEventInput, executor?: Kysely<unknown>): Promise<string>;
+  record<DB>(event: AuditEventInput, executor?: Kysely<DB>): Promise<string>;
   /** Starts the background shipper. */
   start(): void;
   /** Stops the shipper after its current batch. */
@@ -69,8 +69,8 @@ export interface AuditOutbox {
   pending(): Promise<number>;
 }
 
-export interface AuditOutboxOptions {
-  database: Database<unknown>;
+export interface AuditOutboxOptions<DB> {
+  database: Database<DB>;
   service: string;
   monitor: ServiceClient;
   log: Logger;
@@ -84,7 +84,7 @@ export interface AuditOutboxOptions {
  * background shipper delivers batches to the monitor (which stores each id once), and only delivered
  * events are removed. With the monitor down, events wait; when it returns, each arrives exactly once.
  */
-export function createAuditOutbox(options: AuditOutboxOptions): AuditOutbox {
+export function createAuditOutbox<DB>(options: AuditOutboxOptions<DB>): AuditOutbox {
   const db = options.database.db as unknown as Kysely<OutboxTable>;
   const batchSize = options.batchSize ?? 500;
   const intervalMs = options.intervalMs ?? 250;

@@ -103,14 +103,14 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
  * Runs the pending migrations of one owner (a service, or a platform component such as the audit outbox),
  * each owner with its own bookkeeping table so their histories never interleave.
  */
-export async function runMigrations(
-  db: Kysely<unknown>,
+export async function runMigrations<DB>(
+  db: Kysely<DB>,
   owner: string,
   migrations: Readonly<Record<string, Migration>>,
 ): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
   const migrator = new Migrator({
-    db,
+    db: db as Kysely<unknown>,
     provider,
     migrationTableName: `${owner}_migration`,
     migrationLockTableName: `${owner}_migration_lock`,

@@ -1,0 +1,130 @@
+import { largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
+import { sql, type Kysely } from 'kysely';
+
+export interface HistoryTables {
+  history_entries: {
+    id: string;
+    user_id: string;
+    created_at: number;
+    query: string;
+    output: string;
+  };
+}
+
+export interface HistoryEntry {
+  id: string;
+  userId: string;
+  createdAt: number;
+  query: string;
+  output: string | null;
+}
+
+export interface ListEntriesOptions {
+  userId: string;
+  limit: number;
+  /** Rows strictly older than this (time, id) position. */
+  before?: { at: number; id: string };
+  /** Case-insensitive substring of the query or the output. */
+  text?: string;
+  includeOutput: boolean;
+}
+
+export interface EntriesRepository {
+  insert(
+    entry: Omit<HistoryEntry, 'output'> & { output: string },
+    trx?: Kysely<HistoryTables>,
+  ): Promise<void>;
+  list(options: ListEntriesOptions): Promise<HistoryEntry[]>;
+  /** Deletes the entry if it belongs to `userId`; returns whether something was deleted. */
+  deleteOwn(id: string, userId: string, trx?: Kysely<HistoryTables>): Promise<boolean>;
+}
+
+export function createHistoryMigrations(dialect: Dialect): Readonly<Record<string, Migration>> {
+  return {
+    '0001_create_history_entries': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('history_entries')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          // ARNs are at most 2,048 characters, but an index key must stay small on MySQL (3,072 bytes).
+          .addColumn('user_id', 'varchar(512)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('query', 'text', (c) => c.notNull())
+          .addColumn('output', sql.raw(largeTextType(dialect)), (c) => c.notNull())
+          .execute();
+        // Every page is a range scan on this index: a user's rows, newest first, after a (time, id) cursor.
+        await db.schema
+          .createIndex('history_entries_user_time_idx')
+          .on('history_entries')
+          .columns(['user_id', 'created_at', 'id'])
+          .execute();
+      },
+    },
+  };
+}
+
+// `!` as the LIKE escape character: a backslash means different things in MySQL and standard SQL literals.
+function escapeLike(text: string): string {
+  return text.replace(/[!%_]/g, (c) => `!${c}`);
+}
+
+export function createEntriesRepository(database: Database<HistoryTables>): EntriesRepository {
+  const { db, dialect } = database;
+  const like = dialect === 'postgres' ? 'ilike' : 'like';
+  return {
+    async insert(entry, trx) {
+      await (trx ?? db)
+        .insertInto('history_entries')
+        .values({
+          id: entry.id,
+          user_id: entry.userId,
+          created_at: entry.createdAt,
+          query: entry.query,
+          output: entry.output,
+        })
+        .execute();
+    },
+
+    async list({ userId, limit, before, text, includeOutput }) {
+      let query = db
+        .selectFrom('history_entries')
+        .select(['id', 'user_id', 'created_at', 'query'])
+        .where('user_id', '=', userId);
+      if (includeOutput) query = query.select('output');
+      if (before) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '<', before.at),
+            eb.and([eb('created_at', '=', before.at), eb('id', '<', before.id)]),
+          ]),
+        );
+      }
+      if (text) {
+        const pattern = `%${escapeLike(text)}%`;
+        query = query.where((eb) =>
+          eb.or([
+            sql<boolean>`${eb.ref('query')} ${sql.raw(like)} ${pattern} escape '!'`,
+            sql<boolean>`${eb.ref('output')} ${sql.raw(like)} ${pattern} escape '!'`,
+          ]),
+        );
+      }
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        createdAt: Number(r.created_at),
+        query: r.query,
+        output: 'output' in r ? (r.output as string) : null,
+      }));
+    },
+
+    async deleteOwn(id, userId, trx) {
+      const result = await (trx ?? db)
+        .deleteFrom('history_entries')
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import {
+  createId,
+  decodeCursor,
+  encodeCursor,
+  isAdmin,
+  isUuid,
+  NotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  type AuditOutbox,
+  type Identity,
+} from '@ashapp/platform';
+import type { EntriesRepository } from './entries-repository.ts';
+import type { EntryView, ListEntriesQuery, SaveEntryBody } from './schemas.ts';
+
+export interface RequestMeta {
+  ip: string;
+  userAgent: string | undefined;
+  endpoint: string;
+}
+
+export interface HistoryService {
+  save(
+    caller: Identity,
+    input: SaveEntryBody,
+    meta: RequestMeta,
+  ): Promise<{ id: string; created_at: string }>;
+  list(
+    caller: Identity,
+    query: ListEntriesQuery,
+  ): Promise<{ items: EntryView[]; nextCursor: string | undefined }>;
+  remove(caller: Identity, id: string, meta: RequestMeta): Promise<void>;
+}
+
+/** Whose rows a caller may touch: their own; admins and services may name someone else. */
+function resolveOwner(caller: Identity, requested: string | undefined): string {
+  if (!requested || requested === caller.userId) return caller.userId;
+  if (isAdmin(caller) || caller.roles.includes('service')) return requested;
+  throw new NotAllowedError("only admins may read another user's history");
+}
+
+export function createHistoryService(deps: {
+  entries: EntriesRepository;
+  audit: AuditOutbox;
+  maxOutputBytes: number;
+}): HistoryService {
+  const { entries, audit } = deps;
+  return {
+    async save(caller, input, meta) {
+      if (input.user_id && input.user_id !== caller.userId && !caller.roles.includes('service')) {
+        throw new NotAllowedError('only services may save history for another user');
+      }
+      const bytes = Buffer.byteLength(input.output, 'utf8');
+      if (bytes > deps.maxOutputBytes) {
+        throw new PayloadTooLargeError(`output is ${bytes} bytes; at most ${deps.maxOutputBytes} are kept`);
+      }
+      const now = Date.now();
+      const entry = {
+        id: createId(now),
+        userId: input.user_id ?? caller.userId,
+        createdAt: now,
+        query: input.query,
+      };
+      await entries.insert({ ...entry, output: input.output });
+      // Services record their own actions; a user saving directly is an action of its own.
+      if (!caller.roles.includes('service')) {
+        await audit.record({
+          user_id: caller.userId,
+          endpoint: meta.endpoint,
+          action_type: 'history.save',
+          request_data: { query: input.query, output_bytes: bytes },
+          response_summary: { id: entry.id },
+          ip_address: meta.ip,
+          ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),
+          request_id: caller.requestId,
+        });
+      }
+      return { id: entry.id, created_at: new Date(now).toISOString() };
+    },
+
+    async list(caller, query) {
+      const owner = resolveOwner(caller, query.user_id);
+      const rows = await entries.list({
+        userId: owner,
+        limit: query.limit + 1,
+        ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
+        ...(query.q ? { text: query.q } : {}),
+        includeOutput: query.include_output,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((r) => ({
+          id: r.id,
+          query: r.query,
+          ...(r.output !== null ? { output: r.output } : {}),
+          created_at: new Date(r.createdAt).toISOString(),
+          user_id: r.userId,
+        })),
+        nextCursor:
+          rows.length > query.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : undefined,
+      };
+    },
+
+    async remove(caller, id, meta) {
+      if (!isUuid(id)) throw new NotFoundError('history entry not found');
+      const deleted = await entries.deleteOwn(id, caller.userId);
+      if (!deleted) throw new NotFoundError('history entry not found');
+      await audit.record({
+        user_id: caller.userId,
+        endpoint: meta.endpoint,
+        action_type: 'history.delete',
+        request_data: { id },
+        response_summary: { deleted: true },
+        ip_address: meta.ip,
+        ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),
+        request_id: caller.requestId,
+      });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import {
+  ConfigError,
+  createAuditOutbox,
+  createAuditOutboxMigrations,
+  createDatabase,
+  createLogger,
+  createServiceClient,
+  runMigrations,
+  runService,
+} from '@ashapp/platform';
+import { buildApp } from './app.ts';
+import { readHistoryConfig } from './config.ts';
+import { createHistoryMigrations, type HistoryTables } from './entries/entries-repository.ts';
+
+async function main(): Promise<void> {
+  const config = readHistoryConfig(process.env);
+  const log = createLogger({ name: 'history', level: config.logLevel });
+  const database = createDatabase<HistoryTables>({ url: config.databaseUrl });
+  await runMigrations(database.db, 'history', createHistoryMigrations(database.dialect));
+  await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
+  const monitor = createServiceClient({
+    name: 'monitor',
+    baseUrl: config.serviceUrls.monitor,
+    identitySecret: config.internalAuthSecret,
+    log,
+  });
+  const audit = createAuditOutbox({ database, service: 'history', monitor, log });
+  const app = await buildApp({ config, log, database, audit });
+  audit.start();
+  const { stopped } = await runService({
+    app,
+    host: config.host,
+    port: config.port,
+    log,
+    onShutdown: async () => {
+      await audit.stop();
+      await database.close();
+    },
+  });
+  await stopped;
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
+  process.stderr.write(`history failed to start: ${message}\n`);
+  process.exit(1);
+});
