@@ -1,0 +1,133 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InputError } from '@ashapp/platform';
+import { createAwsModelCatalog } from './model-catalog.ts';
+import { toCliName } from './names.ts';
+import { validatePlan } from './plan-validator.ts';
+
+const catalog = createAwsModelCatalog();
+
+describe('CLI names', () => {
+  test('converts model names to the CLI kebab-case names', () => {
+    assert.equal(toCliName('DescribeInstances'), 'describe-instances');
+    assert.equal(toCliName('InstanceIds'), 'instance-ids');
+    assert.equal(toCliName('DBInstanceIdentifier'), 'db-instance-identifier');
+    assert.equal(toCliName('ListWebACLs'), 'list-web-acls');
+    assert.equal(toCliName('GetCallerIdentity'), 'get-caller-identity');
+    assert.equal(toCliName('ExecutePartiQLStatement'), 'execute-partiql-statement');
+  });
+});
+
+describe('AWS model catalog (real CLI models)', () => {
+  test('maps the CLI service names of the 20 supported services to models', () => {
+    for (const name of ['ec2', 's3api', 'iam', 'lambda', 'rds', 'cloudwatch', 'logs', 'cloudformation', 'ecs', 'eks',
+      'ecr', 'dynamodb', 'sns', 'sqs', 'route53', 'sts', 'codebuild']) {
+      assert.ok(catalog.getService(name).operations.size > 0, name);
+    }
+    assert.equal(catalog.getService('s3api').modelName, 's3');
+    assert.equal(catalog.getService('cloudwatch').endpointPrefix, 'monitoring');
+  });
+
+  test('finds operations by CLI name and by model name', () => {
+    assert.equal(catalog.getOperation('ec2', 'describe-instances').name, 'DescribeInstances');
+    assert.equal(catalog.getOperation('ec2', 'DescribeInstances').cliName, 'describe-instances');
+    const param = catalog.getOperation('ec2', 'describe-instances').parametersByCliName.get('instance-ids');
+    assert.equal(param?.memberName, 'InstanceIds');
+  });
+
+  test('applies the CLI argument renames (eks create-cluster --kubernetes-version)', () => {
+    const op = catalog.getOperation('eks', 'create-cluster');
+    assert.equal(op.parameters.get('version')?.cliName, 'kubernetes-version');
+  });
+
+  test('returns the same cached service object on the second call', () => {
+    assert.equal(catalog.getService('sts'), catalog.getService('sts'));
+  });
+
+  test('rejects an unknown service with close matches', () => {
+    assert.throws(() => catalog.getService('ec3'), (err: unknown) => err instanceof InputError && /ec2/.test(err.message));
+  });
+
+  test('rejects an unknown operation with close matches', () => {
+    assert.throws(
+      () => catalog.getOperation('ec2', 'describe-instance'),
+      (err: unknown) => err instanceof InputError && /describe-instances/.test(err.message),
+    );
+  });
+});
+
+describe('plan validation', () => {
+  test('accepts a valid plan and normalises CLI parameter names to members', () => {
+    const v = validatePlan(catalog, {
+      service: 'ec2',
+      operation: 'describe-instances',
+      parameters: { '--instance-ids': ['i-0123456789abcdef0'], Filters: [{ Name: 'instance-state-name', Values: ['running'] }] },
+      region: 'eu-west-1',
+    });
+    assert.deepEqual(v.plan.parameters, {
+      InstanceIds: ['i-0123456789abcdef0'],
+      Filters: [{ Name: 'instance-state-name', Values: ['running'] }],
+    });
+    assert.equal(v.action, 'ec2:DescribeInstances');
+  });
+
+  test('fills in the default region', () => {
+    const v = validatePlan(catalog, { service: 'sts', operation: 'get-caller-identity', parameters: {} }, { defaultRegion: 'us-east-2' });
+    assert.equal(v.plan.region, 'us-east-2');
+  });
+
+  test('rejects an unknown parameter with a suggestion', () => {
+    assert.throws(
+      () => validatePlan(catalog, { service: 'ec2', operation: 'describe-instances', parameters: { '--instance-id': ['x'] }, region: 'us-east-1' }),
+      (err: unknown) => err instanceof InputError && /--instance-ids/.test(err.message),
+    );
+  });
+
+  test('rejects a missing required member', () => {
+    assert.throws(
+      () => validatePlan(catalog, { service: 'ec2', operation: 'stop-instances', parameters: {}, region: 'us-east-1' }),
+      (err: unknown) => err instanceof InputError && /needs --instance-ids/.test(err.message),
+    );
+  });
+
+  test('rejects a scalar where a list is expected, a string for an integer and a string for a boolean', () => {
+    const base = { service: 'ec2', operation: 'describe-instances', region: 'us-east-1' };
+    assert.throws(() => validatePlan(catalog, { ...base, parameters: { InstanceIds: 'i-1' } }), /expected a list/);
+    assert.throws(() => validatePlan(catalog, { ...base, parameters: { MaxResults: '5' } }), /expected an integer/);
+    assert.throws(() => validatePlan(catalog, { ...base, parameters: { DryRun: 'yes' } }), /expected true or false/);
+  });
+
+  test('rejects file:// and fileb:// values at any depth', () => {
+    assert.throws(
+      () => validatePlan(catalog, { service: 'ec2', operation: 'describe-instances', region: 'us-east-1',
+        parameters: { Filters: [{ Name: 'x', Values: ['file:///etc/passwd'] }] } }),
+      /file:\/\//,
+    );
+    assert.throws(
+      () => validatePlan(catalog, { service: 'iam', operation: 'create-policy', region: 'us-east-1',
+        parameters: { PolicyName: 'p', PolicyDocument: 'FILEB://x' } }),
+      /file:\/\//,
+    );
+  });
+
+  test('rejects operations that read or write local files', () => {
+    assert.throws(
+      () => validatePlan(catalog, { service: 's3api', operation: 'get-object', region: 'us-east-1', parameters: { Bucket: 'b', Key: 'k' } }),
+      /local files/,
+    );
+    assert.throws(
+      () => validatePlan(catalog, { service: 's3api', operation: 'put-object', region: 'us-east-1', parameters: { Bucket: 'b', Key: 'k' } }),
+      /local files/,
+    );
+  });
+
+  test('rejects a bad region, extra fields and enum values outside the model', () => {
+    assert.throws(() => validatePlan(catalog, { service: 'sts', operation: 'get-caller-identity', region: 'mars; rm -rf /' }), /region/);
+    assert.throws(() => validatePlan(catalog, { service: 'sts', operation: 'get-caller-identity', region: 'us-east-1', shell: 'x' }), /unexpected plan field/);
+    assert.throws(
+      () => validatePlan(catalog, { service: 'ec2', operation: 'describe-instance-attribute', region: 'us-east-1',
+        parameters: { InstanceId: 'i-1', Attribute: 'instanceTyp' } }),
+      /instanceType/,
+    );
+  });
+});
