@@ -1,0 +1,298 @@
+import { largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { limits } from './schemas.ts';
+
+export interface MonitorTables {
+  audit_events: {
+    id: string;
+    occurred_at: number;
+    user_id: string;
+    service: string;
+    endpoint: string;
+    action_type: string;
+    request_data: string | null;
+    response_summary: string | null;
+    ip_address: string | null;
+    user_agent: string | null;
+    request_id: string | null;
+  };
+}
+
+/** An event as stored: masked, capped, `request_data`/`response_summary` as JSON text. */
+export interface StoredEvent {
+  id: string;
+  at: number;
+  userId: string;
+  service: string;
+  endpoint: string;
+  actionType: string;
+  requestData: string | null;
+  responseSummary: string | null;
+  ipAddress: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface EventFilter {
+  userId?: string;
+  service?: string;
+  actionType?: string;
+  endpoint?: string;
+  /** Inclusive, epoch ms. */
+  from?: number;
+  /** Exclusive, epoch ms. */
+  to?: number;
+  /** Case-insensitive substring of endpoint, action type, request data or response summary. */
+  text?: string;
+}
+
+export interface EventStats {
+  byService: Array<{ service: string; count: number }>;
+  byAction: Array<{ actionType: string; count: number }>;
+  /** Non-empty buckets only, oldest first; `start` is epoch ms. */
+  byTime: Array<{ start: number; count: number }>;
+}
+
+export interface EventsRepository {
+  /** Stores the events whose id is new, in one transaction; returns the ids stored now. */
+  insertMany(events: readonly StoredEvent[]): Promise<Set<string>>;
+  /** Newest first; rows strictly older than `before` in (time, id) order. */
+  list(options: EventFilter & { limit: number; before?: { at: number; id: string } }): Promise<StoredEvent[]>;
+  stats(options: { userId?: string; from: number; to: number; bucketMs: number }): Promise<EventStats>;
+  /** Deletes up to `batchSize` of the oldest events older than `cutoff`; returns how many went. */
+  deleteOlderThan(cutoff: number, batchSize: number): Promise<number>;
+  count(): Promise<number>;
+}
+
+export function createMonitorMigrations(dialect: Dialect): Readonly<Record<string, Migration>> {
+  return {
+    '0001_create_audit_events': {
+      async up(db: Kysely<unknown>) {
+        const jsonText = sql.raw(largeTextType(dialect));
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('occurred_at', 'bigint', (c) => c.notNull())
+          .addColumn('user_id', `varchar(${limits.userId})`, (c) => c.notNull())
+          .addColumn('service', `varchar(${limits.service})`, (c) => c.notNull())
+          .addColumn('endpoint', `varchar(${limits.endpoint})`, (c) => c.notNull())
+          .addColumn('action_type', `varchar(${limits.actionType})`, (c) => c.notNull())
+          .addColumn('request_data', jsonText)
+          .addColumn('response_summary', jsonText)
+          .addColumn('ip_address', `varchar(${limits.ipAddress})`)
+          .addColumn('user_agent', `varchar(${limits.userAgent})`)
+          .addColumn('request_id', `varchar(${limits.requestId})`)
+          .execute();
+        // Each page is one range scan, newest first, after a (time, id) cursor: the admin view and the
+        // retention sweep use the time index; a user's view, a service or an action filter their own.
+        const indexes: Array<[string, string[]]> = [
+          ['audit_events_time_idx', ['occurred_at', 'id']],
+          ['audit_events_user_time_idx', ['user_id', 'occurred_at', 'id']],
+          ['audit_events_service_time_idx', ['service', 'occurred_at', 'id']],
+          ['audit_events_action_time_idx', ['action_type', 'occurred_at', 'id']],
+        ];
+        for (const [name, columns] of indexes) {
+          await db.schema.createIndex(name).on('audit_events').columns(columns).execute();
+        }
+      },
+    },
+  };
+}
+
+// `!` as the LIKE escape character: a backslash means different things in MySQL and standard SQL literals.
+function escapeLike(text: string): string {
+  return text.replace(/[!%_]/g, (c) => `!${c}`);
+}
+
+// 11 parameters a row: 500 rows stay far below every engine's placeholder limit (SQLite 32,766).
+const insertChunkRows = 500;
+
+type Row = MonitorTables['audit_events'];
+
+function toRow(e: StoredEvent): Row {
+  return {
+    id: e.id,
+    occurred_at: e.at,
+    user_id: e.userId,
+    service: e.service,
+    endpoint: e.endpoint,
+    action_type: e.actionType,
+    request_data: e.requestData,
+    response_summary: e.responseSummary,
+    ip_address: e.ipAddress,
+    user_agent: e.userAgent,
+    request_id: e.requestId,
+  };
+}
+
+function fromRow(r: Row): StoredEvent {
+  return {
+    id: r.id,
+    at: Number(r.occurred_at),
+    userId: r.user_id,
+    service: r.service,
+    endpoint: r.endpoint,
+    actionType: r.action_type,
+    requestData: r.request_data,
+    responseSummary: r.response_summary,
+    ipAddress: r.ip_address,
+    userAgent: r.user_agent,
+    requestId: r.request_id,
+  };
+}
+
+export function createEventsRepository(database: Database<MonitorTables>): EventsRepository {
+  const { db, dialect } = database;
+  const like = sql.raw(dialect === 'postgres' ? 'ilike' : 'like');
+
+  function applyFilter(eb: ExpressionBuilder<MonitorTables, 'audit_events'>, f: EventFilter): Expression<SqlBool> {
+    const conditions: Array<Expression<SqlBool>> = [];
+    if (f.userId !== undefined) conditions.push(eb('user_id', '=', f.userId));
+    if (f.service !== undefined) conditions.push(eb('service', '=', f.service));
+    if (f.actionType !== undefined) conditions.push(eb('action_type', '=', f.actionType));
+    if (f.endpoint !== undefined) conditions.push(eb('endpoint', '=', f.endpoint));
+    if (f.from !== undefined) conditions.push(eb('occurred_at', '>=', f.from));
+    if (f.to !== undefined) conditions.push(eb('occurred_at', '<', f.to));
+    if (f.text !== undefined) {
+      const pattern = `%${escapeLike(f.text)}%`;
+      conditions.push(
+        eb.or(
+          (['endpoint', 'action_type', 'request_data', 'response_summary'] as const).map(
+            (column) => sql<SqlBool>`${eb.ref(column)} ${like} ${pattern} escape '!'`,
+          ),
+        ),
+      );
+    }
+    return eb.and(conditions);
+  }
+
+  async function insertChunk(trx: Kysely<MonitorTables>, rows: Row[]): Promise<string[]> {
+    if (dialect === 'mysql') {
+      // MySQL has no RETURNING: look the ids up first. INSERT IGNORE still keeps a concurrent duplicate out
+      // of the table; at worst such a race announces one event twice on the live feed.
+      const existing = await trx
+        .selectFrom('audit_events')
+        .select('id')
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      const seen = new Set(existing.map((r) => r.id));
+      const fresh = rows.filter((r) => !seen.has(r.id));
+      if (fresh.length > 0) await trx.insertInto('audit_events').ignore().values(fresh).execute();
+      return fresh.map((r) => r.id);
+    }
+    const inserted = await trx
+      .insertInto('audit_events')
+      .values(rows)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .execute();
+    return inserted.map((r) => r.id);
+  }
+
+  return {
+    async insertMany(events) {
+      const stored = new Set<string>();
+      if (events.length === 0) return stored;
+      const rows = events.map(toRow);
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < rows.length; i += insertChunkRows) {
+          for (const id of await insertChunk(trx, rows.slice(i, i + insertChunkRows))) stored.add(id);
+        }
+      });
+      return stored;
+    },
+
+    async list({ limit, before, ...filter }) {
+      const rows = await db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where((eb) => {
+          const filtered = applyFilter(eb, filter);
+          if (!before) return filtered;
+          // `occurred_at <= at` bounds the index range on every engine; the OR only settles equal times.
+          return eb.and([
+            filtered,
+            eb('occurred_at', '<=', before.at),
+            eb.or([eb('occurred_at', '<', before.at), eb('id', '<', before.id)]),
+          ]);
+        })
+        .orderBy('occurred_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(fromRow);
+    },
+
+    async stats({ userId, from, to, bucketMs }) {
+      const scope = (eb: ExpressionBuilder<MonitorTables, 'audit_events'>) =>
+        applyFilter(eb, { from, to, ...(userId !== undefined ? { userId } : {}) });
+      // A literal, not a parameter: PostgreSQL only matches the GROUP BY expression to the selected one
+      // when they are textually the same.
+      const bucket = sql<number>`(occurred_at - (occurred_at % ${sql.lit(bucketMs)}))`;
+      const [byService, byAction, byTime] = await Promise.all([
+        db
+          .selectFrom('audit_events')
+          .select(['service', (eb) => eb.fn.countAll<number>().as('n')])
+          .where(scope)
+          .groupBy('service')
+          .orderBy('n', 'desc')
+          .orderBy('service')
+          .execute(),
+        db
+          .selectFrom('audit_events')
+          .select(['action_type', (eb) => eb.fn.countAll<number>().as('n')])
+          .where(scope)
+          .groupBy('action_type')
+          .orderBy('n', 'desc')
+          .orderBy('action_type')
+          .execute(),
+        db
+          .selectFrom('audit_events')
+          .select([bucket.as('bucket_start'), (eb) => eb.fn.countAll<number>().as('n')])
+          .where(scope)
+          .groupBy(bucket)
+          .orderBy('bucket_start')
+          .execute(),
+      ]);
+      return {
+        byService: byService.map((r) => ({ service: r.service, count: Number(r.n) })),
+        byAction: byAction.map((r) => ({ actionType: r.action_type, count: Number(r.n) })),
+        byTime: byTime.map((r) => ({ start: Number(r.bucket_start), count: Number(r.n) })),
+      };
+    },
+
+    async deleteOlderThan(cutoff, batchSize) {
+      // Select then delete by id: neither PostgreSQL nor SQLite (as built) has DELETE … LIMIT, and MySQL
+      // refuses LIMIT inside an IN subquery.
+      const doomed = await db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('occurred_at', '<', cutoff)
+        .orderBy('occurred_at')
+        .limit(batchSize)
+        .execute();
+      if (doomed.length === 0) return 0;
+      const result = await db
+        .deleteFrom('audit_events')
+        .where(
+          'id',
+          'in',
+          doomed.map((r) => r.id),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    async count() {
+      const row = await db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}

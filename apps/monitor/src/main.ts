@@ -1,0 +1,50 @@
+import { ConfigError, createDatabase, createLogger, runMigrations, runService } from '@ashapp/platform';
+import { buildApp } from './app.ts';
+import { readMonitorConfig } from './config.ts';
+import { createInMemoryEventBus } from './events/event-bus.ts';
+import { createEventsRepository, createMonitorMigrations, type MonitorTables } from './events/events-repository.ts';
+import { createRetentionSweeper } from './retention/retention-sweeper.ts';
+
+async function main(): Promise<void> {
+  const config = readMonitorConfig(process.env);
+  const log = createLogger({ name: 'monitor', level: config.logLevel });
+  log.info(
+    {
+      port: config.port,
+      host: config.host,
+      dataDir: config.dataDir,
+      retentionDays: config.retentionDays,
+      retentionSweepMs: config.retentionSweepMs,
+      maxFieldBytes: config.maxFieldBytes,
+    },
+    'starting',
+  );
+  const database = createDatabase<MonitorTables>({ url: config.databaseUrl });
+  await runMigrations(database.db, 'monitor', createMonitorMigrations(database.dialect));
+  const bus = createInMemoryEventBus();
+  const app = await buildApp({ config, log, database, bus });
+  const retention = createRetentionSweeper({
+    events: createEventsRepository(database),
+    log,
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionSweepMs,
+  });
+  const { stopped } = await runService({
+    app,
+    host: config.host,
+    port: config.port,
+    log,
+    onShutdown: async () => {
+      await retention.stop();
+      await database.close();
+    },
+  });
+  retention.start();
+  await stopped;
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
+  process.stderr.write(`monitor failed to start: ${message}\n`);
+  process.exit(1);
+});
