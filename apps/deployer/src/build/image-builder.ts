@@ -1,0 +1,64 @@
+import type { RegistryCredentials } from '../registry/auth-file.ts';
+
+export type LogLine = (line: string) => void;
+
+export interface BuildRequest {
+  contextDir: string;
+  /** Full reference the result is tagged with, e.g. `127.0.0.1:5000/hello:r2`. */
+  image: string;
+  log: LogLine;
+  /** `never`: only images already in local storage; `missing`: pull the base image when absent. */
+  pull?: 'never' | 'missing';
+  /** Hosts whose base images may be pulled over plain HTTP. */
+  insecureRegistries?: readonly string[];
+  timeoutMs?: number;
+}
+
+export interface PushRequest {
+  image: string;
+  /** Host the credentials belong to (`registry-1.docker.io` spelled as `docker.io` is accepted too). */
+  registry: string;
+  credentials?: RegistryCredentials;
+  /** Plain HTTP / unverified TLS, only for hosts operators listed as insecure. */
+  insecure: boolean;
+  log: LogLine;
+  timeoutMs?: number;
+}
+
+export interface BuildResult {
+  imageId: string | undefined;
+  durationMs: number;
+}
+
+export interface PushResult {
+  digest: string | undefined;
+  durationMs: number;
+}
+
+/** Builds and pushes container images; one adapter per tool. */
+export interface ImageBuilder {
+  readonly name: 'buildah' | 'docker';
+  available(): Promise<boolean>;
+  build(request: BuildRequest): Promise<BuildResult>;
+  push(request: PushRequest): Promise<PushResult>;
+  /** Removes a local image (tests and clean-up); a missing image is not an error. */
+  removeImage(image: string): Promise<void>;
+}
+
+/** Picks the configured builder, or with `auto` the first one that is available. */
+export async function selectImageBuilder(
+  choice: 'buildah' | 'docker' | 'auto',
+  builders: readonly ImageBuilder[],
+): Promise<ImageBuilder | undefined> {
+  const candidates = choice === 'auto' ? builders : builders.filter((b) => b.name === choice);
+  for (const builder of candidates) {
+    if (await builder.available()) return builder;
+  }
+  return undefined;
+}
+
+/** The host part of an image reference as registries and auth files name it. */
+export function readImageRegistry(image: string): string {
+  const first = image.split('/')[0] ?? '';
+  return image.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? first : 'docker.io';
+}
