@@ -1,0 +1,43 @@
+import type { HttpClient } from './http.ts';
+
+export interface LoginInput {
+  access_key: string;
+  secret_key: string;
+  region: string;
+}
+
+export interface LoginResult {
+  success: boolean;
+  username: string;
+  token: string;
+}
+
+export interface CurrentUser {
+  logged_in: boolean;
+  username: string;
+  arn: string;
+  account: string;
+  region: string;
+  roles: string[];
+}
+
+export interface AuthClient {
+  login(input: LoginInput): Promise<LoginResult>;
+  logout(): Promise<void>;
+  /** Resolves to the signed-in user; rejects with a 401 ApiError when nobody is signed in. */
+  getUser(options?: { redirectOn401?: boolean }): Promise<CurrentUser>;
+}
+
+export function isAdmin(user: Pick<CurrentUser, 'roles'> | null | undefined): boolean {
+  return Array.isArray(user?.roles) && user.roles.includes('admin');
+}
+
+export function createAuthClient(http: HttpClient): AuthClient {
+  return {
+    login: (input) => http.json<LoginResult>('/api/login', { method: 'POST', body: input, redirectOn401: false }),
+    async logout() {
+      await http.request('/api/logout', { method: 'POST', body: {}, redirectOn401: false });
+    },
+    getUser: (options) => http.json<CurrentUser>('/api/user', { redirectOn401: options?.redirectOn401 ?? true }),
+  };
+}

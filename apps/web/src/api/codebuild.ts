@@ -1,0 +1,76 @@
+import type { HttpClient } from './http.ts';
+
+// The CodeBuild contract is young; every shape the UI relies on is declared here so a change in the
+// assistant's answers is a change in this one file.
+
+export interface CreateProjectInput {
+  project_name: string;
+  source_location: string;
+  build_spec: string;
+}
+
+export interface BuildSummary {
+  id: string;
+  status?: string;
+  start_time?: string;
+}
+
+export interface BuildPhase {
+  name: string;
+  status?: string;
+  duration?: number | null;
+}
+
+export interface BuildDetail {
+  id: string;
+  status: string;
+  phases: BuildPhase[];
+  logs_url?: string;
+}
+
+export interface CodeBuildClient {
+  createProject(input: CreateProjectInput): Promise<unknown>;
+  startBuild(projectName: string): Promise<BuildSummary>;
+  listBuilds(projectName: string): Promise<BuildSummary[]>;
+  getBuild(id: string): Promise<BuildDetail>;
+  getLogs(id: string): Promise<string[]>;
+}
+
+/** Accepts `{items:[…]}`, `{builds:[…]}`, `{ids:[…]}` or a bare array. */
+export function normaliseBuildList(data: unknown): BuildSummary[] {
+  const list: unknown = Array.isArray(data)
+    ? data
+    : typeof data === 'object' && data !== null
+      ? ((data as Record<string, unknown>).items ?? (data as Record<string, unknown>).builds ?? (data as Record<string, unknown>).ids)
+      : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item): BuildSummary[] => {
+    if (typeof item === 'string') return [{ id: item }];
+    if (typeof item === 'object' && item !== null && typeof (item as BuildSummary).id === 'string') return [item as BuildSummary];
+    return [];
+  });
+}
+
+function normaliseBuild(data: unknown): BuildSummary {
+  const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const inner = (typeof record.build === 'object' && record.build !== null ? record.build : record) as Record<string, unknown>;
+  return { id: String(inner.id ?? ''), status: typeof inner.status === 'string' ? inner.status : undefined };
+}
+
+export function createCodeBuildClient(http: HttpClient): CodeBuildClient {
+  const project = (name: string) => `/api/codebuild/projects/${encodeURIComponent(name)}`;
+  const build = (id: string) => `/api/codebuild/builds/${encodeURIComponent(id)}`;
+  return {
+    createProject: (input) => http.json('/api/codebuild/projects', { method: 'POST', body: input }),
+    startBuild: async (name) => normaliseBuild(await http.json(`${project(name)}/builds`, { method: 'POST', body: {} })),
+    listBuilds: async (name) => normaliseBuildList(await http.json(`${project(name)}/builds`)),
+    async getBuild(id) {
+      const data = await http.json<Partial<BuildDetail>>(build(id));
+      return { id: data.id ?? id, status: data.status ?? 'UNKNOWN', phases: Array.isArray(data.phases) ? data.phases : [], logs_url: data.logs_url };
+    },
+    async getLogs(id) {
+      const data = await http.json<{ lines?: unknown }>(`${build(id)}/logs`);
+      return Array.isArray(data.lines) ? data.lines.map(String) : [];
+    },
+  };
+}

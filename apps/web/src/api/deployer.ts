@@ -1,0 +1,165 @@
+import type { HttpClient } from './http.ts';
+import { openEventStream, type EventStream, type StreamStatus } from './event-stream.ts';
+
+export interface RegistryLoginInput {
+  docker_user: string;
+  docker_token: string;
+  /** Registry host; Docker Hub is `docker.io`. */
+  registry: string;
+}
+
+export interface ValidationIssue {
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  errors?: ValidationIssue[];
+  app_object?: string;
+  port?: number;
+  error?: string;
+}
+
+export type WorkloadKind = 'Deployment' | 'ReplicaSet';
+export type ServiceType = 'NodePort' | 'ClusterIP' | 'LoadBalancer';
+export type Strategy = 'rolling' | 'blue-green' | 'canary';
+
+export interface DeploySettings {
+  app_name: string;
+  k8s_kind: WorkloadKind;
+  replicas: number;
+  service_type: ServiceType;
+  container_port: number;
+  namespace: string;
+  strategy: Strategy;
+  /** Share of replicas (percent, 1–99) on the new version; only with strategy `canary`. */
+  canary_percent?: number;
+}
+
+export interface CodeSource {
+  code: string;
+  requirements?: string;
+}
+
+export interface GitSource {
+  repo_url: string;
+  ref?: string;
+  image_name?: string;
+  tag?: string;
+}
+
+export type DeployRequest = DeploySettings & (CodeSource | GitSource);
+
+export interface DeployAccepted {
+  deployment_id: string;
+  state?: string;
+  [key: string]: unknown;
+}
+
+export interface DeploymentRecord {
+  id: string;
+  app_name: string;
+  namespace: string;
+  state: string;
+  revision: number;
+  image: string;
+  url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RevisionRecord {
+  revision: number;
+  image: string;
+  state: string;
+  created_at: string;
+}
+
+export interface StateEvent {
+  state: string;
+  progress: number;
+  at: string;
+}
+
+export interface LogEvent {
+  line: string;
+  stage?: string;
+  at?: string;
+}
+
+export interface DoneEvent {
+  state: string;
+  url?: string;
+  image?: string;
+  manifest?: string;
+  error?: string;
+}
+
+export interface DeploymentStreamHandlers {
+  onState(event: StateEvent): void;
+  onLog(event: LogEvent): void;
+  onDone(event: DoneEvent): void;
+  onStatus(status: StreamStatus): void;
+}
+
+export interface DeployerClient {
+  registryLogin(input: RegistryLoginInput): Promise<unknown>;
+  registryLogout(): Promise<unknown>;
+  validate(input: { code: string; app_name: string }): Promise<ValidationResult>;
+  preview(input: DeployRequest): Promise<{ manifests: string }>;
+  deploy(input: DeployRequest): Promise<DeployAccepted>;
+  listDeployments(): Promise<DeploymentRecord[]>;
+  listRevisions(app: string, namespace: string): Promise<RevisionRecord[]>;
+  rollback(app: string, namespace: string, revision: number): Promise<unknown>;
+  deleteApp(app: string, namespace: string): Promise<void>;
+  streamDeployment(id: string, handlers: DeploymentStreamHandlers): EventStream;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+export function createDeployerClient(http: HttpClient): DeployerClient {
+  const app = (name: string) => encodeURIComponent(name);
+  return {
+    registryLogin: (input) => http.json('/deployer-api/docker-login', { method: 'POST', body: input }),
+    registryLogout: () => http.json('/deployer-api/docker-logout', { method: 'POST', body: {} }),
+    validate: (input) => http.json<ValidationResult>('/deployer-api/validate', { method: 'POST', body: input }),
+    preview: (input) => http.json<{ manifests: string }>('/deployer-api/preview', { method: 'POST', body: input }),
+    deploy: (input) => http.json<DeployAccepted>('/deployer-api/deploy', { method: 'POST', body: input }),
+    async listDeployments() {
+      const data = await http.json<{ items?: DeploymentRecord[] }>('/deployer-api/deployments');
+      return Array.isArray(data.items) ? data.items : [];
+    },
+    async listRevisions(name, namespace) {
+      const data = await http.json<{ items?: RevisionRecord[] }>(`/deployer-api/deployments/${app(name)}/revisions`, {
+        query: { namespace },
+      });
+      return Array.isArray(data.items) ? data.items : [];
+    },
+    rollback: (name, namespace, revision) =>
+      http.json(`/deployer-api/deployments/${app(name)}/rollback`, { method: 'POST', body: { namespace, revision } }),
+    async deleteApp(name, namespace) {
+      await http.request(`/deployer-api/apps/${app(name)}`, { method: 'DELETE', query: { namespace } });
+    },
+    streamDeployment(id, handlers) {
+      return openEventStream(`/deployer-api/deployments/${encodeURIComponent(id)}/stream`, {
+        handlers: {
+          state: (data) => {
+            if (isObject(data) && typeof data.state === 'string') handlers.onState(data as unknown as StateEvent);
+          },
+          log: (data) => {
+            if (isObject(data) && typeof data.line === 'string') handlers.onLog(data as unknown as LogEvent);
+            else if (typeof data === 'string') handlers.onLog({ line: data });
+          },
+          done: (data) => {
+            if (isObject(data)) handlers.onDone(data as unknown as DoneEvent);
+          },
+        },
+        onStatus: handlers.onStatus,
+      });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { useState, type FormEvent } from 'react';
+import { useApi } from '../../api-context.tsx';
+import { ErrorNotice } from '../../components/error-notice.tsx';
+
+const DOCKER_HUB = 'docker.io';
+
+/** Registry sign-in. The deployer keeps the credentials server-side; this card only remembers who. */
+export function RegistryCard() {
+  const api = useApi();
+  const [registry, setRegistry] = useState(DOCKER_HUB);
+  const [user, setUser] = useState('');
+  const [token, setToken] = useState('');
+  const [signedIn, setSignedIn] = useState<{ registry: string; user: string } | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+
+  const login = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const host = registry.trim() || DOCKER_HUB;
+      await api.deployer.registryLogin({ docker_user: user.trim(), docker_token: token, registry: host });
+      setSignedIn({ registry: host, user: user.trim() });
+      setToken('');
+    } catch (cause) {
+      setError(cause);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const logout = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.deployer.registryLogout();
+      setSignedIn(undefined);
+    } catch (cause) {
+      setError(cause);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const hubName = (host: string) => (host === DOCKER_HUB ? 'Docker Hub' : host);
+  return (
+    <section className="card" aria-labelledby="registry-title" data-testid="registry-card">
+      <div className="card-head">
+        <h2 id="registry-title">Registry sign-in</h2>
+        {signedIn ? (
+          <button type="button" className="button primary small" onClick={() => void logout()} disabled={busy} data-testid="registry-logout">
+            Registry Logout
+          </button>
+        ) : null}
+      </div>
+      <div aria-live="polite">
+        {signedIn ? (
+          <p className="notice notice-ok" data-testid="registry-status">
+            Signed in to {hubName(signedIn.registry)} as <strong>{signedIn.user}</strong>.
+          </p>
+        ) : null}
+      </div>
+      {!signedIn ? (
+        <form className="form-grid" onSubmit={login}>
+          <div className="field">
+            <label htmlFor="reg-host">Registry</label>
+            <input id="reg-host" value={registry} onChange={(event) => setRegistry(event.target.value)} placeholder="docker.io, ghcr.io, registry.example.com:5000" autoCapitalize="off" spellCheck={false} data-testid="registry-host" />
+          </div>
+          <div className="field">
+            <label htmlFor="reg-user">Username</label>
+            <input id="reg-user" value={user} onChange={(event) => setUser(event.target.value)} autoComplete="username" autoCapitalize="off" spellCheck={false} data-testid="registry-user" />
+          </div>
+          <div className="field">
+            <label htmlFor="reg-token">Token or password</label>
+            <input id="reg-token" type="password" value={token} onChange={(event) => setToken(event.target.value)} autoComplete="current-password" data-testid="registry-token" />
+          </div>
+          <div className="button-row end">
+            <button type="submit" className="button primary" disabled={busy || !user.trim() || !token} data-testid="registry-login">
+              {busy ? 'Signing in…' : `Login to ${hubName(registry.trim() || DOCKER_HUB)}`}
+            </button>
+          </div>
+        </form>
+      ) : null}
+      <ErrorNotice error={error} testId="registry-error" />
+    </section>
+  );
+}

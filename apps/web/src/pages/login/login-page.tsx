@@ -1,0 +1,135 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useApi } from '../../api-context.tsx';
+import { describeError } from '../../api/http.ts';
+import { navigate, safeNextPath, useLocation } from '../../router.tsx';
+
+export const REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-north-1',
+  'eu-south-1',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-east-1',
+  'me-south-1',
+  'af-south-1',
+];
+
+export function LoginPage() {
+  const api = useApi();
+  const { search } = useLocation();
+  const next = safeNextPath(search.get('next'));
+  const [accessKey, setAccessKey] = useState('');
+  const [secretKey, setSecretKey] = useState('');
+  const [region, setRegion] = useState('us-east-1');
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+
+  // Someone already signed in who lands here (bookmark, back button) goes straight on.
+  useEffect(() => {
+    let cancelled = false;
+    api.auth
+      .getUser({ redirectOn401: false })
+      .then((user) => {
+        if (!cancelled && user.logged_in) navigate(next, { replace: true });
+      })
+      .catch(() => {
+        // Not signed in: stay on the form.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, next]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!accessKey.trim() || !secretKey) {
+      setError('Enter your AWS access key ID and secret access key.');
+      return;
+    }
+    setSubmitting(true);
+    setError(undefined);
+    try {
+      await api.auth.login({ access_key: accessKey.trim(), secret_key: secretKey, region: region.trim() || 'us-east-1' });
+      setSecretKey('');
+      navigate(next, { replace: true });
+    } catch (cause) {
+      setError(describeError(cause));
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <main className="center-page" id="main">
+      <form className="card login-card" onSubmit={submit} aria-labelledby="login-title" noValidate data-testid="login-form">
+        <h1 id="login-title">Login to AWS</h1>
+        <p className="muted center">ASHapp | cloud made easy</p>
+        <div className="field">
+          <label htmlFor="login-access-key">AWS Access Key ID</label>
+          <input
+            id="login-access-key"
+            name="access_key"
+            autoComplete="username"
+            autoCapitalize="off"
+            spellCheck={false}
+            placeholder="AKIA…"
+            value={accessKey}
+            onChange={(event) => setAccessKey(event.target.value)}
+            required
+            data-testid="login-access-key"
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="login-secret-key">AWS Secret Access Key</label>
+          <input
+            id="login-secret-key"
+            name="secret_key"
+            type="password"
+            autoComplete="current-password"
+            value={secretKey}
+            onChange={(event) => setSecretKey(event.target.value)}
+            required
+            data-testid="login-secret-key"
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="login-region">Region</label>
+          <input
+            id="login-region"
+            name="region"
+            list="login-regions"
+            autoCapitalize="off"
+            spellCheck={false}
+            value={region}
+            onChange={(event) => setRegion(event.target.value)}
+            data-testid="login-region"
+          />
+          <datalist id="login-regions">
+            {REGIONS.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </div>
+        <div aria-live="assertive" className="live-slot" data-testid="login-error">
+          {error ? <p className="notice notice-error">{error}</p> : null}
+        </div>
+        <button type="submit" className="button primary block" disabled={submitting} data-testid="login-submit">
+          {submitting ? 'Signing in…' : 'Login'}
+        </button>
+      </form>
+    </main>
+  );
+}
