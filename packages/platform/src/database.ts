@@ -10,6 +10,7 @@ import {
   sql,
   type Migration,
   type MigrationProvider,
+  type SqliteDatabase,
 } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
@@ -60,7 +61,7 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
     handle.pragma('synchronous = NORMAL');
     handle.pragma('busy_timeout = 5000');
     handle.pragma('foreign_keys = ON');
-    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   } else if (dialect === 'mysql') {
     const url = options.url.replace(/^mariadb:/i, 'mysql:');
     const pool = createPool({
@@ -96,6 +97,29 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
       }
     },
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`, and Kysely prepares every query it runs; keeping
+ * the most recent statements compiled saves that work on hot paths. Bounded, least recently used first out.
+ * (A cached statement must not be iterated twice at once: nothing here uses Kysely streaming on SQLite.)
+ */
+function withStatementCache(handle: SQLite.Database, size = 256): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => handle.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text);
+      } else {
+        statement = handle.prepare(text);
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
   };
 }
 

@@ -92,12 +92,11 @@ export function createEntriesRepository(database: Database<HistoryTables>): Entr
         .where('user_id', '=', userId);
       if (includeOutput) query = query.select('output');
       if (before) {
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', before.at),
-            eb.and([eb('created_at', '=', before.at), eb('id', '<', before.id)]),
-          ]),
-        );
+        // The first condition bounds the index range scan on every engine; the second breaks ties.
+        // (A bare `a < x OR (a = x AND b < y)` makes some planners scan the whole user range.)
+        query = query
+          .where('created_at', '<=', before.at)
+          .where((eb) => eb.or([eb('created_at', '<', before.at), eb('id', '<', before.id)]));
       }
       if (text) {
         const pattern = `%${escapeLike(text)}%`;

@@ -1,0 +1,138 @@
+// Shared benchmark tools: wrk as the load generator, a bare Node server as the baseline, RSS sampling.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface LoadResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  requests: number;
+}
+
+export interface WrkOptions {
+  connections?: number;
+  durationSeconds?: number;
+  threads?: number;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'ashapp-bench-'));
+let scriptCount = 0;
+
+function luaString(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+function parseLatencyMs(text: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
+  if (!m) return Number.NaN;
+  const value = Number(m[1]);
+  return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
+}
+
+/** Runs wrk against one URL (bounded by its duration) and returns throughput and latency percentiles. */
+export async function runWrk(url: string, options: WrkOptions = {}): Promise<LoadResult> {
+  scriptCount += 1;
+  const script = path.join(workDir, `s${scriptCount}.lua`);
+  const lines = [`wrk.method = "${options.method ?? 'GET'}"`];
+  for (const [k, v] of Object.entries(options.headers ?? {}))
+    lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`);
+  if (options.body !== undefined) lines.push(`wrk.body = ${luaString(options.body)}`);
+  // Count non-2xx answers: wrk reports them but a benchmark must not quietly measure error pages.
+  lines.push('local bad = 0', 'response = function(status) if status >= 400 then bad = bad + 1 end end');
+  writeFileSync(script, `${lines.join('\n')}\n`);
+  const args = [
+    `-t${options.threads ?? 1}`,
+    `-c${options.connections ?? 16}`,
+    `-d${options.durationSeconds ?? 8}s`,
+    '--latency',
+    '-s',
+    script,
+    url,
+  ];
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited ${code}: ${out}`))));
+  });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? NaN);
+  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  const p50Ms = parseLatencyMs(/\s50%\s+(\S+)/.exec(output)?.[1] ?? '');
+  const p99Ms = parseLatencyMs(/\s99%\s+(\S+)/.exec(output)?.[1] ?? '');
+  return { rps, p50Ms, p99Ms, errors, requests };
+}
+
+/** A bare Node `http` server answering a fixed JSON: the ceiling each figure is compared with. */
+export async function startBareServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const body = JSON.stringify({ status: 'ok', items: [] });
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Resident set size of a process in MB, from /proc. */
+export function readRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round(kb / 1024);
+}
+
+/** Samples a process's RSS every 250 ms while `work` runs; returns the work's result and the peak. */
+export async function withPeakRss<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; peakRssMb: number }> {
+  let peak = readRssMb(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, readRssMb(pid));
+    } catch {
+      // the process ended; keep the last reading
+    }
+  }, 250);
+  try {
+    const result = await work();
+    return { result, peakRssMb: Math.max(peak, readRssMb(pid)) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export interface BenchRow {
+  scenario: string;
+  engine?: string;
+  rps?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  ratioToBare?: number;
+  rssMb?: number;
+  target?: string;
+  verdict?: string;
+  note?: string;
+}
+
+export interface BenchContext {
+  /** Requests per second of the bare Node server in this run. */
+  bareRps: number;
+  durationSeconds: number;
+  log(message: string): void;
+}

@@ -1,0 +1,89 @@
+// `npm run bench`: runs every benchmark on loopback and writes the figures to docs/BENCHMARKS.md.
+// Usage: npm run bench [-- <name> ...] [-- --seconds N]   names: history, monitor, gateway, assistant, deployer
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runWrk, startBareServer, type BenchContext, type BenchRow } from './lib.ts';
+
+type Bench = (ctx: BenchContext) => Promise<BenchRow[]>;
+
+const root = path.resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const secondsFlag = args.indexOf('--seconds');
+const durationSeconds = secondsFlag >= 0 ? Number(args[secondsFlag + 1]) : 8;
+const names = args.filter((a, i) => !a.startsWith('--') && (secondsFlag < 0 || i !== secondsFlag + 1));
+
+// Each benchmark lives in its own module, present once its service exists.
+const registry: Record<string, { file: string; exportName: string }> = {
+  history: { file: 'history.ts', exportName: 'benchHistory' },
+  monitor: { file: 'monitor.ts', exportName: 'benchMonitor' },
+  gateway: { file: 'gateway.ts', exportName: 'benchGateway' },
+  assistant: { file: 'assistant.ts', exportName: 'benchAssistant' },
+  deployer: { file: 'deployer.ts', exportName: 'benchDeployer' },
+};
+
+function fmt(n: number | undefined, digits = 0): string {
+  if (n === undefined || Number.isNaN(n)) return '';
+  return n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function describeMachine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  let wrk = 'wrk';
+  try {
+    wrk =
+      execFileSync('wrk', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0] ??
+      wrk;
+  } catch (err) {
+    wrk = ((err as { stdout?: string }).stdout ?? 'wrk').split('\n')[0] ?? 'wrk';
+  }
+  return `${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, ${wrk.trim()}`;
+}
+
+async function main() {
+  const log = (m: string) => console.log(`[bench] ${m}`);
+  const bare = await startBareServer();
+  const baseline = await runWrk(bare.url, { durationSeconds });
+  await bare.close();
+  log(`bare Node http: ${fmt(baseline.rps)} req/s`);
+  const ctx: BenchContext = { bareRps: baseline.rps, durationSeconds, log };
+  const sections: string[] = [];
+  const selected = names.length > 0 ? names : Object.keys(registry);
+  for (const name of selected) {
+    const entry = registry[name];
+    if (!entry) throw new Error(`unknown benchmark ${name}`);
+    const file = path.join(import.meta.dirname, entry.file);
+    if (!existsSync(file)) {
+      log(`${name}: no benchmark yet`);
+      continue;
+    }
+    const mod = (await import(file)) as Record<string, Bench>;
+    const bench = mod[entry.exportName];
+    if (!bench) throw new Error(`${entry.file} does not export ${entry.exportName}`);
+    log(`${name}: running`);
+    const rows = await bench(ctx);
+    const table = [
+      '| scenario | engine | req/s | p50 ms | p99 ms | × bare Node | peak RSS MB | target | verdict | note |',
+      '|---|---|---:|---:|---:|---:|---:|---|---|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.scenario} | ${r.engine ?? ''} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.ratioToBare, 2)} | ${fmt(r.rssMb)} | ${r.target ?? ''} | ${r.verdict ?? ''} | ${r.note ?? ''} |`,
+      ),
+    ].join('\n');
+    sections.push(`## ${name}\n\n${table}\n`);
+    console.log(table);
+  }
+  const out = path.join(root, 'docs', 'BENCHMARKS.md');
+  const header = `# Benchmarks\n\nWritten by \`npm run bench\`. Load from wrk on loopback, 16 connections, ${durationSeconds} s per scenario, services as their own processes with their real databases. Each figure is also a ratio to a bare Node \`http\` server answering a fixed JSON in the same run.\n`;
+  const run = `## Run of ${new Date().toISOString()}\n\nMachine: ${describeMachine()}.\nBare Node http baseline: ${fmt(baseline.rps)} req/s (p50 ${fmt(baseline.p50Ms, 2)} ms, p99 ${fmt(baseline.p99Ms, 2)} ms).\n\n`;
+  const notesFile = path.join(root, 'docs', 'benchmark-notes.md');
+  const notes = existsSync(notesFile) ? `\n${readFileSync(notesFile, 'utf8')}` : '';
+  writeFileSync(out, `${header}\n${run}${sections.join('\n')}${notes}`);
+  log(`wrote ${path.relative(root, out)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
