@@ -1,0 +1,99 @@
+import cookie from '@fastify/cookie';
+import { createServiceApp, type AuditOutbox, type Logger, type ServiceApp } from '@ashapp/platform';
+import type { FastifyRequest } from 'fastify';
+import type { CallerVerifier } from './auth/caller-verifier.ts';
+import { createCsrfTokens } from './auth/csrf.ts';
+import { createRequestAuth, type CookiePolicy } from './auth/request-auth.ts';
+import { registerAuthRoutes } from './auth/routes.ts';
+import type { GatewayConfig } from './config.ts';
+import { registerDocsRoutes } from './docs/routes.ts';
+import type { RateLimiter } from './rate-limit/rate-limiter.ts';
+import { createForwarder } from './routing/forwarder.ts';
+import { registerForwardRoutes } from './routing/routes.ts';
+import { applySecurityHeaders } from './security/headers.ts';
+import type { SessionService } from './sessions/session-service.ts';
+import { registerWebRoutes } from './web/routes.ts';
+
+export interface GatewayAppDeps {
+  config: Pick<
+    GatewayConfig,
+    | 'internalAuthSecret'
+    | 'serviceUrls'
+    | 'trustProxy'
+    | 'rateLimits'
+    | 'allowedOrigins'
+    | 'webDistDir'
+    | 'forwardBodyLimit'
+    | 'forwardTimeoutMs'
+    | 'adminArns'
+    | 'adminAccounts'
+    | 'sessionAbsoluteMs'
+    | 'sessionEncryptionKey'
+  >;
+  log: Logger;
+  sessions: SessionService;
+  verifier: CallerVerifier;
+  rateLimiter: RateLimiter;
+  audit: AuditOutbox;
+  /** Its database, and Redis when configured. */
+  readinessChecks: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
+}
+
+/** The gateway's HTTP app, built from its dependencies; nothing listens or runs until main does. */
+export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
+  const { config } = deps;
+  const app = await createServiceApp({
+    name: 'gateway',
+    description:
+      'The public entry of ASHapp: sign-in, sessions, bearer tokens, routing to the services, the web app. ' +
+      'Browser calls that change state send the ashapp_csrf cookie value in x-csrf-token; ' +
+      'API clients use Authorization: Bearer <token> from /api/login.',
+    log: deps.log,
+    identitySecret: config.internalAuthSecret,
+    trustProxy: config.trustProxy,
+    // The gateway authenticates callers itself (sessions, bearer tokens) and signs assertions onward.
+    requireIdentity: false,
+    readinessChecks: deps.readinessChecks,
+  });
+
+  const isSecure = (request: FastifyRequest) => request.protocol === 'https';
+  const cookies: CookiePolicy = { isSecure, sessionMaxAgeSeconds: Math.floor(config.sessionAbsoluteMs / 1000) };
+  const csrf = createCsrfTokens(config.sessionEncryptionKey);
+  const forwarder = createForwarder({
+    serviceUrls: config.serviceUrls,
+    identitySecret: config.internalAuthSecret,
+    bodyLimit: config.forwardBodyLimit,
+    timeoutMs: config.forwardTimeoutMs,
+  });
+  app.addHook('onClose', async () => forwarder.close());
+
+  await app.register(cookie);
+  app.addHook('onSend', async (request, reply, payload) => {
+    applySecurityHeaders(request, reply, { isSecure });
+    return payload;
+  });
+  app.addHook(
+    'onRequest',
+    createRequestAuth({
+      sessions: deps.sessions,
+      csrf,
+      rateLimiter: deps.rateLimiter,
+      limits: config.rateLimits,
+      cookies,
+      allowedOrigins: config.allowedOrigins,
+    }),
+  );
+
+  registerAuthRoutes(app, {
+    sessions: deps.sessions,
+    verifier: deps.verifier,
+    csrf,
+    cookies,
+    audit: deps.audit,
+    admins: { arns: config.adminArns, accounts: config.adminAccounts },
+  });
+  await registerForwardRoutes(app, { forwarder, audit: deps.audit });
+  await registerDocsRoutes(app);
+  await registerWebRoutes(app, { distDir: config.webDistDir });
+  return app;
+}

@@ -1,0 +1,32 @@
+import { Type } from 'typebox';
+
+// Fields are optional in the schema so a missing one gets our own message naming every missing field.
+export const LoginBody = Type.Object({
+  access_key: Type.Optional(Type.String({ description: 'AWS access key id' })),
+  secret_key: Type.Optional(Type.String({ description: 'AWS secret access key (kept server-side, encrypted)' })),
+  region: Type.Optional(Type.String({ description: 'AWS region, e.g. us-east-1' })),
+  session_token: Type.Optional(Type.String({ description: 'Session token, for temporary (ASIA…) keys' })),
+});
+export type LoginBody = Type.Static<typeof LoginBody>;
+
+export const LoginResult = Type.Object({
+  success: Type.Boolean(),
+  username: Type.String(),
+  token: Type.String({ description: 'Bearer token for API clients: `Authorization: Bearer <token>`' }),
+});
+
+export const SuccessResult = Type.Object({ success: Type.Boolean() });
+
+export const CurrentUser = Type.Object({
+  logged_in: Type.Boolean(),
+  username: Type.String(),
+  arn: Type.String(),
+  account: Type.String(),
+  region: Type.String(),
+  roles: Type.Array(Type.String()),
+});
+
+export const SignedOut = Type.Object({
+  logged_in: Type.Boolean(),
+  error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
+});

@@ -1,0 +1,96 @@
+import {
+  ConfigError,
+  createAuditOutbox,
+  createAuditOutboxMigrations,
+  createDatabase,
+  createLogger,
+  createServiceClient,
+  runMigrations,
+  runService,
+} from '@ashapp/platform';
+import { Redis } from 'ioredis';
+import { buildApp } from './app.ts';
+import { createStsCallerVerifier } from './auth/caller-verifier.ts';
+import { describeGatewayConfig, readGatewayConfig } from './config.ts';
+import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.ts';
+import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.ts';
+import { createCredentialCipher } from './sessions/credential-cipher.ts';
+import {
+  createDatabaseSessionStore,
+  createSessionMigrations,
+  type SessionTables,
+} from './sessions/database-session-store.ts';
+import { createRedisSessionStore } from './sessions/redis-session-store.ts';
+import { createSessionService } from './sessions/session-service.ts';
+import { createSessionSweeper } from './sessions/session-sweeper.ts';
+
+async function main(): Promise<void> {
+  const config = readGatewayConfig(process.env);
+  const log = createLogger({ name: 'gateway', level: config.logLevel });
+  log.info({ config: describeGatewayConfig(config) }, 'starting');
+  const database = createDatabase<SessionTables>({ url: config.databaseUrl });
+  await runMigrations(database.db, 'gateway', createSessionMigrations(database.dialect));
+  await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
+
+  let redis: Redis | undefined;
+  if (config.redisUrl) {
+    redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection problem'));
+    await redis.connect();
+  }
+
+  const store = redis
+    ? createRedisSessionStore({ redis, idleMs: config.sessionIdleMs })
+    : createDatabaseSessionStore({ database, idleMs: config.sessionIdleMs });
+  const sessions = createSessionService({
+    store,
+    cipher: createCredentialCipher(config.sessionEncryptionKey),
+    idleMs: config.sessionIdleMs,
+    absoluteMs: config.sessionAbsoluteMs,
+  });
+  const rateLimiter = redis ? createRedisRateLimiter({ redis }) : createMemoryRateLimiter();
+  const monitor = createServiceClient({
+    name: 'monitor',
+    baseUrl: config.serviceUrls.monitor,
+    identitySecret: config.internalAuthSecret,
+    log,
+  });
+  const audit = createAuditOutbox({ database, service: 'gateway', monitor, log });
+  const sweeper = createSessionSweeper({ sessions, log });
+  const readinessChecks = [{ name: 'database', check: () => database.ping() }];
+  if (redis) {
+    const client = redis;
+    readinessChecks.push({ name: 'redis', check: async () => void (await client.ping()) });
+  }
+
+  const app = await buildApp({
+    config,
+    log,
+    sessions,
+    verifier: createStsCallerVerifier({ endpoint: config.stsEndpoint, timeoutMs: config.stsTimeoutMs }),
+    rateLimiter,
+    audit,
+    readinessChecks,
+  });
+  audit.start();
+  if (store.kind === 'database') sweeper.start();
+  const { stopped } = await runService({
+    app,
+    host: config.host,
+    port: config.port,
+    log,
+    onShutdown: async () => {
+      await sweeper.stop();
+      await audit.stop();
+      await redis?.quit();
+      await database.close();
+    },
+  });
+  await stopped;
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
+  process.stderr.write(`gateway failed to start: ${message}\n`);
+  process.exit(1);
+});

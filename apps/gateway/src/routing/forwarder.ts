@@ -1,0 +1,182 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { Transform, type Readable } from 'node:stream';
+import {
+  PayloadTooLargeError,
+  UnavailableError,
+  identityHeader,
+  signIdentity,
+  type Identity,
+  type ServiceName,
+} from '@ashapp/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface ForwardOptions {
+  service: ServiceName;
+  /** Path and query on the service. */
+  path: string;
+  identity: Identity | undefined;
+  /** Rewrites the service's `Link` header to the public path the caller used. */
+  rewriteLink?: (link: string) => string;
+}
+
+export interface Forwarder {
+  /** Streams the request to the service and its answer back; a service that cannot be reached is a 503. */
+  forward(request: FastifyRequest, reply: FastifyReply, options: ForwardOptions): Promise<FastifyReply>;
+  close(): void;
+}
+
+// Headers a client may pass on. Everything else (cookies, authorization, CSRF, a forged identity
+// assertion, forwarding headers) stays at the gateway.
+const passRequestHeaders = [
+  'accept',
+  'accept-language',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'user-agent',
+  'last-event-id',
+  'if-none-match',
+  'if-modified-since',
+  'cache-control',
+];
+
+// Hop-by-hop headers, cookies a service must never set on our origin, and headers the gateway owns.
+const dropResponseHeaders = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'set-cookie',
+  'server',
+  'x-powered-by',
+  'content-security-policy',
+  'strict-transport-security',
+  'x-frame-options',
+]);
+
+function limitBody(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(new PayloadTooLargeError(`request body larger than ${limit} bytes`));
+      else callback(null, chunk);
+    },
+  });
+}
+
+function buildHeaders(request: FastifyRequest, identity: Identity | undefined, secret: string) {
+  const headers: Record<string, string> = {};
+  for (const name of passRequestHeaders) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  headers['x-request-id'] = request.id;
+  headers['x-forwarded-for'] = request.ip;
+  headers['x-forwarded-proto'] = request.protocol;
+  if (identity) headers[identityHeader] = signIdentity(identity, secret);
+  return headers;
+}
+
+/**
+ * A streaming reverse proxy over keep-alive connections: request bodies are piped to the service as they
+ * arrive, answers (server-sent events included) are piped back chunk by chunk without buffering.
+ */
+export function createForwarder(options: {
+  serviceUrls: Readonly<Record<ServiceName, string>>;
+  identitySecret: string;
+  bodyLimit: number;
+  timeoutMs: number;
+}): Forwarder {
+  const agents = {
+    http: new http.Agent({ keepAlive: true, maxFreeSockets: 64 }),
+    https: new https.Agent({ keepAlive: true, maxFreeSockets: 64 }),
+  };
+
+  function unavailable(service: ServiceName) {
+    return new UnavailableError(`${service} is unavailable`, { service });
+  }
+
+  function send(request: FastifyRequest, reply: FastifyReply, options_: ForwardOptions): Promise<IncomingMessage> {
+    const base = new URL(options.serviceUrls[options_.service]);
+    const isHttps = base.protocol === 'https:';
+    const basePath = base.pathname.replace(/\/+$/, '');
+    const headers = buildHeaders(request, options_.identity, options.identitySecret);
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > options.bodyLimit) {
+      return Promise.reject(new PayloadTooLargeError(`request body larger than ${options.bodyLimit} bytes`));
+    }
+    return new Promise((resolve, reject) => {
+      const upstream = (isHttps ? https : http).request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port || (isHttps ? 443 : 80),
+        method: request.method,
+        path: basePath + options_.path,
+        headers,
+        agent: isHttps ? agents.https : agents.http,
+      });
+      let answered = false;
+      let upstreamResponse: IncomingMessage | undefined;
+      const timer = setTimeout(() => upstream.destroy(new Error('no answer in time')), options.timeoutMs);
+      upstream.once('response', (res) => {
+        answered = true;
+        upstreamResponse = res;
+        clearTimeout(timer);
+        resolve(res);
+      });
+      upstream.on('error', (err) => {
+        clearTimeout(timer);
+        if (answered) return;
+        if (err instanceof PayloadTooLargeError) reject(err);
+        else {
+          request.log.warn({ target: options_.service, err: err.message }, 'service unreachable');
+          reject(unavailable(options_.service));
+        }
+      });
+      // The caller went away (closed the SSE tab, aborted a fetch): stop the work upstream too. A
+      // response that completed has already handed its socket back to the keep-alive pool.
+      reply.raw.once('close', () => {
+        if (!answered) upstream.destroy();
+        else if (upstreamResponse && !upstreamResponse.complete) upstreamResponse.destroy();
+      });
+      const body = request.body as Readable | undefined;
+      if (body && typeof body.pipe === 'function') {
+        const limiter = limitBody(options.bodyLimit);
+        limiter.on('error', (err) => upstream.destroy(err));
+        body.pipe(limiter).pipe(upstream);
+      } else {
+        upstream.end();
+      }
+    });
+  }
+
+  return {
+    async forward(request, reply, forwardOptions) {
+      const res = await send(request, reply, forwardOptions);
+      reply.status(res.statusCode ?? 502);
+      const responseHeaders: IncomingHttpHeaders = res.headers;
+      for (const [name, value] of Object.entries(responseHeaders)) {
+        if (value === undefined || dropResponseHeaders.has(name)) continue;
+        if (name === 'link' && forwardOptions.rewriteLink && typeof value === 'string') {
+          reply.header('link', forwardOptions.rewriteLink(value));
+        } else reply.header(name, value);
+      }
+      if ((res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        // Tell any proxy in front of us not to buffer the live feed either.
+        reply.header('x-accel-buffering', 'no');
+        reply.header('cache-control', 'no-cache');
+      }
+      return reply.send(res);
+    },
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
