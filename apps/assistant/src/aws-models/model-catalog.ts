@@ -131,7 +131,12 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
       const start = text.indexOf('ARGUMENT_RENAMES = {');
       const end = text.indexOf('\n}', start);
       if (start >= 0 && end > start) {
-        for (const match of text.slice(start, end).matchAll(/'([^']+)':\s*'([^']+)'/g)) {
+        const body = text
+          .slice(start, end)
+          .split('\n')
+          .filter((line) => !line.trim().startsWith('#'))
+          .join('\n');
+        for (const match of body.matchAll(/'([^']+)':\s*'([^']+)'/g)) {
           const [, from, to] = match;
           // `no-*` renames concern negative boolean flags, which we never render.
           if (from && to && !(from.split('.').at(-1) ?? '').startsWith('no-')) renames.set(from, to);

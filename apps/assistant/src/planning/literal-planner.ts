@@ -1,6 +1,7 @@
 import { InputError } from '@ashapp/platform';
 import type { AwsModelCatalog, OperationModel, ParameterModel, ServiceModel } from '../aws-models/model-catalog.ts';
 import { formatSuggestions, suggestCloseMatches } from '../aws-models/names.ts';
+import { isLocalFileReference } from '../aws-models/plan-validator.ts';
 import type { Plan, PlanOutput, PlanningContext } from './plan.ts';
 import { PLAN_OUTPUTS } from './plan.ts';
 import type { CliToken } from './cli-tokenizer.ts';
@@ -49,6 +50,12 @@ export function createLiteralPlanner({ catalog }: LiteralPlannerOptions): Litera
 
   function parseCommand(request: string, context: PlanningContext): Plan {
     const tokens = tokenizeCommandLine(request);
+    for (const token of tokens) {
+      // The CLI would read these from the server's disk; refuse before anything else looks at them.
+      if (isLocalFileReference(token.value.replace(/^--[^=]*=/, ''))) {
+        throw new InputError(`file:// and fileb:// values are not allowed (nothing is read from the server's disk): ${token.value}`);
+      }
+    }
     const first = tokens.shift();
     if (!first || !/^(.*\/)?aws$/.test(first.value)) throw new InputError('an AWS CLI command starts with "aws"');
 
@@ -212,6 +219,9 @@ function planS3Command(
 ): Plan {
   const [command, target, extra] = args;
   const region = globals.region ?? context.defaultRegion;
+  if (command !== undefined && !['ls', 'mb', 'rb'].includes(command)) {
+    throw new InputError(`aws s3 ${command} is not supported here (it moves local files); use ls, mb, rb or the s3api operations`);
+  }
   if (extra !== undefined) throw new InputError(`unexpected argument "${extra}"`);
   const firstOption = options[0];
   if (firstOption) throw new InputError(`option --${firstOption.name} is not supported with aws s3 ${command ?? ''}`.trim());
@@ -246,11 +256,7 @@ function planS3Command(
       if (key !== undefined) throw new InputError('aws s3 rb takes a bucket, not a key');
       return withGlobals({ service: 's3api', operation: 'delete-bucket', parameters: { Bucket: bucket }, region });
     }
-    case undefined:
-      throw new InputError('aws s3 needs a command (ls, mb, rb)');
     default:
-      throw new InputError(
-        `aws s3 ${command} is not supported here (it moves local files); use ls, mb, rb or the s3api operations`,
-      );
+      throw new InputError('aws s3 needs a command (ls, mb, rb)');
   }
 }
