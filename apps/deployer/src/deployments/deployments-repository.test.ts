@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createDatabase, createId, runMigrations, type Database } from '@ashapp/platform';
+import { createTestDatabase, testDialects, type TestDatabase } from '@ashapp/platform/testing';
+import {
+  createDeployerMigrations,
+  createDeploymentsRepository,
+  type DeployerTables,
+  type DeploymentRow,
+  type DeploymentsRepository,
+} from './deployments-repository.ts';
+
+function draft(appName: string, userId: string, at: number): Omit<DeploymentRow, 'revision'> {
+  return {
+    id: createId(at),
+    user_id: userId,
+    namespace: 'default',
+    app_name: appName,
+    kind: 'deploy',
+    source_revision: null,
+    state: 'Initialized',
+    progress: 0,
+    target: 'podman',
+    strategy: 'rolling',
+    request: JSON.stringify({ code: 'x'.repeat(100_000) }),
+    image: null,
+    url: null,
+    manifest: null,
+    error: null,
+    created_at: at,
+    updated_at: at,
+    finished_at: null,
+  };
+}
+
+for (const dialect of testDialects) {
+  describe(`deployments repository on ${dialect}`, () => {
+    let testDb: TestDatabase;
+    let database: Database<DeployerTables>;
+    let repo: DeploymentsRepository;
+
+    before(async () => {
+      testDb = await createTestDatabase(dialect);
+      database = createDatabase<DeployerTables>({ url: testDb.url });
+      await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
+      repo = createDeploymentsRepository(database);
+    });
+    after(async () => {
+      await database.close();
+      await testDb.drop();
+    });
+
+    test('numbers revisions per app and records the first deployer as the owner', async () => {
+      const first = await repo.createDeployment(draft('hello', 'alice', 1000));
+      const second = await repo.createDeployment(draft('hello', 'alice', 2000));
+      const other = await repo.createDeployment(draft('other', 'bob', 3000));
+      assert.deepEqual([first.revision, second.revision, other.revision], [1, 2, 1]);
+      assert.equal((await repo.getApp('default', 'hello'))?.user_id, 'alice');
+      assert.deepEqual(
+        (await repo.listRevisions('default', 'hello')).map((r) => r.revision),
+        [2, 1],
+      );
+      assert.equal((await repo.getRevision('default', 'hello', 1))?.id, first.id);
+      assert.equal(
+        (await repo.getDeployment(first.id))?.request.length,
+        JSON.stringify({ code: 'x'.repeat(100_000) }).length,
+      );
+    });
+
+    test('updates state, keeps events in order, and lists unfinished records', async () => {
+      const d = await repo.createDeployment(draft('evt', 'alice', 4000));
+      await repo.updateDeployment(d.id, { state: 'Building', progress: 35 });
+      for (let seq = 1; seq <= 3; seq += 1) {
+        await repo.appendEvent({
+          deployment_id: d.id,
+          seq,
+          at: 4000 + seq,
+          kind: 'log',
+          stage: 'Building',
+          text: `line ${seq}`,
+        });
+      }
+      assert.deepEqual(
+        (await repo.listEvents(d.id)).map((e) => e.text),
+        ['line 1', 'line 2', 'line 3'],
+      );
+      assert.ok((await repo.listUnfinished()).some((r) => r.id === d.id));
+      await repo.updateDeployment(d.id, { state: 'Stable', progress: 100, finished_at: 5000 });
+      assert.ok(!(await repo.listUnfinished()).some((r) => r.id === d.id));
+    });
+
+    test('lists newest first, per user or for everyone, with a cursor', async () => {
+      const mine = await repo.listDeployments({ userId: 'alice', limit: 2 });
+      assert.deepEqual(
+        mine.map((r) => r.app_name),
+        ['evt', 'hello'],
+      );
+      const last = mine.at(-1)!;
+      const next = await repo.listDeployments({
+        userId: 'alice',
+        limit: 10,
+        before: { at: last.created_at, id: last.id },
+      });
+      assert.deepEqual(
+        next.map((r) => r.revision),
+        [1],
+      );
+      assert.equal((await repo.listDeployments({ limit: 10 })).length, 4);
+    });
+
+    test('tracks the live revision and deletion; a deleted name can be deployed again', async () => {
+      await repo.setLiveRevision('default', 'hello', 2);
+      assert.equal((await repo.getApp('default', 'hello'))?.live_revision, 2);
+      await repo.markAppDeleted('default', 'hello', 9000);
+      const app = await repo.getApp('default', 'hello');
+      assert.equal(app?.deleted_at, 9000);
+      assert.equal(app?.live_revision, null);
+      const again = await repo.createDeployment(draft('hello', 'bob', 10_000));
+      assert.equal(again.revision, 3);
+      assert.equal((await repo.getApp('default', 'hello'))?.user_id, 'bob');
+    });
+  });
+}
