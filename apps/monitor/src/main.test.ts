@@ -52,14 +52,21 @@ describe('monitor main (whole process)', () => {
       body: JSON.stringify({ service: 'gateway', endpoint: '/api/login', action_type: 'login' }),
     });
     assert.equal(logged.status, 201);
-    const page = (await (await fetch(`${monitor.url}/monitor/events`, { headers })).json()) as { items: unknown[] };
+    const page = (await (await fetch(`${monitor.url}/monitor/events`, { headers })).json()) as {
+      items: unknown[];
+    };
     assert.equal(page.items.length, 1);
   });
 
   test('exits 0 on SIGTERM promptly, even with a live feed open', async () => {
     const controller = new AbortController();
-    const headers = { [identityHeader]: signIdentity({ userId: 'u1', roles: ['user'], requestId: createId() }, secret) };
-    const stream = await fetch(`${monitor.url}/monitor/events/stream`, { headers, signal: controller.signal });
+    const headers = {
+      [identityHeader]: signIdentity({ userId: 'u1', roles: ['user'], requestId: createId() }, secret),
+    };
+    const stream = await fetch(`${monitor.url}/monitor/events/stream`, {
+      headers,
+      signal: controller.signal,
+    });
     assert.equal(stream.status, 200);
     const started = Date.now();
     try {

@@ -2,7 +2,11 @@ import { ConfigError, createDatabase, createLogger, runMigrations, runService } 
 import { buildApp } from './app.ts';
 import { readMonitorConfig } from './config.ts';
 import { createInMemoryEventBus } from './events/event-bus.ts';
-import { createEventsRepository, createMonitorMigrations, type MonitorTables } from './events/events-repository.ts';
+import {
+  createEventsRepository,
+  createMonitorMigrations,
+  type MonitorTables,
+} from './events/events-repository.ts';
 import { createRetentionSweeper } from './retention/retention-sweeper.ts';
 
 async function main(): Promise<void> {

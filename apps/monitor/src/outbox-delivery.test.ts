@@ -17,7 +17,6 @@ import {
   signIdentity,
   type AuditEvent,
   type AuditOutbox,
-  type Database,
 } from '@ashapp/platform';
 import {
   createCapturingLogger,
@@ -25,7 +24,6 @@ import {
   getFreePort,
   startServiceProcess,
   type ServiceProcess,
-  type TestDatabase,
 } from '@ashapp/platform/testing';
 import type { MonitorTables } from './events/events-repository.ts';
 
@@ -48,7 +46,15 @@ async function createServiceSide(monitorUrl: string, batchSize: number) {
     backoffMs: 20,
     breaker: { failureThreshold: 5, openMs: 200 },
   });
-  const outbox = createAuditOutbox({ database, service: 'history', monitor, log, batchSize, intervalMs: 50, maxBackoffMs: 300 });
+  const outbox = createAuditOutbox({
+    database,
+    service: 'history',
+    monitor,
+    log,
+    batchSize,
+    intervalMs: 50,
+    maxBackoffMs: 300,
+  });
   return { testDb, database, outbox };
 }
 
@@ -122,7 +128,10 @@ describe('audit outbox delivery to the monitor (fault test)', () => {
     const dir = path.join(dataDir, 'a');
     const port = await getFreePort();
     const side = await createServiceSide(`http://127.0.0.1:${port}`, 200);
-    cleanups.push(() => side.database.close(), () => side.testDb.drop());
+    cleanups.push(
+      () => side.database.close(),
+      () => side.testDb.drop(),
+    );
     side.outbox.start();
     cleanups.push(() => side.outbox.stop());
 
@@ -184,7 +193,9 @@ describe('audit outbox delivery to the monitor (fault test)', () => {
             const upstream = await fetch(`http://127.0.0.1:${monitorPort}${req.url ?? '/'}`, {
               method: req.method ?? 'POST',
               headers: Object.fromEntries(
-                Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && k !== 'host' && k !== 'content-length'),
+                Object.entries(req.headers).filter(
+                  ([k, v]) => typeof v === 'string' && k !== 'host' && k !== 'content-length',
+                ),
               ) as Record<string, string>,
               body: Buffer.concat(chunks),
             });
@@ -192,7 +203,9 @@ describe('audit outbox delivery to the monitor (fault test)', () => {
             if (upstream.ok) duplicatesReported += (JSON.parse(body) as { duplicates: number }).duplicates;
             // Batch 2 is stored by the monitor, but the answer never reaches the service.
             if (n === 2) return req.socket.destroy();
-            res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+            res.writeHead(upstream.status, {
+              'content-type': upstream.headers.get('content-type') ?? 'application/json',
+            });
             res.end(body);
           } catch {
             req.socket.destroy();
@@ -212,7 +225,10 @@ describe('audit outbox delivery to the monitor (fault test)', () => {
     );
 
     const side = await createServiceSide(`http://127.0.0.1:${relayPort}`, 100);
-    cleanups.push(() => side.database.close(), () => side.testDb.drop());
+    cleanups.push(
+      () => side.database.close(),
+      () => side.testDb.drop(),
+    );
     const recorded = await recordEvents(side.outbox, total);
     let monitor = await startMonitor(monitorPort, dir);
     cleanups.push(() => monitor.stop());

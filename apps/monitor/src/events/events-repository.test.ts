@@ -58,7 +58,9 @@ for (const dialect of testDialects) {
         );
       }
       await repo.insertMany(aliceEvents);
-      await repo.insertMany([makeEvent({ at: base + 30_000, userId: bob, service: 'history', actionType: 'history.save' })]);
+      await repo.insertMany([
+        makeEvent({ at: base + 30_000, userId: bob, service: 'history', actionType: 'history.save' }),
+      ]);
     });
     after(async () => {
       await database.close();
@@ -77,7 +79,9 @@ for (const dialect of testDialects) {
     });
 
     test('stores a batch larger than one insert chunk in one call', async () => {
-      const many = Array.from({ length: 1200 }, (_, i) => makeEvent({ at: base - 7_200_000 + i, userId: 'bulk-user' }));
+      const many = Array.from({ length: 1200 }, (_, i) =>
+        makeEvent({ at: base - 7_200_000 + i, userId: 'bulk-user' }),
+      );
       assert.equal((await repo.insertMany(many)).size, 1200);
       assert.equal((await repo.insertMany(many.slice(0, 600))).size, 0);
       assert.equal((await repo.list({ userId: 'bulk-user', limit: 2000 })).length, 1200);
@@ -96,8 +100,16 @@ for (const dialect of testDialects) {
       assert.equal(deployer.length, 5);
       assert.ok(deployer.every((e) => e.service === 'deployer'));
       assert.equal((await repo.list({ userId: alice, actionType: 'ask', limit: 100 })).length, 7);
-      assert.equal((await repo.list({ userId: alice, endpoint: '/deployer-api/deploy', limit: 100 })).length, 8);
-      const ranged = await repo.list({ userId: alice, from: base + 7 * 60_000, to: base + 10 * 60_000, limit: 100 });
+      assert.equal(
+        (await repo.list({ userId: alice, endpoint: '/deployer-api/deploy', limit: 100 })).length,
+        8,
+      );
+      const ranged = await repo.list({
+        userId: alice,
+        from: base + 7 * 60_000,
+        to: base + 10 * 60_000,
+        limit: 100,
+      });
       assert.deepEqual(
         ranged.map((e) => e.at),
         [base + 9 * 60_000, base + 8 * 60_000, base + 7 * 60_000],
@@ -144,7 +156,9 @@ for (const dialect of testDialects) {
     });
 
     test('retention deletes only events older than the cutoff, in bounded batches', async () => {
-      const old = Array.from({ length: 25 }, (_, i) => makeEvent({ at: base - 200 * 86_400_000 + i, userId: 'old-user' }));
+      const old = Array.from({ length: 25 }, (_, i) =>
+        makeEvent({ at: base - 200 * 86_400_000 + i, userId: 'old-user' }),
+      );
       await repo.insertMany(old);
       const before = await repo.count();
       const sweeper = createRetentionSweeper({

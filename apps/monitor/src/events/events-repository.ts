@@ -1,5 +1,12 @@
 import { largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import {
+  CompiledQuery,
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+} from 'kysely';
 import { limits } from './schemas.ts';
 
 export interface MonitorTables {
@@ -109,6 +116,20 @@ const insertChunkRows = 500;
 
 type Row = MonitorTables['audit_events'];
 
+const columns: ReadonlyArray<keyof Row> = [
+  'id',
+  'occurred_at',
+  'user_id',
+  'service',
+  'endpoint',
+  'action_type',
+  'request_data',
+  'response_summary',
+  'ip_address',
+  'user_agent',
+  'request_id',
+];
+
 function toRow(e: StoredEvent): Row {
   return {
     id: e.id,
@@ -145,7 +166,10 @@ export function createEventsRepository(database: Database<MonitorTables>): Event
   const { db, dialect } = database;
   const like = sql.raw(dialect === 'postgres' ? 'ilike' : 'like');
 
-  function applyFilter(eb: ExpressionBuilder<MonitorTables, 'audit_events'>, f: EventFilter): Expression<SqlBool> {
+  function applyFilter(
+    eb: ExpressionBuilder<MonitorTables, 'audit_events'>,
+    f: EventFilter,
+  ): Expression<SqlBool> {
     const conditions: Array<Expression<SqlBool>> = [];
     if (f.userId !== undefined) conditions.push(eb('user_id', '=', f.userId));
     if (f.service !== undefined) conditions.push(eb('service', '=', f.service));
@@ -166,31 +190,49 @@ export function createEventsRepository(database: Database<MonitorTables>): Event
     return eb.and(conditions);
   }
 
+  // Batch ingest is the hot path: building a 500-row INSERT through the query builder costs more than
+  // running it, so the statement text is made once per row count and only the values change.
+  const insertTexts = new Map<number, string>();
+  function insertText(rowCount: number): string {
+    let text = insertTexts.get(rowCount);
+    if (text) return text;
+    let n = 0;
+    const placeholder = () => (dialect === 'postgres' ? `$${(n += 1)}` : '?');
+    const tuples = Array.from({ length: rowCount }, () => `(${columns.map(placeholder).join(', ')})`);
+    const head = `insert ${dialect === 'mysql' ? 'ignore ' : ''}into audit_events (${columns.join(', ')}) values `;
+    const tail = dialect === 'mysql' ? '' : ' on conflict (id) do nothing returning id';
+    text = head + tuples.join(', ') + tail;
+    insertTexts.set(rowCount, text);
+    return text;
+  }
+
+  function compileInsert(rows: readonly Row[]): CompiledQuery {
+    return CompiledQuery.raw(
+      insertText(rows.length),
+      rows.flatMap((r) => columns.map((c) => r[c])),
+    );
+  }
+
   async function insertChunk(trx: Kysely<MonitorTables>, rows: Row[]): Promise<string[]> {
-    if (dialect === 'mysql') {
-      // MySQL has no RETURNING: look the ids up first. INSERT IGNORE still keeps a concurrent duplicate out
-      // of the table; at worst such a race announces one event twice on the live feed.
-      const existing = await trx
-        .selectFrom('audit_events')
-        .select('id')
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
-      const seen = new Set(existing.map((r) => r.id));
-      const fresh = rows.filter((r) => !seen.has(r.id));
-      if (fresh.length > 0) await trx.insertInto('audit_events').ignore().values(fresh).execute();
-      return fresh.map((r) => r.id);
+    if (dialect !== 'mysql') {
+      const inserted = await trx.executeQuery<{ id: string }>(compileInsert(rows));
+      return inserted.rows.map((r) => r.id);
     }
-    const inserted = await trx
-      .insertInto('audit_events')
-      .values(rows)
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
+    // MySQL has no RETURNING: look the ids up first. INSERT IGNORE still keeps a concurrent duplicate out of
+    // the table; at worst such a race announces one event twice on the live feed.
+    const existing = await trx
+      .selectFrom('audit_events')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .execute();
-    return inserted.map((r) => r.id);
+    const seen = new Set(existing.map((r) => r.id));
+    const fresh = rows.filter((r) => !seen.has(r.id));
+    if (fresh.length > 0) await trx.executeQuery(compileInsert(fresh));
+    return fresh.map((r) => r.id);
   }
 
   return {

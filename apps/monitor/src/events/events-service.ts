@@ -32,7 +32,10 @@ export interface EventsService {
   /** One event (the original `/monitor/log`); users always log as themselves. */
   log(caller: Identity, body: LogEventBody, meta: RequestMeta): Promise<{ id: string; stored: boolean }>;
   /** A batch from a service's audit outbox; ids seen before are skipped. */
-  ingestBatch(caller: Identity, events: readonly BatchEvent[]): Promise<{ stored: number; duplicates: number }>;
+  ingestBatch(
+    caller: Identity,
+    events: readonly BatchEvent[],
+  ): Promise<{ stored: number; duplicates: number }>;
   list(caller: Identity, query: ListEventsQuery): Promise<{ items: EventView[]; next_cursor: string | null }>;
   stats(caller: Identity, query: StatsQuery, now?: number): Promise<StatsView>;
   /** The filter a live feed applies for this caller (visibility rule included). */
@@ -234,9 +237,12 @@ export function createEventsService(deps: {
       if (from >= to) throw new InputError('from must be before to', { field: 'from' });
       const first = from - (from % bucketMs);
       if ((to - first) / bucketMs > maxBuckets) {
-        throw new InputError(`the range holds more than ${maxBuckets} ${query.bucket} buckets; use a larger bucket`, {
-          field: 'bucket',
-        });
+        throw new InputError(
+          `the range holds more than ${maxBuckets} ${query.bucket} buckets; use a larger bucket`,
+          {
+            field: 'bucket',
+          },
+        );
       }
       const userId = resolveUser(caller, undefined);
       const found = await events.stats({ from, to, bucketMs, ...(userId !== undefined ? { userId } : {}) });

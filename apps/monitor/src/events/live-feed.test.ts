@@ -79,7 +79,12 @@ describe('monitor live feed over a listening server', () => {
     await runMigrations(database.db, 'monitor', createMonitorMigrations(database.dialect));
     bus = createInMemoryEventBus();
     app = await buildApp({
-      config: { internalAuthSecret: secret, maxFieldBytes: 64 * 1024, bodyLimitBytes: 32 * 1024 * 1024, heartbeatMs: 200 },
+      config: {
+        internalAuthSecret: secret,
+        maxFieldBytes: 64 * 1024,
+        bodyLimitBytes: 32 * 1024 * 1024,
+        heartbeatMs: 200,
+      },
       log: createCapturingLogger('monitor').log,
       database,
       bus,
@@ -112,7 +117,9 @@ describe('monitor live feed over a listening server', () => {
     return frames;
   }
 
-  async function nextAudit(frames: ReturnType<typeof readFrames>): Promise<{ id: string | undefined; event: EventView }> {
+  async function nextAudit(
+    frames: ReturnType<typeof readFrames>,
+  ): Promise<{ id: string | undefined; event: EventView }> {
     for (let i = 0; i < 50; i += 1) {
       const frame = await frames.next();
       if (frame.event === 'audit') return { id: frame.id, event: JSON.parse(frame.data ?? '') as EventView };
@@ -123,7 +130,11 @@ describe('monitor live feed over a listening server', () => {
   test("delivers a user's own matching events only, never another user's", async () => {
     const controller = new AbortController();
     // Asking for bob's events does not widen a user's view.
-    const frames = await openStream(as(alice), `?action_type=deploy-app&user_id=${encodeURIComponent(bob)}`, controller.signal);
+    const frames = await openStream(
+      as(alice),
+      `?action_type=deploy-app&user_id=${encodeURIComponent(bob)}`,
+      controller.signal,
+    );
     try {
       await logEvent(as(bob), { action_type: 'deploy-app', request_data: { app_name: 'bobs' } });
       await logEvent(as(alice), { action_type: 'validate-code', request_data: { app_name: 'filtered-out' } });
@@ -144,7 +155,11 @@ describe('monitor live feed over a listening server', () => {
 
   test("lets an admin follow everyone's events and sends heartbeat comments", async () => {
     const controller = new AbortController();
-    const frames = await openStream(as('admin-user', ['user', 'admin']), '?service=history', controller.signal);
+    const frames = await openStream(
+      as('admin-user', ['user', 'admin']),
+      '?service=history',
+      controller.signal,
+    );
     try {
       const heartbeat = await frames.next(2000);
       assert.equal(heartbeat.comment, 'ping');

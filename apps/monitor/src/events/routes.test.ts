@@ -48,7 +48,12 @@ describe('monitor routes', () => {
     database = createDatabase<MonitorTables>({ url: testDb.url });
     await runMigrations(database.db, 'monitor', createMonitorMigrations(database.dialect));
     app = await buildApp({
-      config: { internalAuthSecret: secret, maxFieldBytes: 64 * 1024, bodyLimitBytes: 32 * 1024 * 1024, heartbeatMs: 15_000 },
+      config: {
+        internalAuthSecret: secret,
+        maxFieldBytes: 64 * 1024,
+        bodyLimitBytes: 32 * 1024 * 1024,
+        heartbeatMs: 15_000,
+      },
       log: createCapturingLogger('monitor').log,
       database,
       bus: createInMemoryEventBus(),
@@ -60,7 +65,10 @@ describe('monitor routes', () => {
     await testDb.drop();
   });
 
-  async function list(headers: Record<string, string>, query = ''): Promise<{ items: EventView[]; next_cursor: string | null }> {
+  async function list(
+    headers: Record<string, string>,
+    query = '',
+  ): Promise<{ items: EventView[]; next_cursor: string | null }> {
     const res = await app.inject({ method: 'GET', url: `/monitor/events${query}`, headers });
     assert.equal(res.statusCode, 200, res.body);
     return res.json();
@@ -78,7 +86,10 @@ describe('monitor routes', () => {
       const missing = await app.inject(call);
       assert.equal(missing.statusCode, 401, call.url);
       assert.equal(missing.json().error.code, 'NOT_AUTHENTICATED');
-      const forged = signIdentity({ userId: alice, roles: ['admin'], requestId: 'r' }, 'another-secret-another-secret-0123');
+      const forged = signIdentity(
+        { userId: alice, roles: ['admin'], requestId: 'r' },
+        'another-secret-another-secret-0123',
+      );
       const wrongKey = await app.inject({ ...call, headers: { [identityHeader]: forged } });
       assert.equal(wrongKey.statusCode, 401, call.url);
     }
@@ -119,11 +130,27 @@ describe('monitor routes', () => {
 
   test('takes a service report as given and stores a repeated id once (201 then 200)', async () => {
     const id = createId();
-    const body = event({ id, user_id: bob, ip_address: '198.51.100.7', user_agent: 'aws-cli', timestamp: '2026-01-02T03:04:05.678Z' });
-    const first = await app.inject({ method: 'POST', url: '/monitor/log', headers: asService('deployer'), payload: body });
+    const body = event({
+      id,
+      user_id: bob,
+      ip_address: '198.51.100.7',
+      user_agent: 'aws-cli',
+      timestamp: '2026-01-02T03:04:05.678Z',
+    });
+    const first = await app.inject({
+      method: 'POST',
+      url: '/monitor/log',
+      headers: asService('deployer'),
+      payload: body,
+    });
     assert.equal(first.statusCode, 201);
     assert.deepEqual(first.json(), { id, stored: true });
-    const second = await app.inject({ method: 'POST', url: '/monitor/log', headers: asService('deployer'), payload: body });
+    const second = await app.inject({
+      method: 'POST',
+      url: '/monitor/log',
+      headers: asService('deployer'),
+      payload: body,
+    });
     assert.equal(second.statusCode, 200);
     assert.deepEqual(second.json(), { id, stored: false });
     const items = (await list(as(bob), '?from=2026-01-02T00:00:00Z&to=2026-01-03T00:00:00Z')).items;
@@ -160,15 +187,26 @@ describe('monitor routes', () => {
       assert.equal(res.statusCode, 400, query);
       assert.equal(res.json().error.code, 'INPUT_INVALID');
     }
-    for (const query of ['?bucket=week', '?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', '?from=2000-01-01T00:00:00Z&bucket=minute']) {
+    for (const query of [
+      '?bucket=week',
+      '?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z',
+      '?from=2000-01-01T00:00:00Z&bucket=minute',
+    ]) {
       const res = await app.inject({ method: 'GET', url: `/monitor/stats${query}`, headers: as(alice) });
       assert.equal(res.statusCode, 400, query);
     }
   });
 
   test('ingests a service batch once, counts duplicates, and refuses oversized, empty and user batches', async () => {
-    const events = Array.from({ length: 1000 }, (_, i) => event({ id: createId(), user_id: 'batch-user', endpoint: `/e/${i}` }));
-    const first = await app.inject({ method: 'POST', url: '/monitor/events/batch', headers: asService('history'), payload: { events } });
+    const events = Array.from({ length: 1000 }, (_, i) =>
+      event({ id: createId(), user_id: 'batch-user', endpoint: `/e/${i}` }),
+    );
+    const first = await app.inject({
+      method: 'POST',
+      url: '/monitor/events/batch',
+      headers: asService('history'),
+      payload: { events },
+    });
     assert.equal(first.statusCode, 200, first.body);
     assert.deepEqual(first.json(), { stored: 1000, duplicates: 0 });
     const again = await app.inject({
@@ -179,12 +217,27 @@ describe('monitor routes', () => {
     });
     assert.deepEqual(again.json(), { stored: 0, duplicates: 11 });
     const tooMany = [...events, event({ id: createId() })];
-    const oversized = await app.inject({ method: 'POST', url: '/monitor/events/batch', headers: asService('history'), payload: { events: tooMany } });
+    const oversized = await app.inject({
+      method: 'POST',
+      url: '/monitor/events/batch',
+      headers: asService('history'),
+      payload: { events: tooMany },
+    });
     assert.equal(oversized.statusCode, 400);
     assert.match(oversized.json().error.message, /events/);
-    const empty = await app.inject({ method: 'POST', url: '/monitor/events/batch', headers: asService('history'), payload: { events: [] } });
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/monitor/events/batch',
+      headers: asService('history'),
+      payload: { events: [] },
+    });
     assert.equal(empty.statusCode, 400);
-    const byUser = await app.inject({ method: 'POST', url: '/monitor/events/batch', headers: as(alice), payload: { events: [event()] } });
+    const byUser = await app.inject({
+      method: 'POST',
+      url: '/monitor/events/batch',
+      headers: as(alice),
+      payload: { events: [event()] },
+    });
     assert.equal(byUser.statusCode, 403);
   });
 
@@ -208,14 +261,22 @@ describe('monitor routes', () => {
         request_data: {
           access_key: 'AKIAIOSFODNN7EXAMPLE',
           Password: 'hunter2-password',
-          steps: [{ note: 'fine' }, { auth: { token: 'tok-123456' } }, ['aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']],
+          steps: [
+            { note: 'fine' },
+            { auth: { token: 'tok-123456' } },
+            ['aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+          ],
           headers: { authorization: 'Bearer abc.def-bearer-credential' },
         },
         response_summary: { registry: { docker_token: 'dckr_pat_secret' }, kept: 'visible' },
       }),
     });
     assert.equal(res.statusCode, 201, res.body);
-    const rows = await database.db.selectFrom('audit_events').selectAll().where('action_type', '=', 'masking-check').execute();
+    const rows = await database.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action_type', '=', 'masking-check')
+      .execute();
     assert.equal(rows.length, 1);
     const raw = JSON.stringify(rows[0]);
     const [view] = (await list(as(alice), '?action_type=masking-check')).items;
@@ -246,14 +307,28 @@ describe('monitor routes', () => {
 
   test("shows users only their own events whatever user_id they ask for, and admins everyone's", async () => {
     for (const user of [alice, bob]) {
-      await app.inject({ method: 'POST', url: '/monitor/log', headers: as(user), payload: event({ action_type: 'visibility' }) });
+      await app.inject({
+        method: 'POST',
+        url: '/monitor/log',
+        headers: as(user),
+        payload: event({ action_type: 'visibility' }),
+      });
     }
     const asAlice = await list(as(alice), `?action_type=visibility&user_id=${encodeURIComponent(bob)}`);
-    assert.deepEqual(asAlice.items.map((e) => e.user_id), [alice]);
+    assert.deepEqual(
+      asAlice.items.map((e) => e.user_id),
+      [alice],
+    );
     const asAdmin = await list(as(root, ['user', 'admin']), '?action_type=visibility');
     assert.deepEqual(new Set(asAdmin.items.map((e) => e.user_id)), new Set([alice, bob]));
-    const adminForBob = await list(as(root, ['user', 'admin']), `?action_type=visibility&user_id=${encodeURIComponent(bob)}`);
-    assert.deepEqual(adminForBob.items.map((e) => e.user_id), [bob]);
+    const adminForBob = await list(
+      as(root, ['user', 'admin']),
+      `?action_type=visibility&user_id=${encodeURIComponent(bob)}`,
+    );
+    assert.deepEqual(
+      adminForBob.items.map((e) => e.user_id),
+      [bob],
+    );
     const everything = await list(as(bob), '?limit=500');
     assert.ok(everything.items.every((e) => e.user_id === bob));
   });
@@ -285,12 +360,22 @@ describe('monitor routes', () => {
 
   test('reports statistics within the caller’s visibility', async () => {
     const from = '2024-03-01T00:00:00.000Z';
-    for (const [user, minute] of [[alice, 0], [alice, 0], [alice, 2], [bob, 1]] as const) {
+    for (const [user, minute] of [
+      [alice, 0],
+      [alice, 0],
+      [alice, 2],
+      [bob, 1],
+    ] as const) {
       await app.inject({
         method: 'POST',
         url: '/monitor/log',
         headers: asService('gateway'),
-        payload: event({ user_id: user, service: 'gateway', action_type: 'login', timestamp: `2024-03-01T00:0${minute}:30.000Z` }),
+        payload: event({
+          user_id: user,
+          service: 'gateway',
+          action_type: 'login',
+          timestamp: `2024-03-01T00:0${minute}:30.000Z`,
+        }),
       });
     }
     const res = await app.inject({

@@ -1,6 +1,7 @@
 import { requireIdentity, type ServiceApp } from '@ashapp/platform';
-import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyRequest, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
+import { Type, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import type { EventsService, RequestMeta } from './events-service.ts';
 import type { LiveFeed } from './live-feed.ts';
 import {
@@ -23,10 +24,18 @@ function readMeta(request: FastifyRequest): RequestMeta {
   return { ip: first || request.ip, userAgent: userAgent || undefined };
 }
 
-export function registerEventRoutes(
-  app: ServiceApp,
-  deps: { service: EventsService; feed: LiveFeed },
-): void {
+// Ingest bodies have no defaults to fill and nothing to convert: checking alone is an order of magnitude
+// cheaper than the kit's convert-and-default validation on a 1,000-event batch, and ingest is the hot path.
+// Failures take the same path to the same 400 body.
+const checkOnly: FastifySchemaCompiler<TSchema> = ({ schema }) => {
+  const checker = Compile(schema);
+  return (input: unknown) =>
+    checker.Check(input)
+      ? { value: input }
+      : { error: checker.Errors(input) as unknown as FastifySchemaValidationError[] };
+};
+
+export function registerEventRoutes(app: ServiceApp, deps: { service: EventsService; feed: LiveFeed }): void {
   const { service, feed } = deps;
 
   app.post(
@@ -40,6 +49,7 @@ export function registerEventRoutes(
         body: LogEventBody,
         response: { 200: LogResult, 201: LogResult },
       },
+      validatorCompiler: checkOnly,
     },
     async (request, reply) => {
       const result = await service.log(requireIdentity(request), request.body, readMeta(request));
@@ -55,6 +65,7 @@ export function registerEventRoutes(
         body: BatchBody,
         response: { 200: BatchResult },
       },
+      validatorCompiler: checkOnly,
     },
     async (request) => service.ingestBatch(requireIdentity(request), request.body.events),
   );

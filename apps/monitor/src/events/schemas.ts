@@ -39,7 +39,8 @@ export const LogEventBody = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: limits.userId,
-        description: 'Whose action this was. Only services may name someone else; users always log as themselves.',
+        description:
+          'Whose action this was. Only services may name someone else; users always log as themselves.',
       }),
     ),
   },
@@ -88,7 +89,11 @@ export type EventView = Static<typeof EventView>;
 
 const filterFields = {
   user_id: Type.Optional(
-    Type.String({ minLength: 1, maxLength: limits.userId, description: 'Admins only; users always see their own.' }),
+    Type.String({
+      minLength: 1,
+      maxLength: limits.userId,
+      description: 'Admins only; users always see their own.',
+    }),
   ),
   service: Type.Optional(Type.String({ minLength: 1, maxLength: limits.service })),
   action_type: Type.Optional(Type.String({ minLength: 1, maxLength: limits.actionType })),
@@ -122,7 +127,9 @@ export type StreamQuery = Static<typeof StreamQuery>;
 export const StatsQuery = Type.Object({
   from: filterFields.from,
   to: filterFields.to,
-  bucket: Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' }),
+  bucket: Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], {
+    default: 'hour',
+  }),
 });
 export type StatsQuery = Static<typeof StatsQuery>;
 
@@ -132,6 +139,8 @@ export const StatsView = Type.Object({
   bucket: Type.String(),
   by_service: Type.Array(Type.Object({ service: Type.String(), count: Type.Integer() })),
   by_action: Type.Array(Type.Object({ action_type: Type.String(), count: Type.Integer() })),
-  by_time: Type.Array(Type.Object({ bucket_start: Type.String({ format: 'date-time' }), count: Type.Integer() })),
+  by_time: Type.Array(
+    Type.Object({ bucket_start: Type.String({ format: 'date-time' }), count: Type.Integer() }),
+  ),
 });
 export type StatsView = Static<typeof StatsView>;

@@ -38,7 +38,8 @@ export function createRetentionSweeper(options: RetentionSweeperOptions): Retent
       total += deleted;
       if (deleted < batchSize || stopping) break;
     }
-    if (total > 0) log.info({ deleted: total, cutoff: new Date(cutoff).toISOString() }, 'old audit events deleted');
+    if (total > 0)
+      log.info({ deleted: total, cutoff: new Date(cutoff).toISOString() }, 'old audit events deleted');
     return total;
   }
 
