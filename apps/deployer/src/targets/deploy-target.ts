@@ -1,0 +1,62 @@
+import type { KubeObject } from '../manifests/render-manifests.ts';
+import type { RegistryCredentials } from '../registry/auth-file.ts';
+
+export interface AppRef {
+  appName: string;
+  namespace: string;
+}
+
+export interface WorkloadRef extends AppRef {
+  kind: 'Deployment' | 'ReplicaSet';
+  /** Object name (differs from appName under blue-green and canary). */
+  name: string;
+}
+
+export interface ApplyOptions {
+  namespace: string;
+  /** Credentials for pulling the image, when the registry needs them. */
+  registry?: { host: string; credentials: RegistryCredentials; insecure: boolean };
+}
+
+export interface ApplyResult {
+  workload: WorkloadRef;
+  /** One line per applied object, like `kubectl apply` prints (`deployment.apps/app configured`). */
+  applied: string[];
+}
+
+export interface RolloutEvent {
+  message: string;
+  /** Kubernetes-style reason when there is one (ImagePullBackOff, CrashLoopBackOff, Unschedulable …). */
+  reason?: string;
+  readyReplicas?: number;
+  desiredReplicas?: number;
+}
+
+export type RolloutResult =
+  | { ok: true; readyReplicas: number }
+  | { ok: false; reason: string; message: string };
+
+export interface FollowOptions {
+  timeoutMs: number;
+  onEvent?: (event: RolloutEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Where deployments run: a Kubernetes cluster, or podman on this machine. */
+export interface DeployTarget {
+  readonly name: 'kubernetes' | 'podman';
+  available(): Promise<boolean>;
+  /** Applies the objects (create or update in place); Services and workloads of the app only. */
+  apply(objects: readonly KubeObject[], options: ApplyOptions): Promise<ApplyResult>;
+  /** Waits until the workload is ready, fails, or the timeout passes. */
+  followRollout(workload: WorkloadRef, options: FollowOptions): Promise<RolloutResult>;
+  /** The URL the app answers on, when it is known yet. */
+  readUrl(app: AppRef): Promise<{ url: string; hint?: string } | undefined>;
+  /** Removes everything the app has on the target; a missing app is not an error. */
+  delete(app: AppRef): Promise<void>;
+}
+
+/** The Deployment/ReplicaSet among applied objects. */
+export function findWorkload(objects: readonly KubeObject[]): KubeObject | undefined {
+  return objects.find((o) => o.kind === 'Deployment' || o.kind === 'ReplicaSet');
+}
