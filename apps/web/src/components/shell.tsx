@@ -1,4 +1,4 @@
-import { useCallback, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { useApi, useSession } from '../api-context.tsx';
 import type { HistoryEntry } from '../api/history.ts';
 import { Link, ROUTES, navigate } from '../router.tsx';
@@ -21,6 +21,15 @@ export function Shell({ pathname, children }: { pathname: string; children: Reac
   const [loggingOut, setLoggingOut] = useState(false);
   const closeSidebar = useCallback(() => setSidebarOpen(false), []);
 
+  // A history entry shown over one page should not follow the user to the next.
+  useEffect(() => setSelected(undefined), [pathname]);
+
+  const selectEntry = useCallback((entry: HistoryEntry) => {
+    setSelected(entry);
+    // On narrow screens the sidebar covers the page; get it out of the way of the entry.
+    if (window.matchMedia('(max-width: 900px)').matches) setSidebarOpen(false);
+  }, []);
+
   const logout = async () => {
     setLoggingOut(true);
     try {
@@ -36,7 +45,7 @@ export function Shell({ pathname, children }: { pathname: string; children: Reac
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <HistorySidebar id="history-sidebar" open={sidebarOpen} selectedId={selected?.id} onSelect={setSelected} onClose={closeSidebar} />
+      <HistorySidebar id="history-sidebar" open={sidebarOpen} selectedId={selected?.id} onSelect={selectEntry} onClose={closeSidebar} />
       <div className="layout-main">
         <header className="app-header">
           <button
@@ -72,7 +81,7 @@ export function Shell({ pathname, children }: { pathname: string; children: Reac
         </header>
         <main id="main" tabIndex={-1}>
           {selected ? (
-            <section className="card history-detail" aria-labelledby="history-detail-title" data-testid="history-detail">
+            <section className="card history-detail page" aria-labelledby="history-detail-title" data-testid="history-detail">
               <div className="card-head">
                 <h2 id="history-detail-title">
                   {selected.query} <span className="muted small-text">{formatTimestamp(selected.created_at)}</span>

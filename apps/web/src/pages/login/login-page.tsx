@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api-context.tsx';
 import { describeError } from '../../api/http.ts';
 import { navigate, safeNextPath, useLocation } from '../../router.tsx';
@@ -37,22 +37,6 @@ export function LoginPage() {
   const [region, setRegion] = useState('us-east-1');
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
-
-  // Someone already signed in who lands here (bookmark, back button) goes straight on.
-  useEffect(() => {
-    let cancelled = false;
-    api.auth
-      .getUser({ redirectOn401: false })
-      .then((user) => {
-        if (!cancelled && user.logged_in) navigate(next, { replace: true });
-      })
-      .catch(() => {
-        // Not signed in: stay on the form.
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [api, next]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
