@@ -140,9 +140,11 @@ export function createEventsService(deps: {
     input: Omit<BatchEvent, 'user_id'> & { user_id: string },
     receivedAt: number,
   ): StoredEvent {
-    const given = readTime(input.timestamp, 'timestamp') ?? receivedAt;
-    // Clamped rather than refused: an outbox would retry a refused batch forever.
-    const at = given > receivedAt + maxFutureSkewMs ? receivedAt : given;
+    const given = input.timestamp === undefined ? receivedAt : Date.parse(input.timestamp);
+    // Replaced rather than refused (an outbox would retry a refused batch forever): before 1970 or far
+    // ahead of our clock, the receive time is the better guess.
+    const at =
+      Number.isSafeInteger(given) && given >= 0 && given <= receivedAt + maxFutureSkewMs ? given : receivedAt;
     return {
       // Lower case: the same UUID in another case must still count as the same event.
       id: input.id?.toLowerCase() ?? createId(at),

@@ -159,6 +159,22 @@ describe('monitor routes', () => {
     assert.equal(items[0]?.ip_address, '198.51.100.7');
   });
 
+  test('replaces a timestamp far in the future or before 1970 with the receive time', async () => {
+    for (const timestamp of ['2999-01-01T00:00:00Z', '1960-01-01T00:00:00Z']) {
+      const started = Date.now();
+      const res = await app.inject({
+        method: 'POST',
+        url: '/monitor/log',
+        headers: asService('deployer'),
+        payload: event({ user_id: 'clock-user', timestamp, action_type: `clock-${timestamp}` }),
+      });
+      assert.equal(res.statusCode, 201);
+      const [stored] = (await list(as('clock-user'), `?action_type=clock-${timestamp}`)).items;
+      const at = Date.parse(stored?.timestamp ?? '');
+      assert.ok(at >= started && at <= Date.now(), `${timestamp} stored as ${stored?.timestamp}`);
+    }
+  });
+
   test('answers 400 with what was wrong for wrong types, missing fields and bad ids', async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [event({ service: 5 }), /service/],
