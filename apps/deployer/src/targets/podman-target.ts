@@ -20,7 +20,7 @@ export interface PodmanTargetOptions {
   storage?: ContainerStorage;
   /** Loopback address the container port is published on. */
   hostIp?: string;
-  /** Path checked over HTTP to decide the app is ready. */
+  /** Path checked over HTTP when the manifest has no HTTP readiness probe. */
   readyPath?: string;
   pollIntervalMs?: number;
 }
@@ -31,6 +31,8 @@ interface AppState {
   podName: string;
   /** From kube play's output; pod naming differs between podman versions (`<name>-pod-0`, `<name>-pod`). */
   podId: string | undefined;
+  /** The readiness probe's path from the manifest, checked over HTTP instead. */
+  readyPath: string;
 }
 
 async function allocateLoopbackPort(hostIp: string): Promise<number> {
@@ -74,13 +76,16 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
     return runCommand({ command: podman, args: [...globalArgs, ...args], env: options.env, timeoutMs });
   }
 
-  function derivePod(workload: KubeObject, app: AppRef, hostPort: number): { yaml: string; containerPort: number } {
+  function derivePod(workload: KubeObject, app: AppRef, hostPort: number): { yaml: string; containerPort: number; probePath: string | undefined } {
     const spec = structuredClone(workload.spec) as {
       template: { metadata?: Record<string, unknown>; spec: { containers: Array<Record<string, unknown>> } };
     };
     const containers = spec.template.spec.containers;
     let containerPort: number | undefined;
+    let probePath: string | undefined;
     for (const container of containers) {
+      const probe = container.readinessProbe as { httpGet?: { path?: unknown } } | undefined;
+      if (probePath === undefined && typeof probe?.httpGet?.path === 'string') probePath = probe.httpGet.path;
       delete container.readinessProbe;
       delete container.livenessProbe;
       const ports = (container.ports ?? []) as Array<Record<string, unknown>>;
@@ -99,7 +104,7 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       metadata: { name: podName(app), labels: workload.metadata.labels ?? {}, annotations: workload.metadata.annotations ?? {} },
       spec: { replicas: 1, selector: (workload.spec as { selector: unknown }).selector, template: spec.template },
     };
-    return { yaml: stringify(deployment, { lineWidth: 0 }), containerPort };
+    return { yaml: stringify(deployment, { lineWidth: 0 }), containerPort, probePath };
   }
 
   async function inspectContainers(podId: string | undefined): Promise<Array<{ State: string; Exited: boolean; ExitCode: number; Names: string[]; Id: string }>> {
@@ -129,7 +134,7 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       };
       const previous = await readState(app);
       const hostPort = previous?.hostPort ?? (await allocateLoopbackPort(hostIp));
-      const { yaml, containerPort } = derivePod(workload, app, hostPort);
+      const { yaml, containerPort, probePath } = derivePod(workload, app, hostPort);
       const dir = appDir(app);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, 'pod.yaml');
@@ -140,7 +145,7 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       );
       if (result.code !== 0) throw new UpstreamError(`podman kube play failed: ${summarizeOutput(result, 3)}`);
       const podId = /Pod:\s*\n([0-9a-f]{12,64})/.exec(result.stdout)?.[1];
-      const state: AppState = { hostPort, containerPort, podName: podName(app), podId };
+      const state: AppState = { hostPort, containerPort, podName: podName(app), podId, readyPath: probePath ?? readyPath };
       await writeFile(join(dir, 'state.json'), JSON.stringify(state), { mode: 0o600 });
       options.log.info({ app: app.appName, namespace: app.namespace, hostPort }, 'podman pod played');
       return {
@@ -154,7 +159,7 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       if (!state) return { ok: false, reason: 'NotFound', message: 'the app is not running on podman' };
       const deadline = Date.now() + followOptions.timeoutMs;
       const emit = (event: RolloutEvent) => followOptions.onEvent?.(event);
-      const url = `http://${hostIp}:${state.hostPort}${readyPath}`;
+      const url = `http://${hostIp}:${state.hostPort}${state.readyPath}`;
       let lastStatus = '';
       while (Date.now() < deadline) {
         if (followOptions.signal?.aborted) return { ok: false, reason: 'Aborted', message: 'rollout follow aborted' };
@@ -162,10 +167,10 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
           const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
           await res.body?.cancel();
           if (res.status === 200) {
-            emit({ message: `ready: ${readyPath} answered 200`, readyReplicas: 1, desiredReplicas: 1 });
+            emit({ message: `ready: ${state.readyPath} answered 200`, readyReplicas: 1, desiredReplicas: 1 });
             return { ok: true, readyReplicas: 1 };
           }
-          if (`${res.status}` !== lastStatus) emit({ message: `${readyPath} answered ${res.status}`, readyReplicas: 0, desiredReplicas: 1 });
+          if (`${res.status}` !== lastStatus) emit({ message: `${state.readyPath} answered ${res.status}`, readyReplicas: 0, desiredReplicas: 1 });
           lastStatus = `${res.status}`;
         } catch {
           // Not listening yet; the container state below says whether it ever will.
