@@ -15,6 +15,7 @@ import {
   type ServiceName,
 } from '@ashapp/platform';
 import { createCapturingLogger } from '@ashapp/platform/testing';
+import type { Kysely } from 'kysely';
 import { buildApp } from '../src/app.ts';
 import { createStsCallerVerifier } from '../src/auth/caller-verifier.ts';
 import { readGatewayConfig, type GatewayConfig } from '../src/config.ts';
@@ -142,7 +143,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     dataDir,
     logLines: lines,
     async auditEvents() {
-      const db = database.db as unknown as import('kysely').Kysely<{ audit_outbox: { payload: string; created_at: number } }>;
+      const db = database.db as unknown as Kysely<{ audit_outbox: { payload: string; created_at: number } }>;
       const rows = await db.selectFrom('audit_outbox').select('payload').orderBy('created_at').execute();
       return rows.map((r) => JSON.parse(r.payload) as AuditEvent);
     },

@@ -140,13 +140,15 @@ export async function registerForwardRoutes(
   app: ServiceApp,
   deps: { forwarder: Forwarder; audit: AuditOutbox },
 ): Promise<void> {
+  // Requests that got past authentication and CSRF and were sent on (refused ones are not forwarded calls).
+  const forwarded = new WeakSet<FastifyRequest>();
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
     scope.addHook('onResponse', async (request, reply) => {
       const service = request.routeOptions.config.forwardedTo;
-      if (!service || !stateChanging.has(request.method) || !request.auth) return;
+      if (!service || !forwarded.has(request) || !stateChanging.has(request.method) || !request.auth) return;
       await deps.audit.record({
         user_id: request.auth.userId,
         endpoint: `${request.method} ${request.url.split('?')[0] ?? ''}`,
@@ -163,13 +165,15 @@ export async function registerForwardRoutes(
         url: route.url,
         config: { access: route.access ?? 'user', forwardedTo: route.service },
         schema: { summary: route.summary, tags: ['forwarded'] },
-        handler: (request: FastifyRequest, reply: FastifyReply) =>
-          deps.forwarder.forward(request, reply, {
+        handler: (request: FastifyRequest, reply: FastifyReply) => {
+          forwarded.add(request);
+          return deps.forwarder.forward(request, reply, {
             service: route.service,
             path: route.target(request),
             identity: toIdentity(request),
             ...(route.rewriteLink ? { rewriteLink: route.rewriteLink } : {}),
-          }),
+          });
+        },
       });
     }
   });

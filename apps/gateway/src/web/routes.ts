@@ -28,9 +28,12 @@ export async function registerWebRoutes(app: ServiceApp, options: { distDir: str
     wildcard: true,
     // Pages go through the routes below, which check the session first.
     allowedPath: (pathName) => pathName !== '/index.html',
+    cacheControl: false,
     setHeaders(res, filePath) {
-      // Vite names assets by content hash: they never change under the same name.
-      if (filePath.includes(`${path.sep}assets${path.sep}`)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+      // Vite names assets by content hash: they never change under the same name. Other files (favicon)
+      // are revalidated.
+      const hashed = filePath.includes(`${path.sep}assets${path.sep}`);
+      res.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
 
@@ -38,11 +41,11 @@ export async function registerWebRoutes(app: ServiceApp, options: { distDir: str
     app.get(page, { config: { access: 'page' }, schema: { hide: true } }, async (request, reply) => {
       if (page === '/login' && request.auth) return reply.redirect('/', 302);
       if (protectedPages.has(page) && !request.auth) return reply.redirect('/login', 302);
-      reply.header('cache-control', 'no-store');
       if (!existsSync(indexFile)) {
-        return reply.status(503).type('text/html; charset=utf-8').send(missingBuildPage);
+        return reply.status(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(missingBuildPage);
       }
-      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+      reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+      return reply.sendFile('index.html', { cacheControl: false });
     });
   }
 }
