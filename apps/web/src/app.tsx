@@ -66,12 +66,14 @@ export function App({ api }: { api: Api }) {
       .getUser()
       .then((answer) => {
         if (cancelled) return;
-        if (answer.logged_in === false) navigate(`${ROUTES.login}?next=${encodeURIComponent(pathname)}`, { replace: true });
+        if (answer.logged_in === false)
+          navigate(`${ROUTES.login}?next=${encodeURIComponent(pathname)}`, { replace: true });
         else setUser(normaliseUser(answer));
       })
       .catch((error: unknown) => {
         // A 401 has already sent the user to /login.
-        if (!cancelled && !(error instanceof ApiError && error.status === 401)) setLoadError(describeError(error));
+        if (!cancelled && !(error instanceof ApiError && error.status === 401))
+          setLoadError(describeError(error));
       });
     return () => {
       cancelled = true;

@@ -47,7 +47,8 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
 
 /** Only a local absolute path may be a post-login destination (never `//host` or a URL). */
 export function safeNextPath(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return ROUTES.assistant;
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\'))
+    return ROUTES.assistant;
   if (normalisePath(next.split('?')[0] ?? '') === ROUTES.login) return ROUTES.assistant;
   return next;
 }

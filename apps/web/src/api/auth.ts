@@ -34,10 +34,12 @@ export function isAdmin(user: Pick<CurrentUser, 'roles'> | null | undefined): bo
 
 export function createAuthClient(http: HttpClient): AuthClient {
   return {
-    login: (input) => http.json<LoginResult>('/api/login', { method: 'POST', body: input, redirectOn401: false }),
+    login: (input) =>
+      http.json<LoginResult>('/api/login', { method: 'POST', body: input, redirectOn401: false }),
     async logout() {
       await http.request('/api/logout', { method: 'POST', body: {}, redirectOn401: false });
     },
-    getUser: (options) => http.json<CurrentUser>('/api/user', { redirectOn401: options?.redirectOn401 ?? true }),
+    getUser: (options) =>
+      http.json<CurrentUser>('/api/user', { redirectOn401: options?.redirectOn401 ?? true }),
   };
 }

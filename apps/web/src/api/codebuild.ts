@@ -41,19 +41,25 @@ export function normaliseBuildList(data: unknown): BuildSummary[] {
   const list: unknown = Array.isArray(data)
     ? data
     : typeof data === 'object' && data !== null
-      ? ((data as Record<string, unknown>).items ?? (data as Record<string, unknown>).builds ?? (data as Record<string, unknown>).ids)
+      ? ((data as Record<string, unknown>).items ??
+        (data as Record<string, unknown>).builds ??
+        (data as Record<string, unknown>).ids)
       : undefined;
   if (!Array.isArray(list)) return [];
   return list.flatMap((item): BuildSummary[] => {
     if (typeof item === 'string') return [{ id: item }];
-    if (typeof item === 'object' && item !== null && typeof (item as BuildSummary).id === 'string') return [item as BuildSummary];
+    if (typeof item === 'object' && item !== null && typeof (item as BuildSummary).id === 'string')
+      return [item as BuildSummary];
     return [];
   });
 }
 
 function normaliseBuild(data: unknown): BuildSummary {
   const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-  const inner = (typeof record.build === 'object' && record.build !== null ? record.build : record) as Record<string, unknown>;
+  const inner = (typeof record.build === 'object' && record.build !== null ? record.build : record) as Record<
+    string,
+    unknown
+  >;
   return { id: String(inner.id ?? ''), status: typeof inner.status === 'string' ? inner.status : undefined };
 }
 
@@ -62,11 +68,17 @@ export function createCodeBuildClient(http: HttpClient): CodeBuildClient {
   const build = (id: string) => `/api/codebuild/builds/${encodeURIComponent(id)}`;
   return {
     createProject: (input) => http.json('/api/codebuild/projects', { method: 'POST', body: input }),
-    startBuild: async (name) => normaliseBuild(await http.json(`${project(name)}/builds`, { method: 'POST', body: {} })),
+    startBuild: async (name) =>
+      normaliseBuild(await http.json(`${project(name)}/builds`, { method: 'POST', body: {} })),
     listBuilds: async (name) => normaliseBuildList(await http.json(`${project(name)}/builds`)),
     async getBuild(id) {
       const data = await http.json<Partial<BuildDetail>>(build(id));
-      return { id: data.id ?? id, status: data.status ?? 'UNKNOWN', phases: Array.isArray(data.phases) ? data.phases : [], logs_url: data.logs_url };
+      return {
+        id: data.id ?? id,
+        status: data.status ?? 'UNKNOWN',
+        phases: Array.isArray(data.phases) ? data.phases : [],
+        logs_url: data.logs_url,
+      };
     },
     async getLogs(id) {
       const data = await http.json<{ lines?: unknown }>(`${build(id)}/logs`);

@@ -126,21 +126,29 @@ export function createDeployerClient(http: HttpClient): DeployerClient {
   return {
     registryLogin: (input) => http.json('/deployer-api/docker-login', { method: 'POST', body: input }),
     registryLogout: () => http.json('/deployer-api/docker-logout', { method: 'POST', body: {} }),
-    validate: (input) => http.json<ValidationResult>('/deployer-api/validate', { method: 'POST', body: input }),
-    preview: (input) => http.json<{ manifests: string }>('/deployer-api/preview', { method: 'POST', body: input }),
+    validate: (input) =>
+      http.json<ValidationResult>('/deployer-api/validate', { method: 'POST', body: input }),
+    preview: (input) =>
+      http.json<{ manifests: string }>('/deployer-api/preview', { method: 'POST', body: input }),
     deploy: (input) => http.json<DeployAccepted>('/deployer-api/deploy', { method: 'POST', body: input }),
     async listDeployments() {
       const data = await http.json<{ items?: DeploymentRecord[] }>('/deployer-api/deployments');
       return Array.isArray(data.items) ? data.items : [];
     },
     async listRevisions(name, namespace) {
-      const data = await http.json<{ items?: RevisionRecord[] }>(`/deployer-api/deployments/${app(name)}/revisions`, {
-        query: { namespace },
-      });
+      const data = await http.json<{ items?: RevisionRecord[] }>(
+        `/deployer-api/deployments/${app(name)}/revisions`,
+        {
+          query: { namespace },
+        },
+      );
       return Array.isArray(data.items) ? data.items : [];
     },
     rollback: (name, namespace, revision) =>
-      http.json(`/deployer-api/deployments/${app(name)}/rollback`, { method: 'POST', body: { namespace, revision } }),
+      http.json(`/deployer-api/deployments/${app(name)}/rollback`, {
+        method: 'POST',
+        body: { namespace, revision },
+      }),
     async deleteApp(name, namespace) {
       await http.request(`/deployer-api/apps/${app(name)}`, { method: 'DELETE', query: { namespace } });
     },
@@ -148,7 +156,8 @@ export function createDeployerClient(http: HttpClient): DeployerClient {
       return openEventStream(`/deployer-api/deployments/${encodeURIComponent(id)}/stream`, {
         handlers: {
           state: (data) => {
-            if (isObject(data) && typeof data.state === 'string') handlers.onState(data as unknown as StateEvent);
+            if (isObject(data) && typeof data.state === 'string')
+              handlers.onState(data as unknown as StateEvent);
           },
           log: (data) => {
             if (isObject(data) && typeof data.line === 'string') handlers.onLog(data as unknown as LogEvent);

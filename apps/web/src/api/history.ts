@@ -21,7 +21,10 @@ export interface HistoryClient {
 }
 
 export function createHistoryClient(http: HttpClient, origin: string): HistoryClient {
-  async function fetchPage(path: string, query?: Record<string, string | number | undefined>): Promise<HistoryPage> {
+  async function fetchPage(
+    path: string,
+    query?: Record<string, string | number | undefined>,
+  ): Promise<HistoryPage> {
     const response = await http.request<unknown>(path, { query });
     const items = Array.isArray(response.data) ? (response.data as HistoryEntry[]) : [];
     const link = parseNextLink(response.headers.get('link'));

@@ -17,7 +17,11 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 describe('createHttpClient', () => {
   test('sends the ashapp_csrf cookie value as x-csrf-token on state-changing requests only', async () => {
     const fetch = fakeFetch(() => json(200, { ok: true }));
-    const http = createHttpClient({ onUnauthenticated: () => {}, fetchImpl: fetch.impl, readCookies: () => 'a=1; ashapp_csrf=tok%2Fen; b=2' });
+    const http = createHttpClient({
+      onUnauthenticated: () => {},
+      fetchImpl: fetch.impl,
+      readCookies: () => 'a=1; ashapp_csrf=tok%2Fen; b=2',
+    });
     await http.json('/api/ask', { method: 'POST', body: { query: 'x' } });
     await http.json('/api/history');
     const [post, get] = fetch.calls;
@@ -27,8 +31,14 @@ describe('createHttpClient', () => {
   });
 
   test('turns an {error:{code,message}} body into an ApiError with code, message and request id', async () => {
-    const fetch = fakeFetch(() => json(400, { error: { code: 'INPUT', message: 'query is required', requestId: 'r1' } }));
-    const http = createHttpClient({ onUnauthenticated: () => {}, fetchImpl: fetch.impl, readCookies: () => '' });
+    const fetch = fakeFetch(() =>
+      json(400, { error: { code: 'INPUT', message: 'query is required', requestId: 'r1' } }),
+    );
+    const http = createHttpClient({
+      onUnauthenticated: () => {},
+      fetchImpl: fetch.impl,
+      readCookies: () => '',
+    });
     await assert.rejects(http.json('/api/ask', { method: 'POST', body: {} }), (error: unknown) => {
       assert.ok(error instanceof ApiError);
       assert.equal(error.code, 'INPUT');
@@ -42,7 +52,11 @@ describe('createHttpClient', () => {
   test('calls onUnauthenticated on 401 unless the call opts out', async () => {
     let redirects = 0;
     const fetch = fakeFetch(() => json(401, { error: { code: 'NOT_AUTHENTICATED', message: 'sign in' } }));
-    const http = createHttpClient({ onUnauthenticated: () => redirects++, fetchImpl: fetch.impl, readCookies: () => '' });
+    const http = createHttpClient({
+      onUnauthenticated: () => redirects++,
+      fetchImpl: fetch.impl,
+      readCookies: () => '',
+    });
     await assert.rejects(http.json('/api/history'));
     await assert.rejects(http.json('/api/login', { method: 'POST', body: {}, redirectOn401: false }));
     assert.equal(redirects, 1);
@@ -56,12 +70,19 @@ describe('createHttpClient', () => {
       }) as typeof fetch,
       readCookies: () => '',
     });
-    await assert.rejects(http.json('/api/user'), (error: unknown) => error instanceof ApiError && error.code === 'network');
+    await assert.rejects(
+      http.json('/api/user'),
+      (error: unknown) => error instanceof ApiError && error.code === 'network',
+    );
   });
 
   test('leaves empty query values out of the URL', async () => {
     const fetch = fakeFetch(() => json(200, []));
-    const http = createHttpClient({ onUnauthenticated: () => {}, fetchImpl: fetch.impl, readCookies: () => '' });
+    const http = createHttpClient({
+      onUnauthenticated: () => {},
+      fetchImpl: fetch.impl,
+      readCookies: () => '',
+    });
     await http.json('/api/history', { query: { limit: 20, q: '', cursor: undefined } });
     assert.equal(fetch.calls[0]?.url, '/api/history?limit=20');
   });
@@ -69,7 +90,10 @@ describe('createHttpClient', () => {
 
 describe('parseNextLink', () => {
   test('finds rel="next" among several links', () => {
-    assert.equal(parseNextLink('</api/history?cursor=a>; rel="prev", </api/history?cursor=b&limit=2>; rel="next"'), '/api/history?cursor=b&limit=2');
+    assert.equal(
+      parseNextLink('</api/history?cursor=a>; rel="prev", </api/history?cursor=b&limit=2>; rel="next"'),
+      '/api/history?cursor=b&limit=2',
+    );
     assert.equal(parseNextLink('<https://x/y?c=1>; rel=next'), 'https://x/y?c=1');
     assert.equal(parseNextLink('</a>; rel="prev"'), undefined);
     assert.equal(parseNextLink(null), undefined);
@@ -79,7 +103,10 @@ describe('parseNextLink', () => {
 describe('toSameOriginPath', () => {
   test('keeps same-origin links and refuses foreign ones', () => {
     assert.equal(toSameOriginPath('/api/history?cursor=b', 'http://localhost:8080'), '/api/history?cursor=b');
-    assert.equal(toSameOriginPath('http://localhost:8080/api/history?cursor=b', 'http://localhost:8080'), '/api/history?cursor=b');
+    assert.equal(
+      toSameOriginPath('http://localhost:8080/api/history?cursor=b', 'http://localhost:8080'),
+      '/api/history?cursor=b',
+    );
     assert.equal(toSameOriginPath('https://evil.example/api', 'http://localhost:8080'), undefined);
   });
 });

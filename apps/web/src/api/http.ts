@@ -13,7 +13,13 @@ export class ApiError extends Error {
   readonly requestId: string | undefined;
   readonly details: unknown;
 
-  constructor(input: { code: string; message: string; status: number; requestId?: string; details?: unknown }) {
+  constructor(input: {
+    code: string;
+    message: string;
+    status: number;
+    requestId?: string;
+    details?: unknown;
+  }) {
     super(input.message);
     this.name = 'ApiError';
     this.code = input.code;
@@ -106,8 +112,16 @@ export function toSameOriginPath(link: string, origin: string): string | undefin
   }
 }
 
-function isErrorBody(value: unknown): value is { error: { code?: unknown; message?: unknown; requestId?: unknown; details?: unknown } } {
-  return typeof value === 'object' && value !== null && 'error' in value && typeof value.error === 'object' && value.error !== null;
+function isErrorBody(
+  value: unknown,
+): value is { error: { code?: unknown; message?: unknown; requestId?: unknown; details?: unknown } } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'error' in value &&
+    typeof value.error === 'object' &&
+    value.error !== null
+  );
 }
 
 export function toApiError(status: number, body: unknown, statusText = ''): ApiError {
@@ -172,7 +186,11 @@ export function createHttpClient(deps: HttpClientDeps): HttpClient {
       });
     } catch (cause) {
       if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
-      throw new ApiError({ status: 0, code: 'network', message: 'Cannot reach the server. Check your connection.' });
+      throw new ApiError({
+        status: 0,
+        code: 'network',
+        message: 'Cannot reach the server. Check your connection.',
+      });
     }
     const data = await readBody(response);
     if (!response.ok) {

@@ -40,7 +40,11 @@ export interface MonitorStats {
 export interface MonitorClient {
   listEvents(filters: MonitorFilters, page: { limit?: number; cursor?: string }): Promise<EventsPage>;
   getStats(range: { from?: string; to?: string; bucket?: string }): Promise<MonitorStats>;
-  stream(filters: MonitorFilters, onEvent: (event: AuditEvent) => void, onStatus: (status: StreamStatus) => void): EventStream;
+  stream(
+    filters: MonitorFilters,
+    onEvent: (event: AuditEvent) => void,
+    onStatus: (status: StreamStatus) => void,
+  ): EventStream;
 }
 
 function toQuery(filters: MonitorFilters): Record<string, string | undefined> {

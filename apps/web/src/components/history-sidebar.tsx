@@ -58,7 +58,13 @@ export function HistorySidebar({ id, open, selectedId, onSelect, onClose }: Hist
   }, [open, onClose]);
 
   return (
-    <aside id={id} className="history-sidebar" hidden={!open} aria-label="History" data-testid="history-sidebar">
+    <aside
+      id={id}
+      className="history-sidebar"
+      hidden={!open}
+      aria-label="History"
+      data-testid="history-sidebar"
+    >
       <div className="sidebar-head">
         <h2>History</h2>
         <button type="button" className="button ghost small" onClick={onClose} aria-label="Close history">

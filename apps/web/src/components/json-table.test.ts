@@ -4,28 +4,45 @@ import { compactValue, toJsonTable, tryParseJson } from './json-table.ts';
 
 describe('toJsonTable', () => {
   test('turns an array of objects into rows with the union of keys as columns', () => {
-    const table = toJsonTable([{ Name: 'a', Size: 1 }, { Name: 'b', Region: 'eu-west-1' }]);
+    const table = toJsonTable([
+      { Name: 'a', Size: 1 },
+      { Name: 'b', Region: 'eu-west-1' },
+    ]);
     assert.deepEqual(table?.columns, ['Name', 'Size', 'Region']);
-    assert.deepEqual(table?.rows, [['a', '1', ''], ['b', '', 'eu-west-1']]);
+    assert.deepEqual(table?.rows, [
+      ['a', '1', ''],
+      ['b', '', 'eu-west-1'],
+    ]);
   });
 
   test('picks the collection inside an object and keeps the other fields as extras', () => {
     const table = toJsonTable({ Buckets: [{ Name: 'logs' }], Owner: { DisplayName: 'me', ID: 'abc' } });
     assert.equal(table?.title, 'Buckets');
     assert.deepEqual(table?.rows, [['logs']]);
-    assert.deepEqual(table?.extras, [['Owner.DisplayName', 'me'], ['Owner.ID', 'abc']]);
+    assert.deepEqual(table?.extras, [
+      ['Owner.DisplayName', 'me'],
+      ['Owner.ID', 'abc'],
+    ]);
   });
 
   test('flattens EC2 reservations into their instances', () => {
     const table = toJsonTable({
       Reservations: [
-        { ReservationId: 'r-1', Groups: [], Instances: [{ InstanceId: 'i-1', Tags: [{ Key: 'Name', Value: 'web' }] }] },
+        {
+          ReservationId: 'r-1',
+          Groups: [],
+          Instances: [{ InstanceId: 'i-1', Tags: [{ Key: 'Name', Value: 'web' }] }],
+        },
         { ReservationId: 'r-2', Groups: [], Instances: [{ InstanceId: 'i-2' }, { InstanceId: 'i-3' }] },
       ],
     });
     assert.equal(table?.title, 'Reservations[].Instances');
     assert.deepEqual(table?.columns, ['InstanceId', 'Tags']);
-    assert.deepEqual(table?.rows, [['i-1', 'Name=web'], ['i-2', ''], ['i-3', '']]);
+    assert.deepEqual(table?.rows, [
+      ['i-1', 'Name=web'],
+      ['i-2', ''],
+      ['i-3', ''],
+    ]);
   });
 
   test('shows a list of strings as one column', () => {

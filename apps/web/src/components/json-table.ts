@@ -26,8 +26,10 @@ export function compactValue(value: unknown, limit = MAX_CELL): string {
   else if (typeof value === 'string') text = value;
   else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
   else if (Array.isArray(value)) {
-    if (isTagList(value)) text = value.map((tag) => `${compactValue(tag.Key)}=${compactValue(tag.Value)}`).join(', ');
-    else if (value.every((item) => !isPlainObject(item) && !Array.isArray(item))) text = value.map((item) => compactValue(item)).join(', ');
+    if (isTagList(value))
+      text = value.map((tag) => `${compactValue(tag.Key)}=${compactValue(tag.Value)}`).join(', ');
+    else if (value.every((item) => !isPlainObject(item) && !Array.isArray(item)))
+      text = value.map((item) => compactValue(item)).join(', ');
     else text = JSON.stringify(value);
   } else text = JSON.stringify(value);
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
@@ -44,7 +46,9 @@ function isObjectArray(value: unknown): value is Record<string, unknown>[] {
 function findNestedCollection(items: Record<string, unknown>[]): string | undefined {
   const first = items[0];
   if (!first) return undefined;
-  const candidates = Object.keys(first).filter((key) => items.every((item) => Array.isArray(item[key]) && (item[key] as unknown[]).every(isPlainObject)));
+  const candidates = Object.keys(first).filter((key) =>
+    items.every((item) => Array.isArray(item[key]) && (item[key] as unknown[]).every(isPlainObject)),
+  );
   const withObjects = candidates.filter((key) => items.some((item) => isObjectArray(item[key])));
   // Only one such key, otherwise the choice would be a guess (Reservations hold Groups too, but those
   // are small objects lists; prefer the key named like a resource collection).
@@ -59,8 +63,14 @@ function tableFromObjects(items: Record<string, unknown>[], title: string | unde
     if (inner.length > 0) return tableFromObjects(inner, `${title ?? ''}[].${nested}`.replace(/^\[\]\./, ''));
   }
   const columns: string[] = [];
-  for (const item of items) for (const key of Object.keys(item)) if (!columns.includes(key)) columns.push(key);
-  return { title, columns, rows: items.map((item) => columns.map((column) => compactValue(item[column]))), extras: [] };
+  for (const item of items)
+    for (const key of Object.keys(item)) if (!columns.includes(key)) columns.push(key);
+  return {
+    title,
+    columns,
+    rows: items.map((item) => columns.map((column) => compactValue(item[column]))),
+    extras: [],
+  };
 }
 
 export function toJsonTable(value: unknown): JsonTable | undefined {
@@ -76,26 +86,40 @@ export function toJsonTable(value: unknown): JsonTable | undefined {
         extras: [],
       };
     }
-    return { title: undefined, columns: ['Value'], rows: value.map((item) => [compactValue(item)]), extras: [] };
+    return {
+      title: undefined,
+      columns: ['Value'],
+      rows: value.map((item) => [compactValue(item)]),
+      extras: [],
+    };
   }
   if (!isPlainObject(value)) return undefined;
   const arrayKeys = Object.keys(value).filter((key) => Array.isArray(value[key]));
   // Prefer the collection of objects with the most rows (S3 `Buckets`, IAM `Users`, …).
   const collectionKey =
-    arrayKeys.filter((key) => isObjectArray(value[key])).sort((a, b) => (value[b] as unknown[]).length - (value[a] as unknown[]).length)[0] ??
-    arrayKeys[0];
+    arrayKeys
+      .filter((key) => isObjectArray(value[key]))
+      .sort((a, b) => (value[b] as unknown[]).length - (value[a] as unknown[]).length)[0] ?? arrayKeys[0];
   const extras: [string, string][] = [];
   for (const [key, field] of Object.entries(value)) {
     if (key === collectionKey) continue;
-    if (isPlainObject(field)) for (const [inner, innerValue] of Object.entries(field)) extras.push([`${key}.${inner}`, compactValue(innerValue)]);
+    if (isPlainObject(field))
+      for (const [inner, innerValue] of Object.entries(field))
+        extras.push([`${key}.${inner}`, compactValue(innerValue)]);
     else extras.push([key, compactValue(field)]);
   }
   if (collectionKey) {
     const table = toJsonTable(value[collectionKey]);
-    if (table) return { ...table, title: table.title ? `${collectionKey}[].${table.title}` : collectionKey, extras };
+    if (table)
+      return { ...table, title: table.title ? `${collectionKey}[].${table.title}` : collectionKey, extras };
   }
   // A single object (sts get-caller-identity): one row per field.
-  return { title: undefined, columns: ['Field', 'Value'], rows: extras.map(([key, field]) => [key, field]), extras: [] };
+  return {
+    title: undefined,
+    columns: ['Field', 'Value'],
+    rows: extras.map(([key, field]) => [key, field]),
+    extras: [],
+  };
 }
 
 /** Parses text that may be JSON; undefined when it is not. */

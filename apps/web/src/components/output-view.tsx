@@ -16,7 +16,14 @@ export function OutputView({ json, text, testId = 'output' }: OutputViewProps) {
   const data = useMemo(() => (json !== undefined && json !== null ? json : tryParseJson(text)), [json, text]);
   const table = useMemo(() => (data === undefined ? undefined : toJsonTable(data)), [data]);
   const [chosen, setChosen] = useState<View>('table');
-  const view: View = chosen === 'table' && !table ? (data === undefined ? 'text' : 'json') : chosen === 'json' && data === undefined ? 'text' : chosen;
+  const view: View =
+    chosen === 'table' && !table
+      ? data === undefined
+        ? 'text'
+        : 'json'
+      : chosen === 'json' && data === undefined
+        ? 'text'
+        : chosen;
   const captionId = useId();
 
   const options: { id: View; label: string; available: boolean }[] = [

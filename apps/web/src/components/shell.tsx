@@ -45,7 +45,13 @@ export function Shell({ pathname, children }: { pathname: string; children: Reac
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <HistorySidebar id="history-sidebar" open={sidebarOpen} selectedId={selected?.id} onSelect={selectEntry} onClose={closeSidebar} />
+      <HistorySidebar
+        id="history-sidebar"
+        open={sidebarOpen}
+        selectedId={selected?.id}
+        onSelect={selectEntry}
+        onClose={closeSidebar}
+      />
       <div className="layout-main">
         <header className="app-header">
           <button
@@ -64,7 +70,13 @@ export function Shell({ pathname, children }: { pathname: string; children: Reac
           </Link>
           <nav className="tabs" aria-label="Main">
             {TABS.map((tab) => (
-              <Link key={tab.to} to={tab.to} className="tab" aria-current={pathname === tab.to ? 'page' : undefined} data-testid={tab.testId}>
+              <Link
+                key={tab.to}
+                to={tab.to}
+                className="tab"
+                aria-current={pathname === tab.to ? 'page' : undefined}
+                data-testid={tab.testId}
+              >
                 {tab.label}
               </Link>
             ))}
@@ -74,17 +86,28 @@ export function Shell({ pathname, children }: { pathname: string; children: Reac
               Logged in as: <strong>{user.username}</strong>
               {user.roles.includes('admin') ? <span className="badge">admin</span> : null}
             </span>
-            <button type="button" className="button danger small" onClick={logout} disabled={loggingOut} data-testid="logout">
+            <button
+              type="button"
+              className="button danger small"
+              onClick={logout}
+              disabled={loggingOut}
+              data-testid="logout"
+            >
               Logout
             </button>
           </div>
         </header>
         <main id="main" tabIndex={-1}>
           {selected ? (
-            <section className="card history-detail page" aria-labelledby="history-detail-title" data-testid="history-detail">
+            <section
+              className="card history-detail page"
+              aria-labelledby="history-detail-title"
+              data-testid="history-detail"
+            >
               <div className="card-head">
                 <h2 id="history-detail-title">
-                  {selected.query} <span className="muted small-text">{formatTimestamp(selected.created_at)}</span>
+                  {selected.query}{' '}
+                  <span className="muted small-text">{formatTimestamp(selected.created_at)}</span>
                 </h2>
                 <button type="button" className="button ghost small" onClick={() => setSelected(undefined)}>
                   Close

@@ -9,7 +9,23 @@ import { formatPayload, formatTimestamp } from '../../components/format.ts';
 const PAGE_SIZE = 50;
 const MAX_ROWS = 2000;
 const SERVICES = ['gateway', 'assistant', 'deployer', 'history', 'monitor'];
-const ACTIONS = ['login', 'login-failed', 'logout', 'plan', 'ask', 'confirm', 'decline', 'execute', 'docker-login', 'docker-logout', 'validate-code', 'deploy-app', 'rollback', 'delete-app', 'history-delete'];
+const ACTIONS = [
+  'login',
+  'login-failed',
+  'logout',
+  'plan',
+  'ask',
+  'confirm',
+  'decline',
+  'execute',
+  'docker-login',
+  'docker-logout',
+  'validate-code',
+  'deploy-app',
+  'rollback',
+  'delete-app',
+  'history-delete',
+];
 const RANGES = [
   { id: 'any', label: 'Any time', minutes: 0 },
   { id: '15m', label: 'Last 15 minutes', minutes: 15 },
@@ -31,7 +47,16 @@ interface FilterForm {
   to: string;
 }
 
-const EMPTY_FORM: FilterForm = { user_id: '', service: '', action_type: '', endpoint: '', q: '', range: 'any', from: '', to: '' };
+const EMPTY_FORM: FilterForm = {
+  user_id: '',
+  service: '',
+  action_type: '',
+  endpoint: '',
+  q: '',
+  range: 'any',
+  from: '',
+  to: '',
+};
 
 function localInputToIso(value: string): string | undefined {
   if (!value) return undefined;
@@ -127,7 +152,9 @@ export function ActivityPage() {
     const stream = api.monitor.stream(
       applied,
       (event) => {
-        setRows((current) => (current.some((row) => row.id === event.id) ? current : [event, ...current].slice(0, MAX_ROWS)));
+        setRows((current) =>
+          current.some((row) => row.id === event.id) ? current : [event, ...current].slice(0, MAX_ROWS),
+        );
         setFresh((current) => new Set(current).add(event.id));
       },
       setStreamStatus,
@@ -162,28 +189,55 @@ export function ActivityPage() {
     }
   };
 
-  const set = (key: keyof FilterForm) => (event: { target: { value: string } }) => setForm((current) => ({ ...current, [key]: event.target.value }));
+  const set = (key: keyof FilterForm) => (event: { target: { value: string } }) =>
+    setForm((current) => ({ ...current, [key]: event.target.value }));
 
   return (
     <div className="page wide">
       <div className="page-head">
         <h1>User Activity</h1>
         <div className="live-controls">
-          <span className={`connection connection-${streamStatus}`} role="status" aria-live="polite" data-testid="live-status">
+          <span
+            className={`connection connection-${streamStatus}`}
+            role="status"
+            aria-live="polite"
+            data-testid="live-status"
+          >
             <span className="dot" aria-hidden="true" /> {STATUS_TEXT[streamStatus]}
           </span>
-          <button type="button" className="button small" aria-pressed={live} onClick={() => setLive((value) => !value)} data-testid="live-toggle">
+          <button
+            type="button"
+            className="button small"
+            aria-pressed={live}
+            onClick={() => setLive((value) => !value)}
+            data-testid="live-toggle"
+          >
             Live {live ? 'on' : 'off'}
           </button>
         </div>
       </div>
-      <p className="muted">{admin ? 'As an admin you see every user’s activity.' : 'You see your own activity.'}</p>
+      <p className="muted">
+        {admin ? 'As an admin you see every user’s activity.' : 'You see your own activity.'}
+      </p>
 
-      <form className="card filters" role="search" aria-label="Filter activity" onSubmit={apply} data-testid="activity-filters">
+      <form
+        className="card filters"
+        role="search"
+        aria-label="Filter activity"
+        onSubmit={apply}
+        data-testid="activity-filters"
+      >
         {admin ? (
           <div className="field">
             <label htmlFor="f-user">User</label>
-            <input id="f-user" value={form.user_id} onChange={set('user_id')} autoCapitalize="off" spellCheck={false} data-testid="filter-user" />
+            <input
+              id="f-user"
+              value={form.user_id}
+              onChange={set('user_id')}
+              autoCapitalize="off"
+              spellCheck={false}
+              data-testid="filter-user"
+            />
           </div>
         ) : null}
         <div className="field">
@@ -199,7 +253,15 @@ export function ActivityPage() {
         </div>
         <div className="field">
           <label htmlFor="f-action">Action</label>
-          <input id="f-action" list="f-actions" value={form.action_type} onChange={set('action_type')} autoCapitalize="off" spellCheck={false} data-testid="filter-action" />
+          <input
+            id="f-action"
+            list="f-actions"
+            value={form.action_type}
+            onChange={set('action_type')}
+            autoCapitalize="off"
+            spellCheck={false}
+            data-testid="filter-action"
+          />
           <datalist id="f-actions">
             {ACTIONS.map((action) => (
               <option key={action} value={action} />
@@ -208,7 +270,15 @@ export function ActivityPage() {
         </div>
         <div className="field">
           <label htmlFor="f-endpoint">Endpoint</label>
-          <input id="f-endpoint" value={form.endpoint} onChange={set('endpoint')} placeholder="/api/ask" autoCapitalize="off" spellCheck={false} data-testid="filter-endpoint" />
+          <input
+            id="f-endpoint"
+            value={form.endpoint}
+            onChange={set('endpoint')}
+            placeholder="/api/ask"
+            autoCapitalize="off"
+            spellCheck={false}
+            data-testid="filter-endpoint"
+          />
         </div>
         <div className="field">
           <label htmlFor="f-range">Time</label>
@@ -224,17 +294,36 @@ export function ActivityPage() {
           <>
             <div className="field">
               <label htmlFor="f-from">From</label>
-              <input id="f-from" type="datetime-local" value={form.from} onChange={set('from')} data-testid="filter-from" />
+              <input
+                id="f-from"
+                type="datetime-local"
+                value={form.from}
+                onChange={set('from')}
+                data-testid="filter-from"
+              />
             </div>
             <div className="field">
               <label htmlFor="f-to">To</label>
-              <input id="f-to" type="datetime-local" value={form.to} onChange={set('to')} data-testid="filter-to" />
+              <input
+                id="f-to"
+                type="datetime-local"
+                value={form.to}
+                onChange={set('to')}
+                data-testid="filter-to"
+              />
             </div>
           </>
         ) : null}
         <div className="field grow">
           <label htmlFor="f-q">Text</label>
-          <input id="f-q" type="search" value={form.q} onChange={set('q')} placeholder="Search request and response" data-testid="filter-text" />
+          <input
+            id="f-q"
+            type="search"
+            value={form.q}
+            onChange={set('q')}
+            placeholder="Search request and response"
+            data-testid="filter-text"
+          />
         </div>
         <div className="button-row end">
           <button type="submit" className="button primary" data-testid="filter-apply">
@@ -275,7 +364,13 @@ export function ActivityPage() {
           </thead>
           <tbody>
             {rows.map((row) => (
-              <tr key={row.id} className={fresh.has(row.id) ? 'fresh' : undefined} data-testid="activity-row" data-event-id={String(row.id)} data-action={row.action_type}>
+              <tr
+                key={row.id}
+                className={fresh.has(row.id) ? 'fresh' : undefined}
+                data-testid="activity-row"
+                data-event-id={String(row.id)}
+                data-action={row.action_type}
+              >
                 <td data-label="Time">
                   <time dateTime={row.timestamp}>{formatTimestamp(row.timestamp)}</time>
                 </td>
@@ -304,7 +399,12 @@ export function ActivityPage() {
       <div className="center">
         {loading ? <p className="muted">Loading…</p> : null}
         {cursor && !loading ? (
-          <button type="button" className="button" onClick={() => void loadMore()} data-testid="activity-load-more">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void loadMore()}
+            data-testid="activity-load-more"
+          >
             Load more
           </button>
         ) : null}

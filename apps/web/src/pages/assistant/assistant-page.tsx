@@ -14,7 +14,15 @@ const EXAMPLES = ['list ec2 instance ids', 'list s3 buckets', 'who am i', 'list 
 function describeDryRun(dryRun: DryRunVerdict | string): { text: string; ok: boolean | undefined } {
   if (typeof dryRun === 'string') return { text: dryRun, ok: undefined };
   const ok = dryRun.ok ?? dryRun.would_succeed;
-  const text = dryRun.message ?? dryRun.verdict ?? dryRun.code ?? (ok === undefined ? JSON.stringify(dryRun) : ok ? 'The request would succeed.' : 'The request would fail.');
+  const text =
+    dryRun.message ??
+    dryRun.verdict ??
+    dryRun.code ??
+    (ok === undefined
+      ? JSON.stringify(dryRun)
+      : ok
+        ? 'The request would succeed.'
+        : 'The request would fail.');
   return { text, ok };
 }
 
@@ -31,7 +39,9 @@ export function AssistantPage() {
   const [phase, setPhase] = useState<Phase>('idle');
   const [planned, setPlanned] = useState<PlanResult | undefined>(undefined);
   const [answer, setAnswer] = useState<AskResult | undefined>(undefined);
-  const [decision, setDecision] = useState<{ decision: Decision; result: ConfirmResult } | undefined>(undefined);
+  const [decision, setDecision] = useState<{ decision: Decision; result: ConfirmResult } | undefined>(
+    undefined,
+  );
   const [error, setError] = useState<unknown>(undefined);
 
   const busy = phase !== 'idle';
@@ -94,7 +104,15 @@ export function AssistantPage() {
   const awaitingDecision = Boolean(answer?.confirmation_needed && !decision);
   const dryRun = answer?.dry_run ? describeDryRun(answer.dry_run) : undefined;
   const status =
-    phase === 'planning' ? 'Planning…' : phase === 'asking' ? (readOnly === false ? 'Checking…' : 'Running…') : phase === 'confirming' ? 'Sending your decision…' : '';
+    phase === 'planning'
+      ? 'Planning…'
+      : phase === 'asking'
+        ? readOnly === false
+          ? 'Checking…'
+          : 'Running…'
+        : phase === 'confirming'
+          ? 'Sending your decision…'
+          : '';
 
   return (
     <div className="page assistant-page">
@@ -122,7 +140,12 @@ export function AssistantPage() {
             </button>
           ))}
         </p>
-        <button type="submit" className="button primary big" disabled={busy || !query.trim()} data-testid="ask-submit">
+        <button
+          type="submit"
+          className="button primary big"
+          disabled={busy || !query.trim()}
+          data-testid="ask-submit"
+        >
           {busy ? 'Working…' : 'Submit'}
         </button>
       </form>
@@ -135,7 +158,9 @@ export function AssistantPage() {
           <p className="command-line" data-testid="ask-command">
             <span className="command-label">Command:</span> <code>{command}</code>
             {readOnly !== undefined ? (
-              <span className={readOnly ? 'badge ok' : 'badge warn'}>{readOnly ? 'read-only' : 'changes resources'}</span>
+              <span className={readOnly ? 'badge ok' : 'badge warn'}>
+                {readOnly ? 'read-only' : 'changes resources'}
+              </span>
             ) : null}
           </p>
         ) : null}
@@ -146,16 +171,31 @@ export function AssistantPage() {
             <h2 id="confirm-title">This request changes resources. Run it?</h2>
             <pre className="code-block">{answer.command ?? answer.query}</pre>
             {dryRun ? (
-              <p className={dryRun.ok === false ? 'notice notice-error' : 'notice notice-info'} data-testid="dry-run">
+              <p
+                className={dryRun.ok === false ? 'notice notice-error' : 'notice notice-info'}
+                data-testid="dry-run"
+              >
                 <strong>Dry run:</strong> {dryRun.text}
               </p>
             ) : null}
             {answer.output ? <p className="muted">{answer.output}</p> : null}
             <div className="button-row">
-              <button type="button" className="button success" onClick={() => void decide('accept')} disabled={busy} data-testid="confirm-accept">
+              <button
+                type="button"
+                className="button success"
+                onClick={() => void decide('accept')}
+                disabled={busy}
+                data-testid="confirm-accept"
+              >
                 Accept
               </button>
-              <button type="button" className="button danger" onClick={() => void decide('decline')} disabled={busy} data-testid="confirm-decline">
+              <button
+                type="button"
+                className="button danger"
+                onClick={() => void decide('decline')}
+                disabled={busy}
+                data-testid="confirm-decline"
+              >
                 Decline
               </button>
             </div>
@@ -165,7 +205,9 @@ export function AssistantPage() {
         {decision ? (
           <>
             <p className="notice notice-info" data-testid="confirm-outcome">
-              {decision.decision === 'accept' ? 'Accepted: ran the command shown.' : 'Declined: nothing was run.'}
+              {decision.decision === 'accept'
+                ? 'Accepted: ran the command shown.'
+                : 'Declined: nothing was run.'}
               {decision.result.message ? ` ${decision.result.message}` : ''}
             </p>
             <ResultOutput result={decision.result} testId="output" />
@@ -174,12 +216,20 @@ export function AssistantPage() {
           <ResultOutput result={answer} testId="output" />
         ) : null}
 
-        {!answer && !error && !busy && !command ? <p className="muted placeholder-text">Results appear here.</p> : null}
+        {!answer && !error && !busy && !command ? (
+          <p className="muted placeholder-text">Results appear here.</p>
+        ) : null}
       </section>
 
       {reference ? (
         <p className="center">
-          <a className="button reference" href={reference} target="_blank" rel="noopener noreferrer" data-testid="reference-link">
+          <a
+            className="button reference"
+            href={reference}
+            target="_blank"
+            rel="noopener noreferrer"
+            data-testid="reference-link"
+          >
             Reference
           </a>
         </p>

@@ -29,7 +29,8 @@ function BuildView({ buildId }: { buildId: string }) {
         if (logLines) setLines(logLines);
         setError(undefined);
         // Follow a running build; stop once CodeBuild reports a final status.
-        if (detail.status === 'IN_PROGRESS') timer = window.setTimeout(() => setTick((value) => value + 1), POLL_MS);
+        if (detail.status === 'IN_PROGRESS')
+          timer = window.setTimeout(() => setTick((value) => value + 1), POLL_MS);
       })
       .catch((cause: unknown) => {
         if (!cancelled) setError(cause);
@@ -44,7 +45,8 @@ function BuildView({ buildId }: { buildId: string }) {
   return (
     <div className="build-view" data-testid="codebuild-build">
       <h4>
-        Build <code>{buildId}</code> {build ? <span className={`badge status-${build.status.toLowerCase()}`}>{build.status}</span> : null}
+        Build <code>{buildId}</code>{' '}
+        {build ? <span className={`badge status-${build.status.toLowerCase()}`}>{build.status}</span> : null}
       </h4>
       <ErrorNotice error={error} />
       {build && build.phases.length > 0 ? (
@@ -114,7 +116,11 @@ export function CodeBuildPanel() {
   const create = (event: FormEvent) => {
     event.preventDefault();
     void act(async () => {
-      await api.codebuild.createProject({ project_name: projectName.trim(), source_location: sourceLocation.trim(), build_spec: buildSpec });
+      await api.codebuild.createProject({
+        project_name: projectName.trim(),
+        source_location: sourceLocation.trim(),
+        build_spec: buildSpec,
+      });
       return `Project ${projectName.trim()} created.`;
     });
   };
@@ -137,7 +143,14 @@ export function CodeBuildPanel() {
   return (
     <section className="card codebuild-panel" aria-labelledby="codebuild-title" data-testid="codebuild-panel">
       <h2 id="codebuild-title" className="collapsible-title">
-        <button type="button" className="disclosure" aria-expanded={open} aria-controls="codebuild-body" onClick={() => setOpen((value) => !value)} data-testid="codebuild-toggle">
+        <button
+          type="button"
+          className="disclosure"
+          aria-expanded={open}
+          aria-controls="codebuild-body"
+          onClick={() => setOpen((value) => !value)}
+          data-testid="codebuild-toggle"
+        >
           <span aria-hidden="true">{open ? '▾' : '▸'}</span> CodeBuild
         </button>
       </h2>
@@ -145,7 +158,14 @@ export function CodeBuildPanel() {
         <form className="form-grid" onSubmit={create}>
           <div className="field">
             <label htmlFor="cb-project">Project name</label>
-            <input id="cb-project" value={projectName} onChange={(event) => setProjectName(event.target.value)} autoCapitalize="off" spellCheck={false} data-testid="codebuild-project" />
+            <input
+              id="cb-project"
+              value={projectName}
+              onChange={(event) => setProjectName(event.target.value)}
+              autoCapitalize="off"
+              spellCheck={false}
+              data-testid="codebuild-project"
+            />
           </div>
           <div className="field">
             <label htmlFor="cb-source">Source location</label>
@@ -161,16 +181,41 @@ export function CodeBuildPanel() {
           </div>
           <div className="field span-all">
             <label htmlFor="cb-buildspec">Buildspec</label>
-            <textarea id="cb-buildspec" className="mono" rows={6} value={buildSpec} onChange={(event) => setBuildSpec(event.target.value)} spellCheck={false} data-testid="codebuild-buildspec" />
+            <textarea
+              id="cb-buildspec"
+              className="mono"
+              rows={6}
+              value={buildSpec}
+              onChange={(event) => setBuildSpec(event.target.value)}
+              spellCheck={false}
+              data-testid="codebuild-buildspec"
+            />
           </div>
           <div className="button-row span-all">
-            <button type="submit" className="button primary" disabled={busy || !hasProject || !sourceLocation.trim()} data-testid="codebuild-create">
+            <button
+              type="submit"
+              className="button primary"
+              disabled={busy || !hasProject || !sourceLocation.trim()}
+              data-testid="codebuild-create"
+            >
               Create project
             </button>
-            <button type="button" className="button" onClick={() => void startBuild()} disabled={busy || !hasProject} data-testid="codebuild-start">
+            <button
+              type="button"
+              className="button"
+              onClick={() => void startBuild()}
+              disabled={busy || !hasProject}
+              data-testid="codebuild-start"
+            >
               Start build
             </button>
-            <button type="button" className="button ghost" onClick={() => void listBuilds()} disabled={busy || !hasProject} data-testid="codebuild-list">
+            <button
+              type="button"
+              className="button ghost"
+              onClick={() => void listBuilds()}
+              disabled={busy || !hasProject}
+              data-testid="codebuild-list"
+            >
               List builds
             </button>
           </div>
@@ -184,10 +229,17 @@ export function CodeBuildPanel() {
             <ul className="build-list">
               {builds.map((build) => (
                 <li key={build.id}>
-                  <button type="button" className="link-button" aria-current={selectedBuild === build.id ? 'true' : undefined} onClick={() => setSelectedBuild(build.id)}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-current={selectedBuild === build.id ? 'true' : undefined}
+                    onClick={() => setSelectedBuild(build.id)}
+                  >
                     <code>{build.id}</code>
                   </button>
-                  {build.status ? <span className={`badge status-${build.status.toLowerCase()}`}>{build.status}</span> : null}
+                  {build.status ? (
+                    <span className={`badge status-${build.status.toLowerCase()}`}>{build.status}</span>
+                  ) : null}
                   {build.start_time ? <span className="muted small-text"> {build.start_time}</span> : null}
                 </li>
               ))}

@@ -100,11 +100,23 @@ export function DeployProgress({ deploymentId, onFinished }: { deploymentId: str
   const current = seen.at(-1);
   const finished = outcome !== undefined || (current !== undefined && isFinalState(current));
   return (
-    <section className="card" aria-labelledby="progress-title" data-testid="deploy-progress" data-deployment-id={deploymentId}>
+    <section
+      className="card"
+      aria-labelledby="progress-title"
+      data-testid="deploy-progress"
+      data-deployment-id={deploymentId}
+    >
       <div className="card-head">
         <h2 id="progress-title">Deployment progress</h2>
         <span className={`connection connection-${finished ? 'off' : status}`}>
-          <span className="dot" aria-hidden="true" /> {finished ? 'Finished' : status === 'open' ? 'Streaming' : status === 'closed' ? 'Disconnected' : 'Connecting…'}
+          <span className="dot" aria-hidden="true" />{' '}
+          {finished
+            ? 'Finished'
+            : status === 'open'
+              ? 'Streaming'
+              : status === 'closed'
+                ? 'Disconnected'
+                : 'Connecting…'}
         </span>
       </div>
       <p className="muted small-text">
@@ -112,7 +124,14 @@ export function DeployProgress({ deploymentId, onFinished }: { deploymentId: str
       </p>
       <ol className="stage-list" aria-label="Stages" data-testid="deploy-stages">
         {stages.map((stage) => (
-          <li key={stage.name} className={`stage stage-${stage.status}`} data-testid="deploy-stage" data-stage={stage.name} data-status={stage.status} aria-current={stage.status === 'active' ? 'step' : undefined}>
+          <li
+            key={stage.name}
+            className={`stage stage-${stage.status}`}
+            data-testid="deploy-stage"
+            data-stage={stage.name}
+            data-status={stage.status}
+            aria-current={stage.status === 'active' ? 'step' : undefined}
+          >
             <span className="stage-icon" aria-hidden="true">
               {STAGE_ICON[stage.status]}
             </span>
@@ -132,8 +151,17 @@ export function DeployProgress({ deploymentId, onFinished }: { deploymentId: str
         {current ? `Stage ${current}` : ''}
       </p>
       <h3>Logs</h3>
-      <pre className="code-block log-block" ref={logRef} onScroll={onScroll} tabIndex={0} aria-label="Deployment logs" data-testid="deploy-logs">
-        {lines.length === 0 ? 'Waiting for logs…' : lines.map((line) => (line.stage ? `[${line.stage}] ${line.line}` : line.line)).join('\n')}
+      <pre
+        className="code-block log-block"
+        ref={logRef}
+        onScroll={onScroll}
+        tabIndex={0}
+        aria-label="Deployment logs"
+        data-testid="deploy-logs"
+      >
+        {lines.length === 0
+          ? 'Waiting for logs…'
+          : lines.map((line) => (line.stage ? `[${line.stage}] ${line.line}` : line.line)).join('\n')}
       </pre>
       {outcome ? <DeployResult outcome={outcome} /> : null}
     </section>

@@ -1,6 +1,13 @@
 import { useCallback, useState, type KeyboardEvent } from 'react';
 import { useApi, useSession } from '../../api-context.tsx';
-import type { DeployRequest, DeploySettings, ServiceType, Strategy, ValidationResult, WorkloadKind } from '../../api/deployer.ts';
+import type {
+  DeployRequest,
+  DeploySettings,
+  ServiceType,
+  Strategy,
+  ValidationResult,
+  WorkloadKind,
+} from '../../api/deployer.ts';
 import { ErrorNotice } from '../../components/error-notice.tsx';
 import { RegistryCard } from './registry-card.tsx';
 import { DeployProgress, DeployResult, type DeployOutcome } from './deploy-progress.tsx';
@@ -26,7 +33,8 @@ if __name__ == "__main__":
 export function checkKubernetesName(value: string, what: string): string | undefined {
   if (!value) return `${what} is required.`;
   if (value.length > 63) return `${what} must be at most 63 characters.`;
-  if (!K8S_NAME.test(value)) return `${what} may hold lowercase letters, digits and dashes, starting and ending with a letter or digit.`;
+  if (!K8S_NAME.test(value))
+    return `${what} may hold lowercase letters, digits and dashes, starting and ending with a letter or digit.`;
   return undefined;
 }
 
@@ -68,10 +76,15 @@ export function DeployerPage() {
 
   const nameProblem = settings.app_name ? checkKubernetesName(settings.app_name, 'App name') : undefined;
   const namespaceProblem = checkKubernetesName(settings.namespace, 'Namespace');
-  const update = <K extends keyof DeploySettings>(key: K, value: DeploySettings[K]) => setSettings((current) => ({ ...current, [key]: value }));
+  const update = <K extends keyof DeploySettings>(key: K, value: DeploySettings[K]) =>
+    setSettings((current) => ({ ...current, [key]: value }));
 
   const buildRequest = (): DeployRequest => {
-    const base: DeploySettings = { ...settings, app_name: settings.app_name.trim(), namespace: settings.namespace.trim() };
+    const base: DeploySettings = {
+      ...settings,
+      app_name: settings.app_name.trim(),
+      namespace: settings.namespace.trim(),
+    };
     if (base.strategy !== 'canary') delete base.canary_percent;
     if (source === 'code') return { ...base, code, ...(requirements.trim() ? { requirements } : {}) };
     return {
@@ -150,16 +163,24 @@ export function DeployerPage() {
   }, []);
 
   const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
-    if (event.key === 'ArrowRight' || event.key === 'ArrowLeft' || event.key === 'Home' || event.key === 'End') {
+    if (
+      event.key === 'ArrowRight' ||
+      event.key === 'ArrowLeft' ||
+      event.key === 'Home' ||
+      event.key === 'End'
+    ) {
       event.preventDefault();
       const next: SourceKind = source === 'code' ? 'git' : 'code';
       setSource(event.key === 'Home' ? 'code' : event.key === 'End' ? 'git' : next);
-      document.getElementById(`source-tab-${event.key === 'Home' ? 'code' : event.key === 'End' ? 'git' : next}`)?.focus();
+      document
+        .getElementById(`source-tab-${event.key === 'Home' ? 'code' : event.key === 'End' ? 'git' : next}`)
+        ?.focus();
     }
   };
 
   const sourceReady = source === 'code' ? code.trim().length > 0 : repoUrl.trim().length > 0;
-  const ready = sourceReady && !checkKubernetesName(settings.app_name.trim(), 'App name') && !namespaceProblem;
+  const ready =
+    sourceReady && !checkKubernetesName(settings.app_name.trim(), 'App name') && !namespaceProblem;
 
   return (
     <div className="page">
@@ -206,7 +227,12 @@ export function DeployerPage() {
             </button>
           ))}
         </div>
-        <div id="source-panel-code" role="tabpanel" aria-labelledby="source-tab-code" hidden={source !== 'code'}>
+        <div
+          id="source-panel-code"
+          role="tabpanel"
+          aria-labelledby="source-tab-code"
+          hidden={source !== 'code'}
+        >
           <div className="field">
             <div className="label-row">
               <label htmlFor="dep-code">Flask app.py</label>
@@ -214,14 +240,38 @@ export function DeployerPage() {
                 Insert example
               </button>
             </div>
-            <textarea id="dep-code" className="mono code-input" rows={14} value={code} onChange={(event) => setCode(event.target.value)} placeholder="Paste your Flask app.py code here..." spellCheck={false} data-testid="deploy-code" />
+            <textarea
+              id="dep-code"
+              className="mono code-input"
+              rows={14}
+              value={code}
+              onChange={(event) => setCode(event.target.value)}
+              placeholder="Paste your Flask app.py code here..."
+              spellCheck={false}
+              data-testid="deploy-code"
+            />
           </div>
           <div className="field">
             <label htmlFor="dep-requirements">requirements.txt (optional)</label>
-            <textarea id="dep-requirements" className="mono" rows={3} value={requirements} onChange={(event) => setRequirements(event.target.value)} placeholder="flask==3.0.3" spellCheck={false} data-testid="deploy-requirements" />
+            <textarea
+              id="dep-requirements"
+              className="mono"
+              rows={3}
+              value={requirements}
+              onChange={(event) => setRequirements(event.target.value)}
+              placeholder="flask==3.0.3"
+              spellCheck={false}
+              data-testid="deploy-requirements"
+            />
           </div>
           <div className="button-row">
-            <button type="button" className="button primary" onClick={() => void validate()} disabled={busy !== undefined || !code.trim()} data-testid="deploy-validate">
+            <button
+              type="button"
+              className="button primary"
+              onClick={() => void validate()}
+              disabled={busy !== undefined || !code.trim()}
+              data-testid="deploy-validate"
+            >
               {busy === 'validate' ? 'Validating…' : 'Validate'}
             </button>
             <div aria-live="polite" className="validation" data-testid="validation-result">
@@ -250,22 +300,59 @@ export function DeployerPage() {
             </ul>
           ) : null}
         </div>
-        <div id="source-panel-git" role="tabpanel" aria-labelledby="source-tab-git" hidden={source !== 'git'} className="form-grid">
+        <div
+          id="source-panel-git"
+          role="tabpanel"
+          aria-labelledby="source-tab-git"
+          hidden={source !== 'git'}
+          className="form-grid"
+        >
           <div className="field span-all">
             <label htmlFor="dep-repo">Repository URL</label>
-            <input id="dep-repo" value={repoUrl} onChange={(event) => setRepoUrl(event.target.value)} placeholder="https://github.com/owner/repo.git" autoCapitalize="off" spellCheck={false} data-testid="deploy-repo-url" />
+            <input
+              id="dep-repo"
+              value={repoUrl}
+              onChange={(event) => setRepoUrl(event.target.value)}
+              placeholder="https://github.com/owner/repo.git"
+              autoCapitalize="off"
+              spellCheck={false}
+              data-testid="deploy-repo-url"
+            />
           </div>
           <div className="field">
             <label htmlFor="dep-ref">Ref (branch, tag or commit)</label>
-            <input id="dep-ref" value={ref} onChange={(event) => setRef(event.target.value)} placeholder="main" autoCapitalize="off" spellCheck={false} data-testid="deploy-ref" />
+            <input
+              id="dep-ref"
+              value={ref}
+              onChange={(event) => setRef(event.target.value)}
+              placeholder="main"
+              autoCapitalize="off"
+              spellCheck={false}
+              data-testid="deploy-ref"
+            />
           </div>
           <div className="field">
             <label htmlFor="dep-image">Image name</label>
-            <input id="dep-image" value={imageName} onChange={(event) => setImageName(event.target.value)} placeholder="user/app" autoCapitalize="off" spellCheck={false} data-testid="deploy-image-name" />
+            <input
+              id="dep-image"
+              value={imageName}
+              onChange={(event) => setImageName(event.target.value)}
+              placeholder="user/app"
+              autoCapitalize="off"
+              spellCheck={false}
+              data-testid="deploy-image-name"
+            />
           </div>
           <div className="field">
             <label htmlFor="dep-tag">Tag</label>
-            <input id="dep-tag" value={tag} onChange={(event) => setTag(event.target.value)} autoCapitalize="off" spellCheck={false} data-testid="deploy-tag" />
+            <input
+              id="dep-tag"
+              value={tag}
+              onChange={(event) => setTag(event.target.value)}
+              autoCapitalize="off"
+              spellCheck={false}
+              data-testid="deploy-tag"
+            />
           </div>
         </div>
       </section>
@@ -275,18 +362,36 @@ export function DeployerPage() {
         <div className="form-grid four">
           <div className="field">
             <label htmlFor="dep-kind">Workload Kind</label>
-            <select id="dep-kind" value={settings.k8s_kind} onChange={(event) => update('k8s_kind', event.target.value as WorkloadKind)} data-testid="deploy-kind">
+            <select
+              id="dep-kind"
+              value={settings.k8s_kind}
+              onChange={(event) => update('k8s_kind', event.target.value as WorkloadKind)}
+              data-testid="deploy-kind"
+            >
               <option value="Deployment">Deployment</option>
               <option value="ReplicaSet">ReplicaSet</option>
             </select>
           </div>
           <div className="field">
             <label htmlFor="dep-replicas">Replicas</label>
-            <input id="dep-replicas" type="number" min={1} max={50} value={settings.replicas} onChange={(event) => update('replicas', Number(event.target.value))} data-testid="deploy-replicas" />
+            <input
+              id="dep-replicas"
+              type="number"
+              min={1}
+              max={50}
+              value={settings.replicas}
+              onChange={(event) => update('replicas', Number(event.target.value))}
+              data-testid="deploy-replicas"
+            />
           </div>
           <div className="field">
             <label htmlFor="dep-service">Service Type</label>
-            <select id="dep-service" value={settings.service_type} onChange={(event) => update('service_type', event.target.value as ServiceType)} data-testid="deploy-service-type">
+            <select
+              id="dep-service"
+              value={settings.service_type}
+              onChange={(event) => update('service_type', event.target.value as ServiceType)}
+              data-testid="deploy-service-type"
+            >
               <option value="NodePort">NodePort</option>
               <option value="ClusterIP">ClusterIP</option>
               <option value="LoadBalancer">LoadBalancer</option>
@@ -294,7 +399,15 @@ export function DeployerPage() {
           </div>
           <div className="field">
             <label htmlFor="dep-port">Container port</label>
-            <input id="dep-port" type="number" min={1} max={65535} value={settings.container_port} onChange={(event) => update('container_port', Number(event.target.value))} data-testid="deploy-port" />
+            <input
+              id="dep-port"
+              type="number"
+              min={1}
+              max={65535}
+              value={settings.container_port}
+              onChange={(event) => update('container_port', Number(event.target.value))}
+              data-testid="deploy-port"
+            />
           </div>
           <div className="field">
             <label htmlFor="dep-namespace">Namespace</label>
@@ -316,7 +429,12 @@ export function DeployerPage() {
           </div>
           <div className="field">
             <label htmlFor="dep-strategy">Strategy</label>
-            <select id="dep-strategy" value={settings.strategy} onChange={(event) => update('strategy', event.target.value as Strategy)} data-testid="deploy-strategy">
+            <select
+              id="dep-strategy"
+              value={settings.strategy}
+              onChange={(event) => update('strategy', event.target.value as Strategy)}
+              data-testid="deploy-strategy"
+            >
               <option value="rolling">Rolling update</option>
               <option value="blue-green">Blue-green</option>
               <option value="canary">Canary</option>
@@ -325,18 +443,42 @@ export function DeployerPage() {
           {settings.strategy === 'canary' ? (
             <div className="field">
               <label htmlFor="dep-canary">Canary share (%)</label>
-              <input id="dep-canary" type="number" min={1} max={99} value={settings.canary_percent ?? 20} onChange={(event) => update('canary_percent', Number(event.target.value))} data-testid="deploy-canary-percent" />
+              <input
+                id="dep-canary"
+                type="number"
+                min={1}
+                max={99}
+                value={settings.canary_percent ?? 20}
+                onChange={(event) => update('canary_percent', Number(event.target.value))}
+                data-testid="deploy-canary-percent"
+              />
             </div>
           ) : null}
         </div>
         <div className="button-row">
-          <button type="button" className="button" onClick={() => void preview()} disabled={busy !== undefined || !ready} data-testid="deploy-preview">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void preview()}
+            disabled={busy !== undefined || !ready}
+            data-testid="deploy-preview"
+          >
             {busy === 'preview' ? 'Rendering…' : 'Preview manifests'}
           </button>
-          <button type="button" className="button primary" onClick={() => void deploy()} disabled={busy !== undefined || !ready} data-testid="deploy-submit">
+          <button
+            type="button"
+            className="button primary"
+            onClick={() => void deploy()}
+            disabled={busy !== undefined || !ready}
+            data-testid="deploy-submit"
+          >
             {busy === 'deploy' ? 'Starting…' : 'Deploy to K8s'}
           </button>
-          {!ready ? <span className="muted small-text">Give an app name and {source === 'code' ? 'paste the code' : 'a repository URL'} to deploy.</span> : null}
+          {!ready ? (
+            <span className="muted small-text">
+              Give an app name and {source === 'code' ? 'paste the code' : 'a repository URL'} to deploy.
+            </span>
+          ) : null}
         </div>
         <ErrorNotice error={error} testId="deploy-error" />
       </section>
@@ -355,7 +497,9 @@ export function DeployerPage() {
         </section>
       ) : null}
 
-      {deploymentId ? <DeployProgress key={deploymentId} deploymentId={deploymentId} onFinished={onFinished} /> : null}
+      {deploymentId ? (
+        <DeployProgress key={deploymentId} deploymentId={deploymentId} onFinished={onFinished} />
+      ) : null}
       {syncOutcome ? (
         <section className="card" aria-label="Result">
           <h2>Result</h2>

@@ -76,7 +76,13 @@ function Revisions({ app, onStarted }: { app: DeploymentRecord; onStarted(id: st
                   {revision.revision === app.revision ? (
                     <span className="badge ok">current</span>
                   ) : (
-                    <button type="button" className="button small" disabled={busy} onClick={() => void rollback(revision.revision)} data-testid="revision-rollback">
+                    <button
+                      type="button"
+                      className="button small"
+                      disabled={busy}
+                      onClick={() => void rollback(revision.revision)}
+                      data-testid="revision-rollback"
+                    >
                       Roll back to {revision.revision}
                     </button>
                   )}
@@ -154,7 +160,12 @@ export function DeploymentsList({ version, onStarted }: DeploymentsListProps) {
     <section className="card" aria-labelledby="deployments-title" data-testid="deployments-list">
       <div className="card-head">
         <h2 id="deployments-title">Deployments</h2>
-        <button type="button" className="button ghost small" onClick={() => setRefresh((value) => value + 1)} data-testid="deployments-refresh">
+        <button
+          type="button"
+          className="button ghost small"
+          onClick={() => setRefresh((value) => value + 1)}
+          data-testid="deployments-refresh"
+        >
           Refresh
         </button>
       </div>
@@ -185,55 +196,77 @@ export function DeploymentsList({ version, onStarted }: DeploymentsListProps) {
                 const rowKey = key(item);
                 return (
                   <Fragment key={rowKey}>
-                  <tr data-testid="deployment-row" data-app={item.app_name}>
-                    <td data-label="App">{item.app_name}</td>
-                    <td data-label="Namespace">{item.namespace}</td>
-                    <td data-label="State">
-                      <span className={`badge state-${item.state.toLowerCase()}`}>{item.state}</span>
-                    </td>
-                    <td data-label="Revision">{item.revision}</td>
-                    <td data-label="Image">
-                      <code>{item.image}</code>
-                    </td>
-                    <td data-label="URL">
-                      {url ? (
-                        <a href={url} target="_blank" rel="noopener noreferrer">
-                          {url}
-                        </a>
-                      ) : (
-                        (item.url ?? '')
-                      )}
-                    </td>
-                    <td data-label="Updated">{formatTimestamp(item.updated_at)}</td>
-                    <td data-label="Actions">
-                      <div className="row-actions">
-                        <button type="button" className="button small" aria-expanded={expanded === rowKey} onClick={() => setExpanded((current) => (current === rowKey ? undefined : rowKey))} data-testid="deployment-revisions">
-                          Revisions
-                        </button>
-                        {confirmDelete === rowKey ? (
-                          <>
-                            <button type="button" className="button danger small" onClick={() => void remove(item)} data-testid="deployment-delete-confirm">
-                              Delete {item.app_name}
-                            </button>
-                            <button type="button" className="button ghost small" onClick={() => setConfirmDelete(undefined)}>
-                              Cancel
-                            </button>
-                          </>
+                    <tr data-testid="deployment-row" data-app={item.app_name}>
+                      <td data-label="App">{item.app_name}</td>
+                      <td data-label="Namespace">{item.namespace}</td>
+                      <td data-label="State">
+                        <span className={`badge state-${item.state.toLowerCase()}`}>{item.state}</span>
+                      </td>
+                      <td data-label="Revision">{item.revision}</td>
+                      <td data-label="Image">
+                        <code>{item.image}</code>
+                      </td>
+                      <td data-label="URL">
+                        {url ? (
+                          <a href={url} target="_blank" rel="noopener noreferrer">
+                            {url}
+                          </a>
                         ) : (
-                          <button type="button" className="button ghost small" onClick={() => setConfirmDelete(rowKey)} data-testid="deployment-delete">
-                            Delete
-                          </button>
+                          (item.url ?? '')
                         )}
-                      </div>
-                    </td>
-                  </tr>
-                  {expanded === rowKey ? (
-                    <tr className="expansion">
-                      <td colSpan={8}>
-                        <Revisions app={item} onStarted={started} />
+                      </td>
+                      <td data-label="Updated">{formatTimestamp(item.updated_at)}</td>
+                      <td data-label="Actions">
+                        <div className="row-actions">
+                          <button
+                            type="button"
+                            className="button small"
+                            aria-expanded={expanded === rowKey}
+                            onClick={() =>
+                              setExpanded((current) => (current === rowKey ? undefined : rowKey))
+                            }
+                            data-testid="deployment-revisions"
+                          >
+                            Revisions
+                          </button>
+                          {confirmDelete === rowKey ? (
+                            <>
+                              <button
+                                type="button"
+                                className="button danger small"
+                                onClick={() => void remove(item)}
+                                data-testid="deployment-delete-confirm"
+                              >
+                                Delete {item.app_name}
+                              </button>
+                              <button
+                                type="button"
+                                className="button ghost small"
+                                onClick={() => setConfirmDelete(undefined)}
+                              >
+                                Cancel
+                              </button>
+                            </>
+                          ) : (
+                            <button
+                              type="button"
+                              className="button ghost small"
+                              onClick={() => setConfirmDelete(rowKey)}
+                              data-testid="deployment-delete"
+                            >
+                              Delete
+                            </button>
+                          )}
+                        </div>
                       </td>
                     </tr>
-                  ) : null}
+                    {expanded === rowKey ? (
+                      <tr className="expansion">
+                        <td colSpan={8}>
+                          <Revisions app={item} onStarted={started} />
+                        </td>
+                      </tr>
+                    ) : null}
                   </Fragment>
                 );
               })}

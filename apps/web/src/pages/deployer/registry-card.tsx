@@ -49,7 +49,13 @@ export function RegistryCard() {
       <div className="card-head">
         <h2 id="registry-title">Registry sign-in</h2>
         {signedIn ? (
-          <button type="button" className="button primary small" onClick={() => void logout()} disabled={busy} data-testid="registry-logout">
+          <button
+            type="button"
+            className="button primary small"
+            onClick={() => void logout()}
+            disabled={busy}
+            data-testid="registry-logout"
+          >
             Registry Logout
           </button>
         ) : null}
@@ -65,18 +71,46 @@ export function RegistryCard() {
         <form className="form-grid" onSubmit={login}>
           <div className="field">
             <label htmlFor="reg-host">Registry</label>
-            <input id="reg-host" value={registry} onChange={(event) => setRegistry(event.target.value)} placeholder="docker.io, ghcr.io, registry.example.com:5000" autoCapitalize="off" spellCheck={false} data-testid="registry-host" />
+            <input
+              id="reg-host"
+              value={registry}
+              onChange={(event) => setRegistry(event.target.value)}
+              placeholder="docker.io, ghcr.io, registry.example.com:5000"
+              autoCapitalize="off"
+              spellCheck={false}
+              data-testid="registry-host"
+            />
           </div>
           <div className="field">
             <label htmlFor="reg-user">Username</label>
-            <input id="reg-user" value={user} onChange={(event) => setUser(event.target.value)} autoComplete="username" autoCapitalize="off" spellCheck={false} data-testid="registry-user" />
+            <input
+              id="reg-user"
+              value={user}
+              onChange={(event) => setUser(event.target.value)}
+              autoComplete="username"
+              autoCapitalize="off"
+              spellCheck={false}
+              data-testid="registry-user"
+            />
           </div>
           <div className="field">
             <label htmlFor="reg-token">Token or password</label>
-            <input id="reg-token" type="password" value={token} onChange={(event) => setToken(event.target.value)} autoComplete="current-password" data-testid="registry-token" />
+            <input
+              id="reg-token"
+              type="password"
+              value={token}
+              onChange={(event) => setToken(event.target.value)}
+              autoComplete="current-password"
+              data-testid="registry-token"
+            />
           </div>
           <div className="button-row end">
-            <button type="submit" className="button primary" disabled={busy || !user.trim() || !token} data-testid="registry-login">
+            <button
+              type="submit"
+              className="button primary"
+              disabled={busy || !user.trim() || !token}
+              data-testid="registry-login"
+            >
               {busy ? 'Signing in…' : `Login to ${hubName(registry.trim() || DOCKER_HUB)}`}
             </button>
           </div>

@@ -7,7 +7,13 @@ const statuses = (seen: string[]) => describeStages(seen).map((stage) => `${stag
 describe('describeStages', () => {
   test('marks earlier stages done and the current one active', () => {
     const view = statuses(['Initialized', 'Validating', 'Preparing', 'Building']);
-    assert.deepEqual(view.slice(0, 5), ['Initialized:done', 'Validating:done', 'Preparing:done', 'Building:active', 'Deploying:pending']);
+    assert.deepEqual(view.slice(0, 5), [
+      'Initialized:done',
+      'Validating:done',
+      'Preparing:done',
+      'Building:active',
+      'Deploying:pending',
+    ]);
   });
 
   test('marks every stage done once Stable', () => {
@@ -15,7 +21,15 @@ describe('describeStages', () => {
   });
 
   test('on failure marks the stage reached failed, skips the rest and shows the rollback', () => {
-    const view = statuses(['Initialized', 'Validating', 'Preparing', 'Building', 'Deploying', 'Rollback', 'RolledBack']);
+    const view = statuses([
+      'Initialized',
+      'Validating',
+      'Preparing',
+      'Building',
+      'Deploying',
+      'Rollback',
+      'RolledBack',
+    ]);
     assert.ok(view.includes('Deploying:failed'));
     assert.ok(view.includes('Testing:skipped'));
     assert.deepEqual(view.slice(-2), ['Rollback:done', 'RolledBack:done']);

@@ -1,6 +1,15 @@
 /** The deployment state machine of the original README, as a list the UI can draw. */
 
-export const MAIN_STAGES = ['Initialized', 'Validating', 'Preparing', 'Building', 'Deploying', 'Testing', 'Monitoring', 'Stable'] as const;
+export const MAIN_STAGES = [
+  'Initialized',
+  'Validating',
+  'Preparing',
+  'Building',
+  'Deploying',
+  'Testing',
+  'Monitoring',
+  'Stable',
+] as const;
 export const FAILURE_STAGES = ['Rollback', 'RolledBack'] as const;
 
 export type StageStatus = 'done' | 'active' | 'pending' | 'failed' | 'skipped';
@@ -15,7 +24,8 @@ export function normaliseState(state: string): string {
   return state.toLowerCase().replace(/[^a-z]/g, '');
 }
 
-const mainIndex = (state: string) => MAIN_STAGES.findIndex((stage) => normaliseState(stage) === normaliseState(state));
+const mainIndex = (state: string) =>
+  MAIN_STAGES.findIndex((stage) => normaliseState(stage) === normaliseState(state));
 
 export function isFailureState(state: string): boolean {
   const key = normaliseState(state);
@@ -41,7 +51,8 @@ export function describeStages(seen: readonly string[]): StageView[] {
     const at = index >= 0 ? index : reached;
     return MAIN_STAGES.map((name, i) => ({
       name,
-      status: i < at ? 'done' : i === at ? (normaliseState(name) === 'stable' ? 'done' : 'active') : 'pending',
+      status:
+        i < at ? 'done' : i === at ? (normaliseState(name) === 'stable' ? 'done' : 'active') : 'pending',
     }));
   }
 

@@ -86,7 +86,14 @@ export function HistoryPage() {
         <label htmlFor="history-search" className="visually-hidden">
           Search queries and outputs
         </label>
-        <input id="history-search" type="search" placeholder="Search queries and outputs" value={search} onChange={(event) => setSearch(event.target.value)} data-testid="history-search" />
+        <input
+          id="history-search"
+          type="search"
+          placeholder="Search queries and outputs"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          data-testid="history-search"
+        />
         <button type="submit" className="button primary" data-testid="history-search-submit">
           Search
         </button>
@@ -98,7 +105,8 @@ export function HistoryPage() {
         <section className="card" aria-labelledby="history-view-title" data-testid="history-view">
           <div className="card-head">
             <h2 id="history-view-title">
-              {selected.query} <span className="muted small-text">{formatTimestamp(selected.created_at)}</span>
+              {selected.query}{' '}
+              <span className="muted small-text">{formatTimestamp(selected.created_at)}</span>
             </h2>
             <button type="button" className="button ghost small" onClick={() => setSelected(undefined)}>
               Close
@@ -111,7 +119,12 @@ export function HistoryPage() {
       <ul className="history-table" aria-label="History entries" data-testid="history-page-list">
         {entries.map((entry) => (
           <li key={entry.id} className="history-row" data-testid="history-row">
-            <button type="button" className="history-open" onClick={() => setSelected(entry)} aria-current={selected?.id === entry.id ? 'true' : undefined}>
+            <button
+              type="button"
+              className="history-open"
+              onClick={() => setSelected(entry)}
+              aria-current={selected?.id === entry.id ? 'true' : undefined}
+            >
               <span className="history-time">{formatTimestamp(entry.created_at)}</span>
               <span className="history-query">{entry.query}</span>
               <span className="history-preview muted">{entry.output.slice(0, 140)}</span>
@@ -120,15 +133,30 @@ export function HistoryPage() {
               {confirmingId === entry.id ? (
                 <>
                   <span className="small-text">Delete this entry?</span>
-                  <button type="button" className="button danger small" onClick={() => void remove(entry)} data-testid="history-delete-confirm">
+                  <button
+                    type="button"
+                    className="button danger small"
+                    onClick={() => void remove(entry)}
+                    data-testid="history-delete-confirm"
+                  >
                     Delete
                   </button>
-                  <button type="button" className="button ghost small" onClick={() => setConfirmingId(undefined)}>
+                  <button
+                    type="button"
+                    className="button ghost small"
+                    onClick={() => setConfirmingId(undefined)}
+                  >
                     Cancel
                   </button>
                 </>
               ) : (
-                <button type="button" className="button ghost small" onClick={() => setConfirmingId(entry.id)} aria-label={`Delete ${entry.query}`} data-testid="history-delete">
+                <button
+                  type="button"
+                  className="button ghost small"
+                  onClick={() => setConfirmingId(entry.id)}
+                  aria-label={`Delete ${entry.query}`}
+                  data-testid="history-delete"
+                >
                   Delete
                 </button>
               )}
@@ -136,11 +164,18 @@ export function HistoryPage() {
           </li>
         ))}
       </ul>
-      {!loading && entries.length === 0 && !error ? <p className="muted center">{query ? 'Nothing matches.' : 'Nothing asked yet.'}</p> : null}
+      {!loading && entries.length === 0 && !error ? (
+        <p className="muted center">{query ? 'Nothing matches.' : 'Nothing asked yet.'}</p>
+      ) : null}
       <div className="center">
         {loading ? <p className="muted">Loading…</p> : null}
         {next && !loading ? (
-          <button type="button" className="button" onClick={() => void loadMore()} data-testid="history-load-more">
+          <button
+            type="button"
+            className="button"
+            onClick={() => void loadMore()}
+            data-testid="history-load-more"
+          >
             Load more
           </button>
         ) : null}

@@ -47,7 +47,11 @@ export function LoginPage() {
     setSubmitting(true);
     setError(undefined);
     try {
-      await api.auth.login({ access_key: accessKey.trim(), secret_key: secretKey, region: region.trim() || 'us-east-1' });
+      await api.auth.login({
+        access_key: accessKey.trim(),
+        secret_key: secretKey,
+        region: region.trim() || 'us-east-1',
+      });
       setSecretKey('');
       navigate(next, { replace: true });
     } catch (cause) {
@@ -58,7 +62,13 @@ export function LoginPage() {
 
   return (
     <main className="center-page" id="main">
-      <form className="card login-card" onSubmit={submit} aria-labelledby="login-title" noValidate data-testid="login-form">
+      <form
+        className="card login-card"
+        onSubmit={submit}
+        aria-labelledby="login-title"
+        noValidate
+        data-testid="login-form"
+      >
         <h1 id="login-title">Login to AWS</h1>
         <p className="muted center">ASHapp | cloud made easy</p>
         <div className="field">
@@ -110,7 +120,12 @@ export function LoginPage() {
         <div aria-live="assertive" className="live-slot" data-testid="login-error">
           {error ? <p className="notice notice-error">{error}</p> : null}
         </div>
-        <button type="submit" className="button primary block" disabled={submitting} data-testid="login-submit">
+        <button
+          type="submit"
+          className="button primary block"
+          disabled={submitting}
+          data-testid="login-submit"
+        >
           {submitting ? 'Signing in…' : 'Login'}
         </button>
       </form>
