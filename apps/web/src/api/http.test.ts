@@ -62,6 +62,38 @@ describe('createHttpClient', () => {
     assert.equal(redirects, 1);
   });
 
+  test('retries a refused state-changing request once when the CSRF cookie was reissued', async () => {
+    let cookie = 'ashapp_csrf=old';
+    let calls = 0;
+    const http = createHttpClient({
+      onUnauthenticated: () => {},
+      readCookies: () => cookie,
+      fetchImpl: (async (_input: RequestInfo | URL, init?: RequestInit) => {
+        calls++;
+        const token = (init?.headers as Record<string, string>)['x-csrf-token'];
+        if (token === 'new') return json(200, { ok: true });
+        cookie = 'ashapp_csrf=new';
+        return json(403, { error: { code: 'NOT_ALLOWED', message: 'missing or invalid CSRF token' } });
+      }) as typeof fetch,
+    });
+    assert.deepEqual(await http.json('/api/ask', { method: 'POST', body: {} }), { ok: true });
+    assert.equal(calls, 2);
+  });
+
+  test('does not retry a 403 when the CSRF cookie is unchanged', async () => {
+    let calls = 0;
+    const http = createHttpClient({
+      onUnauthenticated: () => {},
+      readCookies: () => 'ashapp_csrf=same',
+      fetchImpl: (async () => {
+        calls++;
+        return json(403, { error: { code: 'NOT_ALLOWED', message: 'not yours' } });
+      }) as typeof fetch,
+    });
+    await assert.rejects(http.json('/api/history/1', { method: 'DELETE' }));
+    assert.equal(calls, 1);
+  });
+
   test('reports a network failure as an ApiError with code network', async () => {
     const http = createHttpClient({
       onUnauthenticated: () => {},

@@ -163,7 +163,11 @@ export function createHttpClient(deps: HttpClientDeps): HttpClient {
   const fetchImpl = deps.fetchImpl ?? ((input, init) => fetch(input, init));
   const readCookies = deps.readCookies ?? (() => document.cookie);
 
-  async function request<T>(path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
+  async function request<T>(
+    path: string,
+    options: RequestOptions = {},
+    retried = false,
+  ): Promise<HttpResponse<T>> {
     const method = options.method ?? 'GET';
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
@@ -171,10 +175,8 @@ export function createHttpClient(deps: HttpClientDeps): HttpClient {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
-    if (STATE_CHANGING.has(method)) {
-      const token = readCookie(readCookies(), CSRF_COOKIE);
-      if (token) headers[CSRF_HEADER] = token;
-    }
+    const sentToken = STATE_CHANGING.has(method) ? readCookie(readCookies(), CSRF_COOKIE) : undefined;
+    if (sentToken) headers[CSRF_HEADER] = sentToken;
     let response: Response;
     try {
       response = await fetchImpl(buildPath(path, options.query), {
@@ -193,6 +195,12 @@ export function createHttpClient(deps: HttpClientDeps): HttpClient {
       });
     }
     const data = await readBody(response);
+    // The gateway reissues the CSRF cookie when the session behind it changed (expired, signed out in
+    // another tab); a 403 that came with a fresh cookie is worth exactly one retry with it.
+    if (response.status === 403 && STATE_CHANGING.has(method) && !retried) {
+      const current = readCookie(readCookies(), CSRF_COOKIE);
+      if (current && current !== sentToken) return request<T>(path, options, true);
+    }
     if (!response.ok) {
       if (response.status === 401 && options.redirectOn401 !== false) deps.onUnauthenticated();
       throw toApiError(response.status, data, response.statusText);
