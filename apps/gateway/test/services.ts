@@ -21,6 +21,8 @@ export interface RunningServices {
   dataDir: string;
   urls: Record<string, string>;
   processes: Record<string, ServiceProcess>;
+  /** Stops the processes and keeps the data folder (to inspect its files). */
+  stopProcesses(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,9 @@ export async function startServices(names: readonly string[], env: Record<string
     dataDir,
     urls,
     processes,
+    async stopProcesses() {
+      for (const p of Object.values(processes)) await p.stop();
+    },
     async stop() {
       for (const p of Object.values(processes)) await p.stop();
       rmSync(dataDir, { recursive: true, force: true });
