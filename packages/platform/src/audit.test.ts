@@ -29,6 +29,7 @@ for (const dialect of testDialects) {
         req.on('data', (c: Buffer) => (body += c.toString()));
         req.on('end', () => {
           if (!up) return void res.writeHead(503).end();
+          if (body.includes('"poison"')) return void res.writeHead(400).end();
           assert.equal(verifyIdentity(req.headers[identityHeader] as string, secret).roles[0], 'service');
           received.push(...(JSON.parse(body) as { events: AuditEvent[] }).events);
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"stored":1}');
@@ -77,6 +78,29 @@ for (const dialect of testDialects) {
           (e) => e.service === 'svc' && (e.request_data as { secret_key: string }).secret_key === '***',
         ),
       );
+    });
+
+    test('sets aside an event the monitor keeps refusing as invalid, without blocking the others', async () => {
+      const { log, lines } = createCapturingLogger();
+      const monitor = createServiceClient({
+        name: 'monitor',
+        baseUrl: url,
+        identitySecret: secret,
+        log,
+        retries: 0,
+      });
+      const outbox = createAuditOutbox({ database, service: 'svc', monitor, log, maxRejections: 2 });
+      received.length = 0;
+      await outbox.record({ user_id: 'u', endpoint: 'POST /x', action_type: 'poison' });
+      await outbox.record({ user_id: 'u', endpoint: 'POST /x', action_type: 'fine' });
+      await assert.rejects(outbox.flush(), /refused/);
+      await outbox.flush();
+      assert.equal(await outbox.pending(), 0);
+      assert.deepEqual(
+        received.map((e) => e.action_type),
+        ['fine'],
+      );
+      assert.ok(lines.some((l) => l.includes('dropping it')));
     });
   });
 }

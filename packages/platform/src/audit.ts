@@ -77,6 +77,8 @@ export interface AuditOutboxOptions<DB> {
   batchSize?: number;
   intervalMs?: number;
   maxBackoffMs?: number;
+  /** Times the monitor may refuse one event as invalid (4xx) before it is logged and dropped. */
+  maxRejections?: number;
 }
 
 /**
@@ -89,22 +91,14 @@ export function createAuditOutbox<DB>(options: AuditOutboxOptions<DB>): AuditOut
   const batchSize = options.batchSize ?? 500;
   const intervalMs = options.intervalMs ?? 250;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const maxRejections = options.maxRejections ?? 5;
   const log = options.log.child({ component: 'audit-outbox' });
   let loop: Promise<void> | undefined;
   let stopping = false;
   let wake: (() => void) | undefined;
   let failures = 0;
 
-  async function shipBatch(): Promise<number> {
-    const rows = await db
-      .selectFrom('audit_outbox')
-      .select(['id', 'payload'])
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(batchSize)
-      .execute();
-    if (rows.length === 0) return 0;
-    const events = rows.map((r) => JSON.parse(r.payload) as AuditEvent);
+  async function send(events: AuditEvent[]): Promise<number> {
     const res = await options.monitor.request<{ stored: number }>({
       method: 'POST',
       path: '/monitor/events/batch',
@@ -113,21 +107,79 @@ export function createAuditOutbox<DB>(options: AuditOutboxOptions<DB>): AuditOut
       // Safe to retry: the monitor stores each event id once.
       idempotent: true,
     });
-    if (res.status < 200 || res.status >= 300) {
-      throw new Error(`monitor answered ${res.status}`);
-    }
-    const ids = rows.map((r) => r.id);
-    await db.deleteFrom('audit_outbox').where('id', 'in', ids).execute();
-    return rows.length;
+    return res.status;
   }
 
-  async function flush(): Promise<number> {
-    let delivered = 0;
-    for (;;) {
-      const n = await shipBatch();
-      delivered += n;
-      if (n < batchSize) return delivered;
+  // A 4xx other than 408/429 will not change on retry: the monitor refuses these events as they are.
+  const isPermanentRejection = (status: number) =>
+    status >= 400 && status < 500 && status !== 408 && status !== 429;
+
+  async function shipBatch(): Promise<number> {
+    const rows = await db
+      .selectFrom('audit_outbox')
+      .select(['id', 'payload', 'attempts'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) return 0;
+    const status = await send(rows.map((r) => JSON.parse(r.payload) as AuditEvent));
+    if (status >= 200 && status < 300) {
+      await db
+        .deleteFrom('audit_outbox')
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      return rows.length;
     }
+    if (!isPermanentRejection(status)) throw new Error(`monitor answered ${status}`);
+    // One bad event must not block every event behind it: deliver this batch one by one, and set aside
+    // (with an error log naming it) an event the monitor keeps refusing.
+    let delivered = 0;
+    for (const row of rows) {
+      const single = await send([JSON.parse(row.payload) as AuditEvent]);
+      if (single >= 200 && single < 300) {
+        await db.deleteFrom('audit_outbox').where('id', '=', row.id).execute();
+        delivered += 1;
+      } else if (!isPermanentRejection(single)) {
+        throw new Error(`monitor answered ${single}`);
+      } else if (row.attempts + 1 >= maxRejections) {
+        log.error(
+          { eventId: row.id, status: single },
+          'monitor refused an audit event repeatedly; dropping it',
+        );
+        await db.deleteFrom('audit_outbox').where('id', '=', row.id).execute();
+      } else {
+        await db
+          .updateTable('audit_outbox')
+          .set({ attempts: row.attempts + 1 })
+          .where('id', '=', row.id)
+          .execute();
+        throw new Error(`monitor refused event ${row.id} (${single})`);
+      }
+    }
+    return delivered;
+  }
+
+  let running: Promise<number> = Promise.resolve(0);
+
+  /** One flush at a time: concurrent callers wait for the one in progress, then run their own. */
+  function flush(): Promise<number> {
+    const next = running
+      .catch(() => 0)
+      .then(async () => {
+        let delivered = 0;
+        for (;;) {
+          const n = await shipBatch();
+          delivered += n;
+          if (n < batchSize) return delivered;
+        }
+      });
+    running = next;
+    return next;
   }
 
   function sleep(ms: number): Promise<void> {
