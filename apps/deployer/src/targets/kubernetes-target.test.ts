@@ -1,0 +1,242 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { renderManifests, type ManifestSpec } from '../manifests/render-manifests.ts';
+import { createManifestValidator } from '../manifests/validate-manifests.ts';
+import { createKubernetesTarget, type KubernetesTarget } from './kubernetes-target.ts';
+import { abortCanary, deployBlueGreen, promoteCanary, readCanaryReplicas, readLiveColour, startCanary, switchBlueGreen } from './strategies.ts';
+import type { RolloutEvent } from './deploy-target.ts';
+import { startKubeStandIn, type ImageBehaviour, type KubeStandIn } from '../../test/kube-stand-in.ts';
+
+const token = 'stand-in-token';
+const log = pino({ level: 'silent' });
+
+function makeKubeConfig(server: string, userToken = token): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'stand-in', server, skipTLSVerify: true }],
+    users: [{ name: 'deployer', token: userToken }],
+    contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer', namespace: 'default' }],
+    currentContext: 'stand-in',
+  });
+  return kc;
+}
+
+const spec = (patch: Partial<ManifestSpec> = {}): ManifestSpec => ({
+  appName: 'app',
+  namespace: 'default',
+  image: 'registry.example.com/ashwanth01/app:r1',
+  kind: 'Deployment',
+  replicas: 2,
+  serviceType: 'NodePort',
+  containerPort: 5000,
+  revision: 1,
+  ...patch,
+});
+
+const follow = (events: RolloutEvent[] = []) => ({ timeoutMs: 5000, onEvent: (e: RolloutEvent) => events.push(e) });
+
+describe('kubernetes target against a Kubernetes API stand-in (client-node unchanged, real HTTP)', () => {
+  let standIn: KubeStandIn;
+  let target: KubernetesTarget;
+  const behaviours = new Map<string, ImageBehaviour>();
+
+  before(async () => {
+    standIn = await startKubeStandIn({ token, behaviour: (image) => behaviours.get(image) ?? 'ok' });
+    target = createKubernetesTarget({ log, kubeConfig: makeKubeConfig(standIn.url), validator: createManifestValidator(), pollIntervalMs: 10 });
+  });
+  after(async () => {
+    await standIn?.stop();
+  });
+
+  test('applies with server-side apply (PATCH application/apply-patch+yaml, fieldManager=ashapp, force)', async () => {
+    const result = await target.apply(renderManifests(spec({ appName: 'ssa' })), { namespace: 'default' });
+    assert.deepEqual(result.applied, ['deployment.apps/ssa serverside-applied', 'service/ssa-svc serverside-applied']);
+    const patches = standIn.requests.filter((r) => r.method === 'PATCH');
+    assert.deepEqual(patches.map((p) => p.path), ['/apis/apps/v1/namespaces/default/deployments/ssa', '/api/v1/namespaces/default/services/ssa-svc']);
+    for (const p of patches) {
+      assert.match(p.contentType ?? '', /^application\/apply-patch\+yaml/);
+      assert.equal(p.query.fieldManager, 'ashapp');
+      assert.equal(p.query.force, 'true');
+    }
+    assert.equal(standIn.get('apps', 'deployments', 'default', 'ssa')?.metadata.managedFields[0].manager, 'ashapp');
+    await target.delete({ appName: 'ssa', namespace: 'default' });
+  });
+
+  test('follows a rolling rollout to success and reports the NodePort URL on the node address', async () => {
+    const events: RolloutEvent[] = [];
+    const applied = await target.apply(renderManifests(spec()), { namespace: 'default' });
+    const result = await target.followRollout(applied.workload, follow(events));
+    assert.deepEqual(result, { ok: true, readyReplicas: 2 });
+    assert.ok(events.some((e) => e.message === 'Deployment/app: 2/2 updated, 2 available'), events.map((e) => e.message).join('\n'));
+    const nodePort = standIn.get('', 'services', 'default', 'app-svc')?.spec.ports[0].nodePort as number;
+    assert.ok(nodePort >= 30000 && nodePort <= 32767);
+    assert.deepEqual(await target.readUrl({ appName: 'app', namespace: 'default' }), { url: `http://10.0.0.14:${nodePort}/` });
+  });
+
+  test('ImagePullBackOff fails the rollout with the pod-level reason; re-applying the previous revision rolls back', async () => {
+    const bad = 'registry.example.com/ashwanth01/app:r2';
+    behaviours.set(bad, 'image-pull-error');
+    const events: RolloutEvent[] = [];
+    const applied = await target.apply(renderManifests(spec({ image: bad, revision: 2 })), { namespace: 'default' });
+    const result = await target.followRollout(applied.workload, follow(events));
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok);
+    assert.equal(result.reason, 'ImagePullBackOff');
+    assert.match(result.message, /Back-off pulling image "registry\.example\.com\/ashwanth01\/app:r2"/);
+    assert.ok(events.some((e) => e.reason === 'ErrImagePull'));
+    // The old pods kept serving during the failed rollout (maxUnavailable 0).
+    const pods = standIn.list('', 'pods', 'default').filter((p) => p.metadata.labels['app.kubernetes.io/instance'] === 'app');
+    assert.equal(pods.filter((p) => p.spec.containers[0].image.endsWith(':r1')).length, 2);
+
+    // Automatic rollback: the previous revision's exact manifest is applied again.
+    const rolledBack = await target.apply(renderManifests(spec()), { namespace: 'default' });
+    assert.deepEqual(await target.followRollout(rolledBack.workload, follow()), { ok: true, readyReplicas: 2 });
+    const after = standIn.list('', 'pods', 'default').filter((p) => p.metadata.labels['app.kubernetes.io/instance'] === 'app');
+    assert.deepEqual(after.map((p) => p.spec.containers[0].image), [spec().image, spec().image]);
+  });
+
+  test('CrashLoopBackOff and Unschedulable fail the rollout with their reasons', async () => {
+    behaviours.set('registry.example.com/x/crash:1', 'crash');
+    behaviours.set('registry.example.com/x/big:1', 'unschedulable');
+    const crash = await target.apply(renderManifests(spec({ appName: 'crashy', image: 'registry.example.com/x/crash:1' })), { namespace: 'default' });
+    const crashed = await target.followRollout(crash.workload, follow());
+    assert.ok(!crashed.ok);
+    assert.equal(crashed.reason, 'CrashLoopBackOff');
+    assert.match(crashed.message, /back-off 10s restarting failed container=app/);
+
+    const events: RolloutEvent[] = [];
+    const big = await target.apply(renderManifests(spec({ appName: 'big', image: 'registry.example.com/x/big:1' })), { namespace: 'default' });
+    const unscheduled = await target.followRollout(big.workload, follow(events));
+    assert.ok(!unscheduled.ok);
+    assert.equal(unscheduled.reason, 'Unschedulable');
+    assert.match(unscheduled.message, /Insufficient cpu/);
+    await target.delete({ appName: 'crashy', namespace: 'default' });
+    await target.delete({ appName: 'big', namespace: 'default' });
+  });
+
+  test('gives up after the timeout when pods never become ready', async () => {
+    behaviours.set('registry.example.com/x/slow:1', 'never-ready');
+    const slow = await target.apply(renderManifests(spec({ appName: 'slow', image: 'registry.example.com/x/slow:1' })), { namespace: 'default' });
+    const started = Date.now();
+    const result = await target.followRollout(slow.workload, { timeoutMs: 300 });
+    assert.ok(!result.ok);
+    assert.equal(result.reason, 'Timeout');
+    assert.ok(Date.now() - started < 2000);
+    await target.delete({ appName: 'slow', namespace: 'default' });
+  });
+
+  test('reports the in-cluster DNS name with a port-forward hint for ClusterIP, and the address for LoadBalancer', async () => {
+    await target.apply(renderManifests(spec({ appName: 'inside', serviceType: 'ClusterIP' })), { namespace: 'team-a' });
+    assert.deepEqual(await target.readUrl({ appName: 'inside', namespace: 'team-a' }), {
+      url: 'http://inside-svc.team-a.svc.cluster.local:5000/',
+      hint: 'kubectl port-forward -n team-a svc/inside-svc 8080:5000',
+    });
+    await target.apply(renderManifests(spec({ appName: 'public', serviceType: 'LoadBalancer' })), { namespace: 'team-a' });
+    assert.deepEqual(await target.readUrl({ appName: 'public', namespace: 'team-a' }), { url: 'http://203.0.113.10:5000/' });
+    assert.equal(await target.readUrl({ appName: 'missing', namespace: 'team-a' }), undefined);
+  });
+
+  test('rolls a ReplicaSet to a new revision by replacing pods of the old template', async () => {
+    const rs = (revision: number) => renderManifests(spec({ appName: 'rs', kind: 'ReplicaSet', image: `registry.example.com/x/rs:r${revision}`, revision }));
+    const first = await target.apply(rs(1), { namespace: 'default' });
+    assert.deepEqual(await target.followRollout(first.workload, follow()), { ok: true, readyReplicas: 2 });
+    const second = await target.apply(rs(2), { namespace: 'default' });
+    assert.deepEqual(await target.followRollout(second.workload, follow()), { ok: true, readyReplicas: 2 });
+    const images = standIn.list('', 'pods', 'default').filter((p) => p.metadata.labels['app.kubernetes.io/name'] === 'rs').map((p) => p.spec.containers[0].image);
+    assert.deepEqual(images, ['registry.example.com/x/rs:r2', 'registry.example.com/x/rs:r2']);
+    await target.delete({ appName: 'rs', namespace: 'default' });
+    assert.equal(standIn.get('apps', 'replicasets', 'default', 'rs'), undefined);
+  });
+
+  test('blue-green: new colour beside the old, Service switched only when healthy, old colour kept for instant rollback', async () => {
+    const bg = (revision: number) => ({ ...spec({ appName: 'bg', image: `registry.example.com/x/bg:r${revision}`, revision }) });
+    const first = await deployBlueGreen(target, bg(1), follow());
+    assert.deepEqual(first, { ok: true, live: 'blue', previous: undefined });
+    const second = await deployBlueGreen(target, bg(2), follow());
+    assert.deepEqual(second, { ok: true, live: 'green', previous: 'blue' });
+    assert.equal(standIn.get('apps', 'deployments', 'default', 'bg-blue')?.spec.template.spec.containers[0].image, 'registry.example.com/x/bg:r1');
+    assert.equal(standIn.get('', 'services', 'default', 'bg-svc')?.spec.selector['ashapp.io/colour'], 'green');
+
+    behaviours.set('registry.example.com/x/bg:r3', 'image-pull-error');
+    const failed = await deployBlueGreen(target, bg(3), follow());
+    assert.equal(failed.ok, false);
+    assert.equal(await readLiveColour(target, bg(3)), 'green', 'a failed colour never receives traffic');
+
+    await switchBlueGreen(target, bg(1), 'blue');
+    assert.equal(await readLiveColour(target, bg(1)), 'blue');
+    await target.delete({ appName: 'bg', namespace: 'default' });
+    assert.equal(standIn.list('apps', 'deployments', 'default').filter((d) => d.metadata.name.startsWith('bg-')).length, 0);
+  });
+
+  test('canary: a share of replicas on the new version, then promote; or abort and keep stable untouched', async () => {
+    assert.equal(readCanaryReplicas(4, 0.25), 1);
+    assert.equal(readCanaryReplicas(10, 0.3), 3);
+    assert.equal(readCanaryReplicas(1, 0.5), 1);
+    const cs = (revision: number) => spec({ appName: 'cn', replicas: 4, image: `registry.example.com/x/cn:r${revision}`, revision });
+    const stable = await target.apply(renderManifests(cs(1)), { namespace: 'default' });
+    assert.ok((await target.followRollout(stable.workload, follow())).ok);
+
+    assert.deepEqual(await startCanary(target, cs(2), 0.25, follow()), { ok: true, readyReplicas: 1 });
+    assert.equal(standIn.get('apps', 'deployments', 'default', 'cn-canary')?.spec.replicas, 1);
+    assert.deepEqual(standIn.get('', 'services', 'default', 'cn-svc')?.spec.selector, { 'app.kubernetes.io/name': 'cn' });
+    assert.deepEqual(await promoteCanary(target, cs(2), follow()), { ok: true, readyReplicas: 4 });
+    assert.equal(standIn.get('apps', 'deployments', 'default', 'cn-canary'), undefined);
+    assert.equal(standIn.get('apps', 'deployments', 'default', 'cn')?.spec.template.spec.containers[0].image, 'registry.example.com/x/cn:r2');
+
+    assert.ok((await startCanary(target, cs(3), 0.25, follow())).ok);
+    await abortCanary(target, cs(3));
+    assert.equal(standIn.get('apps', 'deployments', 'default', 'cn-canary'), undefined);
+    assert.equal(standIn.get('apps', 'deployments', 'default', 'cn')?.spec.template.spec.containers[0].image, 'registry.example.com/x/cn:r2');
+    await target.delete({ appName: 'cn', namespace: 'default' });
+  });
+
+  test('refuses invalid manifests before sending anything', async () => {
+    const before = standIn.requests.length;
+    const objects = renderManifests(spec({ appName: 'bad' }));
+    (objects[0]!.spec as Record<string, unknown>).replicas = -1;
+    await assert.rejects(target.apply(objects, { namespace: 'default' }), /manifest: /);
+    assert.equal(standIn.requests.length, before);
+  });
+
+  test('deletes everything of an app and treats a missing app as done', async () => {
+    await target.delete({ appName: 'app', namespace: 'default' });
+    assert.equal(standIn.get('apps', 'deployments', 'default', 'app'), undefined);
+    assert.equal(standIn.get('', 'services', 'default', 'app-svc'), undefined);
+    assert.equal(standIn.list('', 'pods', 'default').filter((p) => p.metadata.labels['app.kubernetes.io/instance'] === 'app').length, 0);
+    await target.delete({ appName: 'app', namespace: 'default' });
+  });
+
+  test('reports the API server refusing the credentials', async () => {
+    const wrong = createKubernetesTarget({ log, kubeConfig: makeKubeConfig(standIn.url, 'wrong'), validator: createManifestValidator() });
+    assert.equal(await wrong.available(), false);
+    await assert.rejects(wrong.apply(renderManifests(spec({ appName: 'nope' })), { namespace: 'default' }), /kubernetes: applying/);
+  });
+});
+
+const realKubeconfig = process.env.ASHAPP_TEST_KUBECONFIG;
+test(
+  'deploys to a real cluster and deletes again',
+  realKubeconfig ? { timeout: 300_000 } : { skip: 'ASHAPP_TEST_KUBECONFIG is not set: no real cluster to deploy to' },
+  async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(realKubeconfig!);
+    const target = createKubernetesTarget({ log, kubeConfig: kc, validator: createManifestValidator() });
+    const namespace = process.env.ASHAPP_TEST_NAMESPACE ?? 'default';
+    const app = { appName: `ashapp-test-${Date.now().toString(36)}`, namespace };
+    // A public image that serves HTTP as a non-root user on 8080, with /healthz answered by its default page.
+    const image = process.env.ASHAPP_TEST_IMAGE ?? 'docker.io/nginxinc/nginx-unprivileged:1.27-alpine';
+    try {
+      const applied = await target.apply(
+        renderManifests({ ...app, image, kind: 'Deployment', replicas: 1, serviceType: 'ClusterIP', containerPort: 8080, revision: 1, probePath: '/' }),
+        { namespace },
+      );
+      const result = await target.followRollout(applied.workload, { timeoutMs: 240_000, onEvent: (e) => console.log(e.message) });
+      assert.deepEqual(result, { ok: true, readyReplicas: 1 });
+      assert.match((await target.readUrl(app))?.url ?? '', /svc\.cluster\.local/);
+    } finally {
+      await target.delete(app);
+    }
+  },
+);
