@@ -94,8 +94,8 @@ export function createForwarder(options: {
   timeoutMs: number;
 }): Forwarder {
   const agents = {
-    http: new http.Agent({ keepAlive: true, maxFreeSockets: 64 }),
-    https: new https.Agent({ keepAlive: true, maxFreeSockets: 64 }),
+    http: new http.Agent({ keepAlive: true, maxFreeSockets: 64, noDelay: true }),
+    https: new https.Agent({ keepAlive: true, maxFreeSockets: 64, noDelay: true }),
   };
 
   function unavailable(service: ServiceName) {
