@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '@ashapp/platform';
-import { renderManifests, renderService, renderWorkload, serializeManifests, type KubeObject, type ManifestSpec } from './render-manifests.ts';
+import { renderManifests, renderWorkload, serializeManifests, type KubeObject, type ManifestSpec } from './render-manifests.ts';
 import { createManifestValidator } from './validate-manifests.ts';
 import { previewManifests } from './preview.ts';
 

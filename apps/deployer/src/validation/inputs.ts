@@ -16,6 +16,7 @@ function requireString(field: string, value: unknown): string {
 }
 
 /** Characters below space and DEL: never valid in any field here (newlines smuggle YAML and headers). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
 const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -248,6 +249,7 @@ export function validateGitRef(value: unknown, field = 'ref'): string {
     ref.includes('..') ||
     ref.includes('//') ||
     ref.includes('@{') ||
+    // eslint-disable-next-line no-control-regex -- git refuses control characters in ref names
     /[\u0000-\u0020\u007f~^:?*[\\]/.test(ref) ||
     ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
   if (bad) fail(field, 'is not a valid branch or tag name (git check-ref-format)');
