@@ -3,6 +3,7 @@ import type { Plan, PlanningContext } from './plan.ts';
 import type { Rule } from './builtin-rules.ts';
 import { BUILT_IN_RULES } from './builtin-rules.ts';
 import { readRequestFacts } from './request-text.ts';
+import { measureEditDistance } from '../aws-models/names.ts';
 
 /** 422-like answer for a request no planner understood; carries close supported requests. */
 export class NotUnderstoodError extends AppError {
@@ -70,7 +71,13 @@ export function createBuiltInPlanner(options: BuiltInPlannerOptions = {}): Built
     const scored = rules.map((rule, index) => {
       const target = exampleWords[index] as Set<string>;
       let score = 0;
-      for (const word of words) if (target.has(word) || target.has(stem(word))) score += 1;
+      for (const word of words) {
+        if (target.has(word)) score += 1;
+        else if (word.length >= 4 && [...target].some((t) => Math.abs(t.length - word.length) <= 2 && measureEditDistance(t, word) <= 2)) {
+          // Typos ("lamda", "bukets") still point at the right service.
+          score += 0.7;
+        }
+      }
       return { example: rule.example, score: score / Math.sqrt(target.size + words.length) };
     });
     return scored
