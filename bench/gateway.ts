@@ -54,7 +54,11 @@ export async function benchGateway(ctx: BenchContext): Promise<BenchRow[]> {
     const login = await fetch(`${gateway.url}/api/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ access_key: user.accessKeyId, secret_key: user.secretAccessKey, region: 'us-east-1' }),
+      body: JSON.stringify({
+        access_key: user.accessKeyId,
+        secret_key: user.secretAccessKey,
+        region: 'us-east-1',
+      }),
     });
     if (login.status !== 200) throw new Error(`sign-in failed: ${login.status} ${await login.text()}`);
     const { token } = (await login.json()) as { token: string };
@@ -63,7 +67,10 @@ export async function benchGateway(ctx: BenchContext): Promise<BenchRow[]> {
       const res = await fetch(`${gateway.url}/services/history/history/save`, {
         method: 'POST',
         headers: { ...bearer, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `list ec2 instances ${i}`, output: JSON.stringify({ InstanceIds: [`i-${i}`] }) }),
+        body: JSON.stringify({
+          query: `list ec2 instances ${i}`,
+          output: JSON.stringify({ InstanceIds: [`i-${i}`] }),
+        }),
       });
       if (res.status !== 201) throw new Error(`seeding failed: ${res.status}`);
     }
@@ -77,7 +84,10 @@ export async function benchGateway(ctx: BenchContext): Promise<BenchRow[]> {
     );
     const opts = { connections: 16, durationSeconds: ctx.durationSeconds };
     const direct = await withPeakRss(history.child.pid ?? 0, () =>
-      runWrk(`${history.url}/history/list?limit=${pageSize}`, { ...opts, headers: { [identityHeader]: assertion } }),
+      runWrk(`${history.url}/history/list?limit=${pageSize}`, {
+        ...opts,
+        headers: { [identityHeader]: assertion },
+      }),
     );
     const through = await withPeakRss(gateway.child.pid ?? 0, () =>
       runWrk(`${gateway.url}/api/history?limit=${pageSize}`, { ...opts, headers: bearer }),
@@ -85,7 +95,8 @@ export async function benchGateway(ctx: BenchContext): Promise<BenchRow[]> {
     const addedP50 = through.result.p50Ms - direct.result.p50Ms;
     const addedP99 = through.result.p99Ms - direct.result.p99Ms;
     const ratio = (rps: number) => (ctx.bareRps > 0 ? rps / ctx.bareRps : undefined);
-    const note = (r: { errors: number; requests: number }) => (r.errors > 0 ? `${r.errors} errors of ${r.requests}` : '');
+    const note = (r: { errors: number; requests: number }) =>
+      r.errors > 0 ? `${r.errors} errors of ${r.requests}` : '';
     return [
       {
         scenario: `history page (${pageSize} rows) directly`,

@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const webDir = path.join(root, 'apps', 'web');
-const defaultPorts: Record<string, number> = { gateway: 8080, assistant: 8081, deployer: 8082, history: 8083, monitor: 8084 };
+const defaultPorts: Record<string, number> = {
+  gateway: 8080,
+  assistant: 8081,
+  deployer: 8082,
+  history: 8083,
+  monitor: 8084,
+};
 // The monitor first (every service sends it audit events), the gateway last (it fronts the others).
 const startOrder = ['monitor', 'history', 'assistant', 'deployer', 'gateway'];
 const colours = ['36', '33', '35', '32', '34'];
@@ -32,7 +38,9 @@ function newestMtime(target: string): number {
 function webBuildIsCurrent(): boolean {
   const index = path.join(webDir, 'dist', 'index.html');
   if (!existsSync(index)) return false;
-  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(path.join(webDir, p)));
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) =>
+    newestMtime(path.join(webDir, p)),
+  );
   return statSync(index).mtimeMs >= Math.max(...sources);
 }
 
@@ -118,7 +126,9 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(name, child);
-    const prefix = process.stdout.isTTY ? `\x1b[${colours[i % colours.length]}m${name.padEnd(width)}\x1b[0m |` : `${name.padEnd(width)} |`;
+    const prefix = process.stdout.isTTY
+      ? `\x1b[${colours[i % colours.length]}m${name.padEnd(width)}\x1b[0m |`
+      : `${name.padEnd(width)} |`;
     pipeWithPrefix(child.stdout, prefix, process.stdout);
     pipeWithPrefix(child.stderr, prefix, process.stderr);
     child.once('exit', (code, signal) => {

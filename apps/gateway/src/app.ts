@@ -57,7 +57,10 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
   });
 
   const isSecure = (request: FastifyRequest) => request.protocol === 'https';
-  const cookies: CookiePolicy = { isSecure, sessionMaxAgeSeconds: Math.floor(config.sessionAbsoluteMs / 1000) };
+  const cookies: CookiePolicy = {
+    isSecure,
+    sessionMaxAgeSeconds: Math.floor(config.sessionAbsoluteMs / 1000),
+  };
   const csrf = createCsrfTokens(config.sessionEncryptionKey);
   const forwarder = createForwarder({
     serviceUrls: config.serviceUrls,

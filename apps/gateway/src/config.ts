@@ -79,7 +79,9 @@ export function parseEncryptionKey(text: string, source: string): Buffer {
     ? Buffer.from(trimmed, 'hex')
     : Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (key.length !== 32) {
-    throw new ConfigError(`${source} must be 32 bytes as 64 hex characters or base64 (got ${key.length} bytes)`);
+    throw new ConfigError(
+      `${source} must be 32 bytes as 64 hex characters or base64 (got ${key.length} bytes)`,
+    );
   }
   return key;
 }
@@ -102,7 +104,10 @@ export function readGatewayConfig(env: Env): GatewayConfig {
   const own = readEnv(GatewayEnv, env);
   const sessionEncryptionKey = own.SESSION_ENCRYPTION_KEY
     ? parseEncryptionKey(own.SESSION_ENCRYPTION_KEY, 'SESSION_ENCRYPTION_KEY')
-    : parseEncryptionKey(readOrCreateSecretFile(base.dataDir, 'session-encryption-key'), 'the generated session key');
+    : parseEncryptionKey(
+        readOrCreateSecretFile(base.dataDir, 'session-encryption-key'),
+        'the generated session key',
+      );
   if (own.SESSION_IDLE_SECONDS > own.SESSION_ABSOLUTE_SECONDS) {
     throw new ConfigError('SESSION_IDLE_SECONDS must not exceed SESSION_ABSOLUTE_SECONDS');
   }

@@ -45,7 +45,11 @@ describe('gateway process (booted whole, STS stand-in)', () => {
     const res = await fetch(`${gateway.url}/api/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ access_key: testUsers.alice.accessKeyId, secret_key: testUsers.alice.secretAccessKey, region: 'eu-west-1' }),
+      body: JSON.stringify({
+        access_key: testUsers.alice.accessKeyId,
+        secret_key: testUsers.alice.secretAccessKey,
+        region: 'eu-west-1',
+      }),
     });
     assert.equal(res.status, 200);
     const { token } = (await res.json()) as { token: string };

@@ -82,13 +82,21 @@ describe('security checks over a scripted session (gateway, history, monitor as 
     const failed = await call('/api/login', {
       method: 'POST',
       headers: json,
-      body: JSON.stringify({ access_key: testUsers.alice.accessKeyId, secret_key: wrongSecret, region: 'us-east-1' }),
+      body: JSON.stringify({
+        access_key: testUsers.alice.accessKeyId,
+        secret_key: wrongSecret,
+        region: 'us-east-1',
+      }),
     });
     assert.equal(failed.status, 401);
     const login = await call('/api/login', {
       method: 'POST',
       headers: { ...json, cookie: jar.header(), 'x-csrf-token': jar.get('ashapp_csrf') ?? '' },
-      body: JSON.stringify({ access_key: testUsers.alice.accessKeyId, secret_key: secret, region: 'us-east-1' }),
+      body: JSON.stringify({
+        access_key: testUsers.alice.accessKeyId,
+        secret_key: secret,
+        region: 'us-east-1',
+      }),
     });
     assert.equal(login.status, 200);
     jar.take(login);
@@ -101,16 +109,24 @@ describe('security checks over a scripted session (gateway, history, monitor as 
     });
     assert.equal(saved.status, 201);
     assert.equal((await call('/api/history', { headers: { cookie: jar.header() } })).status, 200);
-    assert.ok([200, 201].includes((await call('/monitor/log', {
-      method: 'POST',
-      headers: withCsrf(),
-      body: JSON.stringify({ service: 'web', endpoint: '/x', action_type: 'click' }),
-    })).status));
+    assert.ok(
+      [200, 201].includes(
+        (
+          await call('/monitor/log', {
+            method: 'POST',
+            headers: withCsrf(),
+            body: JSON.stringify({ service: 'web', endpoint: '/x', action_type: 'click' }),
+          })
+        ).status,
+      ),
+    );
     // Let the gateway's outbox deliver the sign-in events to the monitor, then read them back.
     let events = '';
     for (let i = 0; i < 40 && !events.includes('"login"'); i += 1) {
       await delay(100);
-      events = await (await call('/api/monitor/events?limit=100', { headers: { cookie: jar.header() } })).text();
+      events = await (
+        await call('/api/monitor/events?limit=100', { headers: { cookie: jar.header() } })
+      ).text();
     }
     assert.match(events, /"action_type":"login"/);
     const logout = await call('/api/logout', {
@@ -124,18 +140,34 @@ describe('security checks over a scripted session (gateway, history, monitor as 
     await gateway.stop();
     await services.stopProcesses();
     const logs = [gateway.output(), ...Object.values(services.processes).map((p) => p.output())];
-    assert.ok(logs.every((l) => l.length > 0), 'every process logged something');
+    assert.ok(
+      logs.every((l) => l.length > 0),
+      'every process logged something',
+    );
     for (const needle of [secret, wrongSecret]) {
-      for (const [i, log] of logs.entries()) assert.equal(log.includes(needle), false, `a secret in the logs of process ${i}`);
-      for (const response of seen) assert.equal(response.includes(needle), false, `a secret in a response:\n${response.slice(0, 300)}`);
+      for (const [i, log] of logs.entries())
+        assert.equal(log.includes(needle), false, `a secret in the logs of process ${i}`);
+      for (const response of seen)
+        assert.equal(response.includes(needle), false, `a secret in a response:\n${response.slice(0, 300)}`);
     }
     const files = listFiles(services.dataDir);
-    assert.ok(files.some((f) => f.endsWith('gateway.sqlite')), files.join(', '));
+    assert.ok(
+      files.some((f) => f.endsWith('gateway.sqlite')),
+      files.join(', '),
+    );
     for (const file of files) {
       const bytes = readFileSync(file);
       for (const needle of [secret, wrongSecret, testUsers.alice.accessKeyId]) {
-        assert.equal(bytes.includes(Buffer.from(needle, 'utf8')), false, `${needle.slice(0, 4)}… in ${path.basename(file)}`);
-        assert.equal(bytes.includes(Buffer.from(needle, 'utf16le')), false, `${needle.slice(0, 4)}… (UTF-16) in ${path.basename(file)}`);
+        assert.equal(
+          bytes.includes(Buffer.from(needle, 'utf8')),
+          false,
+          `${needle.slice(0, 4)}… in ${path.basename(file)}`,
+        );
+        assert.equal(
+          bytes.includes(Buffer.from(needle, 'utf16le')),
+          false,
+          `${needle.slice(0, 4)}… (UTF-16) in ${path.basename(file)}`,
+        );
       }
     }
   });

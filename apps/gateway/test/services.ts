@@ -27,7 +27,10 @@ export interface RunningServices {
 }
 
 /** Starts the named services with one shared internal secret and a temp data folder. */
-export async function startServices(names: readonly string[], env: Record<string, string> = {}): Promise<RunningServices> {
+export async function startServices(
+  names: readonly string[],
+  env: Record<string, string> = {},
+): Promise<RunningServices> {
   const secret = randomBytes(32).toString('base64url');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ashapp-services-'));
   const ports: Record<string, number> = {};

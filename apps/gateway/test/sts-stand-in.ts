@@ -93,21 +93,34 @@ function checkSignature(
   users: readonly StandInUser[],
 ): { code: string; message: string } | { user: StandInUser } {
   const auth = req.headers.authorization ?? '';
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
-    auth,
-  );
-  if (!match) return { code: 'IncompleteSignature', message: 'Authorization header is not a SigV4 signature' };
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (!match)
+    return { code: 'IncompleteSignature', message: 'Authorization header is not a SigV4 signature' };
   const [, keyId = '', date = '', region = '', service = '', signedHeaders = '', signature = ''] = match;
   const user = users.find((u) => u.accessKeyId === keyId);
-  if (!user) return { code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' };
-  if (service !== 'sts') return { code: 'SignatureDoesNotMatch', message: `credential scope names service ${service}` };
+  if (!user)
+    return {
+      code: 'InvalidClientTokenId',
+      message: 'The security token included in the request is invalid.',
+    };
+  if (service !== 'sts')
+    return { code: 'SignatureDoesNotMatch', message: `credential scope names service ${service}` };
   const amzDate = String(req.headers['x-amz-date'] ?? '');
-  if (!amzDate.startsWith(date)) return { code: 'IncompleteSignature', message: 'x-amz-date does not match the scope' };
+  if (!amzDate.startsWith(date))
+    return { code: 'IncompleteSignature', message: 'x-amz-date does not match the scope' };
   const url = new URL(req.url ?? '/', 'http://stand-in');
   const names = signedHeaders.split(';');
   if (!names.includes('host')) return { code: 'IncompleteSignature', message: 'host must be signed' };
   const canonicalHeaders = names
-    .map((n) => `${n}:${String(req.headers[n] ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .map(
+      (n) =>
+        `${n}:${String(req.headers[n] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
     .join('');
   const payloadHash = String(req.headers['x-amz-content-sha256'] ?? sha256Hex(body));
   if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256Hex(body)) {
@@ -123,7 +136,10 @@ function checkSignature(
   ].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${user.secretAccessKey}`, date), region), service), 'aws4_request');
+  const signingKey = hmac(
+    hmac(hmac(hmac(`AWS4${user.secretAccessKey}`, date), region), service),
+    'aws4_request',
+  );
   const expected = Buffer.from(hmac(signingKey, stringToSign).toString('hex'));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {

@@ -26,7 +26,10 @@ const rejectedKeyErrors = new Set([
 ]);
 
 /** The real adapter: STS GetCallerIdentity through the AWS SDK, at `endpoint` when one is configured. */
-export function createStsCallerVerifier(options: { endpoint: string | undefined; timeoutMs: number }): CallerVerifier {
+export function createStsCallerVerifier(options: {
+  endpoint: string | undefined;
+  timeoutMs: number;
+}): CallerVerifier {
   return {
     async verify(credentials, region) {
       const client = new STSClient({
@@ -45,12 +48,17 @@ export function createStsCallerVerifier(options: { endpoint: string | undefined;
         const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
         const status = e.$metadata?.httpStatusCode;
         if (e.name && rejectedKeyErrors.has(e.name)) {
-          throw new NotAuthenticatedError('AWS rejected these credentials: check the access key and secret key', {
-            reason: e.name,
-          });
+          throw new NotAuthenticatedError(
+            'AWS rejected these credentials: check the access key and secret key',
+            {
+              reason: e.name,
+            },
+          );
         }
         if (status !== undefined && status >= 400 && status < 500) {
-          throw new NotAuthenticatedError('AWS rejected these credentials', { reason: e.name ?? `HTTP ${status}` });
+          throw new NotAuthenticatedError('AWS rejected these credentials', {
+            reason: e.name ?? `HTTP ${status}`,
+          });
         }
         throw new UnavailableError('AWS STS is unreachable: sign-in cannot be verified right now', {
           reason: e.name ?? 'network',

@@ -1,8 +1,4 @@
-import {
-  NotAllowedError,
-  NotAuthenticatedError,
-  RateLimitedError,
-} from '@ashapp/platform';
+import { NotAllowedError, NotAuthenticatedError, RateLimitedError } from '@ashapp/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimitRule } from '../config.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
@@ -38,7 +34,12 @@ export interface CookiePolicy {
   sessionMaxAgeSeconds: number;
 }
 
-export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, policy: CookiePolicy, value: string) {
+export function setSessionCookie(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  policy: CookiePolicy,
+  value: string,
+) {
   reply.setCookie(sessionCookieName, value, {
     path: '/',
     httpOnly: true,
@@ -49,12 +50,27 @@ export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, p
 }
 
 export function clearSessionCookie(reply: FastifyReply, request: FastifyRequest, policy: CookiePolicy) {
-  reply.clearCookie(sessionCookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: policy.isSecure(request) });
+  reply.clearCookie(sessionCookieName, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: policy.isSecure(request),
+  });
 }
 
-export function setCsrfCookie(reply: FastifyReply, request: FastifyRequest, policy: CookiePolicy, value: string) {
+export function setCsrfCookie(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  policy: CookiePolicy,
+  value: string,
+) {
   // Readable by the page's script on purpose: it echoes the value in the x-csrf-token header.
-  reply.setCookie(csrfCookieName, value, { path: '/', httpOnly: false, sameSite: 'lax', secure: policy.isSecure(request) });
+  reply.setCookie(csrfCookieName, value, {
+    path: '/',
+    httpOnly: false,
+    sameSite: 'lax',
+    secure: policy.isSecure(request),
+  });
 }
 
 function readBearer(request: FastifyRequest): string | undefined {
@@ -75,17 +91,20 @@ export interface RequestAuthOptions {
 
 async function enforce(limiter: RateLimiter, key: string, rule: RateLimitRule, what: string) {
   const decision = await limiter.hit(key, rule.max, rule.windowMs);
-  if (!decision.allowed) throw new RateLimitedError(decision.retryAfterSeconds, `too many requests ${what}; retry later`);
+  if (!decision.allowed)
+    throw new RateLimitedError(decision.retryAfterSeconds, `too many requests ${what}; retry later`);
 }
 
 /** Sign-in from a browser must come from our own page: same origin, or an origin the operator allowed. */
 function checkLoginOrigin(request: FastifyRequest, allowed: readonly string[]) {
   const origin = request.headers.origin;
-  if (request.headers['sec-fetch-site'] === 'cross-site') throw new NotAllowedError('cross-site sign-in refused');
+  if (request.headers['sec-fetch-site'] === 'cross-site')
+    throw new NotAllowedError('cross-site sign-in refused');
   // Scripts and API clients send no Origin; browsers always send one with a POST.
   if (origin === undefined) return;
   const own = `${request.protocol}://${request.host}`;
-  if (origin !== own && !allowed.includes(origin)) throw new NotAllowedError('sign-in from another origin refused');
+  if (origin !== own && !allowed.includes(origin))
+    throw new NotAllowedError('sign-in from another origin refused');
 }
 
 /**
@@ -119,12 +138,14 @@ export function createRequestAuth(options: RequestAuthOptions) {
       }
     }
 
-    if (request.auth) await enforce(rateLimiter, `user:${request.auth.userId}`, limits.perUser, 'for this user');
+    if (request.auth)
+      await enforce(rateLimiter, `user:${request.auth.userId}`, limits.perUser, 'for this user');
 
     const csrfBinding = request.auth?.via === 'cookie' ? request.auth.id : anonymousBinding;
     const csrfCookie = request.cookies[csrfCookieName];
     const csrfCookieValid = csrf.isValidFor(csrfCookie, csrfBinding);
-    if (bearer === undefined && !csrfCookieValid) setCsrfCookie(reply, request, cookies, csrf.issue(csrfBinding));
+    if (bearer === undefined && !csrfCookieValid)
+      setCsrfCookie(reply, request, cookies, csrf.issue(csrfBinding));
 
     if (access === 'user' && !request.auth) throw new NotAuthenticatedError('sign in first');
     if (access === 'login') {
@@ -134,7 +155,9 @@ export function createRequestAuth(options: RequestAuthOptions) {
     if (stateChanging.has(request.method) && request.auth?.via === 'cookie') {
       const header = request.headers[csrfHeaderName];
       if (!csrf.verify(csrfCookie, typeof header === 'string' ? header : undefined, csrfBinding)) {
-        throw new NotAllowedError('missing or invalid CSRF token: send the ashapp_csrf cookie value in x-csrf-token');
+        throw new NotAllowedError(
+          'missing or invalid CSRF token: send the ashapp_csrf cookie value in x-csrf-token',
+        );
       }
     }
   };

@@ -54,14 +54,20 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
         headers: { 'x-forwarded-proto': 'https' },
       });
       assert.equal(direct.headers['strict-transport-security'], undefined);
-      assert.ok(([] as string[]).concat(direct.headers['set-cookie'] as string[]).every((l) => !/Secure/.test(l)));
+      assert.ok(
+        ([] as string[]).concat(direct.headers['set-cookie'] as string[]).every((l) => !/Secure/.test(l)),
+      );
     } finally {
       await proxied.close();
     }
   });
 
   test('answers 400 naming every missing field', async () => {
-    const res = await gw.app.inject({ method: 'POST', url: '/api/login', payload: { access_key: alice.accessKeyId } });
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { access_key: alice.accessKeyId },
+    });
     assert.equal(res.statusCode, 400);
     const body = res.json() as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'INPUT_INVALID');
@@ -89,12 +95,17 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
       payload: { ...loginBody, access_key: 'AKIAUNKNOWNKEY000000' },
     });
     assert.equal(res.statusCode, 401);
-    assert.equal((res.json() as { error: { details: { reason: string } } }).error.details.reason, 'InvalidClientTokenId');
+    assert.equal(
+      (res.json() as { error: { details: { reason: string } } }).error.details.reason,
+      'InvalidClientTokenId',
+    );
   });
 
   test('answers 503 when STS cannot be reached', async () => {
     const port = await getFreePort();
-    const offline = await startTestGateway({ env: { AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}`, STS_TIMEOUT_MS: '1000' } });
+    const offline = await startTestGateway({
+      env: { AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}`, STS_TIMEOUT_MS: '1000' },
+    });
     try {
       const res = await offline.app.inject({ method: 'POST', url: '/api/login', payload: loginBody });
       assert.equal(res.statusCode, 503);
@@ -128,7 +139,11 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
       [testUsers.alice, false],
     ] as const) {
       const { token } = await gw.login(user);
-      const res = await gw.app.inject({ method: 'GET', url: '/api/user', headers: { authorization: `Bearer ${token}` } });
+      const res = await gw.app.inject({
+        method: 'GET',
+        url: '/api/user',
+        headers: { authorization: `Bearer ${token}` },
+      });
       const roles = (res.json() as { roles: string[] }).roles;
       assert.ok(roles.includes('user'));
       assert.equal(roles.includes('admin'), admin, `${user.arn}`);
@@ -137,12 +152,23 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
 
   test('logout destroys the session and revokes its bearer token', async () => {
     const { cookie, csrf, token } = await gw.login();
-    const res = await gw.app.inject({ method: 'POST', url: '/api/logout', headers: { cookie, 'x-csrf-token': csrf } });
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: '/api/logout',
+      headers: { cookie, 'x-csrf-token': csrf },
+    });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { success: true });
     assert.match(String(readSetCookies(res.headers).ashapp_session), /^$/);
-    assert.equal((await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie } })).statusCode, 401);
-    const viaToken = await gw.app.inject({ method: 'GET', url: '/api/user', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(
+      (await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie } })).statusCode,
+      401,
+    );
+    const viaToken = await gw.app.inject({
+      method: 'GET',
+      url: '/api/user',
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(viaToken.statusCode, 401);
   });
 
@@ -161,10 +187,16 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
     const foreign = await gw.app.inject({
       method: 'POST',
       url: '/api/logout',
-      headers: { cookie: `ashapp_session=${(await gw.login()).sessionCookie}; ashapp_csrf=${other.csrf}`, 'x-csrf-token': other.csrf },
+      headers: {
+        cookie: `ashapp_session=${(await gw.login()).sessionCookie}; ashapp_csrf=${other.csrf}`,
+        'x-csrf-token': other.csrf,
+      },
     });
     assert.equal(foreign.statusCode, 403);
-    assert.equal((await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie } })).statusCode, 200);
+    assert.equal(
+      (await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie } })).statusCode,
+      200,
+    );
     const bearer = await gw.app.inject({
       method: 'DELETE',
       url: '/api/tokens/current',
@@ -197,8 +229,15 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
     const revoke = await gw.app.inject({ method: 'DELETE', url: '/api/tokens/current', headers: auth });
     assert.equal(revoke.statusCode, 200);
     assert.equal((await gw.app.inject({ method: 'GET', url: '/api/user', headers: auth })).statusCode, 401);
-    assert.equal((await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie } })).statusCode, 200);
-    const bogus = await gw.app.inject({ method: 'GET', url: '/api/history', headers: { authorization: 'Bearer nope' } });
+    assert.equal(
+      (await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie } })).statusCode,
+      200,
+    );
+    const bogus = await gw.app.inject({
+      method: 'GET',
+      url: '/api/history',
+      headers: { authorization: 'Bearer nope' },
+    });
     assert.equal(bogus.statusCode, 401);
   });
 
@@ -211,7 +250,11 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
         url: '/api/login',
         payload: { ...loginBody, secret_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY00' },
       });
-      await fresh.app.inject({ method: 'POST', url: '/api/logout', headers: { cookie, 'x-csrf-token': csrf } });
+      await fresh.app.inject({
+        method: 'POST',
+        url: '/api/logout',
+        headers: { cookie, 'x-csrf-token': csrf },
+      });
       const events = await fresh.auditEvents();
       assert.deepEqual(
         events.map((e) => e.action_type),
@@ -229,10 +272,16 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
   });
 
   test('limits sign-in attempts per address with 429 and Retry-After', async () => {
-    const limited = await startTestGateway({ env: { LOGIN_RATE_LIMIT_MAX: '2', LOGIN_RATE_LIMIT_WINDOW_SECONDS: '120' } });
+    const limited = await startTestGateway({
+      env: { LOGIN_RATE_LIMIT_MAX: '2', LOGIN_RATE_LIMIT_WINDOW_SECONDS: '120' },
+    });
     try {
       const attempt = () =>
-        limited.app.inject({ method: 'POST', url: '/api/login', payload: { ...loginBody, secret_key: 'x'.repeat(40) } });
+        limited.app.inject({
+          method: 'POST',
+          url: '/api/login',
+          payload: { ...loginBody, secret_key: 'x'.repeat(40) },
+        });
       assert.equal((await attempt()).statusCode, 401);
       assert.equal((await attempt()).statusCode, 401);
       const third = await attempt();

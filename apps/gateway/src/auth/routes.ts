@@ -10,12 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import type { SessionService } from '../sessions/session-service.ts';
 import { readUsername, type CallerVerifier } from './caller-verifier.ts';
 import { anonymousBinding, type CsrfTokens } from './csrf.ts';
-import {
-  clearSessionCookie,
-  setCsrfCookie,
-  setSessionCookie,
-  type CookiePolicy,
-} from './request-auth.ts';
+import { clearSessionCookie, setCsrfCookie, setSessionCookie, type CookiePolicy } from './request-auth.ts';
 import { resolveRoles } from './roles.ts';
 import { CurrentUser, LoginBody, LoginResult, SignedOut, SuccessResult } from './schemas.ts';
 
@@ -51,22 +46,37 @@ function readLogin(body: LoginBody) {
     .map(([k]) => k as string);
   if (missing.length > 0) throw new InputError(`missing ${missing.join(', ')}`, { missing });
   if (!accessKeyPattern.test(accessKey)) {
-    throw new InputError('access_key must be 16-128 upper-case letters and digits (e.g. AKIA…)', { field: 'access_key' });
+    throw new InputError('access_key must be 16-128 upper-case letters and digits (e.g. AKIA…)', {
+      field: 'access_key',
+    });
   }
   if (!secretKeyPattern.test(secretKey)) {
-    throw new InputError('secret_key must be 16-128 printable characters without spaces', { field: 'secret_key' });
+    throw new InputError('secret_key must be 16-128 printable characters without spaces', {
+      field: 'secret_key',
+    });
   }
-  if (!regionPattern.test(region)) throw new InputError('region must look like us-east-1', { field: 'region' });
+  if (!regionPattern.test(region))
+    throw new InputError('region must look like us-east-1', { field: 'region' });
   const sessionToken = body.session_token?.trim();
   return {
-    credentials: { accessKeyId: accessKey, secretAccessKey: secretKey, ...(sessionToken ? { sessionToken } : {}) },
+    credentials: {
+      accessKeyId: accessKey,
+      secretAccessKey: secretKey,
+      ...(sessionToken ? { sessionToken } : {}),
+    },
     region,
   };
 }
 
-export function describeRequest(request: FastifyRequest): Pick<AuditEventInput, 'ip_address' | 'user_agent' | 'request_id'> {
+export function describeRequest(
+  request: FastifyRequest,
+): Pick<AuditEventInput, 'ip_address' | 'user_agent' | 'request_id'> {
   const ua = request.headers['user-agent'];
-  return { ip_address: request.ip, request_id: request.id, ...(typeof ua === 'string' ? { user_agent: ua } : {}) };
+  return {
+    ip_address: request.ip,
+    request_id: request.id,
+    ...(typeof ua === 'string' ? { user_agent: ua } : {}),
+  };
 }
 
 /** Sign-in, sign-out, the current user, and token revocation. */
@@ -97,7 +107,10 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthRouteDeps): void {
           endpoint,
           action_type: 'login_failed',
           request_data: { access_key_id: maskAccessKey(credentials.accessKeyId), region },
-          response_summary: { status: (err as { status?: number }).status ?? 500, reason: String(reason ?? 'error') },
+          response_summary: {
+            status: (err as { status?: number }).status ?? 500,
+            reason: String(reason ?? 'error'),
+          },
           ...describeRequest(request),
         });
         throw err;
@@ -158,7 +171,10 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthRouteDeps): void {
     '/api/user',
     {
       config: { access: 'public' },
-      schema: { summary: 'The signed-in user (401 with logged_in false when nobody is)', response: { 200: CurrentUser, 401: SignedOut } },
+      schema: {
+        summary: 'The signed-in user (401 with logged_in false when nobody is)',
+        response: { 200: CurrentUser, 401: SignedOut },
+      },
     },
     async (request, reply) => {
       const session = request.auth;
@@ -184,7 +200,10 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthRouteDeps): void {
     '/api/tokens/current',
     {
       config: { access: 'user' },
-      schema: { summary: "Revoke this session's bearer token (the browser session stays signed in)", response: { 200: SuccessResult } },
+      schema: {
+        summary: "Revoke this session's bearer token (the browser session stays signed in)",
+        response: { 200: SuccessResult },
+      },
     },
     async (request) => {
       const session = request.auth;

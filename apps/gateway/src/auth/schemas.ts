@@ -3,7 +3,9 @@ import { Type } from 'typebox';
 // Fields are optional in the schema so a missing one gets our own message naming every missing field.
 export const LoginBody = Type.Object({
   access_key: Type.Optional(Type.String({ description: 'AWS access key id' })),
-  secret_key: Type.Optional(Type.String({ description: 'AWS secret access key (kept server-side, encrypted)' })),
+  secret_key: Type.Optional(
+    Type.String({ description: 'AWS secret access key (kept server-side, encrypted)' }),
+  ),
   region: Type.Optional(Type.String({ description: 'AWS region, e.g. us-east-1' })),
   session_token: Type.Optional(Type.String({ description: 'Session token, for temporary (ASIA…) keys' })),
 });

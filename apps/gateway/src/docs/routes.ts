@@ -8,7 +8,9 @@ import { serviceNames, type ServiceApp } from '@ashapp/platform';
 export async function registerDocsRoutes(app: ServiceApp): Promise<void> {
   const urls = [
     { url: '/api/docs/json', name: 'gateway' },
-    ...serviceNames.filter((s) => s !== 'gateway').map((s) => ({ url: `/services/${s}/openapi.json`, name: s })),
+    ...serviceNames
+      .filter((s) => s !== 'gateway')
+      .map((s) => ({ url: `/services/${s}/openapi.json`, name: s })),
   ];
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',

@@ -15,7 +15,10 @@ export function createRedisRateLimiter(options: { redis: Redis; prefix?: string 
   return {
     kind: 'redis',
     async hit(key, max, windowMs) {
-      const [count, ttl] = (await options.redis.eval(hitScript, 1, prefix + key, String(windowMs))) as [number, number];
+      const [count, ttl] = (await options.redis.eval(hitScript, 1, prefix + key, String(windowMs))) as [
+        number,
+        number,
+      ];
       return decide(Number(count), max, Number(ttl));
     },
   };

@@ -102,7 +102,11 @@ export function createForwarder(options: {
     return new UnavailableError(`${service} is unavailable`, { service });
   }
 
-  function send(request: FastifyRequest, reply: FastifyReply, options_: ForwardOptions): Promise<IncomingMessage> {
+  function send(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options_: ForwardOptions,
+  ): Promise<IncomingMessage> {
     const base = new URL(options.serviceUrls[options_.service]);
     const isHttps = base.protocol === 'https:';
     const basePath = base.pathname.replace(/\/+$/, '');

@@ -56,12 +56,22 @@ describe('routing to the real history and monitor services', () => {
   }
 
   test('answers 401 to API calls without a session, before reaching any service', async () => {
-    for (const url of ['/api/history', '/api/monitor/events', '/api/monitor/stats', '/api/monitor/stream', '/services/history/history/list']) {
+    for (const url of [
+      '/api/history',
+      '/api/monitor/events',
+      '/api/monitor/stats',
+      '/api/monitor/stream',
+      '/services/history/history/list',
+    ]) {
       const res = await fetch(`${base}${url}`);
       assert.equal(res.status, 401, url);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'NOT_AUTHENTICATED');
     }
-    const post = await fetch(`${base}/monitor/log`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const post = await fetch(`${base}/monitor/log`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(post.status, 401);
   });
 
@@ -90,11 +100,16 @@ describe('routing to the real history and monitor services', () => {
     const bobs = await fetch(`${base}/api/history`, { headers: bearer(bob) });
     assert.equal(bobs.status, 200);
     assert.equal(((await bobs.json()) as unknown[]).length, 0);
-    const asked = await fetch(`${base}/api/history?user_id=${encodeURIComponent(testUsers.alice.arn)}`, { headers: bearer(bob) });
-    assert.equal(asked.status, 403);
-    const raw = await fetch(`${base}/services/history/history/list?user_id=${encodeURIComponent(testUsers.alice.arn)}`, {
+    const asked = await fetch(`${base}/api/history?user_id=${encodeURIComponent(testUsers.alice.arn)}`, {
       headers: bearer(bob),
     });
+    assert.equal(asked.status, 403);
+    const raw = await fetch(
+      `${base}/services/history/history/list?user_id=${encodeURIComponent(testUsers.alice.arn)}`,
+      {
+        headers: bearer(bob),
+      },
+    );
     assert.equal(raw.status, 403);
     const del = await fetch(`${base}/api/history/${entry.id}`, { method: 'DELETE', headers: bearer(bob) });
     assert.equal(del.status, 404);
@@ -107,12 +122,17 @@ describe('routing to the real history and monitor services', () => {
       headers: bearer(admin),
     });
     assert.equal(adminView.status, 200);
-    assert.ok(((await adminView.json()) as Array<{ query: string }>).some((e) => e.query === 'alice private query'));
+    assert.ok(
+      ((await adminView.json()) as Array<{ query: string }>).some((e) => e.query === 'alice private query'),
+    );
   });
 
   test('DELETE /api/history/:id needs the CSRF token with a cookie, deletes with it, and is audited', async () => {
     const entry = await save(alice, 'to be deleted');
-    const withoutToken = await fetch(`${base}/api/history/${entry.id}`, { method: 'DELETE', headers: { cookie: alice.cookie } });
+    const withoutToken = await fetch(`${base}/api/history/${entry.id}`, {
+      method: 'DELETE',
+      headers: { cookie: alice.cookie },
+    });
     assert.equal(withoutToken.status, 403);
     const res = await fetch(`${base}/api/history/${entry.id}`, {
       method: 'DELETE',
@@ -120,7 +140,9 @@ describe('routing to the real history and monitor services', () => {
     });
     assert.equal(res.status, 204);
     const events = await gw.auditEvents();
-    const forward = events.find((e) => e.action_type === 'forward' && e.endpoint === `DELETE /api/history/${entry.id}`);
+    const forward = events.find(
+      (e) => e.action_type === 'forward' && e.endpoint === `DELETE /api/history/${entry.id}`,
+    );
     assert.ok(forward, JSON.stringify(events.map((e) => e.endpoint)));
     assert.equal(forward.user_id, testUsers.alice.arn);
     assert.deepEqual(forward.response_summary, { status: 204 });
@@ -128,7 +150,14 @@ describe('routing to the real history and monitor services', () => {
 
   test('monitor events: users see their own, admins see everyone; both original and /api log paths work', async () => {
     const body = (marker: string) =>
-      JSON.stringify({ user_id: 'ignored', service: 'web', endpoint: '/x', action_type: marker, request_data: {}, response_summary: {} });
+      JSON.stringify({
+        user_id: 'ignored',
+        service: 'web',
+        endpoint: '/x',
+        action_type: marker,
+        request_data: {},
+        response_summary: {},
+      });
     const viaOriginal = await fetch(`${base}/monitor/log`, {
       method: 'POST',
       headers: { ...bearer(alice), 'content-type': 'application/json' },
@@ -142,13 +171,23 @@ describe('routing to the real history and monitor services', () => {
     });
     assert.ok([200, 201].includes(viaApi.status), await viaApi.text());
     type Page = { items: Array<{ user_id: string; action_type: string }> };
-    const bobsView = (await (await fetch(`${base}/api/monitor/events?limit=100`, { headers: bearer(bob) })).json()) as Page;
+    const bobsView = (await (
+      await fetch(`${base}/api/monitor/events?limit=100`, { headers: bearer(bob) })
+    ).json()) as Page;
     assert.ok(bobsView.items.length > 0);
-    assert.ok(bobsView.items.every((e) => e.user_id === testUsers.bob.arn), JSON.stringify(bobsView.items));
-    const forAlice = await fetch(`${base}/api/monitor/events?user_id=${encodeURIComponent(testUsers.alice.arn)}`, { headers: bearer(bob) });
+    assert.ok(
+      bobsView.items.every((e) => e.user_id === testUsers.bob.arn),
+      JSON.stringify(bobsView.items),
+    );
+    const forAlice = await fetch(
+      `${base}/api/monitor/events?user_id=${encodeURIComponent(testUsers.alice.arn)}`,
+      { headers: bearer(bob) },
+    );
     const forAliceBody = forAlice.status === 200 ? ((await forAlice.json()) as Page) : { items: [] };
     assert.ok(forAlice.status === 403 || forAliceBody.items.every((e) => e.user_id === testUsers.bob.arn));
-    const adminView = (await (await fetch(`${base}/api/monitor/events?limit=100`, { headers: bearer(admin) })).json()) as Page;
+    const adminView = (await (
+      await fetch(`${base}/api/monitor/events?limit=100`, { headers: bearer(admin) })
+    ).json()) as Page;
     const users = new Set(adminView.items.map((e) => e.user_id));
     assert.ok(users.has(testUsers.alice.arn) && users.has(testUsers.bob.arn));
     const stats = await fetch(`${base}/api/monitor/stats`, { headers: bearer(admin) });
@@ -158,7 +197,10 @@ describe('routing to the real history and monitor services', () => {
 
   test('passes the live feed through unbuffered: an event arrives while the stream stays open', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${base}/api/monitor/stream`, { headers: bearer(alice), signal: controller.signal });
+    const res = await fetch(`${base}/api/monitor/stream`, {
+      headers: bearer(alice),
+      signal: controller.signal,
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
     assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
@@ -204,7 +246,10 @@ describe('routing to the real history and monitor services', () => {
     assert.ok(body.error.requestId);
     const deployer = await fetch(`${base}/deployer-api/deployments`, { headers: bearer(alice) });
     assert.equal(deployer.status, 503);
-    assert.equal(((await deployer.json()) as { error: { message: string } }).error.message, 'deployer is unavailable');
+    assert.equal(
+      ((await deployer.json()) as { error: { message: string } }).error.message,
+      'deployer is unavailable',
+    );
   });
 
   test("serves each service's OpenAPI document through the gateway and the API browser at /api/docs", async () => {
@@ -213,9 +258,12 @@ describe('routing to the real history and monitor services', () => {
     const paths = Object.keys(((await doc.json()) as { paths: Record<string, unknown> }).paths);
     assert.ok(paths.includes('/history/list'));
     const own = await fetch(`${base}/api/docs/json`);
-    assert.ok(Object.keys(((await own.json()) as { paths: Record<string, unknown> }).paths).includes('/api/login'));
+    assert.ok(
+      Object.keys(((await own.json()) as { paths: Record<string, unknown> }).paths).includes('/api/login'),
+    );
     const ui = await fetch(`${base}/api/docs/static/swagger-initializer.js`);
     const init = await ui.text();
-    for (const name of ['history', 'monitor', 'assistant', 'deployer']) assert.ok(init.includes(`/services/${name}/openapi.json`));
+    for (const name of ['history', 'monitor', 'assistant', 'deployer'])
+      assert.ok(init.includes(`/services/${name}/openapi.json`));
   });
 });

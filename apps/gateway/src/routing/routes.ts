@@ -1,4 +1,10 @@
-import { serviceNames, type AuditOutbox, type Identity, type ServiceApp, type ServiceName } from '@ashapp/platform';
+import {
+  serviceNames,
+  type AuditOutbox,
+  type Identity,
+  type ServiceApp,
+  type ServiceName,
+} from '@ashapp/platform';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Access } from '../auth/request-auth.ts';
 import { describeRequest } from '../auth/routes.ts';
@@ -32,7 +38,8 @@ function after(prefix: string) {
 }
 
 function withParam(build: (id: string) => string) {
-  return (request: FastifyRequest) => build(encodeURIComponent((request.params as { id: string }).id)) + queryOf(request);
+  return (request: FastifyRequest) =>
+    build(encodeURIComponent((request.params as { id: string }).id)) + queryOf(request);
 }
 
 /** The public routes that lead to a service, and the raw service APIs under `/services/<name>/`. */
@@ -88,11 +95,27 @@ export function listForwardRoutes(): ForwardRoute[] {
       target: samePath,
       summary: "Record an audit event (the original's path)",
     },
-    ...['/api/plan', '/api/ask', '/api/confirm', '/create-codebuild-project'].map(
-      (url): ForwardRoute => ({ method: 'POST', url, service: 'assistant', target: samePath, summary: `assistant ${url}` }),
-    ),
-    { method: allMethods, url: '/api/codebuild/*', service: 'assistant', target: samePath, summary: 'CodeBuild (assistant)' },
-    { method: allMethods, url: '/deployer-api/*', service: 'deployer', target: samePath, summary: 'Deployer API' },
+    ...['/api/plan', '/api/ask', '/api/confirm', '/create-codebuild-project'].map((url): ForwardRoute => ({
+      method: 'POST',
+      url,
+      service: 'assistant',
+      target: samePath,
+      summary: `assistant ${url}`,
+    })),
+    {
+      method: allMethods,
+      url: '/api/codebuild/*',
+      service: 'assistant',
+      target: samePath,
+      summary: 'CodeBuild (assistant)',
+    },
+    {
+      method: allMethods,
+      url: '/deployer-api/*',
+      service: 'deployer',
+      target: samePath,
+      summary: 'Deployer API',
+    },
   ];
   for (const name of serviceNames) {
     if (name === 'gateway') continue;

@@ -25,5 +25,6 @@ export function applySecurityHeaders(
   reply.header('referrer-policy', 'no-referrer');
   reply.header('cross-origin-opener-policy', 'same-origin');
   reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
-  if (options.isSecure(request)) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  if (options.isSecure(request))
+    reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
 }

@@ -8,7 +8,10 @@ import { ConfigError } from '@ashapp/platform';
 import { parseEncryptionKey, readGatewayConfig } from '../config.ts';
 import { createCredentialCipher } from './credential-cipher.ts';
 
-const secretText = JSON.stringify({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
+const secretText = JSON.stringify({
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+});
 
 describe('credential encryption (AES-256-GCM)', () => {
   test('round-trips a value and never stores it in clear', () => {
@@ -41,7 +44,10 @@ describe('credential encryption (AES-256-GCM)', () => {
     assert.throws(() => parseEncryptionKey(randomBytes(16).toString('hex'), 'k'), ConfigError);
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ashapp-gw-key-'));
     try {
-      const config = readGatewayConfig({ ASHAPP_DATA_DIR: dataDir, SESSION_ENCRYPTION_KEY: key.toString('hex') });
+      const config = readGatewayConfig({
+        ASHAPP_DATA_DIR: dataDir,
+        SESSION_ENCRYPTION_KEY: key.toString('hex'),
+      });
       assert.deepEqual(config.sessionEncryptionKey, key);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

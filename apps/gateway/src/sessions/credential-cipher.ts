@@ -30,7 +30,9 @@ export function createCredentialCipher(key: Buffer): CredentialCipher {
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, ivBytes));
       decipher.setAAD(Buffer.from(aad, 'utf8'));
       decipher.setAuthTag(raw.subarray(ivBytes, ivBytes + tagBytes));
-      return Buffer.concat([decipher.update(raw.subarray(ivBytes + tagBytes)), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(raw.subarray(ivBytes + tagBytes)), decipher.final()]).toString(
+        'utf8',
+      );
     },
   };
 }

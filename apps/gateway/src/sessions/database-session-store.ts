@@ -39,7 +39,11 @@ export function createSessionMigrations(_dialect: Dialect): Readonly<Record<stri
           .addColumn('expires_at', 'bigint', (c) => c.notNull())
           .execute();
         // The sweep deletes by either expiry.
-        await db.schema.createIndex('gateway_sessions_expires_idx').on('gateway_sessions').column('expires_at').execute();
+        await db.schema
+          .createIndex('gateway_sessions_expires_idx')
+          .on('gateway_sessions')
+          .column('expires_at')
+          .execute();
         await db.schema
           .createIndex('gateway_sessions_seen_idx')
           .on('gateway_sessions')
@@ -97,18 +101,34 @@ export function createDatabaseSessionStore(options: {
         .execute();
     },
     async findBySessionHash(hash) {
-      const row = await db.selectFrom('gateway_sessions').selectAll().where('session_hash', '=', hash).executeTakeFirst();
+      const row = await db
+        .selectFrom('gateway_sessions')
+        .selectAll()
+        .where('session_hash', '=', hash)
+        .executeTakeFirst();
       return row ? toRecord(row) : undefined;
     },
     async findByTokenHash(hash) {
-      const row = await db.selectFrom('gateway_sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+      const row = await db
+        .selectFrom('gateway_sessions')
+        .selectAll()
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
       return row ? toRecord(row) : undefined;
     },
     async touch(record, lastSeenAt) {
-      await db.updateTable('gateway_sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', record.id).execute();
+      await db
+        .updateTable('gateway_sessions')
+        .set({ last_seen_at: lastSeenAt })
+        .where('id', '=', record.id)
+        .execute();
     },
     async revokeToken(record) {
-      await db.updateTable('gateway_sessions').set({ token_hash: null }).where('id', '=', record.id).execute();
+      await db
+        .updateTable('gateway_sessions')
+        .set({ token_hash: null })
+        .where('id', '=', record.id)
+        .execute();
     },
     async destroy(record) {
       await db.deleteFrom('gateway_sessions').where('id', '=', record.id).execute();

@@ -60,7 +60,11 @@ function fromHash(h: Record<string, string>): SessionRecord | undefined {
  * (cookie hash → id, token hash → id). Every key expires at the earlier of the idle and the absolute
  * expiry, so Redis forgets abandoned sessions by itself.
  */
-export function createRedisSessionStore(options: { redis: Redis; idleMs: number; prefix?: string }): SessionStore {
+export function createRedisSessionStore(options: {
+  redis: Redis;
+  idleMs: number;
+  prefix?: string;
+}): SessionStore {
   const { redis, idleMs } = options;
   const prefix = options.prefix ?? 'ashapp:gateway:';
   const recordKey = (id: string) => `${prefix}session:${id}`;
@@ -93,7 +97,15 @@ export function createRedisSessionStore(options: { redis: Redis; idleMs: number;
     findByTokenHash: (hash) => findVia(tokPrefix + hash, 'tokenHash', hash),
     async touch(record, lastSeenAt) {
       const ttl = ttlMs(record, lastSeenAt);
-      await redis.eval(touchScript, 1, recordKey(record.id), String(lastSeenAt), String(ttl), sidPrefix, tokPrefix);
+      await redis.eval(
+        touchScript,
+        1,
+        recordKey(record.id),
+        String(lastSeenAt),
+        String(ttl),
+        sidPrefix,
+        tokPrefix,
+      );
     },
     async revokeToken(record) {
       await redis.eval(revokeScript, 1, recordKey(record.id), tokPrefix);

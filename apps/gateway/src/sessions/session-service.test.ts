@@ -5,15 +5,28 @@ import { createDatabase, runMigrations } from '@ashapp/platform';
 import { createTestDatabase, testDialects, type TestDatabase } from '@ashapp/platform/testing';
 import { Redis } from 'ioredis';
 import { createCredentialCipher } from './credential-cipher.ts';
-import { createDatabaseSessionStore, createSessionMigrations, type SessionTables } from './database-session-store.ts';
+import {
+  createDatabaseSessionStore,
+  createSessionMigrations,
+  type SessionTables,
+} from './database-session-store.ts';
 import { createRedisSessionStore } from './redis-session-store.ts';
 import { createSessionService, hashSecret, type SessionService } from './session-service.ts';
 import type { SessionStore } from './session-store.ts';
 
 const idleMs = 30 * 60_000;
 const absoluteMs = 12 * 3600_000;
-const caller = { arn: 'arn:aws:iam::111122223333:user/alice', account: '111122223333', username: 'alice', region: 'us-east-1', roles: ['user' as const] };
-const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+const caller = {
+  arn: 'arn:aws:iam::111122223333:user/alice',
+  account: '111122223333',
+  username: 'alice',
+  region: 'us-east-1',
+  roles: ['user' as const],
+};
+const credentials = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
 
 interface StoreFixture {
   name: string;
@@ -21,24 +34,23 @@ interface StoreFixture {
 }
 
 const fixtures: StoreFixture[] = [
-  ...testDialects.map(
-    (dialect): StoreFixture => ({
-      name: `database (${dialect})`,
-      async open() {
-        const testDb: TestDatabase = await createTestDatabase(dialect);
-        const database = createDatabase<SessionTables>({ url: testDb.url });
-        await runMigrations(database.db, 'gateway', createSessionMigrations(database.dialect));
-        return {
-          store: createDatabaseSessionStore({ database, idleMs }),
-          raw: async () => JSON.stringify(await database.db.selectFrom('gateway_sessions').selectAll().execute()),
-          close: async () => {
-            await database.close();
-            await testDb.drop();
-          },
-        };
-      },
-    }),
-  ),
+  ...testDialects.map((dialect): StoreFixture => ({
+    name: `database (${dialect})`,
+    async open() {
+      const testDb: TestDatabase = await createTestDatabase(dialect);
+      const database = createDatabase<SessionTables>({ url: testDb.url });
+      await runMigrations(database.db, 'gateway', createSessionMigrations(database.dialect));
+      return {
+        store: createDatabaseSessionStore({ database, idleMs }),
+        raw: async () =>
+          JSON.stringify(await database.db.selectFrom('gateway_sessions').selectAll().execute()),
+        close: async () => {
+          await database.close();
+          await testDb.drop();
+        },
+      };
+    },
+  })),
   {
     name: 'redis',
     async open() {
@@ -50,7 +62,9 @@ const fixtures: StoreFixture[] = [
         async raw() {
           const keys = await redis.keys(`${prefix}*`);
           const values = await Promise.all(
-            keys.map(async (k) => ((await redis.type(k)) === 'hash' ? JSON.stringify(await redis.hgetall(k)) : await redis.get(k))),
+            keys.map(async (k) =>
+              (await redis.type(k)) === 'hash' ? JSON.stringify(await redis.hgetall(k)) : await redis.get(k),
+            ),
           );
           return JSON.stringify({ keys, values });
         },

@@ -32,7 +32,10 @@ export interface ActiveSession {
 
 export interface SessionService {
   /** Starts a session; returns the cookie value and the bearer token (each shown once, stored as hashes). */
-  create(caller: SignedInCaller, credentials: AwsCredentials): Promise<{ session: ActiveSession; cookieValue: string; token: string }>;
+  create(
+    caller: SignedInCaller,
+    credentials: AwsCredentials,
+  ): Promise<{ session: ActiveSession; cookieValue: string; token: string }>;
   resolveCookie(value: string | undefined): Promise<ActiveSession | undefined>;
   resolveToken(token: string | undefined): Promise<ActiveSession | undefined>;
   /** Logout: the session, its token and its credentials are gone. */

@@ -2,7 +2,11 @@ import type { Logger } from '@ashapp/platform';
 import type { SessionService } from './session-service.ts';
 
 /** Deletes expired sessions (and their sealed credentials) from the database now and then. */
-export function createSessionSweeper(options: { sessions: SessionService; log: Logger; intervalMs?: number }) {
+export function createSessionSweeper(options: {
+  sessions: SessionService;
+  log: Logger;
+  intervalMs?: number;
+}) {
   const intervalMs = options.intervalMs ?? 5 * 60_000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

@@ -12,7 +12,10 @@ describe('web pages and security headers', () => {
   before(async () => {
     dist = mkdtempSync(path.join(os.tmpdir(), 'ashapp-dist-'));
     mkdirSync(path.join(dist, 'assets'));
-    writeFileSync(path.join(dist, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="/assets/app-1.js"></script>');
+    writeFileSync(
+      path.join(dist, 'index.html'),
+      '<!doctype html><div id="root"></div><script type="module" src="/assets/app-1.js"></script>',
+    );
     writeFileSync(path.join(dist, 'assets', 'app-1.js'), 'export {};');
     gw = await startTestGateway({ env: { WEB_DIST_DIR: dist } });
   });

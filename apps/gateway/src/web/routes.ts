@@ -42,7 +42,11 @@ export async function registerWebRoutes(app: ServiceApp, options: { distDir: str
       if (page === '/login' && request.auth) return reply.redirect('/', 302);
       if (protectedPages.has(page) && !request.auth) return reply.redirect('/login', 302);
       if (!existsSync(indexFile)) {
-        return reply.status(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(missingBuildPage);
+        return reply
+          .status(503)
+          .header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .send(missingBuildPage);
       }
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
       return reply.sendFile('index.html', { cacheControl: false });
