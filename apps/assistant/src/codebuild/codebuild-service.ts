@@ -1,0 +1,272 @@
+import {
+  BatchGetBuildsCommand,
+  CodeBuildClient,
+  CreateProjectCommand,
+  ListBuildsCommand,
+  ListBuildsForProjectCommand,
+  StartBuildCommand,
+} from '@aws-sdk/client-codebuild';
+import type { Build, SourceType } from '@aws-sdk/client-codebuild';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { AppError, ConflictError, InputError, NotAuthenticatedError, NotFoundError, UpstreamError } from '@ashapp/platform';
+import type { AwsCredentials } from '../aws-credentials.ts';
+
+export interface CodeBuildServiceOptions {
+  credentials: AwsCredentials;
+  region: string;
+  /** Operator endpoint override (`ASSISTANT_AWS_ENDPOINT_URL`). */
+  endpoint?: string;
+  /** Default service role for new projects (configuration), used when the request names none. */
+  serviceRoleArn?: string;
+  defaultImage?: string;
+  maxAttempts?: number;
+}
+
+/** The original `POST /create-codebuild-project` body, plus optional extras. */
+export interface CreateProjectInput {
+  project_name: string;
+  source_location: string;
+  build_spec: string;
+  service_role?: string;
+  image?: string;
+  description?: string;
+}
+
+export interface ProjectSummary {
+  name: string;
+  arn: string;
+  sourceType: SourceType;
+  sourceLocation: string;
+}
+
+export interface BuildPhase {
+  phase: string;
+  status: string | undefined;
+  startTime: string | undefined;
+  endTime: string | undefined;
+  durationSeconds: number | undefined;
+}
+
+export interface BuildSummary {
+  id: string;
+  projectName: string | undefined;
+  status: string | undefined;
+  currentPhase: string | undefined;
+  complete: boolean;
+  startTime: string | undefined;
+  endTime: string | undefined;
+  phases: BuildPhase[];
+  logs: { groupName: string | undefined; streamName: string | undefined; deepLink: string | undefined };
+}
+
+export interface CodeBuildService {
+  createProject(input: CreateProjectInput): Promise<ProjectSummary>;
+  startBuild(projectName: string, options?: { sourceVersion?: string }): Promise<BuildSummary>;
+  getBuild(buildId: string): Promise<BuildSummary>;
+  readBuildLogs(buildId: string, options?: { nextToken?: string; limit?: number }): Promise<{ events: { timestamp: number; message: string }[]; nextToken: string | undefined }>;
+  listBuilds(options?: { projectName?: string; nextToken?: string }): Promise<{ ids: string[]; nextToken: string | undefined }>;
+  close(): void;
+}
+
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/;
+const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}:[0-9a-f-]{36}$/;
+const MAX_BUILDSPEC_CHARS = 64 * 1024;
+
+/** Works out the CodeBuild source type from where the code lives; anything else is refused. */
+export function readSourceLocation(location: string): { type: SourceType; location: string } {
+  const value = location.trim();
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(value);
+  if (s3) return { type: 'S3', location: `${s3[1]}/${s3[2]}` };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError('source_location must be an https Git URL (GitHub, GitLab, Bitbucket, CodeCommit) or s3://bucket/key');
+  }
+  if (url.protocol !== 'https:' || url.username || url.password) {
+    throw new InputError('source_location must be an https URL without credentials in it');
+  }
+  if (url.hostname === 'github.com' || url.hostname === 'www.github.com') return { type: 'GITHUB', location: value };
+  if (url.hostname === 'gitlab.com') return { type: 'GITLAB', location: value };
+  if (url.hostname === 'bitbucket.org') return { type: 'BITBUCKET', location: value };
+  if (/^git-codecommit\.[a-z0-9-]+\.amazonaws\.com$/.test(url.hostname)) return { type: 'CODECOMMIT', location: value };
+  throw new InputError(`source_location host ${url.hostname} is not a source CodeBuild can read (GitHub, GitLab, Bitbucket, CodeCommit, S3)`);
+}
+
+/** Validates the original endpoint's body: `{project_name, source_location, build_spec}`. */
+export function validateCreateProjectInput(body: unknown): CreateProjectInput {
+  if (typeof body !== 'object' || body === null) throw new InputError('expected {project_name, source_location, build_spec}');
+  const input = body as Record<string, unknown>;
+  for (const field of ['project_name', 'source_location', 'build_spec']) {
+    if (typeof input[field] !== 'string' || (input[field] as string).trim() === '') throw new InputError(`${field} is required`, { field });
+  }
+  const name = (input['project_name'] as string).trim();
+  if (!PROJECT_NAME.test(name)) {
+    throw new InputError('project_name must be 2-255 characters: letters, digits, "-" and "_", starting with a letter or digit', { field: 'project_name' });
+  }
+  const buildSpec = input['build_spec'] as string;
+  if (buildSpec.length > MAX_BUILDSPEC_CHARS) throw new InputError('build_spec is too large', { field: 'build_spec' });
+  const isYamlSpec = /^\s*version\s*:\s*['"]?0\.[12]['"]?\s*$/m.test(buildSpec);
+  let isJsonSpec = false;
+  if (!isYamlSpec && buildSpec.trim().startsWith('{')) {
+    try {
+      isJsonSpec = ['0.1', '0.2', 0.1, 0.2].includes((JSON.parse(buildSpec) as { version?: unknown }).version as string);
+    } catch {
+      isJsonSpec = false;
+    }
+  }
+  if (!isYamlSpec && !isJsonSpec) {
+    throw new InputError('build_spec must be a buildspec with "version: 0.2" (inline YAML or JSON)', { field: 'build_spec' });
+  }
+  readSourceLocation(input['source_location'] as string);
+  const out: CreateProjectInput = { project_name: name, source_location: (input['source_location'] as string).trim(), build_spec: buildSpec };
+  for (const field of ['service_role', 'image', 'description'] as const) {
+    const value = input[field];
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string') throw new InputError(`${field} must be a string`, { field });
+    out[field] = value;
+  }
+  if (out.service_role !== undefined && !ROLE_ARN.test(out.service_role)) {
+    throw new InputError('service_role must be an IAM role ARN', { field: 'service_role' });
+  }
+  return out;
+}
+
+const CREDENTIAL_ERRORS = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId', 'ExpiredToken']);
+
+function mapAwsError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const name = (err as { name?: string }).name ?? 'Error';
+  const message = (err as Error).message ?? String(err);
+  if (CREDENTIAL_ERRORS.has(name)) return new NotAuthenticatedError('AWS did not accept your credentials: sign in again', { awsCode: name });
+  if (name === 'ResourceAlreadyExistsException') return new ConflictError(message, { awsCode: name });
+  if (name === 'ResourceNotFoundException') return new NotFoundError(message, { awsCode: name });
+  if (name === 'InvalidInputException') return new InputError(message, { awsCode: name });
+  return new UpstreamError(`${name}: ${message}`, { awsCode: name });
+}
+
+function iso(value: Date | undefined): string | undefined {
+  return value ? value.toISOString() : undefined;
+}
+
+function summarizeBuild(build: Build): BuildSummary {
+  return {
+    id: build.id ?? '',
+    projectName: build.projectName,
+    status: build.buildStatus,
+    currentPhase: build.currentPhase,
+    complete: build.buildComplete ?? false,
+    startTime: iso(build.startTime),
+    endTime: iso(build.endTime),
+    phases: (build.phases ?? []).map((p) => ({
+      phase: p.phaseType ?? 'UNKNOWN',
+      status: p.phaseStatus,
+      startTime: iso(p.startTime),
+      endTime: iso(p.endTime),
+      durationSeconds: p.durationInSeconds,
+    })),
+    logs: { groupName: build.logs?.groupName, streamName: build.logs?.streamName, deepLink: build.logs?.deepLink },
+  };
+}
+
+/**
+ * CodeBuild through the AWS SDK with the signed-in user's credentials: create projects (the original
+ * endpoint), start builds, follow phases, read logs, list builds.
+ */
+export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBuildService {
+  const clientConfig = {
+    region: options.region,
+    credentials: options.credentials,
+    maxAttempts: options.maxAttempts ?? 3,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  };
+  const codebuild = new CodeBuildClient(clientConfig);
+  const logs = new CloudWatchLogsClient(clientConfig);
+
+  async function call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw mapAwsError(err);
+    }
+  }
+
+  function checkBuildId(buildId: string): void {
+    if (!BUILD_ID.test(buildId)) throw new InputError('build id must look like <project>:<uuid>');
+  }
+
+  async function getBuild(buildId: string): Promise<BuildSummary> {
+    checkBuildId(buildId);
+    const result = await call(() => codebuild.send(new BatchGetBuildsCommand({ ids: [buildId] })));
+    const build = result.builds?.[0];
+    if (!build) throw new NotFoundError(`build ${buildId} not found`);
+    return summarizeBuild(build);
+  }
+
+  return {
+    async createProject(raw) {
+      const input = validateCreateProjectInput(raw);
+      const serviceRole = input.service_role ?? options.serviceRoleArn;
+      if (!serviceRole) throw new InputError('a CodeBuild service role is needed: pass service_role or configure a default', { field: 'service_role' });
+      const source = readSourceLocation(input.source_location);
+      const result = await call(() =>
+        codebuild.send(
+          new CreateProjectCommand({
+            name: input.project_name,
+            ...(input.description ? { description: input.description } : {}),
+            source: { type: source.type, location: source.location, buildspec: input.build_spec },
+            artifacts: { type: 'NO_ARTIFACTS' },
+            environment: {
+              type: 'LINUX_CONTAINER',
+              image: input.image ?? options.defaultImage ?? 'aws/codebuild/standard:7.0',
+              computeType: 'BUILD_GENERAL1_SMALL',
+            },
+            serviceRole,
+          }),
+        ),
+      );
+      return { name: result.project?.name ?? input.project_name, arn: result.project?.arn ?? '', sourceType: source.type, sourceLocation: source.location };
+    },
+    async startBuild(projectName, startOptions = {}) {
+      if (!PROJECT_NAME.test(projectName)) throw new InputError('invalid project name');
+      const result = await call(() =>
+        codebuild.send(new StartBuildCommand({ projectName, ...(startOptions.sourceVersion ? { sourceVersion: startOptions.sourceVersion } : {}) })),
+      );
+      if (!result.build) throw new UpstreamError('CodeBuild started no build');
+      return summarizeBuild(result.build);
+    },
+    getBuild,
+    async readBuildLogs(buildId, logOptions = {}) {
+      const build = await getBuild(buildId);
+      if (!build.logs.groupName || !build.logs.streamName) return { events: [], nextToken: undefined };
+      const result = await call(() =>
+        logs.send(
+          new GetLogEventsCommand({
+            logGroupName: build.logs.groupName,
+            logStreamName: build.logs.streamName,
+            startFromHead: true,
+            limit: Math.min(Math.max(logOptions.limit ?? 1000, 1), 10_000),
+            ...(logOptions.nextToken ? { nextToken: logOptions.nextToken } : {}),
+          }),
+        ),
+      );
+      const events = (result.events ?? []).map((e) => ({ timestamp: e.timestamp ?? 0, message: e.message ?? '' }));
+      // GetLogEvents returns the same forward token when there is nothing newer: report the end.
+      const nextToken = result.nextForwardToken && result.nextForwardToken !== logOptions.nextToken ? result.nextForwardToken : undefined;
+      return { events, nextToken };
+    },
+    async listBuilds(listOptions = {}) {
+      const { projectName, nextToken } = listOptions;
+      if (projectName !== undefined && !PROJECT_NAME.test(projectName)) throw new InputError('invalid project name');
+      const result = projectName
+        ? await call(() => codebuild.send(new ListBuildsForProjectCommand({ projectName, sortOrder: 'DESCENDING', ...(nextToken ? { nextToken } : {}) })))
+        : await call(() => codebuild.send(new ListBuildsCommand({ sortOrder: 'DESCENDING', ...(nextToken ? { nextToken } : {}) })));
+      return { ids: result.ids ?? [], nextToken: result.nextToken };
+    },
+    close() {
+      codebuild.destroy();
+      logs.destroy();
+    },
+  };
+}
