@@ -95,7 +95,7 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
     audit: deps.audit,
     admins: { arns: config.adminArns, accounts: config.adminAccounts },
   });
-  await registerForwardRoutes(app, { forwarder, audit: deps.audit });
+  await registerForwardRoutes(app, { forwarder, audit: deps.audit, sessions: deps.sessions });
   await registerDocsRoutes(app);
   await registerWebRoutes(app, { distDir: config.webDistDir });
   return app;

@@ -14,7 +14,7 @@ import { createStsCallerVerifier } from './auth/caller-verifier.ts';
 import { describeGatewayConfig, readGatewayConfig } from './config.ts';
 import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.ts';
 import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.ts';
-import { createCredentialCipher } from './sessions/credential-cipher.ts';
+import { createSecretBox } from '@ashapp/platform';
 import {
   createDatabaseSessionStore,
   createSessionMigrations,
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     : createDatabaseSessionStore({ database, idleMs: config.sessionIdleMs });
   const sessions = createSessionService({
     store,
-    cipher: createCredentialCipher(config.sessionEncryptionKey),
+    cipher: createSecretBox(config.sessionEncryptionKey),
     idleMs: config.sessionIdleMs,
     absoluteMs: config.sessionAbsoluteMs,
   });

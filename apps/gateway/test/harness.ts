@@ -21,7 +21,7 @@ import { createStsCallerVerifier } from '../src/auth/caller-verifier.ts';
 import { readGatewayConfig, type GatewayConfig } from '../src/config.ts';
 import { createMemoryRateLimiter } from '../src/rate-limit/memory-rate-limiter.ts';
 import type { RateLimiter } from '../src/rate-limit/rate-limiter.ts';
-import { createCredentialCipher } from '../src/sessions/credential-cipher.ts';
+import { createSecretBox } from '@ashapp/platform';
 import {
   createDatabaseSessionStore,
   createSessionMigrations,
@@ -93,7 +93,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     : createDatabaseSessionStore({ database, idleMs: config.sessionIdleMs });
   const sessions = createSessionService({
     store,
-    cipher: createCredentialCipher(config.sessionEncryptionKey),
+    cipher: createSecretBox(config.sessionEncryptionKey),
     idleMs: config.sessionIdleMs,
     absoluteMs: config.sessionAbsoluteMs,
     ...(options.now ? { now: options.now } : {}),

@@ -11,3 +11,5 @@ export * from './server.ts';
 export * from './lifecycle.ts';
 export * from './http-client.ts';
 export * from './audit.ts';
+export * from './secret-box.ts';
+export * from './aws-credentials.ts';

@@ -10,6 +10,7 @@ export const redactedLogPaths: readonly string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-ashapp-identity"]',
+  'req.headers["x-ashapp-aws-credentials"]',
   'res.headers["set-cookie"]',
   ...[
     'password',

@@ -4,8 +4,11 @@ import { Transform, type Readable } from 'node:stream';
 import {
   PayloadTooLargeError,
   UnavailableError,
+  awsCredentialsHeader,
   identityHeader,
+  sealAwsCredentials,
   signIdentity,
+  type AwsCredentials,
   type Identity,
   type ServiceName,
 } from '@ashapp/platform';
@@ -16,6 +19,8 @@ export interface ForwardOptions {
   /** Path and query on the service. */
   path: string;
   identity: Identity | undefined;
+  /** The user's AWS session, sealed for this one request; only for services that act in AWS. */
+  awsCredentials?: AwsCredentials;
   /** Rewrites the service's `Link` header to the public path the caller used. */
   rewriteLink?: (link: string) => string;
 }
@@ -70,7 +75,8 @@ function limitBody(limit: number): Transform {
   });
 }
 
-function buildHeaders(request: FastifyRequest, identity: Identity | undefined, secret: string) {
+function buildHeaders(request: FastifyRequest, forward: ForwardOptions, secret: string) {
+  const identity = forward.identity;
   const headers: Record<string, string> = {};
   for (const name of passRequestHeaders) {
     const value = request.headers[name];
@@ -80,6 +86,9 @@ function buildHeaders(request: FastifyRequest, identity: Identity | undefined, s
   headers['x-forwarded-for'] = request.ip;
   headers['x-forwarded-proto'] = request.protocol;
   if (identity) headers[identityHeader] = signIdentity(identity, secret);
+  if (forward.awsCredentials) {
+    headers[awsCredentialsHeader] = sealAwsCredentials(forward.awsCredentials, secret, request.id);
+  }
   return headers;
 }
 
@@ -110,7 +119,7 @@ export function createForwarder(options: {
     const base = new URL(options.serviceUrls[options_.service]);
     const isHttps = base.protocol === 'https:';
     const basePath = base.pathname.replace(/\/+$/, '');
-    const headers = buildHeaders(request, options_.identity, options.identitySecret);
+    const headers = buildHeaders(request, options_, options.identitySecret);
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > options.bodyLimit) {
       return Promise.reject(new PayloadTooLargeError(`request body larger than ${options.bodyLimit} bytes`));

@@ -8,6 +8,7 @@ import {
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Access } from '../auth/request-auth.ts';
 import { describeRequest } from '../auth/routes.ts';
+import type { SessionService } from '../sessions/session-service.ts';
 import type { Forwarder } from './forwarder.ts';
 
 interface ForwardRoute {
@@ -143,6 +144,9 @@ export function listForwardRoutes(): ForwardRoute[] {
   return routes;
 }
 
+// Only these services act in AWS on the user's behalf; no other service ever sees the credentials.
+const actsInAws: ReadonlySet<ServiceName> = new Set(['assistant', 'deployer']);
+
 function toIdentity(request: FastifyRequest): Identity | undefined {
   const session = request.auth;
   if (!session) return undefined;
@@ -161,7 +165,7 @@ function toIdentity(request: FastifyRequest): Identity | undefined {
  */
 export async function registerForwardRoutes(
   app: ServiceApp,
-  deps: { forwarder: Forwarder; audit: AuditOutbox },
+  deps: { forwarder: Forwarder; audit: AuditOutbox; sessions: Pick<SessionService, 'readCredentials'> },
 ): Promise<void> {
   // Requests that got past authentication and CSRF and were sent on (refused ones are not forwarded calls).
   const forwarded = new WeakSet<FastifyRequest>();
@@ -194,6 +198,14 @@ export async function registerForwardRoutes(
             service: route.service,
             path: route.target(request),
             identity: toIdentity(request),
+            ...(request.auth && actsInAws.has(route.service)
+              ? {
+                  awsCredentials: {
+                    ...deps.sessions.readCredentials(request.auth),
+                    region: request.auth.region,
+                  },
+                }
+              : {}),
             ...(route.rewriteLink ? { rewriteLink: route.rewriteLink } : {}),
           });
         },

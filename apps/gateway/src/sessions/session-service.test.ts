@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { createDatabase, runMigrations } from '@ashapp/platform';
 import { createTestDatabase, testDialects, type TestDatabase } from '@ashapp/platform/testing';
 import { Redis } from 'ioredis';
-import { createCredentialCipher } from './credential-cipher.ts';
+import { createSecretBox } from '@ashapp/platform';
 import {
   createDatabaseSessionStore,
   createSessionMigrations,
@@ -87,7 +87,7 @@ for (const fixture of fixtures) {
       opened = await fixture.open();
       sessions = createSessionService({
         store: opened.store,
-        cipher: createCredentialCipher(randomBytes(32)),
+        cipher: createSecretBox(randomBytes(32)),
         idleMs,
         absoluteMs,
         now: () => clock,

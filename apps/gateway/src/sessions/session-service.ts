@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createId, type Role } from '@ashapp/platform';
-import type { CredentialCipher } from './credential-cipher.ts';
+import type { SecretBox } from '@ashapp/platform';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 
 export interface AwsCredentials {
@@ -54,7 +54,7 @@ const secretPattern = /^[A-Za-z0-9_-]{43}$/;
 
 export function createSessionService(options: {
   store: SessionStore;
-  cipher: CredentialCipher;
+  cipher: SecretBox;
   idleMs: number;
   absoluteMs: number;
   now?: () => number;

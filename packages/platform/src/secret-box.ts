@@ -1,7 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-/** Seals small secrets (AWS credentials) for storage: AES-256-GCM, a fresh IV per value. */
-export interface CredentialCipher {
+/**
+ * Seals small secrets (AWS or registry credentials) for storage or transit: AES-256-GCM, a fresh IV per
+ * value, bound to an owner through the additional authenticated data.
+ */
+export interface SecretBox {
   /** `aad` binds the ciphertext to its owner (the session id): moved to another row, it will not open. */
   seal(plaintext: string, aad: string): string;
   /** Throws when the value was altered, sealed with another key or for another owner. */
@@ -12,7 +15,12 @@ const version = 'v1';
 const ivBytes = 12;
 const tagBytes = 16;
 
-export function createCredentialCipher(key: Buffer): CredentialCipher {
+/**
+ * @example
+ * const box = createSecretBox(key32);
+ * const sealed = box.seal(JSON.stringify(credentials), sessionId);
+ */
+export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('AES-256-GCM needs a 32-byte key');
   return {
     seal(plaintext, aad) {
