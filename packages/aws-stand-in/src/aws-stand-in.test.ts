@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { BatchGetBuildsCommand, CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand, StartBuildCommand } from '@aws-sdk/client-codebuild';
+import {
+  BatchGetBuildsCommand,
+  CodeBuildClient,
+  CreateProjectCommand,
+  ListBuildsForProjectCommand,
+  StartBuildCommand,
+} from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { AwsStandIn } from './index.ts';
@@ -14,8 +20,20 @@ import { startAwsStandIn } from './index.ts';
 
 const run = promisify(execFile);
 const AWS = '/usr/bin/aws';
-const alice = { accessKeyId: 'AKIASTANDINALICE0001', secretAccessKey: 'alice-secret-key-0000000000000000000000', arn: 'arn:aws:iam::111122223333:user/alice', account: '111122223333', userId: 'AIDASTANDINALICE' };
-const bob = { accessKeyId: 'AKIASTANDINBOB000002', secretAccessKey: 'bob-secret-key-00000000000000000000000000', arn: 'arn:aws:iam::444455556666:user/bob', account: '444455556666', deniedActions: ['StopInstances'] };
+const alice = {
+  accessKeyId: 'AKIASTANDINALICE0001',
+  secretAccessKey: 'alice-secret-key-0000000000000000000000',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+  account: '111122223333',
+  userId: 'AIDASTANDINALICE',
+};
+const bob = {
+  accessKeyId: 'AKIASTANDINBOB000002',
+  secretAccessKey: 'bob-secret-key-00000000000000000000000000',
+  arn: 'arn:aws:iam::444455556666:user/bob',
+  account: '444455556666',
+  deniedActions: ['StopInstances'],
+};
 
 describe('AWS stand-in', () => {
   let standIn: AwsStandIn;
@@ -32,21 +50,25 @@ describe('AWS stand-in', () => {
 
   async function cli(user: { accessKeyId: string; secretAccessKey: string }, args: string[]) {
     try {
-      const { stdout, stderr } = await run(AWS, [...args, '--endpoint-url', standIn.url, '--output', 'json'], {
-        env: {
-          PATH: '/usr/bin:/bin',
-          HOME: home,
-          AWS_ACCESS_KEY_ID: user.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: user.secretAccessKey,
-          AWS_DEFAULT_REGION: 'us-east-1',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          AWS_PAGER: '',
-          AWS_MAX_ATTEMPTS: '1',
-          AWS_EC2_METADATA_DISABLED: 'true',
+      const { stdout, stderr } = await run(
+        AWS,
+        [...args, '--endpoint-url', standIn.url, '--output', 'json'],
+        {
+          env: {
+            PATH: '/usr/bin:/bin',
+            HOME: home,
+            AWS_ACCESS_KEY_ID: user.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: user.secretAccessKey,
+            AWS_DEFAULT_REGION: 'us-east-1',
+            AWS_CONFIG_FILE: '/dev/null',
+            AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+            AWS_PAGER: '',
+            AWS_MAX_ATTEMPTS: '1',
+            AWS_EC2_METADATA_DISABLED: 'true',
+          },
+          timeout: 30_000,
         },
-        timeout: 30_000,
-      });
+      );
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -57,7 +79,11 @@ describe('AWS stand-in', () => {
   test('stand-in answers sts get-caller-identity from the real AWS CLI v2 with the configured identity', async () => {
     const result = await cli(alice, ['sts', 'get-caller-identity']);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { UserId: 'AIDASTANDINALICE', Account: '111122223333', Arn: alice.arn });
+    assert.deepEqual(JSON.parse(result.stdout), {
+      UserId: 'AIDASTANDINALICE',
+      Account: '111122223333',
+      Arn: alice.arn,
+    });
   });
 
   test('stand-in rejects a wrong secret with STS SignatureDoesNotMatch through the CLI', async () => {
@@ -67,23 +93,56 @@ describe('AWS stand-in', () => {
   });
 
   test('stand-in rejects an unknown key with InvalidClientTokenId', async () => {
-    const result = await cli({ accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x' }, ['sts', 'get-caller-identity']);
+    const result = await cli({ accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x' }, [
+      'sts',
+      'get-caller-identity',
+    ]);
     assert.match(result.stderr, /InvalidClientTokenId/);
   });
 
   test('stand-in lists, filters and describes EC2 instances for the CLI', async () => {
-    const all = await cli(alice, ['ec2', 'describe-instances', '--query', 'Reservations[].Instances[].InstanceId']);
-    assert.deepEqual(JSON.parse(all.stdout), ['i-0a1b2c3d4e5f60001', 'i-0a1b2c3d4e5f60002', 'i-0a1b2c3d4e5f60003']);
-    const running = await cli(alice, ['ec2', 'describe-instances', '--filters', 'Name=instance-state-name,Values=running',
-      '--query', "Reservations[].Instances[].{Id:InstanceId,Name:Tags[?Key=='Name']|[0].Value}"]);
-    assert.deepEqual(JSON.parse(running.stdout), [{ Id: 'i-0a1b2c3d4e5f60001', Name: 'web-1' }, { Id: 'i-0a1b2c3d4e5f60002', Name: 'web-2' }]);
+    const all = await cli(alice, [
+      'ec2',
+      'describe-instances',
+      '--query',
+      'Reservations[].Instances[].InstanceId',
+    ]);
+    assert.deepEqual(JSON.parse(all.stdout), [
+      'i-0a1b2c3d4e5f60001',
+      'i-0a1b2c3d4e5f60002',
+      'i-0a1b2c3d4e5f60003',
+    ]);
+    const running = await cli(alice, [
+      'ec2',
+      'describe-instances',
+      '--filters',
+      'Name=instance-state-name,Values=running',
+      '--query',
+      "Reservations[].Instances[].{Id:InstanceId,Name:Tags[?Key=='Name']|[0].Value}",
+    ]);
+    assert.deepEqual(JSON.parse(running.stdout), [
+      { Id: 'i-0a1b2c3d4e5f60001', Name: 'web-1' },
+      { Id: 'i-0a1b2c3d4e5f60002', Name: 'web-2' },
+    ]);
   });
 
   test('stand-in answers an EC2 dry run with DryRunOperation and changes nothing', async () => {
-    const result = await cli(alice, ['ec2', 'stop-instances', '--instance-ids', 'i-0a1b2c3d4e5f60001', '--dry-run']);
+    const result = await cli(alice, [
+      'ec2',
+      'stop-instances',
+      '--instance-ids',
+      'i-0a1b2c3d4e5f60001',
+      '--dry-run',
+    ]);
     assert.match(result.stderr, /DryRunOperation/);
     assert.equal(standIn.instances[0]?.state, 'running');
-    const denied = await cli(bob, ['ec2', 'stop-instances', '--instance-ids', 'i-0a1b2c3d4e5f60001', '--dry-run']);
+    const denied = await cli(bob, [
+      'ec2',
+      'stop-instances',
+      '--instance-ids',
+      'i-0a1b2c3d4e5f60001',
+      '--dry-run',
+    ]);
     assert.match(denied.stderr, /UnauthorizedOperation/);
   });
 
@@ -116,23 +175,54 @@ describe('AWS stand-in', () => {
   });
 
   test('stand-in serves the SDK STS client and rejects a wrong secret', async () => {
-    const sts = new STSClient({ region: 'us-east-1', endpoint: standIn.url, credentials: alice, maxAttempts: 1 });
+    const sts = new STSClient({
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      credentials: alice,
+      maxAttempts: 1,
+    });
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     assert.equal(identity.Arn, alice.arn);
-    const wrong = new STSClient({ region: 'us-east-1', endpoint: standIn.url, credentials: { ...alice, secretAccessKey: 'x' }, maxAttempts: 1 });
-    await assert.rejects(wrong.send(new GetCallerIdentityCommand({})), (err: Error) => err.name === 'SignatureDoesNotMatch');
+    const wrong = new STSClient({
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      credentials: { ...alice, secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    await assert.rejects(
+      wrong.send(new GetCallerIdentityCommand({})),
+      (err: Error) => err.name === 'SignatureDoesNotMatch',
+    );
     sts.destroy();
     wrong.destroy();
   });
 
   test('stand-in runs a CodeBuild project, its builds and logs for the SDK clients', async () => {
-    const codebuild = new CodeBuildClient({ region: 'us-east-1', endpoint: standIn.url, credentials: alice, maxAttempts: 1 });
-    const logs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: standIn.url, credentials: alice, maxAttempts: 1 });
-    await codebuild.send(new CreateProjectCommand({
-      name: 'demo', source: { type: 'GITHUB', location: 'https://github.com/example/demo', buildspec: 'version: 0.2' },
-      artifacts: { type: 'NO_ARTIFACTS' }, environment: { type: 'LINUX_CONTAINER', image: 'aws/codebuild/standard:7.0', computeType: 'BUILD_GENERAL1_SMALL' },
-      serviceRole: 'arn:aws:iam::111122223333:role/codebuild',
-    }));
+    const codebuild = new CodeBuildClient({
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      credentials: alice,
+      maxAttempts: 1,
+    });
+    const logs = new CloudWatchLogsClient({
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      credentials: alice,
+      maxAttempts: 1,
+    });
+    await codebuild.send(
+      new CreateProjectCommand({
+        name: 'demo',
+        source: { type: 'GITHUB', location: 'https://github.com/example/demo', buildspec: 'version: 0.2' },
+        artifacts: { type: 'NO_ARTIFACTS' },
+        environment: {
+          type: 'LINUX_CONTAINER',
+          image: 'aws/codebuild/standard:7.0',
+          computeType: 'BUILD_GENERAL1_SMALL',
+        },
+        serviceRole: 'arn:aws:iam::111122223333:role/codebuild',
+      }),
+    );
     const started = await codebuild.send(new StartBuildCommand({ projectName: 'demo' }));
     const id = started.build?.id as string;
     const builds = await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }));
@@ -140,19 +230,46 @@ describe('AWS stand-in', () => {
     assert.ok((builds.builds?.[0]?.phases?.length ?? 0) > 5);
     const list = await codebuild.send(new ListBuildsForProjectCommand({ projectName: 'demo' }));
     assert.deepEqual(list.ids, [id]);
-    const events = await logs.send(new GetLogEventsCommand({ logGroupName: builds.builds?.[0]?.logs?.groupName, logStreamName: builds.builds?.[0]?.logs?.streamName }));
+    const events = await logs.send(
+      new GetLogEventsCommand({
+        logGroupName: builds.builds?.[0]?.logs?.groupName,
+        logStreamName: builds.builds?.[0]?.logs?.streamName,
+      }),
+    );
     assert.ok((events.events?.length ?? 0) > 0);
-    await assert.rejects(codebuild.send(new StartBuildCommand({ projectName: 'missing' })), (err: Error) => err.name === 'ResourceNotFoundException');
-    const wrong = new CodeBuildClient({ region: 'us-east-1', endpoint: standIn.url, credentials: { ...alice, secretAccessKey: 'x' }, maxAttempts: 1 });
-    await assert.rejects(wrong.send(new StartBuildCommand({ projectName: 'demo' })), (err: Error) => err.name === 'InvalidSignatureException');
+    await assert.rejects(
+      codebuild.send(new StartBuildCommand({ projectName: 'missing' })),
+      (err: Error) => err.name === 'ResourceNotFoundException',
+    );
+    const wrong = new CodeBuildClient({
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      credentials: { ...alice, secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    await assert.rejects(
+      wrong.send(new StartBuildCommand({ projectName: 'demo' })),
+      (err: Error) => err.name === 'InvalidSignatureException',
+    );
     codebuild.destroy();
     logs.destroy();
     wrong.destroy();
   });
 
   test('stand-in answers Bedrock Converse with a scripted tool call or prose', async () => {
-    const bedrock = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: standIn.url, credentials: alice, maxAttempts: 1 });
-    const ask = () => bedrock.send(new ConverseCommand({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: [{ text: 'hi' }] }] }));
+    const bedrock = new BedrockRuntimeClient({
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      credentials: alice,
+      maxAttempts: 1,
+    });
+    const ask = () =>
+      bedrock.send(
+        new ConverseCommand({
+          modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+          messages: [{ role: 'user', content: [{ text: 'hi' }] }],
+        }),
+      );
     standIn.setBedrockAnswer(() => ({ toolUse: { name: 'plan', input: { service: 'ec2' } } }));
     const tool = await ask();
     assert.deepEqual(tool.output?.message?.content?.[0]?.toolUse?.input, { service: 'ec2' });
@@ -160,8 +277,18 @@ describe('AWS stand-in', () => {
     assert.equal((await ask()).output?.message?.content?.[0]?.text, 'just words');
     const last = standIn.calls.at(-1);
     assert.equal(last?.params['modelId'], 'anthropic.claude-3-haiku-20240307-v1:0');
-    const wrong = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: standIn.url, credentials: { ...alice, secretAccessKey: 'x' }, maxAttempts: 1 });
-    await assert.rejects(wrong.send(new ConverseCommand({ modelId: 'm', messages: [{ role: 'user', content: [{ text: 'hi' }] }] })), (err: Error) => err.name === 'InvalidSignatureException');
+    const wrong = new BedrockRuntimeClient({
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      credentials: { ...alice, secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    await assert.rejects(
+      wrong.send(
+        new ConverseCommand({ modelId: 'm', messages: [{ role: 'user', content: [{ text: 'hi' }] }] }),
+      ),
+      (err: Error) => err.name === 'InvalidSignatureException',
+    );
     bedrock.destroy();
     wrong.destroy();
   });

@@ -1,14 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { BedrockAnswer, BedrockConverseRequest, ServiceReply } from './types.ts';
 
-export function restJsonError(status: number, code: string, message: string, action: string, params: Record<string, unknown>): ServiceReply {
+export function restJsonError(
+  status: number,
+  code: string,
+  message: string,
+  action: string,
+  params: Record<string, unknown>,
+): ServiceReply {
   return {
     status,
     body: JSON.stringify({ message }),
     action,
     params,
     errorCode: code,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/com.amazon.bedrock/`, 'x-amzn-requestid': randomUUID() },
+    headers: {
+      'content-type': 'application/json',
+      'x-amzn-errortype': `${code}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+      'x-amzn-requestid': randomUUID(),
+    },
   };
 }
 
@@ -19,7 +29,8 @@ export function handleBedrock(
   answer: (request: BedrockConverseRequest) => BedrockAnswer,
 ): ServiceReply {
   const match = /^\/model\/([^/]+)\/converse$/.exec(rawUrl.split('?')[0] ?? '');
-  if (!match || method !== 'POST') return restJsonError(404, 'UnknownOperationException', 'Unknown operation', 'Unknown', {});
+  if (!match || method !== 'POST')
+    return restJsonError(404, 'UnknownOperationException', 'Unknown operation', 'Unknown', {});
   const modelId = decodeURIComponent(match[1] as string);
   let parsed: Record<string, unknown>;
   try {
@@ -31,7 +42,15 @@ export function handleBedrock(
   const result = answer({ modelId, body: parsed });
   const content =
     'toolUse' in result
-      ? [{ toolUse: { toolUseId: `tooluse_${randomUUID().slice(0, 8)}`, name: result.toolUse.name, input: result.toolUse.input } }]
+      ? [
+          {
+            toolUse: {
+              toolUseId: `tooluse_${randomUUID().slice(0, 8)}`,
+              name: result.toolUse.name,
+              input: result.toolUse.input,
+            },
+          },
+        ]
       : [{ text: result.text }];
   const reply = {
     output: { message: { role: 'assistant', content } },

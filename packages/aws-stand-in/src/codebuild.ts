@@ -49,11 +49,29 @@ function jsonReplier(action: string, params: Record<string, unknown>): JsonReply
   });
 }
 
-export function jsonError(action: string, params: Record<string, unknown>, status: number, code: string, message: string): ServiceReply {
+export function jsonError(
+  action: string,
+  params: Record<string, unknown>,
+  status: number,
+  code: string,
+  message: string,
+): ServiceReply {
   return jsonReplier(action, params)(status, { __type: code, message }, code);
 }
 
-const PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING', 'COMPLETED'];
+const PHASES = [
+  'SUBMITTED',
+  'QUEUED',
+  'PROVISIONING',
+  'DOWNLOAD_SOURCE',
+  'INSTALL',
+  'PRE_BUILD',
+  'BUILD',
+  'POST_BUILD',
+  'UPLOAD_ARTIFACTS',
+  'FINALIZING',
+  'COMPLETED',
+];
 
 function renderBuild(build: Build, region: string): Record<string, unknown> {
   // Builds in the stand-in finish at once, so a client following phases sees the full, successful sequence.
@@ -97,11 +115,28 @@ export function handleCodeBuild(
       if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}$/.test(name)) {
         return jsonError(operation, params, 400, 'InvalidInputException', 'Invalid project name');
       }
-      if (typeof params['serviceRole'] !== 'string' || !params['source'] || !params['environment'] || !params['artifacts']) {
-        return jsonError(operation, params, 400, 'InvalidInputException', 'source, artifacts, environment and serviceRole are required');
+      if (
+        typeof params['serviceRole'] !== 'string' ||
+        !params['source'] ||
+        !params['environment'] ||
+        !params['artifacts']
+      ) {
+        return jsonError(
+          operation,
+          params,
+          400,
+          'InvalidInputException',
+          'source, artifacts, environment and serviceRole are required',
+        );
       }
       if (state.projects.has(name)) {
-        return jsonError(operation, params, 400, 'ResourceAlreadyExistsException', `Project already exists: ${projectArn(name)}`);
+        return jsonError(
+          operation,
+          params,
+          400,
+          'ResourceAlreadyExistsException',
+          `Project already exists: ${projectArn(name)}`,
+        );
       }
       const project: Project = {
         name,
@@ -128,7 +163,13 @@ export function handleCodeBuild(
       const name = params['projectName'];
       const project = typeof name === 'string' ? state.projects.get(name) : undefined;
       if (!project) {
-        return jsonError(operation, params, 400, 'ResourceNotFoundException', `Project cannot be found: ${projectArn(String(name))}`);
+        return jsonError(
+          operation,
+          params,
+          400,
+          'ResourceNotFoundException',
+          `Project cannot be found: ${projectArn(String(name))}`,
+        );
       }
       const uuid = randomUUID();
       const now = Date.now() / 1000;
@@ -143,18 +184,35 @@ export function handleCodeBuild(
       };
       state.builds.push(build);
       const ms = Date.now();
-      state.logEvents.set(`${build.logGroup}\n${build.logStream}`, [
-        `[Container] ${new Date(ms).toISOString()} Running on CodeBuild stand-in`,
-        '[Container] Phase is DOWNLOAD_SOURCE',
-        '[Container] Entering phase BUILD',
-        'echo build',
-        '[Container] Phase complete: BUILD State: SUCCEEDED',
-      ].map((message, index) => ({ timestamp: ms + index, message: `${message}\n`, ingestionTime: ms + index })));
-      return reply(200, { build: { ...renderBuild(build, region), currentPhase: 'SUBMITTED', buildStatus: 'IN_PROGRESS', buildComplete: false, phases: [{ phaseType: 'SUBMITTED', startTime: now }] } });
+      state.logEvents.set(
+        `${build.logGroup}\n${build.logStream}`,
+        [
+          `[Container] ${new Date(ms).toISOString()} Running on CodeBuild stand-in`,
+          '[Container] Phase is DOWNLOAD_SOURCE',
+          '[Container] Entering phase BUILD',
+          'echo build',
+          '[Container] Phase complete: BUILD State: SUCCEEDED',
+        ].map((message, index) => ({
+          timestamp: ms + index,
+          message: `${message}\n`,
+          ingestionTime: ms + index,
+        })),
+      );
+      return reply(200, {
+        build: {
+          ...renderBuild(build, region),
+          currentPhase: 'SUBMITTED',
+          buildStatus: 'IN_PROGRESS',
+          buildComplete: false,
+          phases: [{ phaseType: 'SUBMITTED', startTime: now }],
+        },
+      });
     }
     case 'BatchGetBuilds': {
       const ids = Array.isArray(params['ids']) ? (params['ids'] as string[]) : [];
-      const found = ids.map((id) => state.builds.find((b) => b.id === id)).filter((b): b is Build => b !== undefined);
+      const found = ids
+        .map((id) => state.builds.find((b) => b.id === id))
+        .filter((b): b is Build => b !== undefined);
       return reply(200, {
         builds: found.map((b) => renderBuild(b, region)),
         buildsNotFound: ids.filter((id) => !state.builds.some((b) => b.id === id)),
@@ -163,7 +221,13 @@ export function handleCodeBuild(
     case 'ListBuildsForProject': {
       const name = params['projectName'];
       if (typeof name !== 'string' || !state.projects.has(name)) {
-        return jsonError(operation, params, 400, 'ResourceNotFoundException', `The provided project name does not exist: ${String(name)}`);
+        return jsonError(
+          operation,
+          params,
+          400,
+          'ResourceNotFoundException',
+          `The provided project name does not exist: ${String(name)}`,
+        );
       }
       const ids = state.builds.filter((b) => b.projectName === name).map((b) => b.id);
       return reply(200, { ids: params['sortOrder'] === 'ASCENDING' ? ids : ids.reverse() });
@@ -175,13 +239,24 @@ export function handleCodeBuild(
   }
 }
 
-export function handleLogs(state: CodeBuildState, operation: string, params: Record<string, unknown>): ServiceReply {
+export function handleLogs(
+  state: CodeBuildState,
+  operation: string,
+  params: Record<string, unknown>,
+): ServiceReply {
   const reply = jsonReplier(operation, params);
   if (operation === 'GetLogEvents') {
     const group = params['logGroupName'];
     const stream = params['logStreamName'];
     const events = state.logEvents.get(`${String(group)}\n${String(stream)}`);
-    if (!events) return jsonError(operation, params, 400, 'ResourceNotFoundException', 'The specified log stream does not exist.');
+    if (!events)
+      return jsonError(
+        operation,
+        params,
+        400,
+        'ResourceNotFoundException',
+        'The specified log stream does not exist.',
+      );
     return reply(200, { events, nextForwardToken: `f/${events.length}`, nextBackwardToken: 'b/0' });
   }
   return jsonError(operation, params, 400, 'UnknownOperationException', '');

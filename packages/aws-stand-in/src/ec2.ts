@@ -69,10 +69,15 @@ export interface Ec2State {
   instances: StandInInstance[];
 }
 
-const TRANSITIONS: Readonly<Record<string, { next: StandInInstance['state']; from: StandInInstance['state'][] }>> = {
+const TRANSITIONS: Readonly<
+  Record<string, { next: StandInInstance['state']; from: StandInInstance['state'][] }>
+> = {
   StartInstances: { next: 'running', from: ['stopped', 'running', 'pending'] },
   StopInstances: { next: 'stopped', from: ['running', 'stopped', 'pending', 'stopping'] },
-  TerminateInstances: { next: 'terminated', from: ['running', 'stopped', 'pending', 'stopping', 'terminated'] },
+  TerminateInstances: {
+    next: 'terminated',
+    from: ['running', 'stopped', 'pending', 'stopping', 'terminated'],
+  },
   RebootInstances: { next: 'running', from: ['running'] },
 };
 
@@ -105,7 +110,8 @@ export function handleEc2(state: Ec2State, user: StandInUser, params: Record<str
 
   const ids = readList(params, 'InstanceId');
   for (const id of ids) {
-    if (!/^i-[0-9a-f]{8,17}$/.test(id)) return fail(400, 'InvalidInstanceID.Malformed', `Invalid id: "${id}"`);
+    if (!/^i-[0-9a-f]{8,17}$/.test(id))
+      return fail(400, 'InvalidInstanceID.Malformed', `Invalid id: "${id}"`);
     if (!state.instances.some((i) => i.instanceId === id)) {
       return fail(400, 'InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
     }
@@ -125,13 +131,21 @@ export function handleEc2(state: Ec2State, user: StandInUser, params: Record<str
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="${NS}"><requestId>${requestId}</requestId><reservationSet>${reservations}</reservationSet></DescribeInstancesResponse>`;
     return { status: 200, body, action, params, dryRun, headers: xml };
   }
-  if (ids.length === 0) return fail(400, 'MissingParameter', 'The request must contain the parameter InstanceId');
-  const transition = TRANSITIONS[action] as { next: StandInInstance['state']; from: StandInInstance['state'][] };
+  if (ids.length === 0)
+    return fail(400, 'MissingParameter', 'The request must contain the parameter InstanceId');
+  const transition = TRANSITIONS[action] as {
+    next: StandInInstance['state'];
+    from: StandInInstance['state'][];
+  };
   const changes: string[] = [];
   for (const id of ids) {
     const instance = state.instances.find((i) => i.instanceId === id) as StandInInstance;
     if (!transition.from.includes(instance.state)) {
-      return fail(400, 'IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be ${action.replace('Instances', '').toLowerCase()}ed.`);
+      return fail(
+        400,
+        'IncorrectInstanceState',
+        `The instance '${id}' is not in a state from which it can be ${action.replace('Instances', '').toLowerCase()}ed.`,
+      );
     }
     const previous = instance.state;
     instance.state = transition.next;

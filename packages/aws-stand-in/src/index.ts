@@ -1,4 +1,10 @@
 export { startAwsStandIn, DEFAULT_STAND_IN_INSTANCES } from './server.ts';
 export type { AwsStandIn, AwsStandInOptions } from './server.ts';
-export type { BedrockAnswer, BedrockConverseRequest, StandInCall, StandInInstance, StandInUser } from './types.ts';
+export type {
+  BedrockAnswer,
+  BedrockConverseRequest,
+  StandInCall,
+  StandInInstance,
+  StandInUser,
+} from './types.ts';
 export { computeSignature, parseAuthorization, verifySignature } from './sigv4.ts';

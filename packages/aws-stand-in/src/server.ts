@@ -11,7 +11,14 @@ import { handleEc2, renderEc2Error } from './ec2.ts';
 import { handleS3, renderS3Error } from './s3.ts';
 import { parseAuthorization, verifySignature } from './sigv4.ts';
 import { handleSts, renderStsError } from './sts.ts';
-import type { BedrockAnswer, BedrockConverseRequest, ServiceReply, StandInCall, StandInInstance, StandInUser } from './types.ts';
+import type {
+  BedrockAnswer,
+  BedrockConverseRequest,
+  ServiceReply,
+  StandInCall,
+  StandInInstance,
+  StandInUser,
+} from './types.ts';
 
 export interface AwsStandInOptions {
   users: StandInUser[];
@@ -42,20 +49,50 @@ const S3_SIGNATURE_MESSAGE =
 const MAX_BODY = 10 * 1024 * 1024;
 
 export const DEFAULT_STAND_IN_INSTANCES: readonly StandInInstance[] = [
-  { instanceId: 'i-0a1b2c3d4e5f60001', state: 'running', name: 'web-1', instanceType: 't3.micro', publicIpAddress: '203.0.113.10', tags: { Env: 'prod' } },
-  { instanceId: 'i-0a1b2c3d4e5f60002', state: 'running', name: 'web-2', instanceType: 't3.small', tags: { Env: 'prod' } },
-  { instanceId: 'i-0a1b2c3d4e5f60003', state: 'stopped', name: 'batch', instanceType: 'm5.large', tags: { Env: 'dev' } },
+  {
+    instanceId: 'i-0a1b2c3d4e5f60001',
+    state: 'running',
+    name: 'web-1',
+    instanceType: 't3.micro',
+    publicIpAddress: '203.0.113.10',
+    tags: { Env: 'prod' },
+  },
+  {
+    instanceId: 'i-0a1b2c3d4e5f60002',
+    state: 'running',
+    name: 'web-2',
+    instanceType: 't3.small',
+    tags: { Env: 'prod' },
+  },
+  {
+    instanceId: 'i-0a1b2c3d4e5f60003',
+    state: 'stopped',
+    name: 'batch',
+    instanceType: 'm5.large',
+    tags: { Env: 'dev' },
+  },
 ];
 
 type AuthFailure = 'unknown-key' | 'bad-signature' | 'expired' | 'missing';
 
-function renderAuthError(service: string, failure: AuthFailure, accessKeyId: string | undefined): ServiceReply {
+function renderAuthError(
+  service: string,
+  failure: AuthFailure,
+  accessKeyId: string | undefined,
+): ServiceReply {
   const params = {};
   const action = 'Unknown';
   switch (service) {
     case 'ec2': {
       const code = failure === 'missing' ? 'MissingAuthenticationToken' : 'AuthFailure';
-      return { status: 401, body: renderEc2Error(code, 'AWS was not able to validate the provided access credentials'), action, params, errorCode: code, headers: { 'content-type': 'text/xml' } };
+      return {
+        status: 401,
+        body: renderEc2Error(code, 'AWS was not able to validate the provided access credentials'),
+        action,
+        params,
+        errorCode: code,
+        headers: { 'content-type': 'text/xml' },
+      };
     }
     case 's3': {
       const [code, message] =
@@ -67,7 +104,14 @@ function renderAuthError(service: string, failure: AuthFailure, accessKeyId: str
               ? ['AccessDenied', 'Access Denied']
               : ['SignatureDoesNotMatch', S3_SIGNATURE_MESSAGE];
       const extra: Record<string, string> = accessKeyId ? { AWSAccessKeyId: accessKeyId } : {};
-      return { status: failure === 'expired' ? 400 : 403, body: renderS3Error(code, message, extra), action, params, errorCode: code, headers: { 'content-type': 'application/xml' } };
+      return {
+        status: failure === 'expired' ? 400 : 403,
+        body: renderS3Error(code, message, extra),
+        action,
+        params,
+        errorCode: code,
+        headers: { 'content-type': 'application/xml' },
+      };
     }
     case 'codebuild':
     case 'logs': {
@@ -99,7 +143,14 @@ function renderAuthError(service: string, failure: AuthFailure, accessKeyId: str
             : failure === 'missing'
               ? ['MissingAuthenticationToken', 'Request is missing Authentication Token']
               : ['SignatureDoesNotMatch', SIGNATURE_MESSAGE];
-      return { status: failure === 'expired' ? 400 : 403, body: renderStsError(403, code, message), action, params, errorCode: code, headers: { 'content-type': 'text/xml' } };
+      return {
+        status: failure === 'expired' ? 400 : 403,
+        body: renderStsError(403, code, message),
+        action,
+        params,
+        errorCode: code,
+        headers: { 'content-type': 'text/xml' },
+      };
     }
   }
 }
@@ -147,14 +198,18 @@ export async function startAwsStandIn(options: AwsStandInOptions): Promise<AwsSt
   const ec2 = { instances: (options.instances ?? DEFAULT_STAND_IN_INSTANCES).map((i) => ({ ...i })) };
   const s3 = { buckets: new Map<string, { created: Date; owner: string }>() };
   const firstAccount = options.users[0]?.account ?? '000000000000';
-  for (const name of options.buckets ?? []) s3.buckets.set(name, { created: new Date('2026-01-01T00:00:00Z'), owner: firstAccount });
+  for (const name of options.buckets ?? [])
+    s3.buckets.set(name, { created: new Date('2026-01-01T00:00:00Z'), owner: firstAccount });
   const codebuild = createCodeBuildState();
-  let bedrockAnswer = options.bedrock ?? ((): BedrockAnswer => ({ text: 'I would run aws ec2 describe-instances for you.' }));
+  let bedrockAnswer =
+    options.bedrock ?? ((): BedrockAnswer => ({ text: 'I would run aws ec2 describe-instances for you.' }));
   const calls: StandInCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
 
-  async function route(req: AnyRequest): Promise<ServiceReply & { service: string; accessKeyId: string | undefined }> {
+  async function route(
+    req: AnyRequest,
+  ): Promise<ServiceReply & { service: string; accessKeyId: string | undefined }> {
     const body = await readBody(req);
     const auth = parseAuthorization(req.headers['authorization']);
     const service = auth?.service ?? guessService(req, body);
@@ -163,15 +218,33 @@ export async function startAwsStandIn(options: AwsStandInOptions): Promise<AwsSt
     // HTTP/2 clients (the Bedrock SDK) send the signed host as the :authority pseudo-header.
     const headers = { ...req.headers, host: req.headers['host'] ?? req.headers[':authority'] };
     const signed = { method: req.method ?? 'GET', rawUrl: req.url ?? '/', headers, body };
-    if (!user) return { ...renderAuthError(service, 'unknown-key', auth.accessKeyId), service, accessKeyId: auth.accessKeyId };
+    if (!user)
+      return {
+        ...renderAuthError(service, 'unknown-key', auth.accessKeyId),
+        service,
+        accessKeyId: auth.accessKeyId,
+      };
     if (!verifySignature(signed, auth, user.secretAccessKey)) {
-      return { ...renderAuthError(service, 'bad-signature', auth.accessKeyId), service, accessKeyId: auth.accessKeyId };
+      return {
+        ...renderAuthError(service, 'bad-signature', auth.accessKeyId),
+        service,
+        accessKeyId: auth.accessKeyId,
+      };
     }
     const token = req.headers['x-amz-security-token'];
     if (user.sessionToken !== undefined && token !== user.sessionToken) {
-      return { ...renderAuthError(service, 'unknown-key', auth.accessKeyId), service, accessKeyId: auth.accessKeyId };
+      return {
+        ...renderAuthError(service, 'unknown-key', auth.accessKeyId),
+        service,
+        accessKeyId: auth.accessKeyId,
+      };
     }
-    if (user.expired) return { ...renderAuthError(service, 'expired', auth.accessKeyId), service, accessKeyId: auth.accessKeyId };
+    if (user.expired)
+      return {
+        ...renderAuthError(service, 'expired', auth.accessKeyId),
+        service,
+        accessKeyId: auth.accessKeyId,
+      };
 
     const common = { service, accessKeyId: auth.accessKeyId };
     const form = (): Record<string, string> => Object.fromEntries(new URLSearchParams(body.toString('utf8')));
@@ -192,14 +265,20 @@ export async function startAwsStandIn(options: AwsStandInOptions): Promise<AwsSt
       case 'logs':
         return { ...handleLogs(codebuild, operation, json()), ...common };
       case 'bedrock':
-        return { ...handleBedrock(req.url ?? '/', req.method ?? 'GET', body, (r) => bedrockAnswer(r)), ...common };
+        return {
+          ...handleBedrock(req.url ?? '/', req.method ?? 'GET', body, (r) => bedrockAnswer(r)),
+          ...common,
+        };
       default:
         return { ...renderAuthError('sts', 'unknown-key', auth.accessKeyId), ...common };
     }
   }
 
   function send(res: AnyResponse, reply: ServiceReply): void {
-    res.writeHead(reply.status, { 'content-length': Buffer.byteLength(reply.body), ...(reply.headers ?? {}) });
+    res.writeHead(reply.status, {
+      'content-length': Buffer.byteLength(reply.body),
+      ...(reply.headers ?? {}),
+    });
     res.end(reply.body);
   }
 

@@ -29,7 +29,10 @@ export function parseAuthorization(header: string | undefined): SigV4Authorizati
 
 /** RFC 3986 encoding as SigV4 defines it: everything but unreserved characters. */
 export function encodeRfc3986(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 export function hashHex(data: string | Buffer): string {
@@ -79,13 +82,19 @@ function headerValue(value: string | string[] | undefined): string {
 }
 
 /** Computes the SigV4 signature the client should have sent for this request with `secretAccessKey`. */
-export function computeSignature(request: SignedRequest, auth: SigV4Authorization, secretAccessKey: string): string {
+export function computeSignature(
+  request: SignedRequest,
+  auth: SigV4Authorization,
+  secretAccessKey: string,
+): string {
   const queryStart = request.rawUrl.indexOf('?');
   const rawPath = queryStart >= 0 ? request.rawUrl.slice(0, queryStart) : request.rawUrl;
   const rawQuery = queryStart >= 0 ? request.rawUrl.slice(queryStart + 1) : '';
   const payloadHeader = headerValue(request.headers['x-amz-content-sha256']);
   const payloadHash = payloadHeader !== '' ? payloadHeader : hashHex(request.body);
-  const canonicalHeaders = auth.signedHeaders.map((name) => `${name}:${headerValue(request.headers[name])}\n`).join('');
+  const canonicalHeaders = auth.signedHeaders
+    .map((name) => `${name}:${headerValue(request.headers[name])}\n`)
+    .join('');
   const canonicalRequest = [
     request.method,
     canonicalUri(rawPath, auth.service),
@@ -104,7 +113,11 @@ export function computeSignature(request: SignedRequest, auth: SigV4Authorizatio
   return createHmac('sha256', kSigning).update(stringToSign, 'utf8').digest('hex');
 }
 
-export function verifySignature(request: SignedRequest, auth: SigV4Authorization, secretAccessKey: string): boolean {
+export function verifySignature(
+  request: SignedRequest,
+  auth: SigV4Authorization,
+  secretAccessKey: string,
+): boolean {
   const expected = Buffer.from(computeSignature(request, auth, secretAccessKey), 'hex');
   const given = Buffer.from(auth.signature, 'hex');
   return expected.length === given.length && timingSafeEqual(expected, given);

@@ -12,13 +12,18 @@ export interface CliArgumentOptions {
  * Builds the argument vector for a validated plan. Every option is one `--name=value` word so no value can
  * ever be read as another option; complex values are JSON, which the CLI accepts for any parameter.
  */
-export function buildCliArguments(catalog: AwsModelCatalog, plan: Plan, options: CliArgumentOptions = {}): string[] {
+export function buildCliArguments(
+  catalog: AwsModelCatalog,
+  plan: Plan,
+  options: CliArgumentOptions = {},
+): string[] {
   const operation = catalog.getOperation(plan.service, plan.operation);
   const args = [plan.service, plan.operation];
   for (const [member, value] of Object.entries(plan.parameters)) {
     if (value === undefined) continue;
     const param = operation.parameters.get(member);
-    if (!param) throw new Error(`plan parameter ${member} is not in the model; validate plans before running them`);
+    if (!param)
+      throw new Error(`plan parameter ${member} is not in the model; validate plans before running them`);
     if (options.dryRun && member === 'DryRun') continue;
     if (param.shape.type === 'boolean') {
       args.push(value === true ? `--${param.cliName}` : `--no-${param.cliName}`);

@@ -1,4 +1,5 @@
-import { AppError, InputError, NotAuthenticatedError, UnavailableError, UpstreamError } from '@ashapp/platform';
+import type { AppError } from '@ashapp/platform';
+import { InputError, NotAuthenticatedError, UnavailableError, UpstreamError } from '@ashapp/platform';
 
 /** AWS error codes that mean the signed-in credentials are wrong, expired or revoked. */
 export const CREDENTIAL_ERROR_CODES = new Set([
@@ -20,7 +21,8 @@ export interface AwsErrorInfo {
   message: string;
 }
 
-const CLIENT_ERROR = /An error occurred \(([^)]+)\)(?: when calling the (\w+) operation)?(?: \(reached max retries: \d+\))?: ?([\s\S]*)/;
+const CLIENT_ERROR =
+  /An error occurred \(([^)]+)\)(?: when calling the (\w+) operation)?(?: \(reached max retries: \d+\))?: ?([\s\S]*)/;
 
 /** Reads the error the CLI printed for an AWS error response, if that is what it printed. */
 export function parseAwsError(stderr: string): AwsErrorInfo | undefined {
@@ -34,14 +36,20 @@ export function mapCliFailure(exitCode: number | null, stderr: string): AppError
   const aws = parseAwsError(stderr);
   if (aws) {
     if (CREDENTIAL_ERROR_CODES.has(aws.code)) {
-      return new NotAuthenticatedError('AWS did not accept your credentials (they may have expired): sign in again', {
-        awsCode: aws.code,
-      });
+      return new NotAuthenticatedError(
+        'AWS did not accept your credentials (they may have expired): sign in again',
+        {
+          awsCode: aws.code,
+        },
+      );
     }
-    return new UpstreamError(`An error occurred (${aws.code}) when calling the ${aws.operation ?? 'AWS'} operation: ${aws.message}`, {
-      awsCode: aws.code,
-      ...(aws.operation ? { operation: aws.operation } : {}),
-    });
+    return new UpstreamError(
+      `An error occurred (${aws.code}) when calling the ${aws.operation ?? 'AWS'} operation: ${aws.message}`,
+      {
+        awsCode: aws.code,
+        ...(aws.operation ? { operation: aws.operation } : {}),
+      },
+    );
   }
   const text = stderr.trim();
   if (/Unable to locate credentials|Partial credentials found/i.test(text)) {
@@ -50,8 +58,12 @@ export function mapCliFailure(exitCode: number | null, stderr: string): AppError
   if (/Could not connect to the endpoint URL|Connection was closed|Read timeout on endpoint/i.test(text)) {
     return new UnavailableError(`AWS could not be reached: ${text.split('\n').at(-1) ?? text}`);
   }
-  if (/Parameter validation failed|Invalid type for parameter|Error parsing parameter|usage: aws/i.test(text)) {
+  if (
+    /Parameter validation failed|Invalid type for parameter|Error parsing parameter|usage: aws/i.test(text)
+  ) {
     return new InputError(`the AWS CLI refused the parameters: ${text.slice(0, 2000)}`);
   }
-  return new UpstreamError(`the AWS CLI failed (exit ${exitCode ?? 'signal'}): ${text.slice(0, 2000) || 'no error output'}`);
+  return new UpstreamError(
+    `the AWS CLI failed (exit ${exitCode ?? 'signal'}): ${text.slice(0, 2000) || 'no error output'}`,
+  );
 }

@@ -17,10 +17,28 @@ import { findAwsCli } from './find-aws-cli.ts';
 import { renderTable, renderText } from './render-output.ts';
 
 const catalog = createAwsModelCatalog();
-const alice = { accessKeyId: 'AKIASTANDINALICE0001', secretAccessKey: 'alice-secret-key-000000000000000000000', arn: 'arn:aws:iam::111122223333:user/alice', account: '111122223333' };
-const bob = { accessKeyId: 'AKIASTANDINBOB000002', secretAccessKey: 'bob-secret-key-0000000000000000000000000', arn: 'arn:aws:iam::111122223333:user/bob', account: '111122223333', deniedActions: ['StopInstances'] };
-const carol = { accessKeyId: 'AKIASTANDINCAROL0003', secretAccessKey: 'carol-secret-key-00000000000000000000000', arn: 'arn:aws:iam::111122223333:user/carol', account: '111122223333', expired: true };
-const plan = (p: Omit<Plan, 'region'> & { region?: string }): Plan => validatePlan(catalog, { region: 'us-east-1', ...p }).plan;
+const alice = {
+  accessKeyId: 'AKIASTANDINALICE0001',
+  secretAccessKey: 'alice-secret-key-000000000000000000000',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+  account: '111122223333',
+};
+const bob = {
+  accessKeyId: 'AKIASTANDINBOB000002',
+  secretAccessKey: 'bob-secret-key-0000000000000000000000000',
+  arn: 'arn:aws:iam::111122223333:user/bob',
+  account: '111122223333',
+  deniedActions: ['StopInstances'],
+};
+const carol = {
+  accessKeyId: 'AKIASTANDINCAROL0003',
+  secretAccessKey: 'carol-secret-key-00000000000000000000000',
+  arn: 'arn:aws:iam::111122223333:user/carol',
+  account: '111122223333',
+  expired: true,
+};
+const plan = (p: Omit<Plan, 'region'> & { region?: string }): Plan =>
+  validatePlan(catalog, { region: 'us-east-1', ...p }).plan;
 
 describe('finding the AWS CLI v2', () => {
   test('finds /usr/bin/aws and reports a 2.x version', async () => {
@@ -33,9 +51,15 @@ describe('finding the AWS CLI v2', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fake-aws-'));
     try {
       const fake = join(dir, 'aws');
-      await writeFile(fake, `#!${process.execPath}\nprocess.stderr.write('aws-cli/1.18.69 Python/3.8\\n');\n`);
+      await writeFile(
+        fake,
+        `#!${process.execPath}\nprocess.stderr.write('aws-cli/1.18.69 Python/3.8\\n');\n`,
+      );
       await chmod(fake, 0o755);
-      await assert.rejects(findAwsCli({ configuredPath: fake }), (err: unknown) => err instanceof UnavailableError && /aws-cli\/1\.18\.69/.test(err.message));
+      await assert.rejects(
+        findAwsCli({ configuredPath: fake }),
+        (err: unknown) => err instanceof UnavailableError && /aws-cli\/1\.18\.69/.test(err.message),
+      );
       await assert.rejects(findAwsCli({ configuredPath: join(dir, 'missing') }), UnavailableError);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -51,7 +75,14 @@ describe('AWS CLI executor against the AWS stand-in (real /usr/bin/aws)', () => 
   before(async () => {
     standIn = await startAwsStandIn({ users: [alice, bob, carol], buckets: ['existing-bucket'] });
     workDir = await mkdtemp(join(tmpdir(), 'executor-test-'));
-    executor = createAwsCliExecutor({ catalog, cliPath: '/usr/bin/aws', endpointUrl: standIn.url, maxAttempts: 1, timeoutMs: 30_000, tempRoot: workDir });
+    executor = createAwsCliExecutor({
+      catalog,
+      cliPath: '/usr/bin/aws',
+      endpointUrl: standIn.url,
+      maxAttempts: 1,
+      timeoutMs: 30_000,
+      tempRoot: workDir,
+    });
   });
   after(async () => {
     await standIn.close();
@@ -59,7 +90,11 @@ describe('AWS CLI executor against the AWS stand-in (real /usr/bin/aws)', () => 
   });
 
   test('runs a read-only describe-instances and returns JSON, text and a table', async () => {
-    const chain = createPlannerChain({ catalog, literal: createLiteralPlanner({ catalog }), builtIn: createBuiltInPlanner() });
+    const chain = createPlannerChain({
+      catalog,
+      literal: createLiteralPlanner({ catalog }),
+      builtIn: createBuiltInPlanner(),
+    });
     const planned = await chain.planRequest({ request: 'list ec2 instance ids', defaultRegion: 'us-east-1' });
     const result = await executor.run(planned.plan, alice);
     assert.deepEqual(result.json, ['i-0a1b2c3d4e5f60001', 'i-0a1b2c3d4e5f60002', 'i-0a1b2c3d4e5f60003']);
@@ -72,7 +107,11 @@ describe('AWS CLI executor against the AWS stand-in (real /usr/bin/aws)', () => 
   });
 
   test('gives a dry-run verdict for stop-instances without stopping anything', async () => {
-    const stop = plan({ service: 'ec2', operation: 'stop-instances', parameters: { InstanceIds: ['i-0a1b2c3d4e5f60001'] } });
+    const stop = plan({
+      service: 'ec2',
+      operation: 'stop-instances',
+      parameters: { InstanceIds: ['i-0a1b2c3d4e5f60001'] },
+    });
     assert.equal(executor.supportsDryRun(stop), true);
     assert.deepEqual(await executor.dryRun(stop, alice), {
       wouldSucceed: true,
@@ -84,34 +123,73 @@ describe('AWS CLI executor against the AWS stand-in (real /usr/bin/aws)', () => 
     assert.equal(denied?.code, 'UnauthorizedOperation');
     assert.equal(standIn.instances[0]?.state, 'running');
     assert.equal(standIn.calls.filter((c) => c.action === 'StopInstances' && !c.dryRun).length, 0);
-    assert.equal(executor.supportsDryRun(plan({ service: 's3api', operation: 'list-buckets', parameters: {} })), false);
+    assert.equal(
+      executor.supportsDryRun(plan({ service: 's3api', operation: 'list-buckets', parameters: {} })),
+      false,
+    );
   });
 
   test('runs an accepted stop-instances for real', async () => {
-    const stop = plan({ service: 'ec2', operation: 'stop-instances', parameters: { InstanceIds: ['i-0a1b2c3d4e5f60002'] } });
+    const stop = plan({
+      service: 'ec2',
+      operation: 'stop-instances',
+      parameters: { InstanceIds: ['i-0a1b2c3d4e5f60002'] },
+    });
     const result = await executor.run(stop, alice);
-    assert.equal((result.json as { StoppingInstances: { CurrentState: { Name: string } }[] }).StoppingInstances[0]?.CurrentState.Name, 'stopped');
+    assert.equal(
+      (result.json as { StoppingInstances: { CurrentState: { Name: string } }[] }).StoppingInstances[0]
+        ?.CurrentState.Name,
+      'stopped',
+    );
     assert.equal(standIn.instances[1]?.state, 'stopped');
   });
 
   test('shows an AWS error as AWS said it', async () => {
-    const describe = plan({ service: 'ec2', operation: 'describe-instances', parameters: { InstanceIds: ['i-0ffffffffffffffff'] } });
-    await assert.rejects(executor.run(describe, alice), (err: unknown) =>
-      err instanceof UpstreamError &&
-      err.message === "An error occurred (InvalidInstanceID.NotFound) when calling the DescribeInstances operation: The instance ID 'i-0ffffffffffffffff' does not exist" &&
-      err.details?.['awsCode'] === 'InvalidInstanceID.NotFound');
+    const describe = plan({
+      service: 'ec2',
+      operation: 'describe-instances',
+      parameters: { InstanceIds: ['i-0ffffffffffffffff'] },
+    });
+    await assert.rejects(
+      executor.run(describe, alice),
+      (err: unknown) =>
+        err instanceof UpstreamError &&
+        err.message ===
+          "An error occurred (InvalidInstanceID.NotFound) when calling the DescribeInstances operation: The instance ID 'i-0ffffffffffffffff' does not exist" &&
+        err.details?.['awsCode'] === 'InvalidInstanceID.NotFound',
+    );
   });
 
   test('asks to sign in again when the secret is wrong or the session expired', async () => {
     const list = plan({ service: 's3api', operation: 'list-buckets', parameters: {} });
-    await assert.rejects(executor.run(list, { ...alice, secretAccessKey: 'wrong' }), (err: unknown) => err instanceof NotAuthenticatedError && /sign in again/.test(err.message));
-    await assert.rejects(executor.run(plan({ service: 'sts', operation: 'get-caller-identity', parameters: {} }), carol), (err: unknown) => err instanceof NotAuthenticatedError && /sign in again/.test(err.message));
-    await assert.rejects(executor.dryRun(plan({ service: 'ec2', operation: 'stop-instances', parameters: { InstanceIds: ['i-0a1b2c3d4e5f60001'] } }), { ...alice, secretAccessKey: 'wrong' }), NotAuthenticatedError);
+    await assert.rejects(
+      executor.run(list, { ...alice, secretAccessKey: 'wrong' }),
+      (err: unknown) => err instanceof NotAuthenticatedError && /sign in again/.test(err.message),
+    );
+    await assert.rejects(
+      executor.run(plan({ service: 'sts', operation: 'get-caller-identity', parameters: {} }), carol),
+      (err: unknown) => err instanceof NotAuthenticatedError && /sign in again/.test(err.message),
+    );
+    await assert.rejects(
+      executor.dryRun(
+        plan({
+          service: 'ec2',
+          operation: 'stop-instances',
+          parameters: { InstanceIds: ['i-0a1b2c3d4e5f60001'] },
+        }),
+        { ...alice, secretAccessKey: 'wrong' },
+      ),
+      NotAuthenticatedError,
+    );
   });
 
   test('keeps shell metacharacters in parameter values inert', async () => {
     const marker = join(workDir, '..', `ashapp-pwned-${process.pid}`);
-    const chain = createPlannerChain({ catalog, literal: createLiteralPlanner({ catalog }), builtIn: createBuiltInPlanner() });
+    const chain = createPlannerChain({
+      catalog,
+      literal: createLiteralPlanner({ catalog }),
+      builtIn: createBuiltInPlanner(),
+    });
     const attacks = [
       `aws s3api create-bucket --bucket '$(touch ${marker})'`,
       `aws s3api create-bucket --bucket "\`touch ${marker}\`"`,
@@ -124,16 +202,27 @@ describe('AWS CLI executor against the AWS stand-in (real /usr/bin/aws)', () => 
     }
     await assert.rejects(stat(marker), { code: 'ENOENT' });
     // The value reached AWS as the literal text typed (the CLI itself refuses such bucket names).
-    const filters = standIn.calls.filter((c) => c.action === 'DescribeInstances').map((c) => c.params['Filter.1.Value.1']);
+    const filters = standIn.calls
+      .filter((c) => c.action === 'DescribeInstances')
+      .map((c) => c.params['Filter.1.Value.1']);
     assert.ok(filters.includes(`$(touch ${marker})`), JSON.stringify(filters));
   });
 
   test('stops the CLI at the timeout', async () => {
     const slow = await startAwsStandIn({ users: [alice], delaysMs: { DescribeInstances: 60_000 } });
     try {
-      const quick = createAwsCliExecutor({ catalog, cliPath: '/usr/bin/aws', endpointUrl: slow.url, timeoutMs: 4000, maxAttempts: 1 });
+      const quick = createAwsCliExecutor({
+        catalog,
+        cliPath: '/usr/bin/aws',
+        endpointUrl: slow.url,
+        timeoutMs: 4000,
+        maxAttempts: 1,
+      });
       const started = Date.now();
-      await assert.rejects(quick.run(plan({ service: 'ec2', operation: 'describe-instances', parameters: {} }), alice), (err: unknown) => err instanceof AppError && err.status === 504);
+      await assert.rejects(
+        quick.run(plan({ service: 'ec2', operation: 'describe-instances', parameters: {} }), alice),
+        (err: unknown) => err instanceof AppError && err.status === 504,
+      );
       assert.ok(Date.now() - started < 15_000);
     } finally {
       await slow.close();
@@ -141,11 +230,24 @@ describe('AWS CLI executor against the AWS stand-in (real /usr/bin/aws)', () => 
   });
 
   test('stops the CLI when its output passes the cap', async () => {
-    const many = Array.from({ length: 400 }, (_, i) => ({ instanceId: `i-${(0x1000000000000 + i).toString(16).padStart(17, '0')}`, state: 'running' as const, name: `node-${i}` }));
+    const many = Array.from({ length: 400 }, (_, i) => ({
+      instanceId: `i-${(0x1000000000000 + i).toString(16).padStart(17, '0')}`,
+      state: 'running' as const,
+      name: `node-${i}`,
+    }));
     const big = await startAwsStandIn({ users: [alice], instances: many });
     try {
-      const capped = createAwsCliExecutor({ catalog, cliPath: '/usr/bin/aws', endpointUrl: big.url, maxOutputBytes: 20_000, maxAttempts: 1 });
-      await assert.rejects(capped.run(plan({ service: 'ec2', operation: 'describe-instances', parameters: {} }), alice), (err: unknown) => err instanceof AppError && err.status === 413 && err.code === 'OUTPUT_TOO_LARGE');
+      const capped = createAwsCliExecutor({
+        catalog,
+        cliPath: '/usr/bin/aws',
+        endpointUrl: big.url,
+        maxOutputBytes: 20_000,
+        maxAttempts: 1,
+      });
+      await assert.rejects(
+        capped.run(plan({ service: 'ec2', operation: 'describe-instances', parameters: {} }), alice),
+        (err: unknown) => err instanceof AppError && err.status === 413 && err.code === 'OUTPUT_TOO_LARGE',
+      );
     } finally {
       await big.close();
     }
@@ -157,20 +259,53 @@ describe('child environment isolation', () => {
     const dir = await mkdtemp(join(tmpdir(), 'env-probe-'));
     try {
       const probe = join(dir, 'aws');
-      await writeFile(probe, `#!${process.execPath}\nprocess.stdout.write(JSON.stringify({ env: process.env, argv: process.argv.slice(2), cwd: process.cwd() }));\n`);
+      await writeFile(
+        probe,
+        `#!${process.execPath}\nprocess.stdout.write(JSON.stringify({ env: process.env, argv: process.argv.slice(2), cwd: process.cwd() }));\n`,
+      );
       await chmod(probe, 0o755);
-      const executor = createAwsCliExecutor({ catalog, cliPath: probe, endpointUrl: 'http://127.0.0.1:9', tempRoot: dir });
-      const result = await executor.run(plan({ service: 'sts', operation: 'get-caller-identity', parameters: {}, region: 'eu-west-1' }), { accessKeyId: 'AKIAX', secretAccessKey: 'SECRET', sessionToken: 'TOKEN' });
+      const executor = createAwsCliExecutor({
+        catalog,
+        cliPath: probe,
+        endpointUrl: 'http://127.0.0.1:9',
+        tempRoot: dir,
+      });
+      const result = await executor.run(
+        plan({ service: 'sts', operation: 'get-caller-identity', parameters: {}, region: 'eu-west-1' }),
+        { accessKeyId: 'AKIAX', secretAccessKey: 'SECRET', sessionToken: 'TOKEN' },
+      );
       const seen = result.json as { env: Record<string, string>; argv: string[]; cwd: string };
-      assert.deepEqual(Object.keys(seen.env).sort(), ['AWS_ACCESS_KEY_ID', 'AWS_CLI_AUTO_PROMPT', 'AWS_CONFIG_FILE', 'AWS_DEFAULT_OUTPUT', 'AWS_DEFAULT_REGION',
-        'AWS_EC2_METADATA_DISABLED', 'AWS_MAX_ATTEMPTS', 'AWS_PAGER', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SHARED_CREDENTIALS_FILE', 'HOME', 'LANG', 'PATH', 'PYTHONDONTWRITEBYTECODE']);
+      assert.deepEqual(Object.keys(seen.env).sort(), [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_CLI_AUTO_PROMPT',
+        'AWS_CONFIG_FILE',
+        'AWS_DEFAULT_OUTPUT',
+        'AWS_DEFAULT_REGION',
+        'AWS_EC2_METADATA_DISABLED',
+        'AWS_MAX_ATTEMPTS',
+        'AWS_PAGER',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_SHARED_CREDENTIALS_FILE',
+        'HOME',
+        'LANG',
+        'PATH',
+        'PYTHONDONTWRITEBYTECODE',
+      ]);
       assert.equal(seen.env['AWS_CONFIG_FILE'], '/dev/null');
       assert.equal(seen.env['AWS_SHARED_CREDENTIALS_FILE'], '/dev/null');
       assert.equal(seen.env['AWS_PAGER'], '');
       assert.equal(seen.env['AWS_DEFAULT_REGION'], 'eu-west-1');
       assert.ok(seen.env['HOME']?.startsWith(dir));
       assert.equal(seen.cwd, seen.env['HOME']);
-      assert.deepEqual(seen.argv, ['sts', 'get-caller-identity', '--region=eu-west-1', '--output=json', '--no-cli-pager', '--endpoint-url=http://127.0.0.1:9']);
+      assert.deepEqual(seen.argv, [
+        'sts',
+        'get-caller-identity',
+        '--region=eu-west-1',
+        '--output=json',
+        '--no-cli-pager',
+        '--endpoint-url=http://127.0.0.1:9',
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -179,7 +314,10 @@ describe('child environment isolation', () => {
 
 describe('output rendering', () => {
   test('builds table columns from JSON objects, flattening one level', () => {
-    const view = renderTable([{ InstanceId: 'i-1', State: { Name: 'running' }, Tags: [{ Key: 'a' }] }, { InstanceId: 'i-2', Extra: 1 }]);
+    const view = renderTable([
+      { InstanceId: 'i-1', State: { Name: 'running' }, Tags: [{ Key: 'a' }] },
+      { InstanceId: 'i-2', Extra: 1 },
+    ]);
     assert.deepEqual(view.columns, ['InstanceId', 'State.Name', 'Tags', 'Extra']);
     assert.deepEqual(view.rows[1], { InstanceId: 'i-2', Extra: '1' });
   });
@@ -192,6 +330,12 @@ describe('output rendering', () => {
   test('renders text like --output text', () => {
     assert.equal(renderText(['a', 'b']), 'a\tb');
     assert.equal(renderText('3'), '3');
-    assert.equal(renderText([{ a: 1, b: 'x' }, { a: 2, b: 'y' }]), '1\tx\n2\ty');
+    assert.equal(
+      renderText([
+        { a: 1, b: 'x' },
+        { a: 2, b: 'y' },
+      ]),
+      '1\tx\n2\ty',
+    );
   });
 });

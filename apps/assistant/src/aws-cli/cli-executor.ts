@@ -53,7 +53,11 @@ export interface DryRunVerdict {
 export interface AwsCliExecutor {
   run(plan: Plan, credentials: AwsCredentials, options?: { signal?: AbortSignal }): Promise<CliRunResult>;
   /** Runs the operation's own dry run when the service offers one (EC2); undefined otherwise. */
-  dryRun(plan: Plan, credentials: AwsCredentials, options?: { signal?: AbortSignal }): Promise<DryRunVerdict | undefined>;
+  dryRun(
+    plan: Plan,
+    credentials: AwsCredentials,
+    options?: { signal?: AbortSignal },
+  ): Promise<DryRunVerdict | undefined>;
   supportsDryRun(plan: Plan): boolean;
 }
 
@@ -100,10 +104,19 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
     return env;
   }
 
-  async function spawnCli(argv: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ChildOutcome> {
+  async function spawnCli(
+    argv: string[],
+    env: NodeJS.ProcessEnv,
+    signal?: AbortSignal,
+  ): Promise<ChildOutcome> {
     const started = performance.now();
     return new Promise<ChildOutcome>((resolve, reject) => {
-      const child = spawn(options.cliPath, argv, { env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], cwd: env['HOME'] });
+      const child = spawn(options.cliPath, argv, {
+        env,
+        shell: false,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: env['HOME'],
+      });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let stdoutBytes = 0;
@@ -115,15 +128,33 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
         child.kill('SIGKILL');
       };
       const timer = setTimeout(
-        () => stop(new AppError(504, 'AWS_CLI_TIMEOUT', `the AWS CLI did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, undefined, { expose: true })),
+        () =>
+          stop(
+            new AppError(
+              504,
+              'AWS_CLI_TIMEOUT',
+              `the AWS CLI did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`,
+              undefined,
+              { expose: true },
+            ),
+          ),
         timeoutMs,
       );
-      const onAbort = (): void => stop(new AppError(499, 'CANCELLED', 'the request was cancelled', undefined, { expose: true }));
+      const onAbort = (): void =>
+        stop(new AppError(499, 'CANCELLED', 'the request was cancelled', undefined, { expose: true }));
       signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout.on('data', (chunk: Buffer) => {
         stdoutBytes += chunk.length;
         if (stdoutBytes > maxOutputBytes) {
-          stop(new AppError(413, 'OUTPUT_TOO_LARGE', `the result is larger than ${maxOutputBytes} bytes; narrow the request (filters or --query)`, undefined, { expose: true }));
+          stop(
+            new AppError(
+              413,
+              'OUTPUT_TOO_LARGE',
+              `the result is larger than ${maxOutputBytes} bytes; narrow the request (filters or --query)`,
+              undefined,
+              { expose: true },
+            ),
+          );
           return;
         }
         stdout.push(chunk);
@@ -135,7 +166,15 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
       child.on('error', (err) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        reject(new AppError(503, 'AWS_CLI_UNAVAILABLE', `the AWS CLI could not be started: ${err.message}`, undefined, { expose: true }));
+        reject(
+          new AppError(
+            503,
+            'AWS_CLI_UNAVAILABLE',
+            `the AWS CLI could not be started: ${err.message}`,
+            undefined,
+            { expose: true },
+          ),
+        );
       });
       child.on('close', (exitCode) => {
         clearTimeout(timer);
@@ -163,12 +202,25 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
     }
   }
 
-  async function run(plan: Plan, credentials: AwsCredentials, runOptions: { signal?: AbortSignal } = {}): Promise<CliRunResult> {
-    const argv = buildCliArguments(catalog, plan, options.endpointUrl ? { endpointUrl: options.endpointUrl } : {});
+  async function run(
+    plan: Plan,
+    credentials: AwsCredentials,
+    runOptions: { signal?: AbortSignal } = {},
+  ): Promise<CliRunResult> {
+    const argv = buildCliArguments(
+      catalog,
+      plan,
+      options.endpointUrl ? { endpointUrl: options.endpointUrl } : {},
+    );
     return withPrivateHome(async (home) => {
       const outcome = await spawnCli(argv, buildEnv(plan, credentials, home), runOptions.signal);
       options.log?.info(
-        { service: plan.service, operation: plan.operation, exitCode: outcome.exitCode, durationMs: Math.round(outcome.durationMs) },
+        {
+          service: plan.service,
+          operation: plan.operation,
+          exitCode: outcome.exitCode,
+          durationMs: Math.round(outcome.durationMs),
+        },
         'aws cli finished',
       );
       if (outcome.exitCode !== 0) throw mapCliFailure(outcome.exitCode, outcome.stderr);
@@ -190,9 +242,16 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
     return operation.parameters.get('DryRun')?.shape.type === 'boolean';
   }
 
-  async function dryRun(plan: Plan, credentials: AwsCredentials, runOptions: { signal?: AbortSignal } = {}): Promise<DryRunVerdict | undefined> {
+  async function dryRun(
+    plan: Plan,
+    credentials: AwsCredentials,
+    runOptions: { signal?: AbortSignal } = {},
+  ): Promise<DryRunVerdict | undefined> {
     if (!supportsDryRun(plan)) return undefined;
-    const argv = buildCliArguments(catalog, plan, { dryRun: true, ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}) });
+    const argv = buildCliArguments(catalog, plan, {
+      dryRun: true,
+      ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
+    });
     return withPrivateHome(async (home) => {
       const outcome = await spawnCli(argv, buildEnv(plan, credentials, home), runOptions.signal);
       if (outcome.exitCode === 0) {

@@ -39,7 +39,9 @@ function readVersion(path: string, timeoutMs: number): Promise<string | undefine
 
 /** Finds an AWS CLI v2 and returns its path and version; anything else (missing, v1) is refused. */
 export async function findAwsCli(options: FindAwsCliOptions = {}): Promise<AwsCliLocation> {
-  const candidates = options.configuredPath ? [options.configuredPath] : (options.candidates ?? DEFAULT_AWS_CLI_CANDIDATES);
+  const candidates = options.configuredPath
+    ? [options.configuredPath]
+    : (options.candidates ?? DEFAULT_AWS_CLI_CANDIDATES);
   const seen: string[] = [];
   for (const path of candidates) {
     const version = await readVersion(path, options.timeoutMs ?? 20_000);

@@ -5,7 +5,14 @@ export interface TableView {
   truncated: boolean;
 }
 
-const PAGINATION_KEYS = new Set(['NextToken', 'nextToken', 'Marker', 'NextMarker', 'IsTruncated', 'ResponseMetadata']);
+const PAGINATION_KEYS = new Set([
+  'NextToken',
+  'nextToken',
+  'Marker',
+  'NextMarker',
+  'IsTruncated',
+  'ResponseMetadata',
+]);
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -35,7 +42,10 @@ function findRows(json: unknown): unknown[] {
 export function renderTable(json: unknown, maxRows = 1000): TableView {
   // Nested lists such as `Reservations[].Instances[]` results are flattened one level.
   let rows = findRows(json);
-  if (rows.every((r) => Array.isArray(r)) && rows.some((r) => (r as unknown[]).some((x) => typeof x === 'object' && x !== null))) {
+  if (
+    rows.every((r) => Array.isArray(r)) &&
+    rows.some((r) => (r as unknown[]).some((x) => typeof x === 'object' && x !== null))
+  ) {
     rows = rows.flat();
   }
   const truncated = rows.length > maxRows;
@@ -88,6 +98,10 @@ export function renderText(json: unknown): string {
   const values = Object.values(json);
   if (values.every((v) => v === null || typeof v !== 'object')) return values.map(cell).join('\t');
   return Object.entries(json)
-    .map(([key, value]) => (value !== null && typeof value === 'object' ? `${key.toUpperCase()}\n${renderText(value)}` : `${key}\t${cell(value)}`))
+    .map(([key, value]) =>
+      value !== null && typeof value === 'object'
+        ? `${key.toUpperCase()}\n${renderText(value)}`
+        : `${key}\t${cell(value)}`,
+    )
     .join('\n');
 }

@@ -20,8 +20,25 @@ describe('CLI names', () => {
 
 describe('AWS model catalog (real CLI models)', () => {
   test('maps the CLI service names of the 20 supported services to models', () => {
-    for (const name of ['ec2', 's3api', 'iam', 'lambda', 'rds', 'cloudwatch', 'logs', 'cloudformation', 'ecs', 'eks',
-      'ecr', 'dynamodb', 'sns', 'sqs', 'route53', 'sts', 'codebuild']) {
+    for (const name of [
+      'ec2',
+      's3api',
+      'iam',
+      'lambda',
+      'rds',
+      'cloudwatch',
+      'logs',
+      'cloudformation',
+      'ecs',
+      'eks',
+      'ecr',
+      'dynamodb',
+      'sns',
+      'sqs',
+      'route53',
+      'sts',
+      'codebuild',
+    ]) {
       assert.ok(catalog.getService(name).operations.size > 0, name);
     }
     assert.equal(catalog.getService('s3api').modelName, 's3');
@@ -45,7 +62,10 @@ describe('AWS model catalog (real CLI models)', () => {
   });
 
   test('rejects an unknown service with close matches', () => {
-    assert.throws(() => catalog.getService('ec3'), (err: unknown) => err instanceof InputError && /ec2/.test(err.message));
+    assert.throws(
+      () => catalog.getService('ec3'),
+      (err: unknown) => err instanceof InputError && /ec2/.test(err.message),
+    );
   });
 
   test('rejects an unknown operation with close matches', () => {
@@ -61,7 +81,10 @@ describe('plan validation', () => {
     const v = validatePlan(catalog, {
       service: 'ec2',
       operation: 'describe-instances',
-      parameters: { '--instance-ids': ['i-0123456789abcdef0'], Filters: [{ Name: 'instance-state-name', Values: ['running'] }] },
+      parameters: {
+        '--instance-ids': ['i-0123456789abcdef0'],
+        Filters: [{ Name: 'instance-state-name', Values: ['running'] }],
+      },
       region: 'eu-west-1',
     });
     assert.deepEqual(v.plan.parameters, {
@@ -72,61 +95,126 @@ describe('plan validation', () => {
   });
 
   test('fills in the default region', () => {
-    const v = validatePlan(catalog, { service: 'sts', operation: 'get-caller-identity', parameters: {} }, { defaultRegion: 'us-east-2' });
+    const v = validatePlan(
+      catalog,
+      { service: 'sts', operation: 'get-caller-identity', parameters: {} },
+      { defaultRegion: 'us-east-2' },
+    );
     assert.equal(v.plan.region, 'us-east-2');
   });
 
   test('rejects an unknown parameter with a suggestion', () => {
     assert.throws(
-      () => validatePlan(catalog, { service: 'ec2', operation: 'describe-instances', parameters: { '--instance-id': ['x'] }, region: 'us-east-1' }),
+      () =>
+        validatePlan(catalog, {
+          service: 'ec2',
+          operation: 'describe-instances',
+          parameters: { '--instance-id': ['x'] },
+          region: 'us-east-1',
+        }),
       (err: unknown) => err instanceof InputError && /--instance-ids/.test(err.message),
     );
   });
 
   test('rejects a missing required member', () => {
     assert.throws(
-      () => validatePlan(catalog, { service: 'ec2', operation: 'stop-instances', parameters: {}, region: 'us-east-1' }),
+      () =>
+        validatePlan(catalog, {
+          service: 'ec2',
+          operation: 'stop-instances',
+          parameters: {},
+          region: 'us-east-1',
+        }),
       (err: unknown) => err instanceof InputError && /needs --instance-ids/.test(err.message),
     );
   });
 
   test('rejects a scalar where a list is expected, a string for an integer and a string for a boolean', () => {
     const base = { service: 'ec2', operation: 'describe-instances', region: 'us-east-1' };
-    assert.throws(() => validatePlan(catalog, { ...base, parameters: { InstanceIds: 'i-1' } }), /expected a list/);
-    assert.throws(() => validatePlan(catalog, { ...base, parameters: { MaxResults: '5' } }), /expected an integer/);
-    assert.throws(() => validatePlan(catalog, { ...base, parameters: { DryRun: 'yes' } }), /expected true or false/);
+    assert.throws(
+      () => validatePlan(catalog, { ...base, parameters: { InstanceIds: 'i-1' } }),
+      /expected a list/,
+    );
+    assert.throws(
+      () => validatePlan(catalog, { ...base, parameters: { MaxResults: '5' } }),
+      /expected an integer/,
+    );
+    assert.throws(
+      () => validatePlan(catalog, { ...base, parameters: { DryRun: 'yes' } }),
+      /expected true or false/,
+    );
   });
 
   test('rejects file:// and fileb:// values at any depth', () => {
     assert.throws(
-      () => validatePlan(catalog, { service: 'ec2', operation: 'describe-instances', region: 'us-east-1',
-        parameters: { Filters: [{ Name: 'x', Values: ['file:///etc/passwd'] }] } }),
+      () =>
+        validatePlan(catalog, {
+          service: 'ec2',
+          operation: 'describe-instances',
+          region: 'us-east-1',
+          parameters: { Filters: [{ Name: 'x', Values: ['file:///etc/passwd'] }] },
+        }),
       /file:\/\//,
     );
     assert.throws(
-      () => validatePlan(catalog, { service: 'iam', operation: 'create-policy', region: 'us-east-1',
-        parameters: { PolicyName: 'p', PolicyDocument: 'FILEB://x' } }),
+      () =>
+        validatePlan(catalog, {
+          service: 'iam',
+          operation: 'create-policy',
+          region: 'us-east-1',
+          parameters: { PolicyName: 'p', PolicyDocument: 'FILEB://x' },
+        }),
       /file:\/\//,
     );
   });
 
   test('rejects operations that read or write local files', () => {
     assert.throws(
-      () => validatePlan(catalog, { service: 's3api', operation: 'get-object', region: 'us-east-1', parameters: { Bucket: 'b', Key: 'k' } }),
+      () =>
+        validatePlan(catalog, {
+          service: 's3api',
+          operation: 'get-object',
+          region: 'us-east-1',
+          parameters: { Bucket: 'b', Key: 'k' },
+        }),
       /local files/,
     );
     assert.throws(
-      () => validatePlan(catalog, { service: 's3api', operation: 'put-object', region: 'us-east-1', parameters: { Bucket: 'b', Key: 'k' } }),
+      () =>
+        validatePlan(catalog, {
+          service: 's3api',
+          operation: 'put-object',
+          region: 'us-east-1',
+          parameters: { Bucket: 'b', Key: 'k' },
+        }),
       /local files/,
     );
   });
 
   test('rejects a bad region, extra fields and enum values outside the model', () => {
-    assert.throws(() => validatePlan(catalog, { service: 'sts', operation: 'get-caller-identity', region: 'mars; rm -rf /' }), /region/);
-    assert.throws(() => validatePlan(catalog, { service: 'sts', operation: 'get-caller-identity', region: 'us-east-1', shell: 'x' }), /unexpected plan field/);
     assert.throws(
-      () => validatePlan(catalog, { service: 'ec2', operation: 'describe-instance-attribute', region: 'us-east-1',
-        parameters: { InstanceId: 'i-1', Attribute: 'instanceTyp' } }),
+      () =>
+        validatePlan(catalog, { service: 'sts', operation: 'get-caller-identity', region: 'mars; rm -rf /' }),
+      /region/,
+    );
+    assert.throws(
+      () =>
+        validatePlan(catalog, {
+          service: 'sts',
+          operation: 'get-caller-identity',
+          region: 'us-east-1',
+          shell: 'x',
+        }),
+      /unexpected plan field/,
+    );
+    assert.throws(
+      () =>
+        validatePlan(catalog, {
+          service: 'ec2',
+          operation: 'describe-instance-attribute',
+          region: 'us-east-1',
+          parameters: { InstanceId: 'i-1', Attribute: 'instanceTyp' },
+        }),
       /instanceType/,
     );
   });

@@ -15,7 +15,18 @@ export interface ShapeRef {
 
 /** The subset of a botocore shape we read. */
 export interface Shape {
-  type: 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'boolean' | 'timestamp' | 'blob' | 'float' | 'double';
+  type:
+    | 'structure'
+    | 'list'
+    | 'map'
+    | 'string'
+    | 'integer'
+    | 'long'
+    | 'boolean'
+    | 'timestamp'
+    | 'blob'
+    | 'float'
+    | 'double';
   members?: Record<string, ShapeRef>;
   required?: string[];
   member?: ShapeRef;
@@ -106,7 +117,8 @@ interface RawModel {
  */
 export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): AwsModelCatalog {
   const dataDir = options.dataDir ?? DEFAULT_AWS_MODELS_DIR;
-  const argRenamesFile = options.argRenamesFile ?? join(dataDir, '..', '..', 'customizations', 'argrename.py');
+  const argRenamesFile =
+    options.argRenamesFile ?? join(dataDir, '..', '..', 'customizations', 'argrename.py');
   const cache = new Map<string, ServiceModel>();
   let serviceNames: string[] | undefined;
   let renames: Map<string, string> | undefined;
@@ -114,7 +126,9 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
   function readServiceNames(): string[] {
     if (serviceNames) return serviceNames;
     if (!existsSync(dataDir)) {
-      throw new UnavailableError(`AWS CLI service models not found at ${dataDir}; install the AWS CLI v2 (awscli)`);
+      throw new UnavailableError(
+        `AWS CLI service models not found at ${dataDir}; install the AWS CLI v2 (awscli)`,
+      );
     }
     serviceNames = readdirSync(dataDir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
@@ -161,7 +175,8 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
     const versions = readdirSync(serviceDir).filter((v) => existsSync(join(serviceDir, v, 'service-2.json')));
     versions.sort();
     const latest = versions.at(-1);
-    if (latest === undefined) throw new UnavailableError(`no service model for ${cliService} under ${serviceDir}`);
+    if (latest === undefined)
+      throw new UnavailableError(`no service model for ${cliService} under ${serviceDir}`);
     const raw = JSON.parse(readFileSync(join(serviceDir, latest, 'service-2.json'), 'utf8')) as RawModel;
     const shapes = raw.shapes;
     const getShape = (name: string): Shape => {
@@ -196,7 +211,11 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
       if (op.output) {
         const outputShape = getShape(op.output.shape);
         const payload = outputShape.payload ? outputShape.members?.[outputShape.payload] : undefined;
-        if (payload && getShape(payload.shape).type === 'blob' && (payload.streaming || getShape(payload.shape).streaming)) {
+        if (
+          payload &&
+          getShape(payload.shape).type === 'blob' &&
+          (payload.streaming || getShape(payload.shape).streaming)
+        ) {
           streamingOutput = true;
         }
       }
@@ -235,7 +254,9 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
     if (cached) return cached;
     if (!hasService(cliService)) {
       if (cliService === 's3') {
-        throw new InputError('service "s3" here means the S3 API: use "s3api" (aws s3 ls / mb / rb are also understood)');
+        throw new InputError(
+          'service "s3" here means the S3 API: use "s3api" (aws s3 ls / mb / rb are also understood)',
+        );
       }
       const hint = formatSuggestions(suggestCloseMatches(cliService, readServiceNames()));
       throw new InputError(`unknown AWS service "${cliService}".${hint}`, { service: cliService });

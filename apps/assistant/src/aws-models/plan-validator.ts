@@ -1,7 +1,13 @@
 import { InputError } from '@ashapp/platform';
 import type { Plan, PlanOutput } from '../planning/plan.ts';
 import { PLAN_OUTPUTS } from '../planning/plan.ts';
-import type { AwsModelCatalog, OperationModel, ParameterModel, ServiceModel, Shape } from './model-catalog.ts';
+import type {
+  AwsModelCatalog,
+  OperationModel,
+  ParameterModel,
+  ServiceModel,
+  Shape,
+} from './model-catalog.ts';
 import { formatSuggestions, suggestCloseMatches } from './names.ts';
 
 export interface ValidatedPlan {
@@ -32,7 +38,11 @@ export function isLocalFileReference(value: string): boolean {
  * service models. Unknown services, operations and parameters, missing required members and values of
  * the wrong type raise InputError naming what was wrong.
  */
-export function validatePlan(catalog: AwsModelCatalog, input: unknown, options: ValidatePlanOptions = {}): ValidatedPlan {
+export function validatePlan(
+  catalog: AwsModelCatalog,
+  input: unknown,
+  options: ValidatePlanOptions = {},
+): ValidatedPlan {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InputError('a plan must be an object {service, operation, parameters, region}');
   }
@@ -43,7 +53,8 @@ export function validatePlan(catalog: AwsModelCatalog, input: unknown, options: 
       throw new InputError(`unexpected plan field "${key}"`);
     }
   }
-  if (typeof raw['service'] !== 'string' || raw['service'] === '') throw new InputError('plan.service must be a non-empty string');
+  if (typeof raw['service'] !== 'string' || raw['service'] === '')
+    throw new InputError('plan.service must be a non-empty string');
   if (typeof raw['operation'] !== 'string' || raw['operation'] === '') {
     throw new InputError('plan.operation must be a non-empty string');
   }
@@ -57,11 +68,14 @@ export function validatePlan(catalog: AwsModelCatalog, input: unknown, options: 
 
   const region = raw['region'] ?? options.defaultRegion;
   if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
-    throw new InputError(`plan.region must be an AWS region such as us-east-1 (got ${JSON.stringify(region ?? null)})`);
+    throw new InputError(
+      `plan.region must be an AWS region such as us-east-1 (got ${JSON.stringify(region ?? null)})`,
+    );
   }
   const plan: Plan = { service: service.cliName, operation: operation.cliName, parameters: {}, region };
   if (raw['query'] !== undefined) {
-    if (typeof raw['query'] !== 'string' || raw['query'].length > 2000) throw new InputError('plan.query must be a string');
+    if (typeof raw['query'] !== 'string' || raw['query'].length > 2000)
+      throw new InputError('plan.query must be a string');
     if (raw['query'] !== '') plan.query = raw['query'];
   }
   if (raw['output'] !== undefined) {
@@ -79,7 +93,9 @@ export function validatePlan(catalog: AwsModelCatalog, input: unknown, options: 
     const param = findParameter(operation, key);
     if (!param) {
       const hint = formatSuggestions(
-        suggestCloseMatches(key.replace(/^--/, ''), operation.parametersByCliName.keys()).map((n) => `--${n}`),
+        suggestCloseMatches(key.replace(/^--/, ''), operation.parametersByCliName.keys()).map(
+          (n) => `--${n}`,
+        ),
       );
       throw new InputError(`unknown parameter "${key}" for ${service.cliName} ${operation.cliName}.${hint}`, {
         parameter: key,
@@ -90,7 +106,9 @@ export function validatePlan(catalog: AwsModelCatalog, input: unknown, options: 
   }
   for (const param of operation.parameters.values()) {
     if (param.required && plan.parameters[param.memberName] === undefined) {
-      throw new InputError(`${service.cliName} ${operation.cliName} needs --${param.cliName}`, { parameter: param.cliName });
+      throw new InputError(`${service.cliName} ${operation.cliName} needs --${param.cliName}`, {
+        parameter: param.cliName,
+      });
     }
   }
   return { plan, service, operation, action: `${service.modelName}:${operation.name}` };
@@ -106,7 +124,13 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
-function checkValue(service: ServiceModel, shape: Shape, value: unknown, path: string, depth: number): unknown {
+function checkValue(
+  service: ServiceModel,
+  shape: Shape,
+  value: unknown,
+  path: string,
+  depth: number,
+): unknown {
   if (depth > MAX_DEPTH) throw new InputError(`${path}: value nested too deeply`);
   if (shape.document) return checkDocument(value, path, depth);
   switch (shape.type) {
@@ -126,15 +150,19 @@ function checkValue(service: ServiceModel, shape: Shape, value: unknown, path: s
         out[key] = checkValue(service, service.getShape(ref.shape), member, `${path}.${key}`, depth + 1);
       }
       for (const required of shape.required ?? []) {
-        if (out[required] === undefined) throw new InputError(`${path}: missing required member "${required}"`);
+        if (out[required] === undefined)
+          throw new InputError(`${path}: missing required member "${required}"`);
       }
       return out;
     }
     case 'list': {
-      if (!Array.isArray(value)) throw new InputError(`${path}: expected a list, got ${describeValue(value)}`);
+      if (!Array.isArray(value))
+        throw new InputError(`${path}: expected a list, got ${describeValue(value)}`);
       if (value.length > 1000) throw new InputError(`${path}: too many items`);
       const memberShape = service.getShape(shape.member?.shape ?? '');
-      return value.map((item, index) => checkValue(service, memberShape, item, `${path}[${index}]`, depth + 1));
+      return value.map((item, index) =>
+        checkValue(service, memberShape, item, `${path}[${index}]`, depth + 1),
+      );
     }
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -153,8 +181,10 @@ function checkValue(service: ServiceModel, shape: Shape, value: unknown, path: s
       if (typeof value !== 'number' || !Number.isInteger(value)) {
         throw new InputError(`${path}: expected an integer, got ${describeValue(value)}`);
       }
-      if (shape.min !== undefined && value < shape.min) throw new InputError(`${path}: must be at least ${shape.min}`);
-      if (shape.max !== undefined && value > shape.max) throw new InputError(`${path}: must be at most ${shape.max}`);
+      if (shape.min !== undefined && value < shape.min)
+        throw new InputError(`${path}: must be at least ${shape.min}`);
+      if (shape.max !== undefined && value > shape.max)
+        throw new InputError(`${path}: must be at most ${shape.max}`);
       return value;
     case 'float':
     case 'double':
@@ -163,17 +193,20 @@ function checkValue(service: ServiceModel, shape: Shape, value: unknown, path: s
       }
       return value;
     case 'boolean':
-      if (typeof value !== 'boolean') throw new InputError(`${path}: expected true or false, got ${describeValue(value)}`);
+      if (typeof value !== 'boolean')
+        throw new InputError(`${path}: expected true or false, got ${describeValue(value)}`);
       return value;
     case 'timestamp':
       if (typeof value === 'number' && Number.isFinite(value)) return value;
-      if (typeof value !== 'string') throw new InputError(`${path}: expected a timestamp, got ${describeValue(value)}`);
+      if (typeof value !== 'string')
+        throw new InputError(`${path}: expected a timestamp, got ${describeValue(value)}`);
       checkString(value, path);
       return value;
     case 'blob':
     case 'string':
     default: {
-      if (typeof value !== 'string') throw new InputError(`${path}: expected a string, got ${describeValue(value)}`);
+      if (typeof value !== 'string')
+        throw new InputError(`${path}: expected a string, got ${describeValue(value)}`);
       checkString(value, path);
       if (shape.enum && shape.enum.length > 0 && !shape.enum.includes(value)) {
         const hint = formatSuggestions(suggestCloseMatches(value, shape.enum));
@@ -196,7 +229,9 @@ function checkDocument(value: unknown, path: string, depth: number): unknown {
 
 function checkString(value: string, path: string): void {
   if (isLocalFileReference(value)) {
-    throw new InputError(`${path}: file:// and fileb:// values are not allowed (nothing is read from the server's disk)`);
+    throw new InputError(
+      `${path}: file:// and fileb:// values are not allowed (nothing is read from the server's disk)`,
+    );
   }
   if (value.includes('\0')) throw new InputError(`${path}: NUL characters are not allowed`);
 }

@@ -3,26 +3,63 @@ import assert from 'node:assert/strict';
 import { ConflictError, InputError, NotAuthenticatedError, NotFoundError } from '@ashapp/platform';
 import type { AwsStandIn } from '@ashapp/aws-stand-in';
 import { startAwsStandIn } from '@ashapp/aws-stand-in';
-import { createCodeBuildService, readSourceLocation, validateCreateProjectInput } from './codebuild-service.ts';
+import {
+  createCodeBuildService,
+  readSourceLocation,
+  validateCreateProjectInput,
+} from './codebuild-service.ts';
 
-const alice = { accessKeyId: 'AKIASTANDINALICE0001', secretAccessKey: 'alice-secret-key-000000000000000000000', arn: 'arn:aws:iam::111122223333:user/alice', account: '111122223333' };
+const alice = {
+  accessKeyId: 'AKIASTANDINALICE0001',
+  secretAccessKey: 'alice-secret-key-000000000000000000000',
+  arn: 'arn:aws:iam::111122223333:user/alice',
+  account: '111122223333',
+};
 const ROLE = 'arn:aws:iam::111122223333:role/codebuild-service';
-const body = { project_name: 'demo-app', source_location: 'https://github.com/example/demo-app', build_spec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n' };
+const body = {
+  project_name: 'demo-app',
+  source_location: 'https://github.com/example/demo-app',
+  build_spec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n',
+};
 
 describe('CodeBuild project input validation', () => {
   test('accepts the original body and infers the source type', () => {
     assert.deepEqual(validateCreateProjectInput(body), body);
-    assert.deepEqual(readSourceLocation('s3://my-bucket/src.zip'), { type: 'S3', location: 'my-bucket/src.zip' });
-    assert.equal(readSourceLocation('https://git-codecommit.us-east-1.amazonaws.com/v1/repos/x').type, 'CODECOMMIT');
+    assert.deepEqual(readSourceLocation('s3://my-bucket/src.zip'), {
+      type: 'S3',
+      location: 'my-bucket/src.zip',
+    });
+    assert.equal(
+      readSourceLocation('https://git-codecommit.us-east-1.amazonaws.com/v1/repos/x').type,
+      'CODECOMMIT',
+    );
   });
 
   test('rejects missing fields, bad names, bad sources and buildspecs without a version', () => {
-    assert.throws(() => validateCreateProjectInput({ ...body, project_name: '' }), /project_name is required/);
-    assert.throws(() => validateCreateProjectInput({ ...body, project_name: 'bad name!' }), /project_name must be/);
-    assert.throws(() => validateCreateProjectInput({ ...body, source_location: 'file:///etc/passwd' }), InputError);
-    assert.throws(() => validateCreateProjectInput({ ...body, source_location: 'http://github.com/x/y' }), /https URL/);
-    assert.throws(() => validateCreateProjectInput({ ...body, source_location: 'https://user:pw@github.com/x/y' }), /without credentials/);
-    assert.throws(() => validateCreateProjectInput({ ...body, source_location: 'https://evil.example/x' }), /not a source/);
+    assert.throws(
+      () => validateCreateProjectInput({ ...body, project_name: '' }),
+      /project_name is required/,
+    );
+    assert.throws(
+      () => validateCreateProjectInput({ ...body, project_name: 'bad name!' }),
+      /project_name must be/,
+    );
+    assert.throws(
+      () => validateCreateProjectInput({ ...body, source_location: 'file:///etc/passwd' }),
+      InputError,
+    );
+    assert.throws(
+      () => validateCreateProjectInput({ ...body, source_location: 'http://github.com/x/y' }),
+      /https URL/,
+    );
+    assert.throws(
+      () => validateCreateProjectInput({ ...body, source_location: 'https://user:pw@github.com/x/y' }),
+      /without credentials/,
+    );
+    assert.throws(
+      () => validateCreateProjectInput({ ...body, source_location: 'https://evil.example/x' }),
+      /not a source/,
+    );
     assert.throws(() => validateCreateProjectInput({ ...body, build_spec: 'phases: {}' }), /version: 0.2/);
     assert.throws(() => validateCreateProjectInput({ ...body, service_role: 'admin' }), /IAM role ARN/);
   });
@@ -38,10 +75,21 @@ describe('CodeBuild service against the AWS stand-in (SDK clients)', () => {
   });
 
   test('creates a project, starts a build, follows its phases, reads its logs and lists builds', async () => {
-    const service = createCodeBuildService({ credentials: alice, region: 'us-east-1', endpoint: standIn.url, serviceRoleArn: ROLE, maxAttempts: 1 });
+    const service = createCodeBuildService({
+      credentials: alice,
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      serviceRoleArn: ROLE,
+      maxAttempts: 1,
+    });
     try {
       const project = await service.createProject(body);
-      assert.deepEqual(project, { name: 'demo-app', arn: 'arn:aws:codebuild:us-east-1:111122223333:project/demo-app', sourceType: 'GITHUB', sourceLocation: body.source_location });
+      assert.deepEqual(project, {
+        name: 'demo-app',
+        arn: 'arn:aws:codebuild:us-east-1:111122223333:project/demo-app',
+        sourceType: 'GITHUB',
+        sourceLocation: body.source_location,
+      });
       const created = standIn.calls.find((c) => c.action === 'CreateProject');
       assert.equal((created?.params['source'] as { buildspec: string }).buildspec, body.build_spec);
       assert.equal(created?.params['serviceRole'], ROLE);
@@ -66,8 +114,19 @@ describe('CodeBuild service against the AWS stand-in (SDK clients)', () => {
   });
 
   test('maps AWS errors: duplicate project → 409, unknown project → 404, missing role → 400', async () => {
-    const service = createCodeBuildService({ credentials: alice, region: 'us-east-1', endpoint: standIn.url, serviceRoleArn: ROLE, maxAttempts: 1 });
-    const noRole = createCodeBuildService({ credentials: alice, region: 'us-east-1', endpoint: standIn.url, maxAttempts: 1 });
+    const service = createCodeBuildService({
+      credentials: alice,
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      serviceRoleArn: ROLE,
+      maxAttempts: 1,
+    });
+    const noRole = createCodeBuildService({
+      credentials: alice,
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      maxAttempts: 1,
+    });
     try {
       await service.createProject({ ...body, project_name: 'dup-project' });
       await assert.rejects(service.createProject({ ...body, project_name: 'dup-project' }), ConflictError);
@@ -81,9 +140,17 @@ describe('CodeBuild service against the AWS stand-in (SDK clients)', () => {
   });
 
   test('asks to sign in again when the credentials are refused', async () => {
-    const service = createCodeBuildService({ credentials: { ...alice, secretAccessKey: 'wrong' }, region: 'us-east-1', endpoint: standIn.url, maxAttempts: 1 });
+    const service = createCodeBuildService({
+      credentials: { ...alice, secretAccessKey: 'wrong' },
+      region: 'us-east-1',
+      endpoint: standIn.url,
+      maxAttempts: 1,
+    });
     try {
-      await assert.rejects(service.listBuilds(), (err: unknown) => err instanceof NotAuthenticatedError && /sign in again/.test(err.message));
+      await assert.rejects(
+        service.listBuilds(),
+        (err: unknown) => err instanceof NotAuthenticatedError && /sign in again/.test(err.message),
+      );
     } finally {
       service.close();
     }

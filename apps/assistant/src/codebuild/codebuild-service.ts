@@ -8,7 +8,14 @@ import {
 } from '@aws-sdk/client-codebuild';
 import type { Build, SourceType } from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { AppError, ConflictError, InputError, NotAuthenticatedError, NotFoundError, UpstreamError } from '@ashapp/platform';
+import {
+  AppError,
+  ConflictError,
+  InputError,
+  NotAuthenticatedError,
+  NotFoundError,
+  UpstreamError,
+} from '@ashapp/platform';
 import type { AwsCredentials } from '../aws-credentials.ts';
 
 export interface CodeBuildServiceOptions {
@@ -63,8 +70,14 @@ export interface CodeBuildService {
   createProject(input: CreateProjectInput): Promise<ProjectSummary>;
   startBuild(projectName: string, options?: { sourceVersion?: string }): Promise<BuildSummary>;
   getBuild(buildId: string): Promise<BuildSummary>;
-  readBuildLogs(buildId: string, options?: { nextToken?: string; limit?: number }): Promise<{ events: { timestamp: number; message: string }[]; nextToken: string | undefined }>;
-  listBuilds(options?: { projectName?: string; nextToken?: string }): Promise<{ ids: string[]; nextToken: string | undefined }>;
+  readBuildLogs(
+    buildId: string,
+    options?: { nextToken?: string; limit?: number },
+  ): Promise<{ events: { timestamp: number; message: string }[]; nextToken: string | undefined }>;
+  listBuilds(options?: {
+    projectName?: string;
+    nextToken?: string;
+  }): Promise<{ ids: string[]; nextToken: string | undefined }>;
   close(): void;
 }
 
@@ -82,45 +95,65 @@ export function readSourceLocation(location: string): { type: SourceType; locati
   try {
     url = new URL(value);
   } catch {
-    throw new InputError('source_location must be an https Git URL (GitHub, GitLab, Bitbucket, CodeCommit) or s3://bucket/key');
+    throw new InputError(
+      'source_location must be an https Git URL (GitHub, GitLab, Bitbucket, CodeCommit) or s3://bucket/key',
+    );
   }
   if (url.protocol !== 'https:' || url.username || url.password) {
     throw new InputError('source_location must be an https URL without credentials in it');
   }
-  if (url.hostname === 'github.com' || url.hostname === 'www.github.com') return { type: 'GITHUB', location: value };
+  if (url.hostname === 'github.com' || url.hostname === 'www.github.com')
+    return { type: 'GITHUB', location: value };
   if (url.hostname === 'gitlab.com') return { type: 'GITLAB', location: value };
   if (url.hostname === 'bitbucket.org') return { type: 'BITBUCKET', location: value };
-  if (/^git-codecommit\.[a-z0-9-]+\.amazonaws\.com$/.test(url.hostname)) return { type: 'CODECOMMIT', location: value };
-  throw new InputError(`source_location host ${url.hostname} is not a source CodeBuild can read (GitHub, GitLab, Bitbucket, CodeCommit, S3)`);
+  if (/^git-codecommit\.[a-z0-9-]+\.amazonaws\.com$/.test(url.hostname))
+    return { type: 'CODECOMMIT', location: value };
+  throw new InputError(
+    `source_location host ${url.hostname} is not a source CodeBuild can read (GitHub, GitLab, Bitbucket, CodeCommit, S3)`,
+  );
 }
 
 /** Validates the original endpoint's body: `{project_name, source_location, build_spec}`. */
 export function validateCreateProjectInput(body: unknown): CreateProjectInput {
-  if (typeof body !== 'object' || body === null) throw new InputError('expected {project_name, source_location, build_spec}');
+  if (typeof body !== 'object' || body === null)
+    throw new InputError('expected {project_name, source_location, build_spec}');
   const input = body as Record<string, unknown>;
   for (const field of ['project_name', 'source_location', 'build_spec']) {
-    if (typeof input[field] !== 'string' || (input[field] as string).trim() === '') throw new InputError(`${field} is required`, { field });
+    if (typeof input[field] !== 'string' || (input[field] as string).trim() === '')
+      throw new InputError(`${field} is required`, { field });
   }
   const name = (input['project_name'] as string).trim();
   if (!PROJECT_NAME.test(name)) {
-    throw new InputError('project_name must be 2-255 characters: letters, digits, "-" and "_", starting with a letter or digit', { field: 'project_name' });
+    throw new InputError(
+      'project_name must be 2-255 characters: letters, digits, "-" and "_", starting with a letter or digit',
+      { field: 'project_name' },
+    );
   }
   const buildSpec = input['build_spec'] as string;
-  if (buildSpec.length > MAX_BUILDSPEC_CHARS) throw new InputError('build_spec is too large', { field: 'build_spec' });
+  if (buildSpec.length > MAX_BUILDSPEC_CHARS)
+    throw new InputError('build_spec is too large', { field: 'build_spec' });
   const isYamlSpec = /^\s*version\s*:\s*['"]?0\.[12]['"]?\s*$/m.test(buildSpec);
   let isJsonSpec = false;
   if (!isYamlSpec && buildSpec.trim().startsWith('{')) {
     try {
-      isJsonSpec = ['0.1', '0.2', 0.1, 0.2].includes((JSON.parse(buildSpec) as { version?: unknown }).version as string);
+      isJsonSpec = ['0.1', '0.2', 0.1, 0.2].includes(
+        (JSON.parse(buildSpec) as { version?: unknown }).version as string,
+      );
     } catch {
       isJsonSpec = false;
     }
   }
   if (!isYamlSpec && !isJsonSpec) {
-    throw new InputError('build_spec must be a buildspec with "version: 0.2" (inline YAML or JSON)', { field: 'build_spec' });
+    throw new InputError('build_spec must be a buildspec with "version: 0.2" (inline YAML or JSON)', {
+      field: 'build_spec',
+    });
   }
   readSourceLocation(input['source_location'] as string);
-  const out: CreateProjectInput = { project_name: name, source_location: (input['source_location'] as string).trim(), build_spec: buildSpec };
+  const out: CreateProjectInput = {
+    project_name: name,
+    source_location: (input['source_location'] as string).trim(),
+    build_spec: buildSpec,
+  };
   for (const field of ['service_role', 'image', 'description'] as const) {
     const value = input[field];
     if (value === undefined || value === null || value === '') continue;
@@ -133,13 +166,20 @@ export function validateCreateProjectInput(body: unknown): CreateProjectInput {
   return out;
 }
 
-const CREDENTIAL_ERRORS = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId', 'ExpiredToken']);
+const CREDENTIAL_ERRORS = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+]);
 
 function mapAwsError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const name = (err as { name?: string }).name ?? 'Error';
   const message = (err as Error).message ?? String(err);
-  if (CREDENTIAL_ERRORS.has(name)) return new NotAuthenticatedError('AWS did not accept your credentials: sign in again', { awsCode: name });
+  if (CREDENTIAL_ERRORS.has(name))
+    return new NotAuthenticatedError('AWS did not accept your credentials: sign in again', { awsCode: name });
   if (name === 'ResourceAlreadyExistsException') return new ConflictError(message, { awsCode: name });
   if (name === 'ResourceNotFoundException') return new NotFoundError(message, { awsCode: name });
   if (name === 'InvalidInputException') return new InputError(message, { awsCode: name });
@@ -166,7 +206,11 @@ function summarizeBuild(build: Build): BuildSummary {
       endTime: iso(p.endTime),
       durationSeconds: p.durationInSeconds,
     })),
-    logs: { groupName: build.logs?.groupName, streamName: build.logs?.streamName, deepLink: build.logs?.deepLink },
+    logs: {
+      groupName: build.logs?.groupName,
+      streamName: build.logs?.streamName,
+      deepLink: build.logs?.deepLink,
+    },
   };
 }
 
@@ -208,7 +252,10 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
     async createProject(raw) {
       const input = validateCreateProjectInput(raw);
       const serviceRole = input.service_role ?? options.serviceRoleArn;
-      if (!serviceRole) throw new InputError('a CodeBuild service role is needed: pass service_role or configure a default', { field: 'service_role' });
+      if (!serviceRole)
+        throw new InputError('a CodeBuild service role is needed: pass service_role or configure a default', {
+          field: 'service_role',
+        });
       const source = readSourceLocation(input.source_location);
       const result = await call(() =>
         codebuild.send(
@@ -226,12 +273,22 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
           }),
         ),
       );
-      return { name: result.project?.name ?? input.project_name, arn: result.project?.arn ?? '', sourceType: source.type, sourceLocation: source.location };
+      return {
+        name: result.project?.name ?? input.project_name,
+        arn: result.project?.arn ?? '',
+        sourceType: source.type,
+        sourceLocation: source.location,
+      };
     },
     async startBuild(projectName, startOptions = {}) {
       if (!PROJECT_NAME.test(projectName)) throw new InputError('invalid project name');
       const result = await call(() =>
-        codebuild.send(new StartBuildCommand({ projectName, ...(startOptions.sourceVersion ? { sourceVersion: startOptions.sourceVersion } : {}) })),
+        codebuild.send(
+          new StartBuildCommand({
+            projectName,
+            ...(startOptions.sourceVersion ? { sourceVersion: startOptions.sourceVersion } : {}),
+          }),
+        ),
       );
       if (!result.build) throw new UpstreamError('CodeBuild started no build');
       return summarizeBuild(result.build);
@@ -251,17 +308,36 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
           }),
         ),
       );
-      const events = (result.events ?? []).map((e) => ({ timestamp: e.timestamp ?? 0, message: e.message ?? '' }));
+      const events = (result.events ?? []).map((e) => ({
+        timestamp: e.timestamp ?? 0,
+        message: e.message ?? '',
+      }));
       // GetLogEvents returns the same forward token when there is nothing newer: report the end.
-      const nextToken = result.nextForwardToken && result.nextForwardToken !== logOptions.nextToken ? result.nextForwardToken : undefined;
+      const nextToken =
+        result.nextForwardToken && result.nextForwardToken !== logOptions.nextToken
+          ? result.nextForwardToken
+          : undefined;
       return { events, nextToken };
     },
     async listBuilds(listOptions = {}) {
       const { projectName, nextToken } = listOptions;
-      if (projectName !== undefined && !PROJECT_NAME.test(projectName)) throw new InputError('invalid project name');
+      if (projectName !== undefined && !PROJECT_NAME.test(projectName))
+        throw new InputError('invalid project name');
       const result = projectName
-        ? await call(() => codebuild.send(new ListBuildsForProjectCommand({ projectName, sortOrder: 'DESCENDING', ...(nextToken ? { nextToken } : {}) })))
-        : await call(() => codebuild.send(new ListBuildsCommand({ sortOrder: 'DESCENDING', ...(nextToken ? { nextToken } : {}) })));
+        ? await call(() =>
+            codebuild.send(
+              new ListBuildsForProjectCommand({
+                projectName,
+                sortOrder: 'DESCENDING',
+                ...(nextToken ? { nextToken } : {}),
+              }),
+            ),
+          )
+        : await call(() =>
+            codebuild.send(
+              new ListBuildsCommand({ sortOrder: 'DESCENDING', ...(nextToken ? { nextToken } : {}) }),
+            ),
+          );
       return { ids: result.ids ?? [], nextToken: result.nextToken };
     },
     close() {

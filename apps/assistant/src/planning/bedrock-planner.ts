@@ -27,7 +27,8 @@ const CREDENTIAL_ERRORS = new Set([
  */
 export function createBedrockPlanner(options: BedrockPlannerOptions): LlmPlanner {
   async function proposePlan(input: LlmPlanningInput): Promise<unknown> {
-    if (!input.credentials) throw new NotAuthenticatedError('sign in again: the Bedrock planner needs your AWS session');
+    if (!input.credentials)
+      throw new NotAuthenticatedError('sign in again: the Bedrock planner needs your AWS session');
     const client = new BedrockRuntimeClient({
       region: options.region ?? input.defaultRegion,
       credentials: input.credentials,
@@ -64,7 +65,8 @@ export function createBedrockPlanner(options: BedrockPlannerOptions): LlmPlanner
     } catch (err) {
       if (err instanceof InputError) throw err;
       const name = (err as { name?: string }).name ?? '';
-      if (CREDENTIAL_ERRORS.has(name)) throw new NotAuthenticatedError('your AWS credentials were refused: sign in again');
+      if (CREDENTIAL_ERRORS.has(name))
+        throw new NotAuthenticatedError('your AWS credentials were refused: sign in again');
       throw new UpstreamError(`Bedrock planner failed: ${(err as Error).message}`, { code: name });
     } finally {
       client.destroy();

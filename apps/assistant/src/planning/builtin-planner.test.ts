@@ -15,15 +15,34 @@ describe('built-in planner request table', () => {
     const cases = readPlannerCases();
     assert.ok(cases.length >= 150, `only ${cases.length} cases`);
     const services = new Set(cases.map((c) => c.plan.service));
-    for (const s of ['ec2', 's3api', 'iam', 'lambda', 'rds', 'cloudwatch', 'logs', 'cloudformation', 'ecs', 'eks', 'ecr',
-      'dynamodb', 'sns', 'sqs', 'route53', 'sts', 'codebuild']) {
+    for (const s of [
+      'ec2',
+      's3api',
+      'iam',
+      'lambda',
+      'rds',
+      'cloudwatch',
+      'logs',
+      'cloudformation',
+      'ecs',
+      'eks',
+      'ecr',
+      'dynamodb',
+      'sns',
+      'sqs',
+      'route53',
+      'sts',
+      'codebuild',
+    ]) {
       assert.ok(services.has(s), `no case for ${s}`);
     }
   });
 
   test('plans every request in the table exactly as expected (accuracy 100 %)', () => {
     const report = runPlannerTable(planner);
-    console.log(`built-in planner accuracy: ${report.passed}/${report.total} (${(report.accuracy * 100).toFixed(1)} %), p50 ${report.p50Ms.toFixed(3)} ms, p99 ${report.p99Ms.toFixed(3)} ms`);
+    console.log(
+      `built-in planner accuracy: ${report.passed}/${report.total} (${(report.accuracy * 100).toFixed(1)} %), p50 ${report.p50Ms.toFixed(3)} ms, p99 ${report.p99Ms.toFixed(3)} ms`,
+    );
     assert.deepEqual(report.failures, []);
   });
 
@@ -54,13 +73,19 @@ describe('built-in planner behaviour', () => {
   });
 
   test('is deterministic: the same request gives the same plan', () => {
-    assert.deepEqual(planner.plan('list running instances tagged Env=prod', context), planner.plan('list running instances tagged Env=prod', context));
+    assert.deepEqual(
+      planner.plan('list running instances tagged Env=prod', context),
+      planner.plan('list running instances tagged Env=prod', context),
+    );
   });
 
   test('returns undefined for requests it does not understand and suggests close supported ones', () => {
     assert.equal(planner.plan('bake me a cake', context), undefined);
     const suggestions = planner.suggest('show my lamda functions please');
-    assert.ok(suggestions.some((s) => s.includes('lambda')), suggestions.join(' | '));
+    assert.ok(
+      suggestions.some((s) => s.includes('lambda')),
+      suggestions.join(' | '),
+    );
     assert.ok(planner.suggest('list bucket thing').some((s) => s.includes('bucket')));
   });
 
@@ -70,8 +95,14 @@ describe('built-in planner behaviour', () => {
   });
 
   test('asks which resource when a change names none', () => {
-    assert.throws(() => planner.plan('stop instance', context), (err: unknown) => err instanceof InputError && /which instances/.test(err.message));
-    assert.throws(() => planner.plan('delete bucket', context), (err: unknown) => err instanceof InputError && /which bucket/.test(err.message));
+    assert.throws(
+      () => planner.plan('stop instance', context),
+      (err: unknown) => err instanceof InputError && /which instances/.test(err.message),
+    );
+    assert.throws(
+      () => planner.plan('delete bucket', context),
+      (err: unknown) => err instanceof InputError && /which bucket/.test(err.message),
+    );
   });
 
   test('never takes shell syntax as a resource name', () => {

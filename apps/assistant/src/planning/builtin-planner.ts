@@ -10,7 +10,9 @@ export class NotUnderstoodError extends AppError {
   readonly suggestions: string[];
   constructor(request: string, suggestions: string[]) {
     const hint = suggestions.length > 0 ? ` Try: ${suggestions.map((s) => `"${s}"`).join(', ')}.` : '';
-    super(400, 'NOT_UNDERSTOOD', `Sorry, I did not understand "${truncate(request)}".${hint}`, { suggestions });
+    super(400, 'NOT_UNDERSTOOD', `Sorry, I did not understand "${truncate(request)}".${hint}`, {
+      suggestions,
+    });
     this.suggestions = suggestions;
   }
 }
@@ -58,7 +60,10 @@ export function createBuiltInPlanner(options: BuiltInPlannerOptions = {}): Built
       if (draft.output !== undefined) result.output = draft.output;
       // Buckets outside us-east-1 need their location stated, or S3 refuses to create them.
       if (result.operation === 'create-bucket' && result.region !== 'us-east-1') {
-        result.parameters = { ...result.parameters, CreateBucketConfiguration: { LocationConstraint: result.region } };
+        result.parameters = {
+          ...result.parameters,
+          CreateBucketConfiguration: { LocationConstraint: result.region },
+        };
       }
       return result;
     }
@@ -73,7 +78,10 @@ export function createBuiltInPlanner(options: BuiltInPlannerOptions = {}): Built
       let score = 0;
       for (const word of words) {
         if (target.has(word)) score += 1;
-        else if (word.length >= 4 && [...target].some((t) => Math.abs(t.length - word.length) <= 2 && measureEditDistance(t, word) <= 2)) {
+        else if (
+          word.length >= 4 &&
+          [...target].some((t) => Math.abs(t.length - word.length) <= 2 && measureEditDistance(t, word) <= 2)
+        ) {
           // Typos ("lamda", "bukets") still point at the right service.
           score += 0.7;
         }
@@ -90,7 +98,28 @@ export function createBuiltInPlanner(options: BuiltInPlannerOptions = {}): Built
   return { plan, suggest, listExamples: () => rules.map((r) => r.example) };
 }
 
-const IGNORED = new Set(['the', 'a', 'an', 'my', 'me', 'of', 'in', 'for', 'to', 'all', 'show', 'list', 'get', 'please', 'what', 'is', 'are', 'do', 'i', 'have']);
+const IGNORED = new Set([
+  'the',
+  'a',
+  'an',
+  'my',
+  'me',
+  'of',
+  'in',
+  'for',
+  'to',
+  'all',
+  'show',
+  'list',
+  'get',
+  'please',
+  'what',
+  'is',
+  'are',
+  'do',
+  'i',
+  'have',
+]);
 
 function stem(word: string): string {
   return word.replace(/(ies)$/, 'y').replace(/s$/, '');

@@ -23,7 +23,8 @@ function need<T>(value: T | undefined, question: string): T {
 }
 
 const EC2 = /\b(ec2|instances?|servers?|vms?|virtual machines?|machines?)\b/;
-const NOT_EC2 = /\b(db|rds|database|aurora|containers?|ecs|eks|node ?groups?|profiles?|fargate|tasks?|types available|metrics?|cloudwatch|alarms?|logs?)\b/;
+const NOT_EC2 =
+  /\b(db|rds|database|aurora|containers?|ecs|eks|node ?groups?|profiles?|fargate|tasks?|types available|metrics?|cloudwatch|alarms?|logs?)\b/;
 const TEXT = 'text' as const;
 const TABLE = 'table' as const;
 
@@ -50,7 +51,10 @@ function instanceChange(operation: string): (f: RequestFacts) => Draft {
     service: 'ec2',
     operation,
     parameters: {
-      InstanceIds: need(f.ids.instance, `which instances? Name them by id, e.g. "${operation.split('-')[0]} instance i-0123456789abcdef0"`),
+      InstanceIds: need(
+        f.ids.instance,
+        `which instances? Name them by id, e.g. "${operation.split('-')[0]} instance i-0123456789abcdef0"`,
+      ),
     },
   });
 }
@@ -59,11 +63,13 @@ function named(f: RequestFacts, keywords: string[], question: string): string {
   return need(findNameAfter(f, keywords), question);
 }
 
-const list = (service: string, operation: string, extra: Partial<Draft> = {}) => (): Draft => ({
-  service,
-  operation,
-  ...extra,
-});
+const list =
+  (service: string, operation: string, extra: Partial<Draft> = {}) =>
+  (): Draft => ({
+    service,
+    operation,
+    ...extra,
+  });
 
 const INSTANCE_SUMMARY =
   "Reservations[].Instances[].{InstanceId:InstanceId,Name:Tags[?Key=='Name']|[0].Value,State:State.Name,Type:InstanceType,PrivateIp:PrivateIpAddress,PublicIp:PublicIpAddress}";
@@ -87,9 +93,27 @@ export const BUILT_IN_RULES: readonly Rule[] = [
   },
 
   // ---- EC2 instance changes ------------------------------------------------------------------------
-  { example: 'start instance i-0123456789abcdef0', when: [EC2], unless: NOT_EC2, change: 'start', build: instanceChange('start-instances') },
-  { example: 'stop instance i-0123456789abcdef0', when: [EC2], unless: NOT_EC2, change: 'stop', build: instanceChange('stop-instances') },
-  { example: 'reboot instance i-0123456789abcdef0', when: [EC2], unless: NOT_EC2, change: 'reboot', build: instanceChange('reboot-instances') },
+  {
+    example: 'start instance i-0123456789abcdef0',
+    when: [EC2],
+    unless: NOT_EC2,
+    change: 'start',
+    build: instanceChange('start-instances'),
+  },
+  {
+    example: 'stop instance i-0123456789abcdef0',
+    when: [EC2],
+    unless: NOT_EC2,
+    change: 'stop',
+    build: instanceChange('stop-instances'),
+  },
+  {
+    example: 'reboot instance i-0123456789abcdef0',
+    when: [EC2],
+    unless: NOT_EC2,
+    change: 'reboot',
+    build: instanceChange('reboot-instances'),
+  },
   {
     example: 'terminate instance i-0123456789abcdef0',
     when: [EC2],
@@ -102,9 +126,20 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     when: [/\b(i-[0-9a-f]+|vol-|sg-|vpc-|subnet-|ami-|snap-)/],
     change: 'tag',
     build: (f) => {
-      const resources = [...f.ids.instance, ...f.ids.volume, ...f.ids.securityGroup, ...f.ids.vpc, ...f.ids.subnet, ...f.ids.image, ...f.ids.snapshot];
+      const resources = [
+        ...f.ids.instance,
+        ...f.ids.volume,
+        ...f.ids.securityGroup,
+        ...f.ids.vpc,
+        ...f.ids.subnet,
+        ...f.ids.image,
+        ...f.ids.snapshot,
+      ];
       const match = /\bwith\s+(?:tag\s+)?([A-Za-z0-9_.:/-]+?)\s*[=:]\s*(\S+)/i.exec(f.words.join(' '));
-      const tag = need(match ? { Key: match[1] as string, Value: match[2] as string } : undefined, 'which tag? e.g. "tag instance i-0123456789abcdef0 with Env=prod"');
+      const tag = need(
+        match ? { Key: match[1] as string, Value: match[2] as string } : undefined,
+        'which tag? e.g. "tag instance i-0123456789abcdef0 with Env=prod"',
+      );
       return { service: 'ec2', operation: 'create-tags', parameters: { Resources: resources, Tags: [tag] } };
     },
   },
@@ -116,8 +151,20 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     build: (f) => ({
       service: 'ec2',
       operation: 'describe-security-groups',
-      parameters: f.ids.securityGroup.length > 0 ? { GroupIds: f.ids.securityGroup } : f.ids.vpc.length > 0 ? { Filters: [{ Name: 'vpc-id', Values: f.ids.vpc }] } : {},
-      ...(f.counting ? { query: 'length(SecurityGroups)', output: TEXT } : f.ids.securityGroup.length > 0 ? {} : { query: 'SecurityGroups[].{GroupId:GroupId,Name:GroupName,VpcId:VpcId,Description:Description}', output: TABLE }),
+      parameters:
+        f.ids.securityGroup.length > 0
+          ? { GroupIds: f.ids.securityGroup }
+          : f.ids.vpc.length > 0
+            ? { Filters: [{ Name: 'vpc-id', Values: f.ids.vpc }] }
+            : {},
+      ...(f.counting
+        ? { query: 'length(SecurityGroups)', output: TEXT }
+        : f.ids.securityGroup.length > 0
+          ? {}
+          : {
+              query: 'SecurityGroups[].{GroupId:GroupId,Name:GroupName,VpcId:VpcId,Description:Description}',
+              output: TABLE,
+            }),
     }),
   },
   {
@@ -127,9 +174,18 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     build: (f) => {
       const parameters: Record<string, unknown> = {};
       if (f.ids.volume.length > 0) parameters['VolumeIds'] = f.ids.volume;
-      else if (/\b(unattached|available|unused|detached)\b/.test(f.text)) parameters['Filters'] = [{ Name: 'status', Values: ['available'] }];
-      else if (f.ids.instance.length > 0) parameters['Filters'] = [{ Name: 'attachment.instance-id', Values: f.ids.instance }];
-      if (f.counting) return { service: 'ec2', operation: 'describe-volumes', parameters, query: 'length(Volumes)', output: TEXT };
+      else if (/\b(unattached|available|unused|detached)\b/.test(f.text))
+        parameters['Filters'] = [{ Name: 'status', Values: ['available'] }];
+      else if (f.ids.instance.length > 0)
+        parameters['Filters'] = [{ Name: 'attachment.instance-id', Values: f.ids.instance }];
+      if (f.counting)
+        return {
+          service: 'ec2',
+          operation: 'describe-volumes',
+          parameters,
+          query: 'length(Volumes)',
+          output: TEXT,
+        };
       return { service: 'ec2', operation: 'describe-volumes', parameters };
     },
   },
@@ -154,8 +210,16 @@ export const BUILT_IN_RULES: readonly Rule[] = [
       parameters: f.ids.image.length > 0 ? { ImageIds: f.ids.image } : { Owners: ['self'] },
     }),
   },
-  { example: 'list key pairs', when: [/\bkey ?pairs?\b|\bssh keys?\b/], build: list('ec2', 'describe-key-pairs') },
-  { example: 'list elastic ips', when: [/\belastic ips?\b|\beips?\b|\belastic ip addresses\b/], build: list('ec2', 'describe-addresses') },
+  {
+    example: 'list key pairs',
+    when: [/\bkey ?pairs?\b|\bssh keys?\b/],
+    build: list('ec2', 'describe-key-pairs'),
+  },
+  {
+    example: 'list elastic ips',
+    when: [/\belastic ips?\b|\beips?\b|\belastic ip addresses\b/],
+    build: list('ec2', 'describe-addresses'),
+  },
   {
     example: 'list subnets in vpc-0123456789abcdef0',
     when: [/\bsubnets?\b/],
@@ -163,19 +227,53 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     build: (f) => ({
       service: 'ec2',
       operation: 'describe-subnets',
-      parameters: f.ids.subnet.length > 0 ? { SubnetIds: f.ids.subnet } : f.ids.vpc.length > 0 ? { Filters: [{ Name: 'vpc-id', Values: f.ids.vpc }] } : {},
+      parameters:
+        f.ids.subnet.length > 0
+          ? { SubnetIds: f.ids.subnet }
+          : f.ids.vpc.length > 0
+            ? { Filters: [{ Name: 'vpc-id', Values: f.ids.vpc }] }
+            : {},
       ...(f.counting ? { query: 'length(Subnets)', output: TEXT } : {}),
     }),
   },
   { example: 'list route tables', when: [/\broute ?tables?\b/], build: list('ec2', 'describe-route-tables') },
-  { example: 'list internet gateways', when: [/\binternet gateways?\b|\bigws?\b/], build: list('ec2', 'describe-internet-gateways') },
+  {
+    example: 'list internet gateways',
+    when: [/\binternet gateways?\b|\bigws?\b/],
+    build: list('ec2', 'describe-internet-gateways'),
+  },
   { example: 'list nat gateways', when: [/\bnat gateways?\b/], build: list('ec2', 'describe-nat-gateways') },
-  { example: 'list network interfaces', when: [/\bnetwork interfaces?\b|\benis?\b/], build: list('ec2', 'describe-network-interfaces') },
-  { example: 'list network acls', when: [/\b(network )?acls?\b/], unless: /\bs3|bucket|waf\b/, build: list('ec2', 'describe-network-acls') },
-  { example: 'list vpc endpoints', when: [/\bvpc endpoints?\b/], build: list('ec2', 'describe-vpc-endpoints') },
-  { example: 'list vpc peering connections', when: [/\bpeering\b/], build: list('ec2', 'describe-vpc-peering-connections') },
-  { example: 'list launch templates', when: [/\blaunch templates?\b/], build: list('ec2', 'describe-launch-templates') },
-  { example: 'list availability zones', when: [/\bavailability zones?\b|\bazs\b/], build: list('ec2', 'describe-availability-zones') },
+  {
+    example: 'list network interfaces',
+    when: [/\bnetwork interfaces?\b|\benis?\b/],
+    build: list('ec2', 'describe-network-interfaces'),
+  },
+  {
+    example: 'list network acls',
+    when: [/\b(network )?acls?\b/],
+    unless: /\bs3|bucket|waf\b/,
+    build: list('ec2', 'describe-network-acls'),
+  },
+  {
+    example: 'list vpc endpoints',
+    when: [/\bvpc endpoints?\b/],
+    build: list('ec2', 'describe-vpc-endpoints'),
+  },
+  {
+    example: 'list vpc peering connections',
+    when: [/\bpeering\b/],
+    build: list('ec2', 'describe-vpc-peering-connections'),
+  },
+  {
+    example: 'list launch templates',
+    when: [/\blaunch templates?\b/],
+    build: list('ec2', 'describe-launch-templates'),
+  },
+  {
+    example: 'list availability zones',
+    when: [/\bavailability zones?\b|\bazs\b/],
+    build: list('ec2', 'describe-availability-zones'),
+  },
   {
     example: 'list regions',
     when: [/\bregions\b/],
@@ -185,7 +283,9 @@ export const BUILT_IN_RULES: readonly Rule[] = [
   {
     example: 'show the default vpc',
     when: [/\bdefault vpc\b/],
-    build: list('ec2', 'describe-vpcs', { parameters: { Filters: [{ Name: 'is-default', Values: ['true'] }] } }),
+    build: list('ec2', 'describe-vpcs', {
+      parameters: { Filters: [{ Name: 'is-default', Values: ['true'] }] },
+    }),
   },
   {
     example: 'list vpcs',
@@ -194,7 +294,11 @@ export const BUILT_IN_RULES: readonly Rule[] = [
       service: 'ec2',
       operation: 'describe-vpcs',
       parameters: f.ids.vpc.length > 0 ? { VpcIds: f.ids.vpc } : {},
-      ...(f.counting ? { query: 'length(Vpcs)', output: TEXT } : f.ids.vpc.length > 0 ? {} : { query: 'Vpcs[].{VpcId:VpcId,Cidr:CidrBlock,Default:IsDefault,State:State}', output: TABLE }),
+      ...(f.counting
+        ? { query: 'length(Vpcs)', output: TEXT }
+        : f.ids.vpc.length > 0
+          ? {}
+          : { query: 'Vpcs[].{VpcId:VpcId,Cidr:CidrBlock,Default:IsDefault,State:State}', output: TABLE }),
     }),
   },
 
@@ -215,19 +319,26 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'list ec2 instances names',
     when: [EC2, /\bnames?\b/],
     unless: NOT_EC2,
-    build: (f) => instances(f, "Reservations[].Instances[].{InstanceId:InstanceId,Name:Tags[?Key=='Name']|[0].Value}", TABLE),
+    build: (f) =>
+      instances(
+        f,
+        "Reservations[].Instances[].{InstanceId:InstanceId,Name:Tags[?Key=='Name']|[0].Value}",
+        TABLE,
+      ),
   },
   {
     example: 'show public ips of my instances',
     when: [EC2, /\bpublic (ips?|ip addresses|addresses)\b/],
     unless: NOT_EC2,
-    build: (f) => instances(f, 'Reservations[].Instances[].{InstanceId:InstanceId,PublicIp:PublicIpAddress}', TABLE),
+    build: (f) =>
+      instances(f, 'Reservations[].Instances[].{InstanceId:InstanceId,PublicIp:PublicIpAddress}', TABLE),
   },
   {
     example: 'show private ips of my instances',
     when: [EC2, /\bprivate (ips?|ip addresses|addresses)\b/],
     unless: NOT_EC2,
-    build: (f) => instances(f, 'Reservations[].Instances[].{InstanceId:InstanceId,PrivateIp:PrivateIpAddress}', TABLE),
+    build: (f) =>
+      instances(f, 'Reservations[].Instances[].{InstanceId:InstanceId,PrivateIp:PrivateIpAddress}', TABLE),
   },
   {
     example: 'show instance types of my instances',
@@ -252,13 +363,21 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'create bucket my-bucket',
     when: [/\bbuckets?\b/],
     change: 'create',
-    build: (f) => ({ service: 's3api', operation: 'create-bucket', parameters: { Bucket: named(f, ['bucket'], 'which bucket? e.g. "create bucket my-bucket"') } }),
+    build: (f) => ({
+      service: 's3api',
+      operation: 'create-bucket',
+      parameters: { Bucket: named(f, ['bucket'], 'which bucket? e.g. "create bucket my-bucket"') },
+    }),
   },
   {
     example: 'delete bucket my-bucket',
     when: [/\bbuckets?\b/],
     change: 'delete',
-    build: (f) => ({ service: 's3api', operation: 'delete-bucket', parameters: { Bucket: named(f, ['bucket'], 'which bucket? e.g. "delete bucket my-bucket"') } }),
+    build: (f) => ({
+      service: 's3api',
+      operation: 'delete-bucket',
+      parameters: { Bucket: named(f, ['bucket'], 'which bucket? e.g. "delete bucket my-bucket"') },
+    }),
   },
   {
     example: 'how many s3 buckets do i have',
@@ -272,34 +391,56 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     build: (f) => ({
       service: 's3api',
       operation: 'list-objects-v2',
-      parameters: { Bucket: named(f, ['bucket', 'in', 'of'], 'which bucket? e.g. "list objects in bucket my-bucket"') },
+      parameters: {
+        Bucket: named(f, ['bucket', 'in', 'of'], 'which bucket? e.g. "list objects in bucket my-bucket"'),
+      },
       ...(f.counting ? { query: 'KeyCount', output: TEXT } : {}),
     }),
   },
   {
     example: 'where is bucket my-bucket located',
     when: [/\bbucket\b/, /\b(location|region|located|where)\b/],
-    build: (f) => ({ service: 's3api', operation: 'get-bucket-location', parameters: { Bucket: named(f, ['bucket'], 'which bucket?') } }),
+    build: (f) => ({
+      service: 's3api',
+      operation: 'get-bucket-location',
+      parameters: { Bucket: named(f, ['bucket'], 'which bucket?') },
+    }),
   },
   {
     example: 'show the policy of bucket my-bucket',
     when: [/\bbucket\b/, /\bpolicy\b/],
-    build: (f) => ({ service: 's3api', operation: 'get-bucket-policy', parameters: { Bucket: named(f, ['bucket'], 'which bucket?') } }),
+    build: (f) => ({
+      service: 's3api',
+      operation: 'get-bucket-policy',
+      parameters: { Bucket: named(f, ['bucket'], 'which bucket?') },
+    }),
   },
   {
     example: 'is versioning enabled on bucket my-bucket',
     when: [/\bbucket\b/, /\bversioning\b/],
-    build: (f) => ({ service: 's3api', operation: 'get-bucket-versioning', parameters: { Bucket: named(f, ['bucket'], 'which bucket?') } }),
+    build: (f) => ({
+      service: 's3api',
+      operation: 'get-bucket-versioning',
+      parameters: { Bucket: named(f, ['bucket'], 'which bucket?') },
+    }),
   },
   {
     example: 'show encryption of bucket my-bucket',
     when: [/\bbucket\b/, /\bencryption\b|\bencrypted\b/],
-    build: (f) => ({ service: 's3api', operation: 'get-bucket-encryption', parameters: { Bucket: named(f, ['bucket'], 'which bucket?') } }),
+    build: (f) => ({
+      service: 's3api',
+      operation: 'get-bucket-encryption',
+      parameters: { Bucket: named(f, ['bucket'], 'which bucket?') },
+    }),
   },
   {
     example: 'show tags of bucket my-bucket',
     when: [/\bbucket\b/, /\btags?\b/],
-    build: (f) => ({ service: 's3api', operation: 'get-bucket-tagging', parameters: { Bucket: named(f, ['bucket'], 'which bucket?') } }),
+    build: (f) => ({
+      service: 's3api',
+      operation: 'get-bucket-tagging',
+      parameters: { Bucket: named(f, ['bucket'], 'which bucket?') },
+    }),
   },
   {
     example: 'list s3 bucket names',
@@ -313,41 +454,69 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'create iam user alice',
     when: [/\busers?\b/],
     change: 'create',
-    build: (f) => ({ service: 'iam', operation: 'create-user', parameters: { UserName: named(f, ['user'], 'which user name? e.g. "create iam user alice"') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'create-user',
+      parameters: { UserName: named(f, ['user'], 'which user name? e.g. "create iam user alice"') },
+    }),
   },
   {
     example: 'delete iam user alice',
     when: [/\busers?\b/],
     change: 'delete',
-    build: (f) => ({ service: 'iam', operation: 'delete-user', parameters: { UserName: named(f, ['user'], 'which user?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'delete-user',
+      parameters: { UserName: named(f, ['user'], 'which user?') },
+    }),
   },
   {
     example: 'create iam group developers',
     when: [/\biam\b/, /\bgroups?\b/],
     change: 'create',
-    build: (f) => ({ service: 'iam', operation: 'create-group', parameters: { GroupName: named(f, ['group'], 'which group name?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'create-group',
+      parameters: { GroupName: named(f, ['group'], 'which group name?') },
+    }),
   },
   {
     example: 'delete iam group developers',
     when: [/\biam\b/, /\bgroups?\b/],
     change: 'delete',
-    build: (f) => ({ service: 'iam', operation: 'delete-group', parameters: { GroupName: named(f, ['group'], 'which group?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'delete-group',
+      parameters: { GroupName: named(f, ['group'], 'which group?') },
+    }),
   },
   {
     example: 'delete iam role my-role',
     when: [/\broles?\b/],
     change: 'delete',
-    build: (f) => ({ service: 'iam', operation: 'delete-role', parameters: { RoleName: named(f, ['role'], 'which role?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'delete-role',
+      parameters: { RoleName: named(f, ['role'], 'which role?') },
+    }),
   },
   {
     example: 'list policies attached to role my-role',
     when: [/\bpolic(y|ies)\b/, /\brole\b/],
-    build: (f) => ({ service: 'iam', operation: 'list-attached-role-policies', parameters: { RoleName: named(f, ['role'], 'which role?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'list-attached-role-policies',
+      parameters: { RoleName: named(f, ['role'], 'which role?') },
+    }),
   },
   {
     example: 'list policies attached to user alice',
     when: [/\bpolic(y|ies)\b/, /\buser\b/],
-    build: (f) => ({ service: 'iam', operation: 'list-attached-user-policies', parameters: { UserName: named(f, ['user'], 'which user?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'list-attached-user-policies',
+      parameters: { UserName: named(f, ['user'], 'which user?') },
+    }),
   },
   {
     example: 'list access keys for user alice',
@@ -360,12 +529,28 @@ export const BUILT_IN_RULES: readonly Rule[] = [
   {
     example: 'list groups for user alice',
     when: [/\bgroups\b/, /\b(for|of) user\b/],
-    build: (f) => ({ service: 'iam', operation: 'list-groups-for-user', parameters: { UserName: named(f, ['user'], 'which user?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'list-groups-for-user',
+      parameters: { UserName: named(f, ['user'], 'which user?') },
+    }),
   },
   { example: 'list mfa devices', when: [/\bmfa\b/], build: list('iam', 'list-mfa-devices') },
-  { example: 'show the iam account summary', when: [/\baccount summary\b/], build: list('iam', 'get-account-summary') },
-  { example: 'show the password policy', when: [/\bpassword policy\b/], build: list('iam', 'get-account-password-policy') },
-  { example: 'list instance profiles', when: [/\binstance profiles?\b/], build: list('iam', 'list-instance-profiles') },
+  {
+    example: 'show the iam account summary',
+    when: [/\baccount summary\b/],
+    build: list('iam', 'get-account-summary'),
+  },
+  {
+    example: 'show the password policy',
+    when: [/\bpassword policy\b/],
+    build: list('iam', 'get-account-password-policy'),
+  },
+  {
+    example: 'list instance profiles',
+    when: [/\binstance profiles?\b/],
+    build: list('iam', 'list-instance-profiles'),
+  },
   {
     example: 'list my customer managed iam policies',
     when: [/\b(iam )?polic(y|ies)\b/],
@@ -374,14 +559,20 @@ export const BUILT_IN_RULES: readonly Rule[] = [
       service: 'iam',
       operation: 'list-policies',
       parameters: /\b(aws managed|all)\b/.test(f.text) ? { Scope: 'All' } : { Scope: 'Local' },
-      ...(f.counting ? { query: 'length(Policies)', output: TEXT } : { query: 'Policies[].{Name:PolicyName,Arn:Arn,Attachments:AttachmentCount}', output: TABLE }),
+      ...(f.counting
+        ? { query: 'length(Policies)', output: TEXT }
+        : { query: 'Policies[].{Name:PolicyName,Arn:Arn,Attachments:AttachmentCount}', output: TABLE }),
     }),
   },
   {
     example: 'show iam role my-role',
     when: [/\b(describe|show|get|details)\b/, /\brole [A-Za-z0-9_+=,.@-]+/],
     unless: /\broles\b/,
-    build: (f) => ({ service: 'iam', operation: 'get-role', parameters: { RoleName: named(f, ['role'], 'which role?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'get-role',
+      parameters: { RoleName: named(f, ['role'], 'which role?') },
+    }),
   },
   {
     example: 'list iam roles',
@@ -390,7 +581,12 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     build: (f) =>
       f.counting
         ? { service: 'iam', operation: 'list-roles', query: 'length(Roles)', output: TEXT }
-        : { service: 'iam', operation: 'list-roles', query: 'Roles[].{Name:RoleName,Arn:Arn,Created:CreateDate}', output: TABLE },
+        : {
+            service: 'iam',
+            operation: 'list-roles',
+            query: 'Roles[].{Name:RoleName,Arn:Arn,Created:CreateDate}',
+            output: TABLE,
+          },
   },
   {
     example: 'list iam groups',
@@ -402,7 +598,11 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'show iam user alice',
     when: [/\b(describe|show|get|details)\b/, /\buser [A-Za-z0-9_+=,.@-]+/],
     unless: /\busers\b|\b(for|of) user\b/,
-    build: (f) => ({ service: 'iam', operation: 'get-user', parameters: { UserName: named(f, ['user'], 'which user?') } }),
+    build: (f) => ({
+      service: 'iam',
+      operation: 'get-user',
+      parameters: { UserName: named(f, ['user'], 'which user?') },
+    }),
   },
   {
     example: 'list iam users',
@@ -420,13 +620,21 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'create log group /app/web',
     when: [/\blog groups?\b/],
     change: 'create',
-    build: (f) => ({ service: 'logs', operation: 'create-log-group', parameters: { logGroupName: named(f, ['group'], 'which log group name?') } }),
+    build: (f) => ({
+      service: 'logs',
+      operation: 'create-log-group',
+      parameters: { logGroupName: named(f, ['group'], 'which log group name?') },
+    }),
   },
   {
     example: 'delete log group /app/web',
     when: [/\blog groups?\b/],
     change: 'delete',
-    build: (f) => ({ service: 'logs', operation: 'delete-log-group', parameters: { logGroupName: named(f, ['group'], 'which log group?') } }),
+    build: (f) => ({
+      service: 'logs',
+      operation: 'delete-log-group',
+      parameters: { logGroupName: named(f, ['group'], 'which log group?') },
+    }),
   },
   {
     example: 'list log streams in log group /aws/lambda/my-function',
@@ -434,7 +642,11 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     build: (f) => ({
       service: 'logs',
       operation: 'describe-log-streams',
-      parameters: { logGroupName: named(f, ['group'], 'which log group?'), orderBy: 'LastEventTime', descending: true },
+      parameters: {
+        logGroupName: named(f, ['group'], 'which log group?'),
+        orderBy: 'LastEventTime',
+        descending: true,
+      },
     }),
   },
   {
@@ -442,7 +654,10 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     when: [/\b(search|find|grep|filter)\b/, /\blog group\b|\blogs\b/],
     build: (f) => {
       const pattern = /\bfor\s+(?:"([^"]+)"|'([^']+)'|(\S+))/.exec(f.words.join(' '));
-      const parameters: Record<string, unknown> = { logGroupName: named(f, ['group'], 'which log group?'), limit: 100 };
+      const parameters: Record<string, unknown> = {
+        logGroupName: named(f, ['group'], 'which log group?'),
+        limit: 100,
+      };
       const value = pattern ? (pattern[1] ?? pattern[2] ?? pattern[3]) : undefined;
       if (value) parameters['filterPattern'] = value;
       return { service: 'logs', operation: 'filter-log-events', parameters };
@@ -451,17 +666,34 @@ export const BUILT_IN_RULES: readonly Rule[] = [
   {
     example: 'show recent events in log group /aws/lambda/my-function',
     when: [/\b(events|logs|entries|messages)\b/, /\blog group [^\s]+|\bgroup \/[^\s]+/],
-    build: (f) => ({ service: 'logs', operation: 'filter-log-events', parameters: { logGroupName: named(f, ['group'], 'which log group?'), limit: 100 } }),
+    build: (f) => ({
+      service: 'logs',
+      operation: 'filter-log-events',
+      parameters: { logGroupName: named(f, ['group'], 'which log group?'), limit: 100 },
+    }),
   },
-  { example: 'list metric filters', when: [/\bmetric filters?\b/], build: list('logs', 'describe-metric-filters') },
-  { example: 'list logs insights queries', when: [/\binsights queries\b|\blog queries\b/], build: list('logs', 'describe-queries') },
+  {
+    example: 'list metric filters',
+    when: [/\bmetric filters?\b/],
+    build: list('logs', 'describe-metric-filters'),
+  },
+  {
+    example: 'list logs insights queries',
+    when: [/\binsights queries\b|\blog queries\b/],
+    build: list('logs', 'describe-queries'),
+  },
   {
     example: 'list cloudwatch log groups',
     when: [/\blog ?groups?\b|\bcloudwatch logs\b/],
     build: (f) =>
       f.counting
         ? { service: 'logs', operation: 'describe-log-groups', query: 'length(logGroups)', output: TEXT }
-        : { service: 'logs', operation: 'describe-log-groups', query: 'logGroups[].logGroupName', output: TEXT },
+        : {
+            service: 'logs',
+            operation: 'describe-log-groups',
+            query: 'logGroups[].logGroupName',
+            output: TEXT,
+          },
   },
 
   // ---- Lambda ----------------------------------------------------------------------------------------
@@ -469,25 +701,48 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'delete lambda function my-function',
     when: [/\b(lambda|functions?)\b/],
     change: 'delete',
-    build: (f) => ({ service: 'lambda', operation: 'delete-function', parameters: { FunctionName: named(f, ['function', 'lambda'], 'which function?') } }),
+    build: (f) => ({
+      service: 'lambda',
+      operation: 'delete-function',
+      parameters: { FunctionName: named(f, ['function', 'lambda'], 'which function?') },
+    }),
   },
   {
     example: 'list versions of function my-function',
     when: [/\bversions?\b/, /\bfunction\b/],
-    build: (f) => ({ service: 'lambda', operation: 'list-versions-by-function', parameters: { FunctionName: named(f, ['function'], 'which function?') } }),
+    build: (f) => ({
+      service: 'lambda',
+      operation: 'list-versions-by-function',
+      parameters: { FunctionName: named(f, ['function'], 'which function?') },
+    }),
   },
   {
     example: 'list aliases of function my-function',
     when: [/\baliases?\b/, /\bfunction\b/],
-    build: (f) => ({ service: 'lambda', operation: 'list-aliases', parameters: { FunctionName: named(f, ['function'], 'which function?') } }),
+    build: (f) => ({
+      service: 'lambda',
+      operation: 'list-aliases',
+      parameters: { FunctionName: named(f, ['function'], 'which function?') },
+    }),
   },
   {
     example: 'show the configuration of lambda function my-function',
-    when: [/\b(configuration|config|settings|runtime|env(ironment)?( variables)?)\b/, /\bfunction [A-Za-z0-9_:.-]+/],
-    build: (f) => ({ service: 'lambda', operation: 'get-function-configuration', parameters: { FunctionName: named(f, ['function'], 'which function?') } }),
+    when: [
+      /\b(configuration|config|settings|runtime|env(ironment)?( variables)?)\b/,
+      /\bfunction [A-Za-z0-9_:.-]+/,
+    ],
+    build: (f) => ({
+      service: 'lambda',
+      operation: 'get-function-configuration',
+      parameters: { FunctionName: named(f, ['function'], 'which function?') },
+    }),
   },
   { example: 'list lambda layers', when: [/\blayers?\b/], build: list('lambda', 'list-layers') },
-  { example: 'list lambda event source mappings', when: [/\bevent source mappings?\b|\btriggers\b/], build: list('lambda', 'list-event-source-mappings') },
+  {
+    example: 'list lambda event source mappings',
+    when: [/\bevent source mappings?\b|\btriggers\b/],
+    build: list('lambda', 'list-event-source-mappings'),
+  },
   {
     example: 'how many lambda functions do i have',
     when: [/\b(lambdas?|functions)\b/, /\b(how many|count|number of)\b/],
@@ -502,12 +757,19 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'describe lambda function my-function',
     when: [/\b(lambda )?function [A-Za-z0-9_:.-]+/],
     unless: /\bfunctions\b/,
-    build: (f) => ({ service: 'lambda', operation: 'get-function', parameters: { FunctionName: named(f, ['function'], 'which function?') } }),
+    build: (f) => ({
+      service: 'lambda',
+      operation: 'get-function',
+      parameters: { FunctionName: named(f, ['function'], 'which function?') },
+    }),
   },
   {
     example: 'list lambda functions',
     when: [/\b(lambdas?|functions?|serverless)\b/],
-    build: list('lambda', 'list-functions', { query: 'Functions[].{Name:FunctionName,Runtime:Runtime,Memory:MemorySize,Modified:LastModified}', output: TABLE }),
+    build: list('lambda', 'list-functions', {
+      query: 'Functions[].{Name:FunctionName,Runtime:Runtime,Memory:MemorySize,Modified:LastModified}',
+      output: TABLE,
+    }),
   },
 
   // ---- RDS -------------------------------------------------------------------------------------------
@@ -518,7 +780,13 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     build: (f) => ({
       service: 'rds',
       operation: `${verb}-db-instance`,
-      parameters: { DBInstanceIdentifier: named(f, ['instance', 'database', 'db', 'rds'], `which database? e.g. "${verb} db instance my-db"`) },
+      parameters: {
+        DBInstanceIdentifier: named(
+          f,
+          ['instance', 'database', 'db', 'rds'],
+          `which database? e.g. "${verb} db instance my-db"`,
+        ),
+      },
     }),
   })),
   {
@@ -531,8 +799,16 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     when: [/\b(db|rds|database|aurora)\b/, /\bclusters?\b/],
     build: list('rds', 'describe-db-clusters'),
   },
-  { example: 'list db subnet groups', when: [/\b(db|rds)\b/, /\bsubnet groups?\b/], build: list('rds', 'describe-db-subnet-groups') },
-  { example: 'list db parameter groups', when: [/\b(db|rds)\b/, /\bparameter groups?\b/], build: list('rds', 'describe-db-parameter-groups') },
+  {
+    example: 'list db subnet groups',
+    when: [/\b(db|rds)\b/, /\bsubnet groups?\b/],
+    build: list('rds', 'describe-db-subnet-groups'),
+  },
+  {
+    example: 'list db parameter groups',
+    when: [/\b(db|rds)\b/, /\bparameter groups?\b/],
+    build: list('rds', 'describe-db-parameter-groups'),
+  },
   {
     example: 'how many rds databases do i have',
     when: [/\b(db|rds|databases?)\b/, /\b(how many|count|number of)\b/],
@@ -542,14 +818,19 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'describe db instance my-db',
     when: [/\b(db|rds|database) instance [A-Za-z0-9-]+/],
     unless: /\binstances\b/,
-    build: (f) => ({ service: 'rds', operation: 'describe-db-instances', parameters: { DBInstanceIdentifier: named(f, ['instance'], 'which database?') } }),
+    build: (f) => ({
+      service: 'rds',
+      operation: 'describe-db-instances',
+      parameters: { DBInstanceIdentifier: named(f, ['instance'], 'which database?') },
+    }),
   },
   {
     example: 'list rds instances',
     when: [/\b(db|rds|databases?|aurora|mysql|postgres(ql)?)\b/],
     unless: /\b(dynamo|dynamodb)\b/,
     build: list('rds', 'describe-db-instances', {
-      query: 'DBInstances[].{Id:DBInstanceIdentifier,Engine:Engine,Class:DBInstanceClass,Status:DBInstanceStatus}',
+      query:
+        'DBInstances[].{Id:DBInstanceIdentifier,Engine:Engine,Class:DBInstanceClass,Status:DBInstanceStatus}',
       output: TABLE,
     }),
   },
@@ -559,7 +840,11 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'delete alarm high-cpu',
     when: [/\balarms?\b/],
     change: 'delete',
-    build: (f) => ({ service: 'cloudwatch', operation: 'delete-alarms', parameters: { AlarmNames: [named(f, ['alarm'], 'which alarm?')] } }),
+    build: (f) => ({
+      service: 'cloudwatch',
+      operation: 'delete-alarms',
+      parameters: { AlarmNames: [named(f, ['alarm'], 'which alarm?')] },
+    }),
   },
   {
     example: 'list alarms in alarm state',
@@ -574,15 +859,26 @@ export const BUILT_IN_RULES: readonly Rule[] = [
   {
     example: 'list cloudwatch alarms',
     when: [/\balarms?\b/],
-    build: list('cloudwatch', 'describe-alarms', { query: 'MetricAlarms[].{Name:AlarmName,State:StateValue,Metric:MetricName}', output: TABLE }),
+    build: list('cloudwatch', 'describe-alarms', {
+      query: 'MetricAlarms[].{Name:AlarmName,State:StateValue,Metric:MetricName}',
+      output: TABLE,
+    }),
   },
-  { example: 'list cloudwatch dashboards', when: [/\bdashboards?\b/], build: list('cloudwatch', 'list-dashboards') },
+  {
+    example: 'list cloudwatch dashboards',
+    when: [/\bdashboards?\b/],
+    build: list('cloudwatch', 'list-dashboards'),
+  },
   {
     example: 'list cloudwatch metrics for AWS/EC2',
     when: [/\bmetrics?\b/],
     build: (f) => {
       const namespace = /\b(AWS\/[A-Za-z0-9]+)\b/i.exec(f.words.join(' '))?.[1];
-      return { service: 'cloudwatch', operation: 'list-metrics', parameters: namespace ? { Namespace: namespace.replace(/^aws/i, 'AWS') } : {} };
+      return {
+        service: 'cloudwatch',
+        operation: 'list-metrics',
+        parameters: namespace ? { Namespace: namespace.replace(/^aws/i, 'AWS') } : {},
+      };
     },
   },
 
@@ -591,7 +887,11 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'delete stack my-stack',
     when: [/\bstacks?\b/],
     change: 'delete',
-    build: (f) => ({ service: 'cloudformation', operation: 'delete-stack', parameters: { StackName: named(f, ['stack'], 'which stack?') } }),
+    build: (f) => ({
+      service: 'cloudformation',
+      operation: 'delete-stack',
+      parameters: { StackName: named(f, ['stack'], 'which stack?') },
+    }),
   },
   {
     example: 'show outputs of stack my-stack',
@@ -607,20 +907,40 @@ export const BUILT_IN_RULES: readonly Rule[] = [
   {
     example: 'list resources in stack my-stack',
     when: [/\bresources\b/, /\bstack\b/],
-    build: (f) => ({ service: 'cloudformation', operation: 'list-stack-resources', parameters: { StackName: named(f, ['stack'], 'which stack?') } }),
+    build: (f) => ({
+      service: 'cloudformation',
+      operation: 'list-stack-resources',
+      parameters: { StackName: named(f, ['stack'], 'which stack?') },
+    }),
   },
   {
     example: 'show events of stack my-stack',
     when: [/\bevents\b/, /\bstack\b/],
-    build: (f) => ({ service: 'cloudformation', operation: 'describe-stack-events', parameters: { StackName: named(f, ['stack'], 'which stack?') } }),
+    build: (f) => ({
+      service: 'cloudformation',
+      operation: 'describe-stack-events',
+      parameters: { StackName: named(f, ['stack'], 'which stack?') },
+    }),
   },
-  { example: 'list cloudformation exports', when: [/\bexports\b/], build: list('cloudformation', 'list-exports') },
-  { example: 'list stack sets', when: [/\bstack ?sets?\b/], build: list('cloudformation', 'list-stack-sets') },
+  {
+    example: 'list cloudformation exports',
+    when: [/\bexports\b/],
+    build: list('cloudformation', 'list-exports'),
+  },
+  {
+    example: 'list stack sets',
+    when: [/\bstack ?sets?\b/],
+    build: list('cloudformation', 'list-stack-sets'),
+  },
   {
     example: 'describe stack my-stack',
     when: [/\bstack [A-Za-z0-9-]+/],
     unless: /\bstacks\b|\bstack (set|sets)\b/,
-    build: (f) => ({ service: 'cloudformation', operation: 'describe-stacks', parameters: { StackName: named(f, ['stack'], 'which stack?') } }),
+    build: (f) => ({
+      service: 'cloudformation',
+      operation: 'describe-stacks',
+      parameters: { StackName: named(f, ['stack'], 'which stack?') },
+    }),
   },
   {
     example: 'list cloudformation stacks',
@@ -628,7 +948,12 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     build: (f) =>
       f.counting
         ? { service: 'cloudformation', operation: 'describe-stacks', query: 'length(Stacks)', output: TEXT }
-        : { service: 'cloudformation', operation: 'describe-stacks', query: 'Stacks[].{Name:StackName,Status:StackStatus,Created:CreationTime}', output: TABLE },
+        : {
+            service: 'cloudformation',
+            operation: 'describe-stacks',
+            query: 'Stacks[].{Name:StackName,Status:StackStatus,Created:CreationTime}',
+            output: TABLE,
+          },
   },
 
   // ---- ECS -------------------------------------------------------------------------------------------
@@ -650,44 +975,80 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'list services in ecs cluster prod',
     when: [/\becs\b|\bcluster\b/, /\bservices\b/],
     unless: /\beks\b/,
-    build: (f) => ({ service: 'ecs', operation: 'list-services', parameters: { cluster: named(f, ['cluster'], 'which cluster?') } }),
+    build: (f) => ({
+      service: 'ecs',
+      operation: 'list-services',
+      parameters: { cluster: named(f, ['cluster'], 'which cluster?') },
+    }),
   },
   {
     example: 'list tasks in ecs cluster prod',
     when: [/\becs\b|\bcluster\b/, /\btasks\b/],
     unless: /\beks\b/,
-    build: (f) => ({ service: 'ecs', operation: 'list-tasks', parameters: { cluster: named(f, ['cluster'], 'which cluster?') } }),
+    build: (f) => ({
+      service: 'ecs',
+      operation: 'list-tasks',
+      parameters: { cluster: named(f, ['cluster'], 'which cluster?') },
+    }),
   },
-  { example: 'list ecs task definitions', when: [/\btask definitions?\b|\btask defs?\b/], build: list('ecs', 'list-task-definitions') },
+  {
+    example: 'list ecs task definitions',
+    when: [/\btask definitions?\b|\btask defs?\b/],
+    build: list('ecs', 'list-task-definitions'),
+  },
   {
     example: 'describe ecs cluster prod',
     when: [/\becs\b/, /\bcluster [A-Za-z0-9_-]+/],
     unless: /\bclusters\b/,
-    build: (f) => ({ service: 'ecs', operation: 'describe-clusters', parameters: { clusters: [named(f, ['cluster'], 'which cluster?')] } }),
+    build: (f) => ({
+      service: 'ecs',
+      operation: 'describe-clusters',
+      parameters: { clusters: [named(f, ['cluster'], 'which cluster?')] },
+    }),
   },
-  { example: 'list ecs clusters', when: [/\becs\b|\bcontainer service\b/], build: list('ecs', 'list-clusters') },
+  {
+    example: 'list ecs clusters',
+    when: [/\becs\b|\bcontainer service\b/],
+    build: list('ecs', 'list-clusters'),
+  },
 
   // ---- EKS -------------------------------------------------------------------------------------------
   {
     example: 'list node groups in eks cluster prod',
     when: [/\bnode ?groups?\b/],
-    build: (f) => ({ service: 'eks', operation: 'list-nodegroups', parameters: { clusterName: named(f, ['cluster'], 'which cluster?') } }),
+    build: (f) => ({
+      service: 'eks',
+      operation: 'list-nodegroups',
+      parameters: { clusterName: named(f, ['cluster'], 'which cluster?') },
+    }),
   },
   {
     example: 'list addons in eks cluster prod',
     when: [/\badd-?ons?\b/],
-    build: (f) => ({ service: 'eks', operation: 'list-addons', parameters: { clusterName: named(f, ['cluster'], 'which cluster?') } }),
+    build: (f) => ({
+      service: 'eks',
+      operation: 'list-addons',
+      parameters: { clusterName: named(f, ['cluster'], 'which cluster?') },
+    }),
   },
   {
     example: 'list fargate profiles in eks cluster prod',
     when: [/\bfargate profiles?\b/],
-    build: (f) => ({ service: 'eks', operation: 'list-fargate-profiles', parameters: { clusterName: named(f, ['cluster'], 'which cluster?') } }),
+    build: (f) => ({
+      service: 'eks',
+      operation: 'list-fargate-profiles',
+      parameters: { clusterName: named(f, ['cluster'], 'which cluster?') },
+    }),
   },
   {
     example: 'describe eks cluster prod',
     when: [/\b(eks|kubernetes|k8s)\b/, /\bcluster [A-Za-z0-9_-]+/],
     unless: /\bclusters\b/,
-    build: (f) => ({ service: 'eks', operation: 'describe-cluster', parameters: { name: named(f, ['cluster'], 'which cluster?') } }),
+    build: (f) => ({
+      service: 'eks',
+      operation: 'describe-cluster',
+      parameters: { name: named(f, ['cluster'], 'which cluster?') },
+    }),
   },
   { example: 'list eks clusters', when: [/\b(eks|kubernetes|k8s)\b/], build: list('eks', 'list-clusters') },
 
@@ -696,23 +1057,38 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'create ecr repository my-app',
     when: [/\b(ecr|repositor(y|ies)|repo)\b/],
     change: 'create',
-    build: (f) => ({ service: 'ecr', operation: 'create-repository', parameters: { repositoryName: named(f, ['repository', 'repo'], 'which repository name?') } }),
+    build: (f) => ({
+      service: 'ecr',
+      operation: 'create-repository',
+      parameters: { repositoryName: named(f, ['repository', 'repo'], 'which repository name?') },
+    }),
   },
   {
     example: 'delete ecr repository my-app',
     when: [/\b(ecr|repositor(y|ies)|repo)\b/],
     change: 'delete',
-    build: (f) => ({ service: 'ecr', operation: 'delete-repository', parameters: { repositoryName: named(f, ['repository', 'repo'], 'which repository?') } }),
+    build: (f) => ({
+      service: 'ecr',
+      operation: 'delete-repository',
+      parameters: { repositoryName: named(f, ['repository', 'repo'], 'which repository?') },
+    }),
   },
   {
     example: 'list images in ecr repository my-app',
     when: [/\b(images?|tags)\b/, /\b(ecr|repositor(y|ies)|repo)\b/],
-    build: (f) => ({ service: 'ecr', operation: 'describe-images', parameters: { repositoryName: named(f, ['repository', 'repo'], 'which repository?') } }),
+    build: (f) => ({
+      service: 'ecr',
+      operation: 'describe-images',
+      parameters: { repositoryName: named(f, ['repository', 'repo'], 'which repository?') },
+    }),
   },
   {
     example: 'list ecr repositories',
     when: [/\b(ecr|container registry|docker repositor(y|ies)|repositories)\b/],
-    build: list('ecr', 'describe-repositories', { query: 'repositories[].{Name:repositoryName,Uri:repositoryUri}', output: TABLE }),
+    build: list('ecr', 'describe-repositories', {
+      query: 'repositories[].{Name:repositoryName,Uri:repositoryUri}',
+      output: TABLE,
+    }),
   },
 
   // ---- DynamoDB --------------------------------------------------------------------------------------
@@ -720,19 +1096,35 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'delete dynamodb table orders',
     when: [/\b(dynamo|dynamodb|table)\b/],
     change: 'delete',
-    build: (f) => ({ service: 'dynamodb', operation: 'delete-table', parameters: { TableName: named(f, ['table'], 'which table?') } }),
+    build: (f) => ({
+      service: 'dynamodb',
+      operation: 'delete-table',
+      parameters: { TableName: named(f, ['table'], 'which table?') },
+    }),
   },
   {
     example: 'scan dynamodb table orders',
     when: [/\b(scan|items|rows|records)\b/, /\btable\b/],
-    build: (f) => ({ service: 'dynamodb', operation: 'scan', parameters: { TableName: named(f, ['table'], 'which table?'), Limit: 25 } }),
+    build: (f) => ({
+      service: 'dynamodb',
+      operation: 'scan',
+      parameters: { TableName: named(f, ['table'], 'which table?'), Limit: 25 },
+    }),
   },
-  { example: 'list dynamodb backups', when: [/\b(dynamo|dynamodb)\b/, /\bbackups?\b/], build: list('dynamodb', 'list-backups') },
+  {
+    example: 'list dynamodb backups',
+    when: [/\b(dynamo|dynamodb)\b/, /\bbackups?\b/],
+    build: list('dynamodb', 'list-backups'),
+  },
   {
     example: 'describe dynamodb table orders',
     when: [/\btable [A-Za-z0-9_.-]+/],
     unless: /\btables\b|\broute tables?\b/,
-    build: (f) => ({ service: 'dynamodb', operation: 'describe-table', parameters: { TableName: named(f, ['table'], 'which table?') } }),
+    build: (f) => ({
+      service: 'dynamodb',
+      operation: 'describe-table',
+      parameters: { TableName: named(f, ['table'], 'which table?') },
+    }),
   },
   {
     example: 'list dynamodb tables',
@@ -748,20 +1140,36 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'create sns topic alerts',
     when: [/\btopics?\b/],
     change: 'create',
-    build: (f) => ({ service: 'sns', operation: 'create-topic', parameters: { Name: named(f, ['topic'], 'which topic name?') } }),
+    build: (f) => ({
+      service: 'sns',
+      operation: 'create-topic',
+      parameters: { Name: named(f, ['topic'], 'which topic name?') },
+    }),
   },
   {
     example: 'delete sns topic arn:aws:sns:us-east-1:123456789012:alerts',
     when: [/\btopics?\b/],
     change: 'delete',
-    build: (f) => ({ service: 'sns', operation: 'delete-topic', parameters: { TopicArn: need(f.arns[0], 'which topic? Give its ARN') } }),
+    build: (f) => ({
+      service: 'sns',
+      operation: 'delete-topic',
+      parameters: { TopicArn: need(f.arns[0], 'which topic? Give its ARN') },
+    }),
   },
   {
     example: 'list subscriptions for topic arn:aws:sns:us-east-1:123456789012:alerts',
     when: [/\bsubscriptions?\b/, /\barn:aws[a-z-]*:sns:/],
-    build: (f) => ({ service: 'sns', operation: 'list-subscriptions-by-topic', parameters: { TopicArn: f.arns[0] } }),
+    build: (f) => ({
+      service: 'sns',
+      operation: 'list-subscriptions-by-topic',
+      parameters: { TopicArn: f.arns[0] },
+    }),
   },
-  { example: 'list sns subscriptions', when: [/\bsubscriptions?\b/], build: list('sns', 'list-subscriptions') },
+  {
+    example: 'list sns subscriptions',
+    when: [/\bsubscriptions?\b/],
+    build: list('sns', 'list-subscriptions'),
+  },
   { example: 'list sns topics', when: [/\b(sns|topics)\b/], build: list('sns', 'list-topics') },
 
   // ---- SQS -------------------------------------------------------------------------------------------
@@ -769,36 +1177,60 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'create sqs queue jobs',
     when: [/\bqueues?\b/],
     change: 'create',
-    build: (f) => ({ service: 'sqs', operation: 'create-queue', parameters: { QueueName: named(f, ['queue'], 'which queue name?') } }),
+    build: (f) => ({
+      service: 'sqs',
+      operation: 'create-queue',
+      parameters: { QueueName: named(f, ['queue'], 'which queue name?') },
+    }),
   },
   {
     example: 'delete queue https://sqs.us-east-1.amazonaws.com/123456789012/jobs',
     when: [/\bqueues?\b/],
     change: 'delete',
-    build: (f) => ({ service: 'sqs', operation: 'delete-queue', parameters: { QueueUrl: need(f.urls[0], 'which queue? Give its URL') } }),
+    build: (f) => ({
+      service: 'sqs',
+      operation: 'delete-queue',
+      parameters: { QueueUrl: need(f.urls[0], 'which queue? Give its URL') },
+    }),
   },
   {
     example: 'purge queue https://sqs.us-east-1.amazonaws.com/123456789012/jobs',
     when: [/\bqueues?\b/],
     change: 'purge',
-    build: (f) => ({ service: 'sqs', operation: 'purge-queue', parameters: { QueueUrl: need(f.urls[0], 'which queue? Give its URL') } }),
+    build: (f) => ({
+      service: 'sqs',
+      operation: 'purge-queue',
+      parameters: { QueueUrl: need(f.urls[0], 'which queue? Give its URL') },
+    }),
   },
   {
     example: 'show attributes of queue https://sqs.us-east-1.amazonaws.com/123456789012/jobs',
     when: [/\bqueue\b/, /\bhttps:\/\/sqs\./],
-    build: (f) => ({ service: 'sqs', operation: 'get-queue-attributes', parameters: { QueueUrl: f.urls[0], AttributeNames: ['All'] } }),
+    build: (f) => ({
+      service: 'sqs',
+      operation: 'get-queue-attributes',
+      parameters: { QueueUrl: f.urls[0], AttributeNames: ['All'] },
+    }),
   },
   {
     example: 'get the url of queue jobs',
     when: [/\burl\b/, /\bqueue\b/],
-    build: (f) => ({ service: 'sqs', operation: 'get-queue-url', parameters: { QueueName: named(f, ['queue'], 'which queue?') } }),
+    build: (f) => ({
+      service: 'sqs',
+      operation: 'get-queue-url',
+      parameters: { QueueName: named(f, ['queue'], 'which queue?') },
+    }),
   },
   {
     example: 'list sqs queues',
     when: [/\b(sqs|queues)\b/],
     build: (f) => {
       const prefix = /\b(?:starting with|prefix(?:ed)?(?: with)?)\s+(\S+)/.exec(f.words.join(' '))?.[1];
-      return { service: 'sqs', operation: 'list-queues', parameters: prefix ? { QueueNamePrefix: prefix } : {} };
+      return {
+        service: 'sqs',
+        operation: 'list-queues',
+        parameters: prefix ? { QueueNamePrefix: prefix } : {},
+      };
     },
   },
 
@@ -806,9 +1238,19 @@ export const BUILT_IN_RULES: readonly Rule[] = [
   {
     example: 'list dns records in hosted zone Z0123456789ABCDEFGHIJ',
     when: [/\b(records?|record sets?|dns entries)\b/],
-    build: (f) => ({ service: 'route53', operation: 'list-resource-record-sets', parameters: { HostedZoneId: need(f.ids.hostedZone[0], 'which hosted zone? Give its id, e.g. Z0123456789ABCDEFGHIJ') } }),
+    build: (f) => ({
+      service: 'route53',
+      operation: 'list-resource-record-sets',
+      parameters: {
+        HostedZoneId: need(f.ids.hostedZone[0], 'which hosted zone? Give its id, e.g. Z0123456789ABCDEFGHIJ'),
+      },
+    }),
   },
-  { example: 'list route53 health checks', when: [/\bhealth ?checks?\b/], build: list('route53', 'list-health-checks') },
+  {
+    example: 'list route53 health checks',
+    when: [/\bhealth ?checks?\b/],
+    build: list('route53', 'list-health-checks'),
+  },
   {
     example: 'how many hosted zones do i have',
     when: [/\b(hosted zones?|route ?53|dns zones?|domains)\b/, /\b(how many|count|number of)\b/],
@@ -825,26 +1267,56 @@ export const BUILT_IN_RULES: readonly Rule[] = [
     example: 'start a build for codebuild project my-project',
     when: [/\b(build|codebuild)\b/],
     change: 'start',
-    build: (f) => ({ service: 'codebuild', operation: 'start-build', parameters: { projectName: named(f, ['project', 'for', 'build'], 'which project? e.g. "start build for project my-project"') } }),
+    build: (f) => ({
+      service: 'codebuild',
+      operation: 'start-build',
+      parameters: {
+        projectName: named(
+          f,
+          ['project', 'for', 'build'],
+          'which project? e.g. "start build for project my-project"',
+        ),
+      },
+    }),
   },
   {
     example: 'delete codebuild project my-project',
     when: [/\b(codebuild|build) project\b/],
     change: 'delete',
-    build: (f) => ({ service: 'codebuild', operation: 'delete-project', parameters: { name: named(f, ['project'], 'which project?') } }),
+    build: (f) => ({
+      service: 'codebuild',
+      operation: 'delete-project',
+      parameters: { name: named(f, ['project'], 'which project?') },
+    }),
   },
   {
     example: 'list builds for project my-project',
     when: [/\bbuilds\b/, /\bproject [A-Za-z0-9_-]+/],
-    build: (f) => ({ service: 'codebuild', operation: 'list-builds-for-project', parameters: { projectName: named(f, ['project'], 'which project?') } }),
+    build: (f) => ({
+      service: 'codebuild',
+      operation: 'list-builds-for-project',
+      parameters: { projectName: named(f, ['project'], 'which project?') },
+    }),
   },
   {
     example: 'describe codebuild project my-project',
     when: [/\b(codebuild|build) project [A-Za-z0-9_-]+/],
     unless: /\bprojects\b/,
-    build: (f) => ({ service: 'codebuild', operation: 'batch-get-projects', parameters: { names: [named(f, ['project'], 'which project?')] } }),
+    build: (f) => ({
+      service: 'codebuild',
+      operation: 'batch-get-projects',
+      parameters: { names: [named(f, ['project'], 'which project?')] },
+    }),
   },
   { example: 'list codebuild builds', when: [/\bbuilds\b/], build: list('codebuild', 'list-builds') },
-  { example: 'list codebuild images', when: [/\bcodebuild\b/, /\b(images|environments)\b/], build: list('codebuild', 'list-curated-environment-images') },
-  { example: 'list codebuild projects', when: [/\b(codebuild|build projects)\b/], build: list('codebuild', 'list-projects') },
+  {
+    example: 'list codebuild images',
+    when: [/\bcodebuild\b/, /\b(images|environments)\b/],
+    build: list('codebuild', 'list-curated-environment-images'),
+  },
+  {
+    example: 'list codebuild projects',
+    when: [/\b(codebuild|build projects)\b/],
+    build: list('codebuild', 'list-projects'),
+  },
 ];

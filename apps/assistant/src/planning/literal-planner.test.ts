@@ -13,22 +13,37 @@ const literal = createLiteralPlanner({ catalog });
 const context = { defaultRegion: 'us-east-1' };
 const parse = (command: string) => validatePlan(catalog, literal.parseCommand(command, context)).plan;
 const rejects = (command: string, pattern: RegExp) =>
-  assert.throws(() => parse(command), (err: unknown) => err instanceof InputError && pattern.test(err.message), command);
+  assert.throws(
+    () => parse(command),
+    (err: unknown) => err instanceof InputError && pattern.test(err.message),
+    command,
+  );
 
 describe('command-line tokenizer', () => {
   test('splits words and honours single quotes, double quotes and escapes', () => {
-    const words = tokenizeCommandLine(`aws ec2 x --query 'A[?Key==\`Name\`]' --a "b \\"c\\" d" e\\ f`).map((t) => t.value);
+    const words = tokenizeCommandLine(`aws ec2 x --query 'A[?Key==\`Name\`]' --a "b \\"c\\" d" e\\ f`).map(
+      (t) => t.value,
+    );
     assert.deepEqual(words, ['aws', 'ec2', 'x', '--query', 'A[?Key==`Name`]', '--a', 'b "c" d', 'e f']);
   });
 
   test('keeps $(…), backticks and pipes inside quotes as plain characters', () => {
-    const words = tokenizeCommandLine(`aws s3api create-bucket --bucket '$(touch /tmp/x)' --x "a|b;c&&d"`).map((t) => t.value);
+    const words = tokenizeCommandLine(
+      `aws s3api create-bucket --bucket '$(touch /tmp/x)' --x "a|b;c&&d"`,
+    ).map((t) => t.value);
     assert.deepEqual(words.slice(4), ['$(touch /tmp/x)', '--x', 'a|b;c&&d']);
   });
 
   test('rejects unquoted shell syntax: pipes, chaining, redirection, substitution', () => {
-    for (const command of ['aws s3 ls | sh', 'aws s3 ls; rm -rf /', 'aws s3 ls && id', 'aws s3 ls > /tmp/x',
-      'aws s3 ls $(id)', 'aws s3 ls `id`', 'aws s3 ls &']) {
+    for (const command of [
+      'aws s3 ls | sh',
+      'aws s3 ls; rm -rf /',
+      'aws s3 ls && id',
+      'aws s3 ls > /tmp/x',
+      'aws s3 ls $(id)',
+      'aws s3 ls `id`',
+      'aws s3 ls &',
+    ]) {
       assert.throws(() => tokenizeCommandLine(command), /shell syntax is not supported/, command);
     }
   });
@@ -48,7 +63,11 @@ describe('shorthand syntax', () => {
   });
 
   test('parses explicit lists, nested structures and quoted values', () => {
-    assert.deepEqual(parseShorthand('Key=a,Value={X=1,Y=[p,q]},Z="x,y"'), { Key: 'a', Value: { X: '1', Y: ['p', 'q'] }, Z: 'x,y' });
+    assert.deepEqual(parseShorthand('Key=a,Value={X=1,Y=[p,q]},Z="x,y"'), {
+      Key: 'a',
+      Value: { X: '1', Y: ['p', 'q'] },
+      Z: 'x,y',
+    });
   });
 });
 
@@ -60,14 +79,19 @@ describe('literal AWS CLI planner', () => {
   });
 
   test('parses ids, --region, --query and --output', () => {
-    assert.deepEqual(parse('aws ec2 describe-instances --instance-ids i-0abc1234def567890 i-0abc1234def567891 --region eu-west-1 --query "Reservations[].Instances[].InstanceId" --output text'), {
-      service: 'ec2',
-      operation: 'describe-instances',
-      parameters: { InstanceIds: ['i-0abc1234def567890', 'i-0abc1234def567891'] },
-      region: 'eu-west-1',
-      query: 'Reservations[].Instances[].InstanceId',
-      output: 'text',
-    });
+    assert.deepEqual(
+      parse(
+        'aws ec2 describe-instances --instance-ids i-0abc1234def567890 i-0abc1234def567891 --region eu-west-1 --query "Reservations[].Instances[].InstanceId" --output text',
+      ),
+      {
+        service: 'ec2',
+        operation: 'describe-instances',
+        parameters: { InstanceIds: ['i-0abc1234def567890', 'i-0abc1234def567891'] },
+        region: 'eu-west-1',
+        query: 'Reservations[].Instances[].InstanceId',
+        output: 'text',
+      },
+    );
   });
 
   test('accepts global options before the service and --opt=value forms', () => {
@@ -77,8 +101,12 @@ describe('literal AWS CLI planner', () => {
   });
 
   test('parses shorthand and JSON filters to the same plan', () => {
-    const shorthand = parse('aws ec2 describe-instances --filters Name=instance-state-name,Values=running Name=tag:Env,Values=prod');
-    const json = parse(`aws ec2 describe-instances --filters '[{"Name":"instance-state-name","Values":["running"]},{"Name":"tag:Env","Values":["prod"]}]'`);
+    const shorthand = parse(
+      'aws ec2 describe-instances --filters Name=instance-state-name,Values=running Name=tag:Env,Values=prod',
+    );
+    const json = parse(
+      `aws ec2 describe-instances --filters '[{"Name":"instance-state-name","Values":["running"]},{"Name":"tag:Env","Values":["prod"]}]'`,
+    );
     assert.deepEqual(shorthand, json);
     assert.deepEqual(shorthand.parameters['Filters'], [
       { Name: 'instance-state-name', Values: ['running'] },
@@ -87,14 +115,27 @@ describe('literal AWS CLI planner', () => {
   });
 
   test('parses boolean flags and their --no- forms', () => {
-    assert.equal(parse('aws ec2 stop-instances --instance-ids i-0abc1234def567890 --dry-run').parameters['DryRun'], true);
-    assert.equal(parse('aws ec2 stop-instances --instance-ids i-0abc1234def567890 --no-dry-run').parameters['DryRun'], false);
-    rejects('aws ec2 stop-instances --instance-ids i-0abc1234def567890 --dry-run yes', /flag and takes no value/);
+    assert.equal(
+      parse('aws ec2 stop-instances --instance-ids i-0abc1234def567890 --dry-run').parameters['DryRun'],
+      true,
+    );
+    assert.equal(
+      parse('aws ec2 stop-instances --instance-ids i-0abc1234def567890 --no-dry-run').parameters['DryRun'],
+      false,
+    );
+    rejects(
+      'aws ec2 stop-instances --instance-ids i-0abc1234def567890 --dry-run yes',
+      /flag and takes no value/,
+    );
   });
 
   test('maps aws s3 ls / mb / rb to the S3 API', () => {
     assert.equal(parse('aws s3 ls').operation, 'list-buckets');
-    assert.deepEqual(parse('aws s3 ls s3://my-bucket/logs/').parameters, { Bucket: 'my-bucket', Delimiter: '/', Prefix: 'logs/' });
+    assert.deepEqual(parse('aws s3 ls s3://my-bucket/logs/').parameters, {
+      Bucket: 'my-bucket',
+      Delimiter: '/',
+      Prefix: 'logs/',
+    });
     assert.deepEqual(parse('aws s3 mb s3://new-bucket --region eu-west-1'), {
       service: 's3api',
       operation: 'create-bucket',
@@ -107,12 +148,26 @@ describe('literal AWS CLI planner', () => {
   });
 
   test('parses aws s3api commands', () => {
-    assert.deepEqual(parse('aws s3api list-buckets'), { service: 's3api', operation: 'list-buckets', parameters: {}, region: 'us-east-1' });
+    assert.deepEqual(parse('aws s3api list-buckets'), {
+      service: 's3api',
+      operation: 'list-buckets',
+      parameters: {},
+      region: 'us-east-1',
+    });
   });
 
-  for (const option of ['--endpoint-url http://evil.example', '--profile prod', '--ca-bundle /etc/ssl/x.pem', '--cli-input-json {}',
-    '--cli-input-yaml x', '--debug', '--no-verify-ssl', '--cli-binary-format raw-in-base64-out', '--no-sign-request',
-    '--endpoint-url=http://evil.example']) {
+  for (const option of [
+    '--endpoint-url http://evil.example',
+    '--profile prod',
+    '--ca-bundle /etc/ssl/x.pem',
+    '--cli-input-json {}',
+    '--cli-input-yaml x',
+    '--debug',
+    '--no-verify-ssl',
+    '--cli-binary-format raw-in-base64-out',
+    '--no-sign-request',
+    '--endpoint-url=http://evil.example',
+  ]) {
     test(`rejects the forbidden option ${option.split(/[ =]/)[0]} with a 400 naming it`, () => {
       const name = option.split(/[ =]/)[0] as string;
       assert.throws(
@@ -146,7 +201,7 @@ describe('rendering a plan as a command line', () => {
     for (const command of [
       "aws ec2 describe-instances --filters Name=instance-state-name,Values=running --query 'Reservations[].Instances[].InstanceId' --output text --region us-east-1",
       'aws ec2 stop-instances --instance-ids i-0abc1234def567890 i-0abc1234def567891 --dry-run --region eu-west-1',
-      "aws iam create-policy --policy-name p --policy-document '{\"Version\":\"2012-10-17\"}' --region us-east-1",
+      'aws iam create-policy --policy-name p --policy-document \'{"Version":"2012-10-17"}\' --region us-east-1',
     ]) {
       assert.equal(renderCommand(catalog, parse(command)), command);
     }
@@ -154,6 +209,9 @@ describe('rendering a plan as a command line', () => {
 
   test('quotes values with shell characters for display', () => {
     const plan = parse(`aws s3api create-bucket --bucket 'a b$(x)'`);
-    assert.equal(renderCommand(catalog, plan), `aws s3api create-bucket --bucket 'a b$(x)' --region us-east-1`);
+    assert.equal(
+      renderCommand(catalog, plan),
+      `aws s3api create-bucket --bucket 'a b$(x)' --region us-east-1`,
+    );
   });
 });

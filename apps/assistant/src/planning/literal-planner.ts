@@ -1,5 +1,10 @@
 import { InputError } from '@ashapp/platform';
-import type { AwsModelCatalog, OperationModel, ParameterModel, ServiceModel } from '../aws-models/model-catalog.ts';
+import type {
+  AwsModelCatalog,
+  OperationModel,
+  ParameterModel,
+  ServiceModel,
+} from '../aws-models/model-catalog.ts';
 import { formatSuggestions, suggestCloseMatches } from '../aws-models/names.ts';
 import { isLocalFileReference } from '../aws-models/plan-validator.ts';
 import type { Plan, PlanOutput, PlanningContext } from './plan.ts';
@@ -53,11 +58,14 @@ export function createLiteralPlanner({ catalog }: LiteralPlannerOptions): Litera
     for (const token of tokens) {
       // The CLI would read these from the server's disk; refuse before anything else looks at them.
       if (isLocalFileReference(token.value.replace(/^--[^=]*=/, ''))) {
-        throw new InputError(`file:// and fileb:// values are not allowed (nothing is read from the server's disk): ${token.value}`);
+        throw new InputError(
+          `file:// and fileb:// values are not allowed (nothing is read from the server's disk): ${token.value}`,
+        );
       }
     }
     const first = tokens.shift();
-    if (!first || !/^(.*\/)?aws$/.test(first.value)) throw new InputError('an AWS CLI command starts with "aws"');
+    if (!first || !/^(.*\/)?aws$/.test(first.value))
+      throw new InputError('an AWS CLI command starts with "aws"');
 
     const globals: { region?: string; query?: string; output?: PlanOutput } = {};
     const positionals: string[] = [];
@@ -77,7 +85,8 @@ export function createLiteralPlanner({ catalog }: LiteralPlannerOptions): Litera
       const eq = token.value.indexOf('=');
       const name = (eq >= 0 ? token.value.slice(2, eq) : token.value.slice(2)).toLowerCase();
       const forbidden = FORBIDDEN_GLOBAL_OPTIONS[name];
-      if (forbidden !== undefined) throw new InputError(`option --${name} is not allowed: ${forbidden}`, { option: `--${name}` });
+      if (forbidden !== undefined)
+        throw new InputError(`option --${name} is not allowed: ${forbidden}`, { option: `--${name}` });
       if (eq < 0 && GLOBAL_OPTIONS_WITH_VALUE.includes(name)) {
         // Global options take exactly the next word, wherever they appear (`aws --region x ec2 …`).
         const next = tokens[i + 1];
@@ -92,7 +101,8 @@ export function createLiteralPlanner({ catalog }: LiteralPlannerOptions): Litera
     const serviceName = positionals[0];
     const operationName = positionals[1];
     if (!serviceName) throw new InputError('the command names no service (e.g. aws ec2 describe-instances)');
-    if (serviceName === 'help' || operationName === 'help') throw new InputError('help is not available here');
+    if (serviceName === 'help' || operationName === 'help')
+      throw new InputError('help is not available here');
 
     const remaining: typeof options = [];
     for (const option of options) {
@@ -130,7 +140,8 @@ export function createLiteralPlanner({ catalog }: LiteralPlannerOptions): Litera
         parameters[param.memberName] = negated ? flag === false : flag;
         continue;
       }
-      if (parameters[param.memberName] !== undefined) throw new InputError(`--${param.cliName} is given twice`);
+      if (parameters[param.memberName] !== undefined)
+        throw new InputError(`--${param.cliName} is given twice`);
       parameters[param.memberName] = convertOptionValue(service, param, option.values);
     }
     const plan: Plan = {
@@ -165,7 +176,9 @@ function findOption(
   }
   const candidates = [...operation.parametersByCliName.keys(), ...ACCEPTED_GLOBAL_OPTIONS];
   const hint = formatSuggestions(suggestCloseMatches(name, candidates).map((n) => `--${n}`));
-  throw new InputError(`unknown option --${name} for ${service.cliName} ${operation.cliName}.${hint}`, { option: `--${name}` });
+  throw new InputError(`unknown option --${name} for ${service.cliName} ${operation.cliName}.${hint}`, {
+    option: `--${name}`,
+  });
 }
 
 function convertOptionValue(service: ServiceModel, param: ParameterModel, values: string[]): unknown {
@@ -179,7 +192,9 @@ function convertOptionValue(service: ServiceModel, param: ParameterModel, values
     const items: unknown[] = [];
     for (const value of values) {
       if (member.type === 'structure' || member.type === 'map') {
-        items.push(value.trimStart().startsWith('{') ? parseJson(param.cliName, value) : parseShorthand(value));
+        items.push(
+          value.trimStart().startsWith('{') ? parseJson(param.cliName, value) : parseShorthand(value),
+        );
       } else {
         // `--instance-ids i-1,i-2` and `--instance-ids i-1 i-2` both mean two items, as in the CLI.
         items.push(...value.split(',').filter((v) => v !== ''));
@@ -190,7 +205,10 @@ function convertOptionValue(service: ServiceModel, param: ParameterModel, values
   if (values.length > 1) throw new InputError(`--${param.cliName} takes one value (got ${values.length})`);
   const value = values[0] as string;
   if (shape.type === 'structure' || shape.type === 'map' || shape.document) {
-    const parsed = value.trimStart().startsWith('{') || shape.document ? parseJson(param.cliName, value) : parseShorthand(value);
+    const parsed =
+      value.trimStart().startsWith('{') || shape.document
+        ? parseJson(param.cliName, value)
+        : parseShorthand(value);
     return coerceToShape(service, shape, parsed);
   }
   return coerceToShape(service, shape, value);
@@ -220,11 +238,14 @@ function planS3Command(
   const [command, target, extra] = args;
   const region = globals.region ?? context.defaultRegion;
   if (command !== undefined && !['ls', 'mb', 'rb'].includes(command)) {
-    throw new InputError(`aws s3 ${command} is not supported here (it moves local files); use ls, mb, rb or the s3api operations`);
+    throw new InputError(
+      `aws s3 ${command} is not supported here (it moves local files); use ls, mb, rb or the s3api operations`,
+    );
   }
   if (extra !== undefined) throw new InputError(`unexpected argument "${extra}"`);
   const firstOption = options[0];
-  if (firstOption) throw new InputError(`option --${firstOption.name} is not supported with aws s3 ${command ?? ''}`.trim());
+  if (firstOption)
+    throw new InputError(`option --${firstOption.name} is not supported with aws s3 ${command ?? ''}`.trim());
   const withGlobals = (plan: Plan): Plan => {
     if (globals.query !== undefined) plan.query = globals.query;
     if (globals.output !== undefined) plan.output = globals.output;
@@ -237,7 +258,8 @@ function planS3Command(
   };
   switch (command) {
     case 'ls': {
-      if (target === undefined) return withGlobals({ service: 's3api', operation: 'list-buckets', parameters: {}, region });
+      if (target === undefined)
+        return withGlobals({ service: 's3api', operation: 'list-buckets', parameters: {}, region });
       const { bucket, key } = parseTarget();
       const parameters: Record<string, unknown> = { Bucket: bucket, Delimiter: '/' };
       if (key !== undefined) parameters['Prefix'] = key;
@@ -254,7 +276,12 @@ function planS3Command(
     case 'rb': {
       const { bucket, key } = parseTarget();
       if (key !== undefined) throw new InputError('aws s3 rb takes a bucket, not a key');
-      return withGlobals({ service: 's3api', operation: 'delete-bucket', parameters: { Bucket: bucket }, region });
+      return withGlobals({
+        service: 's3api',
+        operation: 'delete-bucket',
+        parameters: { Bucket: bucket },
+        region,
+      });
     }
     default:
       throw new InputError('aws s3 needs a command (ls, mb, rb)');

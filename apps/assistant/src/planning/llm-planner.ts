@@ -27,10 +27,14 @@ export const PLAN_JSON_SCHEMA = {
   type: 'object',
   properties: {
     service: { type: 'string', description: 'AWS CLI service name, e.g. ec2, s3api, iam, logs, cloudwatch' },
-    operation: { type: 'string', description: 'AWS CLI operation name in kebab-case, e.g. describe-instances' },
+    operation: {
+      type: 'string',
+      description: 'AWS CLI operation name in kebab-case, e.g. describe-instances',
+    },
     parameters: {
       type: 'object',
-      description: 'Operation parameters keyed by the API member names (e.g. InstanceIds, Filters), values as JSON',
+      description:
+        'Operation parameters keyed by the API member names (e.g. InstanceIds, Filters), values as JSON',
     },
     region: { type: 'string', description: 'AWS region, e.g. us-east-1' },
     query: { type: 'string', description: 'Optional JMESPath expression (the CLI --query option)' },
@@ -42,7 +46,7 @@ export const PLAN_JSON_SCHEMA = {
 
 export function buildSystemPrompt(defaultRegion: string): string {
   return [
-    'You translate a DevOps engineer\'s request into exactly one AWS API operation, answered only through the',
+    "You translate a DevOps engineer's request into exactly one AWS API operation, answered only through the",
     `${PLAN_TOOL_NAME} tool. Use AWS CLI v2 names: the service as the CLI names it (ec2, s3api, iam, lambda, rds,`,
     'cloudwatch, logs, cloudformation, ecs, eks, ecr, dynamodb, sns, sqs, route53, sts, codebuild, ...) and the',
     'operation in kebab-case (describe-instances). Key parameters by the API member names (InstanceIds, Filters).',
@@ -61,6 +65,8 @@ export function parseModelJson(text: string): unknown {
   try {
     return JSON.parse(trimmed) as unknown;
   } catch {
-    throw new InputError('the model answered with malformed JSON instead of a structured plan; nothing was run');
+    throw new InputError(
+      'the model answered with malformed JSON instead of a structured plan; nothing was run',
+    );
   }
 }

@@ -41,12 +41,19 @@ export function createOpenAiPlanner(options: OpenAiPlannerOptions): LlmPlanner {
       body['tools'] = [
         {
           type: 'function',
-          function: { name: PLAN_TOOL_NAME, description: 'Submit the single AWS operation', parameters: PLAN_JSON_SCHEMA },
+          function: {
+            name: PLAN_TOOL_NAME,
+            description: 'Submit the single AWS operation',
+            parameters: PLAN_JSON_SCHEMA,
+          },
         },
       ];
       body['tool_choice'] = { type: 'function', function: { name: PLAN_TOOL_NAME } };
     } else {
-      body['response_format'] = { type: 'json_schema', json_schema: { name: 'aws_plan', schema: PLAN_JSON_SCHEMA } };
+      body['response_format'] = {
+        type: 'json_schema',
+        json_schema: { name: 'aws_plan', schema: PLAN_JSON_SCHEMA },
+      };
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (options.apiKey) headers['authorization'] = `Bearer ${options.apiKey}`;
@@ -74,7 +81,8 @@ export function createOpenAiPlanner(options: OpenAiPlannerOptions): LlmPlanner {
     const message = completion.choices?.[0]?.message;
     const call = message?.tool_calls?.find((c) => c.function?.name === PLAN_TOOL_NAME);
     if (call?.function?.arguments !== undefined) return parseModelJson(call.function.arguments);
-    if (typeof message?.content === 'string' && message.content.trim() !== '') return parseModelJson(message.content);
+    if (typeof message?.content === 'string' && message.content.trim() !== '')
+      return parseModelJson(message.content);
     throw new InputError('the model gave no structured plan; nothing was run');
   }
   return { name: 'openai', proposePlan };

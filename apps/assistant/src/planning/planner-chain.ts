@@ -50,7 +50,8 @@ export function createPlannerChain({ catalog, literal, builtIn, llm }: PlannerCh
   async function planRequest(input: PlanRequestInput): Promise<PlanResult> {
     const request = input.request.trim();
     if (request === '') throw new InputError('the request is empty');
-    if (request.length > MAX_REQUEST_CHARS) throw new InputError(`the request is longer than ${MAX_REQUEST_CHARS} characters`);
+    if (request.length > MAX_REQUEST_CHARS)
+      throw new InputError(`the request is longer than ${MAX_REQUEST_CHARS} characters`);
     const context = { defaultRegion: input.defaultRegion };
 
     if (literal.looksLikeCommand(request)) {
@@ -67,7 +68,9 @@ export function createPlannerChain({ catalog, literal, builtIn, llm }: PlannerCh
         ...(input.signal ? { signal: input.signal } : {}),
       });
       const declined =
-        typeof candidate === 'object' && candidate !== null && (candidate as { service?: unknown }).service === 'none';
+        typeof candidate === 'object' &&
+        candidate !== null &&
+        (candidate as { service?: unknown }).service === 'none';
       if (declined) throw new NotUnderstoodError(request, builtIn.suggest(request));
       try {
         return finish(candidate, llm.name, input.defaultRegion);

@@ -22,7 +22,9 @@ export interface PlannerTableReport {
 
 /** The request table shipped beside the planner: plain-language requests and the plans they must give. */
 export function readPlannerCases(): PlannerCase[] {
-  return JSON.parse(readFileSync(new URL('./builtin-planner.cases.json', import.meta.url), 'utf8')) as PlannerCase[];
+  return JSON.parse(
+    readFileSync(new URL('./builtin-planner.cases.json', import.meta.url), 'utf8'),
+  ) as PlannerCase[];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -51,7 +53,12 @@ export function runPlannerTable(
     }
     durationsMs.push(performance.now() - started);
     if (!isDeepStrictEqual(actual, testCase.plan)) {
-      failures.push({ request: testCase.request, expected: testCase.plan, actual, ...(error ? { error } : {}) });
+      failures.push({
+        request: testCase.request,
+        expected: testCase.plan,
+        actual,
+        ...(error ? { error } : {}),
+      });
     }
   }
   const sorted = [...durationsMs].sort((a, b) => a - b);

@@ -62,10 +62,15 @@ function isShorthandable(service: ServiceModel, shape: Shape, value: unknown): b
     const ref = shape.members?.[key];
     if (!ref) return false;
     const memberShape = service.getShape(ref.shape);
-    const plain = (v: unknown): boolean => typeof v !== 'object' && !/[,={}[\]"' ]/.test(String(v)) && String(v) !== '';
+    const plain = (v: unknown): boolean =>
+      typeof v !== 'object' && !/[,={}[\]"' ]/.test(String(v)) && String(v) !== '';
     if (isScalarShape(memberShape)) return plain(item);
     if (memberShape.type === 'list' && Array.isArray(item)) {
-      return item.length > 0 && isScalarShape(service.getShape(memberShape.member?.shape ?? '')) && item.every(plain);
+      return (
+        item.length > 0 &&
+        isScalarShape(service.getShape(memberShape.member?.shape ?? '')) &&
+        item.every(plain)
+      );
     }
     return false;
   });

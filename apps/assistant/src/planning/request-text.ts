@@ -30,7 +30,8 @@ export interface RequestFacts {
 }
 
 // A region only counts as a word of its own, not inside an ARN or URL that happens to contain one.
-const REGION = /(?:^|\s)((?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d)(?=$|[\s,.?!])/i;
+const REGION =
+  /(?:^|\s)((?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d)(?=$|[\s,.?!])/i;
 const STATES = ['running', 'stopped', 'pending', 'terminated', 'stopping', 'shutting-down'];
 const CHANGE_VERBS: Readonly<Record<string, string>> = {
   start: 'start',
@@ -52,7 +53,8 @@ const CHANGE_VERBS: Readonly<Record<string, string>> = {
   kick: 'start',
 };
 
-const FILLER = /^(please |can you |could you |would you |kindly |i want to |i'd like to |i would like to |let's |lets )+/;
+const FILLER =
+  /^(please |can you |could you |would you |kindly |i want to |i'd like to |i would like to |let's |lets )+/;
 
 function collectIds(raw: string, pattern: RegExp): string[] {
   return [...new Set([...raw.matchAll(pattern)].map((m) => m[0]))];
@@ -63,7 +65,10 @@ export function readRequestFacts(request: string): RequestFacts {
   const regionMatch = REGION.exec(raw);
   const region = regionMatch?.[1]?.toLowerCase();
   const withoutRegion = regionMatch
-    ? raw.replace(regionMatch[0], ' ').replace(/\b(in|for|from|on)\s+(region\s+)?(?=\s|$)/i, ' ').replace(/\bregion\b\s*$/i, '')
+    ? raw
+        .replace(regionMatch[0], ' ')
+        .replace(/\b(in|for|from|on)\s+(region\s+)?(?=\s|$)/i, ' ')
+        .replace(/\bregion\b\s*$/i, '')
     : raw;
   const words = withoutRegion
     .split(' ')
@@ -71,7 +76,13 @@ export function readRequestFacts(request: string): RequestFacts {
     .filter((w) => w !== '');
   const lower = words.map((w) => w.toLowerCase());
   // The tag expression is a value: "Name=web" must not read as a request for names.
-  const text = lower.join(' ').replace(FILLER, '').replace(/\btag(?:ged)?\s+(?:with\s+)?[a-z0-9_.:/-]+\s*[=:]\s*\S+|\bwith\s+[a-z0-9_.:/-]+\s*=\s*\S+/, 'tagged');
+  const text = lower
+    .join(' ')
+    .replace(FILLER, '')
+    .replace(
+      /\btag(?:ged)?\s+(?:with\s+)?[a-z0-9_.:/-]+\s*[=:]\s*\S+|\bwith\s+[a-z0-9_.:/-]+\s*=\s*\S+/,
+      'tagged',
+    );
 
   const tagMatch =
     /\btag(?:ged)?\s+(?:with\s+)?([A-Za-z0-9_.:/-]+)\s*[=:]\s*([A-Za-z0-9_.:/@+-]+)/i.exec(withoutRegion) ??
@@ -107,10 +118,59 @@ export function readRequestFacts(request: string): RequestFacts {
 }
 
 const NAME_STOPWORDS = new Set([
-  'the', 'a', 'an', 'my', 'named', 'called', 'name', 'in', 'of', 'for', 'on', 'from', 'with', 'to', 'is', 'called:',
-  's3', 'aws', 'lambda', 'function', 'bucket', 'table', 'stack', 'cluster', 'queue', 'topic', 'role', 'user', 'group',
-  'repository', 'repo', 'project', 'instance', 'db', 'rds', 'ecs', 'eks', 'ecr', 'dynamodb', 'sqs', 'sns', 'iam', 'log',
-  'logs', 'codebuild', 'cloudformation', 'cloudwatch', 'alarm', 'service', 'new', 'this', 'that', 'database',
+  'the',
+  'a',
+  'an',
+  'my',
+  'named',
+  'called',
+  'name',
+  'in',
+  'of',
+  'for',
+  'on',
+  'from',
+  'with',
+  'to',
+  'is',
+  'called:',
+  's3',
+  'aws',
+  'lambda',
+  'function',
+  'bucket',
+  'table',
+  'stack',
+  'cluster',
+  'queue',
+  'topic',
+  'role',
+  'user',
+  'group',
+  'repository',
+  'repo',
+  'project',
+  'instance',
+  'db',
+  'rds',
+  'ecs',
+  'eks',
+  'ecr',
+  'dynamodb',
+  'sqs',
+  'sns',
+  'iam',
+  'log',
+  'logs',
+  'codebuild',
+  'cloudformation',
+  'cloudwatch',
+  'alarm',
+  'service',
+  'new',
+  'this',
+  'that',
+  'database',
 ]);
 
 /**

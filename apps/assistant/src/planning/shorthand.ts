@@ -9,7 +9,8 @@ import type { ServiceModel, Shape } from '../aws-models/model-catalog.ts';
 export function parseShorthand(text: string): Record<string, unknown> {
   const parser = createCursor(text);
   const value = parser.readStructure(false);
-  if (!parser.atEnd()) throw new InputError(`shorthand syntax: unexpected "${text.slice(parser.position())}"`);
+  if (!parser.atEnd())
+    throw new InputError(`shorthand syntax: unexpected "${text.slice(parser.position())}"`);
   return value;
 }
 
@@ -138,7 +139,9 @@ export function coerceToShape(service: ServiceModel, shape: Shape, value: unknow
       return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number.parseInt(value, 10) : value;
     case 'float':
     case 'double':
-      return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+      return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
+        ? Number(value)
+        : value;
     case 'boolean':
       if (value === 'true' || value === 'True') return true;
       if (value === 'false' || value === 'False') return false;
@@ -161,7 +164,8 @@ export function coerceToShape(service: ServiceModel, shape: Shape, value: unknow
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
       const valueShape = service.getShape(shape.value?.shape ?? '');
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) out[key] = coerceToShape(service, valueShape, item, depth + 1);
+      for (const [key, item] of Object.entries(value))
+        out[key] = coerceToShape(service, valueShape, item, depth + 1);
       return out;
     }
     default:

@@ -19,20 +19,38 @@ function regional(region: string, path: string, fragment = ''): string {
 }
 
 const VPC_PAGES: Readonly<Record<string, string>> = {
-  vpc: 'vpcs:', subnet: 'subnets:', 'route-table': 'RouteTables:', 'internet-gateway': 'igws:', 'nat-gateway': 'NatGateways:',
-  'network-acl': 'acls:', 'vpc-endpoint': 'Endpoints:', 'vpc-peering-connection': 'PeeringConnections:',
+  vpc: 'vpcs:',
+  subnet: 'subnets:',
+  'route-table': 'RouteTables:',
+  'internet-gateway': 'igws:',
+  'nat-gateway': 'NatGateways:',
+  'network-acl': 'acls:',
+  'vpc-endpoint': 'Endpoints:',
+  'vpc-peering-connection': 'PeeringConnections:',
 };
 
 const EC2_PAGES: Readonly<Record<string, string>> = {
-  instance: 'Instances:', volume: 'Volumes:', snapshot: 'Snapshots:', image: 'Images:', 'security-group': 'SecurityGroups:',
-  'key-pair': 'KeyPairs:', address: 'Addresses:', 'launch-template': 'LaunchTemplates:', 'network-interface': 'NIC:',
-  'availability-zone': 'Settings:', region: 'Settings:', tag: 'Tags:',
+  instance: 'Instances:',
+  volume: 'Volumes:',
+  snapshot: 'Snapshots:',
+  image: 'Images:',
+  'security-group': 'SecurityGroups:',
+  'key-pair': 'KeyPairs:',
+  address: 'Addresses:',
+  'launch-template': 'LaunchTemplates:',
+  'network-interface': 'NIC:',
+  'availability-zone': 'Settings:',
+  region: 'Settings:',
+  tag: 'Tags:',
 };
 
 function resourceOf(operation: string): string {
   // describe-security-groups → security-group; stop-instances → instance
   return operation
-    .replace(/^(describe|list|get|create|delete|start|stop|reboot|terminate|modify|run|allocate|release)-/, '')
+    .replace(
+      /^(describe|list|get|create|delete|start|stop|reboot|terminate|modify|run|allocate|release)-/,
+      '',
+    )
     .replace(/ies$/, 'y')
     .replace(/(ss)es$/, '$1')
     .replace(/s$/, '');
@@ -48,11 +66,14 @@ function linkEc2(plan: Plan): string {
   }
   const page = EC2_PAGES[resource] ?? 'Home:';
   const instance = first(p['InstanceIds']);
-  if (resource === 'instance' && instance) return regional(region, 'ec2/home', `InstanceDetails:instanceId=${enc(instance)}`);
+  if (resource === 'instance' && instance)
+    return regional(region, 'ec2/home', `InstanceDetails:instanceId=${enc(instance)}`);
   const group = first(p['GroupIds']);
-  if (resource === 'security-group' && group) return regional(region, 'ec2/home', `SecurityGroup:groupId=${enc(group)}`);
+  if (resource === 'security-group' && group)
+    return regional(region, 'ec2/home', `SecurityGroup:groupId=${enc(group)}`);
   const volume = first(p['VolumeIds']);
-  if (resource === 'volume' && volume) return regional(region, 'ec2/home', `VolumeDetails:volumeId=${enc(volume)}`);
+  if (resource === 'volume' && volume)
+    return regional(region, 'ec2/home', `VolumeDetails:volumeId=${enc(volume)}`);
   return regional(region, 'ec2/home', page);
 }
 
@@ -89,7 +110,11 @@ const LINKS: Readonly<Record<string, (plan: Plan) => string>> = {
   sts: () => 'https://us-east-1.console.aws.amazon.com/iam/home#/security_credentials',
   lambda: (plan) => {
     const name = first(plan.parameters['FunctionName']);
-    return regional(plan.region, 'lambda/home', name && plan.operation !== 'delete-function' ? `/functions/${enc(name)}` : '/functions');
+    return regional(
+      plan.region,
+      'lambda/home',
+      name && plan.operation !== 'delete-function' ? `/functions/${enc(name)}` : '/functions',
+    );
   },
   rds: (plan) => {
     const id = first(plan.parameters['DBInstanceIdentifier']);
@@ -105,11 +130,21 @@ const LINKS: Readonly<Record<string, (plan: Plan) => string>> = {
   },
   logs: (plan) => {
     const group = first(plan.parameters['logGroupName']);
-    return regional(plan.region, 'cloudwatch/home', group && plan.operation !== 'delete-log-group' ? `logsV2:log-groups/log-group/${logGroupFragment(group)}` : 'logsV2:log-groups');
+    return regional(
+      plan.region,
+      'cloudwatch/home',
+      group && plan.operation !== 'delete-log-group'
+        ? `logsV2:log-groups/log-group/${logGroupFragment(group)}`
+        : 'logsV2:log-groups',
+    );
   },
   cloudformation: (plan) => {
     const stack = first(plan.parameters['StackName']);
-    return regional(plan.region, 'cloudformation/home', stack && plan.operation !== 'delete-stack' ? `/stacks/stackinfo?stackId=${enc(stack)}` : '/stacks');
+    return regional(
+      plan.region,
+      'cloudformation/home',
+      stack && plan.operation !== 'delete-stack' ? `/stacks/stackinfo?stackId=${enc(stack)}` : '/stacks',
+    );
   },
   ecs: (plan) => {
     const cluster = first(plan.parameters['cluster']) ?? first(plan.parameters['clusters']);
@@ -122,25 +157,47 @@ const LINKS: Readonly<Record<string, (plan: Plan) => string>> = {
   ecr: (plan) => regional(plan.region, 'ecr/private-registry/repositories'),
   dynamodb: (plan) => {
     const table = first(plan.parameters['TableName']);
-    return regional(plan.region, 'dynamodbv2/home', table && plan.operation !== 'delete-table' ? `table?name=${enc(table)}` : 'tables');
+    return regional(
+      plan.region,
+      'dynamodbv2/home',
+      table && plan.operation !== 'delete-table' ? `table?name=${enc(table)}` : 'tables',
+    );
   },
   sns: (plan) => {
     const topic = first(plan.parameters['TopicArn']);
-    if (topic && plan.operation !== 'delete-topic') return regional(plan.region, 'sns/v3/home', `/topic/${topic}`);
-    return regional(plan.region, 'sns/v3/home', plan.operation.includes('subscription') ? '/subscriptions' : '/topics');
+    if (topic && plan.operation !== 'delete-topic')
+      return regional(plan.region, 'sns/v3/home', `/topic/${topic}`);
+    return regional(
+      plan.region,
+      'sns/v3/home',
+      plan.operation.includes('subscription') ? '/subscriptions' : '/topics',
+    );
   },
   sqs: (plan) => {
     const url = first(plan.parameters['QueueUrl']);
-    return regional(plan.region, 'sqs/v3/home', url && plan.operation !== 'delete-queue' ? `/queues/${enc(url)}` : '/queues');
+    return regional(
+      plan.region,
+      'sqs/v3/home',
+      url && plan.operation !== 'delete-queue' ? `/queues/${enc(url)}` : '/queues',
+    );
   },
   route53: (plan) => {
     const zone = first(plan.parameters['HostedZoneId']);
-    if (plan.operation.includes('health-check')) return 'https://us-east-1.console.aws.amazon.com/route53/healthchecks/home#/';
+    if (plan.operation.includes('health-check'))
+      return 'https://us-east-1.console.aws.amazon.com/route53/healthchecks/home#/';
     return `https://us-east-1.console.aws.amazon.com/route53/v2/hostedzones${zone ? `#ListRecordSets/${enc(zone.replace(/^\/hostedzone\//, ''))}` : '#'}`;
   },
   codebuild: (plan) => {
-    const project = first(plan.parameters['projectName']) ?? first(plan.parameters['names']) ?? first(plan.parameters['name']);
-    return regional(plan.region, project && plan.operation !== 'delete-project' ? `codesuite/codebuild/projects/${enc(project)}/history` : 'codesuite/codebuild/projects');
+    const project =
+      first(plan.parameters['projectName']) ??
+      first(plan.parameters['names']) ??
+      first(plan.parameters['name']);
+    return regional(
+      plan.region,
+      project && plan.operation !== 'delete-project'
+        ? `codesuite/codebuild/projects/${enc(project)}/history`
+        : 'codesuite/codebuild/projects',
+    );
   },
 };
 

@@ -97,17 +97,32 @@ export function createConfirmationService(options: ConfirmationServiceOptions): 
     }
     const at = now();
     const record = await find(input, at);
-    if (record.sessionId !== input.sessionId) throw new NotAllowedError('this confirmation belongs to another session');
+    if (record.sessionId !== input.sessionId)
+      throw new NotAllowedError('this confirmation belongs to another session');
     if (record.status !== 'pending') throw new ConflictError('this confirmation was already used');
     if (record.expiresAt <= at) throw new ConflictError('this confirmation expired; ask again');
     const expected = hashPlanBinding(record.plan, record.userId, record.sessionId, options.hashKey);
-    if (expected !== record.planHash) throw new ConflictError('the stored plan does not match its confirmation; nothing was run');
-    if (input.plan !== undefined && hashPlanBinding(input.plan, input.userId, input.sessionId, options.hashKey) !== record.planHash) {
+    if (expected !== record.planHash)
+      throw new ConflictError('the stored plan does not match its confirmation; nothing was run');
+    if (
+      input.plan !== undefined &&
+      hashPlanBinding(input.plan, input.userId, input.sessionId, options.hashKey) !== record.planHash
+    ) {
       throw new ConflictError('the plan differs from the one shown for confirmation; nothing was run');
     }
-    const completed = await store.complete(record.id, input.decision === 'accept' ? 'accepted' : 'declined', at);
+    const completed = await store.complete(
+      record.id,
+      input.decision === 'accept' ? 'accepted' : 'declined',
+      at,
+    );
     if (!completed) throw new ConflictError('this confirmation was already used');
-    return { confirmationId: record.id, decision: input.decision, query: record.query, command: record.command, plan: record.plan };
+    return {
+      confirmationId: record.id,
+      decision: input.decision,
+      query: record.query,
+      command: record.command,
+      plan: record.plan,
+    };
   }
 
   return { requestConfirmation, resolveConfirmation };

@@ -48,7 +48,8 @@ export function createInMemoryConfirmationStore(): ConfirmationStore {
     async findPendingByQuery(userId, query, now) {
       let best: ConfirmationRecord | undefined;
       for (const r of records.values()) {
-        if (r.userId !== userId || r.query !== query || r.status !== 'pending' || r.expiresAt <= now) continue;
+        if (r.userId !== userId || r.query !== query || r.status !== 'pending' || r.expiresAt <= now)
+          continue;
         if (!best || r.createdAt > best.createdAt) best = r;
       }
       return best ? copy(best) : undefined;

@@ -19,5 +19,7 @@ export function canonicalizeJson(value: unknown): string {
  */
 export function hashPlanBinding(plan: Plan, userId: string, sessionId: string, key?: string): string {
   const material = canonicalizeJson({ plan, userId, sessionId });
-  return key ? createHmac('sha256', key).update(material).digest('hex') : createHash('sha256').update(material).digest('hex');
+  return key
+    ? createHmac('sha256', key).update(material).digest('hex')
+    : createHash('sha256').update(material).digest('hex');
 }

@@ -50,7 +50,9 @@ export function classifyOperation(action: string): ReadOnlyVerdict {
   if (sensitive) return { readOnly: false, reason: `${action} ${sensitive}` };
   if (EXTRA_READS.has(action)) return { readOnly: true, reason: `${action} only reads` };
   const operation = action.slice(action.indexOf(':') + 1);
-  const prefix = READ_PREFIXES.find((p) => operation.startsWith(p) && /^[A-Z]/.test(operation.slice(p.length)));
+  const prefix = READ_PREFIXES.find(
+    (p) => operation.startsWith(p) && /^[A-Z]/.test(operation.slice(p.length)),
+  );
   if (prefix) return { readOnly: true, reason: `${prefix}* operations only read` };
   return { readOnly: false, reason: `${action} can change resources` };
 }

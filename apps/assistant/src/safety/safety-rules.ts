@@ -42,18 +42,34 @@ export interface SafetyPolicy {
 export const DEFAULT_SAFETY_RULES: readonly SafetyRule[] = [
   {
     effect: 'deny',
-    actions: ['sts:GetSessionToken', 'sts:GetFederationToken', 'sts:AssumeRole*', 'iam:CreateAccessKey', 'ecr:GetAuthorizationToken',
-      'iam:CreateLoginProfile', 'iam:UpdateLoginProfile'],
+    actions: [
+      'sts:GetSessionToken',
+      'sts:GetFederationToken',
+      'sts:AssumeRole*',
+      'iam:CreateAccessKey',
+      'ecr:GetAuthorizationToken',
+      'iam:CreateLoginProfile',
+      'iam:UpdateLoginProfile',
+    ],
     reason: 'it returns credentials, which would be stored in history',
   },
-  { effect: 'ask', actions: ['secretsmanager:GetSecretValue', 'ssm:GetParameter*'], reason: 'it can reveal secrets' },
+  {
+    effect: 'ask',
+    actions: ['secretsmanager:GetSecretValue', 'ssm:GetParameter*'],
+    reason: 'it can reveal secrets',
+  },
 ];
 
 function compilePattern(pattern: string): RegExp {
   if (!/^[A-Za-z0-9*?-]+:[A-Za-z0-9*?-]+$/.test(pattern)) {
-    throw new InputError(`invalid safety rule pattern "${pattern}" (expected service:Operation with * and ? wildcards)`);
+    throw new InputError(
+      `invalid safety rule pattern "${pattern}" (expected service:Operation with * and ? wildcards)`,
+    );
   }
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, 'i');
 }
 
@@ -63,7 +79,8 @@ function compilePattern(pattern: string): RegExp {
  */
 export function createSafetyPolicy(rules: readonly SafetyRule[] = DEFAULT_SAFETY_RULES): SafetyPolicy {
   const compiled = rules.map((rule) => {
-    if (!['deny', 'ask', 'allow'].includes(rule.effect)) throw new InputError(`invalid safety rule effect "${String(rule.effect)}"`);
+    if (!['deny', 'ask', 'allow'].includes(rule.effect))
+      throw new InputError(`invalid safety rule effect "${String(rule.effect)}"`);
     return { rule, patterns: rule.actions.map(compilePattern) };
   });
 

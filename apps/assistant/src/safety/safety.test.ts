@@ -9,8 +9,17 @@ import { createSafetyPolicy, DEFAULT_SAFETY_RULES } from './safety-rules.ts';
 
 describe('read-only classification', () => {
   test('treats describe/list/get/head/lookup/search/batch-get operations as read-only', () => {
-    for (const action of ['ec2:DescribeInstances', 's3:ListBuckets', 'iam:GetUser', 's3:HeadBucket', 'cloudtrail:LookupEvents',
-      'servicecatalog:SearchProducts', 'dynamodb:BatchGetItem', 'sts:GetCallerIdentity', 'logs:GetQueryResults']) {
+    for (const action of [
+      'ec2:DescribeInstances',
+      's3:ListBuckets',
+      'iam:GetUser',
+      's3:HeadBucket',
+      'cloudtrail:LookupEvents',
+      'servicecatalog:SearchProducts',
+      'dynamodb:BatchGetItem',
+      'sts:GetCallerIdentity',
+      'logs:GetQueryResults',
+    ]) {
       assert.equal(classifyOperation(action).readOnly, true, action);
     }
   });
@@ -22,21 +31,39 @@ describe('read-only classification', () => {
   });
 
   test('treats changes as not read-only, whatever words appear in them', () => {
-    for (const action of ['ec2:StopInstances', 's3:CreateBucket', 'iam:DeleteUser', 'dynamodb:ExecuteStatement', 'athena:StartQueryExecution',
-      'ec2:Getaway', 'lambda:Invoke', 'iam:GenerateCredentialReport']) {
+    for (const action of [
+      'ec2:StopInstances',
+      's3:CreateBucket',
+      'iam:DeleteUser',
+      'dynamodb:ExecuteStatement',
+      'athena:StartQueryExecution',
+      'ec2:Getaway',
+      'lambda:Invoke',
+      'iam:GenerateCredentialReport',
+    ]) {
       assert.equal(classifyOperation(action).readOnly, false, action);
     }
   });
 
   test('treats reads that return credentials or secrets as not read-only', () => {
-    for (const action of ['sts:GetSessionToken', 'sts:GetFederationToken', 'ecr:GetAuthorizationToken', 'secretsmanager:GetSecretValue', 'ssm:GetParameter']) {
+    for (const action of [
+      'sts:GetSessionToken',
+      'sts:GetFederationToken',
+      'ecr:GetAuthorizationToken',
+      'secretsmanager:GetSecretValue',
+      'ssm:GetParameter',
+    ]) {
       assert.equal(classifyOperation(action).readOnly, false, action);
     }
   });
 });
 
 describe('safety rules', () => {
-  const check = (policy: ReturnType<typeof createSafetyPolicy>, action: string, roles: string[] = ['user']) => {
+  const check = (
+    policy: ReturnType<typeof createSafetyPolicy>,
+    action: string,
+    roles: string[] = ['user'],
+  ) => {
     const cli = action.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
     return policy.decide({ action, cliAction: cli, readOnly: classifyOperation(action).readOnly, roles });
   };
@@ -73,7 +100,15 @@ describe('safety rules', () => {
 
   test('matches CLI-style patterns too', () => {
     const policy = createSafetyPolicy([{ effect: 'deny', actions: ['s3api:delete-*'] }]);
-    assert.equal(policy.decide({ action: 's3:DeleteBucket', cliAction: 's3api:delete-bucket', readOnly: false, roles: ['user'] }).effect, 'deny');
+    assert.equal(
+      policy.decide({
+        action: 's3:DeleteBucket',
+        cliAction: 's3api:delete-bucket',
+        readOnly: false,
+        roles: ['user'],
+      }).effect,
+      'deny',
+    );
   });
 
   test('denies credential-returning operations by default', () => {
@@ -88,7 +123,12 @@ describe('safety rules', () => {
 });
 
 describe('confirmations', () => {
-  const stopPlan: Plan = { service: 'ec2', operation: 'stop-instances', parameters: { InstanceIds: ['i-0a1b2c3d4e5f60001'] }, region: 'us-east-1' };
+  const stopPlan: Plan = {
+    service: 'ec2',
+    operation: 'stop-instances',
+    parameters: { InstanceIds: ['i-0a1b2c3d4e5f60001'] },
+    region: 'us-east-1',
+  };
   const setup = () => {
     let clock = new Date('2026-01-01T00:00:00Z');
     const store = createInMemoryConfirmationStore();
@@ -96,13 +136,24 @@ describe('confirmations', () => {
     return { service, store, advance: (ms: number) => (clock = new Date(clock.getTime() + ms)) };
   };
   const ask = (service: ReturnType<typeof setup>['service'], plan: Plan = stopPlan) =>
-    service.requestConfirmation({ userId: 'alice', sessionId: 's1', query: 'stop instance i-0a1b2c3d4e5f60001', plan, command: 'aws ec2 stop-instances …' });
+    service.requestConfirmation({
+      userId: 'alice',
+      sessionId: 's1',
+      query: 'stop instance i-0a1b2c3d4e5f60001',
+      plan,
+      command: 'aws ec2 stop-instances …',
+    });
 
   test('accepting returns exactly the stored plan, once', async () => {
     const { service } = setup();
     const { confirmationId, expiresAt } = await ask(service);
     assert.equal(expiresAt.toISOString(), '2026-01-01T00:05:00.000Z');
-    const resolved = await service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' });
+    const resolved = await service.resolveConfirmation({
+      userId: 'alice',
+      sessionId: 's1',
+      confirmationId,
+      decision: 'accept',
+    });
     assert.deepEqual(resolved.plan, stopPlan);
     assert.equal(resolved.decision, 'accept');
   });
@@ -110,38 +161,83 @@ describe('confirmations', () => {
   test('rejects a replayed confirmation', async () => {
     const { service } = setup();
     const { confirmationId } = await ask(service);
-    await service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' });
-    await assert.rejects(service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' }), ConflictError);
+    await service.resolveConfirmation({
+      userId: 'alice',
+      sessionId: 's1',
+      confirmationId,
+      decision: 'accept',
+    });
+    await assert.rejects(
+      service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' }),
+      ConflictError,
+    );
   });
 
   test('declining uses the confirmation up: a later accept fails', async () => {
     const { service } = setup();
     const { confirmationId } = await ask(service);
-    const declined = await service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'decline' });
+    const declined = await service.resolveConfirmation({
+      userId: 'alice',
+      sessionId: 's1',
+      confirmationId,
+      decision: 'decline',
+    });
     assert.equal(declined.decision, 'decline');
-    await assert.rejects(service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' }), ConflictError);
+    await assert.rejects(
+      service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' }),
+      ConflictError,
+    );
   });
 
   test("rejects another user's confirmation as not found", async () => {
     const { service } = setup();
     const { confirmationId } = await ask(service);
-    await assert.rejects(service.resolveConfirmation({ userId: 'mallory', sessionId: 's1', confirmationId, decision: 'accept' }), NotFoundError);
-    await assert.rejects(service.resolveConfirmation({ userId: 'mallory', sessionId: 's9', query: 'stop instance i-0a1b2c3d4e5f60001', decision: 'accept' }), NotFoundError);
+    await assert.rejects(
+      service.resolveConfirmation({ userId: 'mallory', sessionId: 's1', confirmationId, decision: 'accept' }),
+      NotFoundError,
+    );
+    await assert.rejects(
+      service.resolveConfirmation({
+        userId: 'mallory',
+        sessionId: 's9',
+        query: 'stop instance i-0a1b2c3d4e5f60001',
+        decision: 'accept',
+      }),
+      NotFoundError,
+    );
   });
 
   test('rejects a confirmation from another session of the same user', async () => {
     const { service } = setup();
     const { confirmationId } = await ask(service);
-    await assert.rejects(service.resolveConfirmation({ userId: 'alice', sessionId: 's2', confirmationId, decision: 'accept' }), NotAllowedError);
+    await assert.rejects(
+      service.resolveConfirmation({ userId: 'alice', sessionId: 's2', confirmationId, decision: 'accept' }),
+      NotAllowedError,
+    );
   });
 
   test('rejects an edited plan, including a read-only plan swapped for the confirmed write', async () => {
     const { service } = setup();
     const { confirmationId } = await ask(service);
     const edited = { ...stopPlan, operation: 'terminate-instances' };
-    await assert.rejects(service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept', plan: edited }), ConflictError);
+    await assert.rejects(
+      service.resolveConfirmation({
+        userId: 'alice',
+        sessionId: 's1',
+        confirmationId,
+        decision: 'accept',
+        plan: edited,
+      }),
+      ConflictError,
+    );
     // The original confirmation stays usable for exactly the shown plan.
-    const ok = await service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept', plan: stopPlan });
+    const ok = await service.resolveConfirmation({
+      userId: 'alice',
+      sessionId: 's1',
+      confirmationId,
+      decision: 'accept',
+      plan: stopPlan,
+    });
     assert.deepEqual(ok.plan, stopPlan);
   });
 
@@ -152,14 +248,20 @@ describe('confirmations', () => {
     const record = await store.findById(confirmationId);
     assert.ok(record);
     await store.insert({ ...record, plan: { ...stopPlan, operation: 'terminate-instances' } });
-    await assert.rejects(service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' }), /does not match/);
+    await assert.rejects(
+      service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' }),
+      /does not match/,
+    );
   });
 
   test('expires after five minutes', async () => {
     const { service, advance } = setup();
     const { confirmationId } = await ask(service);
     advance(5 * 60 * 1000 + 1);
-    await assert.rejects(service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' }), /expired/);
+    await assert.rejects(
+      service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'accept' }),
+      /expired/,
+    );
   });
 
   test('resolves the original {query, decision} to the newest pending confirmation for that query only', async () => {
@@ -167,14 +269,35 @@ describe('confirmations', () => {
     await ask(service);
     advance(1000);
     const second = await ask(service);
-    const resolved = await service.resolveConfirmation({ userId: 'alice', sessionId: 's1', query: 'stop instance i-0a1b2c3d4e5f60001', decision: 'accept' });
+    const resolved = await service.resolveConfirmation({
+      userId: 'alice',
+      sessionId: 's1',
+      query: 'stop instance i-0a1b2c3d4e5f60001',
+      decision: 'accept',
+    });
     assert.equal(resolved.confirmationId, second.confirmationId);
-    await assert.rejects(service.resolveConfirmation({ userId: 'alice', sessionId: 's1', query: 'terminate everything', decision: 'accept' }), NotFoundError);
+    await assert.rejects(
+      service.resolveConfirmation({
+        userId: 'alice',
+        sessionId: 's1',
+        query: 'terminate everything',
+        decision: 'accept',
+      }),
+      NotFoundError,
+    );
   });
 
   test('rejects an unknown decision', async () => {
     const { service } = setup();
     const { confirmationId } = await ask(service);
-    await assert.rejects(service.resolveConfirmation({ userId: 'alice', sessionId: 's1', confirmationId, decision: 'yes' as 'accept' }), InputError);
+    await assert.rejects(
+      service.resolveConfirmation({
+        userId: 'alice',
+        sessionId: 's1',
+        confirmationId,
+        decision: 'yes' as 'accept',
+      }),
+      InputError,
+    );
   });
 });
