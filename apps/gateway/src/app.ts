@@ -12,7 +12,7 @@ import { createForwarder } from './routing/forwarder.ts';
 import { registerForwardRoutes } from './routing/routes.ts';
 import { applySecurityHeaders } from './security/headers.ts';
 import type { SessionService } from './sessions/session-service.ts';
-import { registerWebRoutes } from './web/routes.ts';
+import { createPageNotFound, registerWebRoutes } from './web/routes.ts';
 
 export interface GatewayAppDeps {
   config: Pick<
@@ -53,6 +53,7 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
     trustProxy: config.trustProxy,
     // The gateway authenticates callers itself (sessions, bearer tokens) and signs assertions onward.
     requireIdentity: false,
+    notFound: createPageNotFound(config.webDistDir),
     readinessChecks: deps.readinessChecks,
   });
 

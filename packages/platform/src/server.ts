@@ -57,6 +57,11 @@ export interface ServiceAppOptions {
   trustProxy?: boolean | string | string[];
   /** Whether to verify identity assertions on non-public routes (the gateway does its own auth). */
   requireIdentity?: boolean;
+  /**
+   * Answers requests no route matched before the default JSON 404 does (the gateway serves its web app's
+   * "page not found" this way). Return the reply when handled, `undefined` to fall through.
+   */
+  notFound?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -222,15 +227,17 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     return sendError(reply, request, 500, 'INTERNAL', 'internal error');
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  app.setNotFoundHandler(async (request, reply) => {
+    const handled = options.notFound ? await options.notFound(request, reply) : undefined;
+    if (handled) return handled;
+    return sendError(
       reply,
       request,
       404,
       'NOT_FOUND',
       `no route for ${request.method} ${request.url.split('?')[0]}`,
-    ),
-  );
+    );
+  });
 
   const publicRoute = { config: { public: true }, schema: { hide: true } } as const;
   app.get('/health', publicRoute, async () => ({ status: 'ok', service: options.name }));

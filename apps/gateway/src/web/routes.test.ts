@@ -28,7 +28,7 @@ describe('web pages and security headers', () => {
     for (const page of ['/', '/deployer', '/monitor', '/history']) {
       const res = await gw.app.inject({ method: 'GET', url: page });
       assert.equal(res.statusCode, 302, page);
-      assert.equal(res.headers.location, '/login');
+      assert.equal(res.headers.location, page === '/' ? '/login' : `/login?next=${encodeURIComponent(page)}`);
     }
     const login = await gw.app.inject({ method: 'GET', url: '/login' });
     assert.equal(login.statusCode, 200);
@@ -48,6 +48,40 @@ describe('web pages and security headers', () => {
     const login = await gw.app.inject({ method: 'GET', url: '/login', headers: { cookie } });
     assert.equal(login.statusCode, 302);
     assert.equal(login.headers.location, '/');
+    const back = await gw.app.inject({
+      method: 'GET',
+      url: '/login?next=%2Fmonitor%3Fq%3Dx',
+      headers: { cookie },
+    });
+    assert.equal(back.headers.location, '/monitor?q=x');
+    // Never an open redirect to another site.
+    for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+      const res = await gw.app.inject({
+        method: 'GET',
+        url: `/login?next=${encodeURIComponent(next)}`,
+        headers: { cookie },
+      });
+      assert.equal(res.headers.location, '/', next);
+    }
+  });
+
+  test('answers an unknown page with the web app and 404, but an unknown API path with JSON', async () => {
+    const page = await gw.app.inject({
+      method: 'GET',
+      url: '/no-such-page',
+      headers: { accept: 'text/html' },
+    });
+    assert.equal(page.statusCode, 404);
+    assert.match(page.body, /id="root"/);
+    const api = await gw.app.inject({
+      method: 'GET',
+      url: '/api/no-such-thing',
+      headers: { accept: 'text/html' },
+    });
+    assert.equal(api.statusCode, 404);
+    assert.equal(api.json().error.code, 'NOT_FOUND');
+    const script = await gw.app.inject({ method: 'GET', url: '/no-such-page' });
+    assert.equal(script.json().error.code, 'NOT_FOUND');
   });
 
   test('serves hashed assets as immutable files, but never index.html past the page rules', async () => {

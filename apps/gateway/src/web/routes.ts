@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { ServiceApp } from '@ashapp/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The single-page app's page routes. */
 export const pageRoutes = ['/', '/login', '/deployer', '/monitor', '/history'] as const;
@@ -39,8 +40,11 @@ export async function registerWebRoutes(app: ServiceApp, options: { distDir: str
 
   for (const page of pageRoutes) {
     app.get(page, { config: { access: 'page' }, schema: { hide: true } }, async (request, reply) => {
-      if (page === '/login' && request.auth) return reply.redirect('/', 302);
-      if (protectedPages.has(page) && !request.auth) return reply.redirect('/login', 302);
+      if (page === '/login' && request.auth) return reply.redirect(readLocalNext(request.query) ?? '/', 302);
+      if (protectedPages.has(page) && !request.auth) {
+        const next = request.url === '/' ? '' : `?next=${encodeURIComponent(request.url)}`;
+        return reply.redirect(`/login${next}`, 302);
+      }
       if (!existsSync(indexFile)) {
         return reply
           .status(503)
@@ -52,4 +56,43 @@ export async function registerWebRoutes(app: ServiceApp, options: { distDir: str
       return reply.sendFile('index.html', { cacheControl: false });
     });
   }
+}
+
+/** `next` from the query when it is a path on this site (never `//host` or a scheme: no open redirect). */
+export function readLocalNext(query: unknown): string | undefined {
+  const next = (query as { next?: unknown } | undefined)?.next;
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) {
+    return undefined;
+  }
+  return /^[\x21-\x7e]*$/.test(next) ? next : undefined;
+}
+
+// Paths that belong to APIs: an unknown one there is a JSON 404, never the web app.
+const apiPrefixes = [
+  '/api/',
+  '/deployer-api/',
+  '/services/',
+  '/monitor/',
+  '/history/',
+  '/create-codebuild-project',
+];
+
+/**
+ * For an unknown page a browser asked for, the web app itself with status 404 (it shows "page not found"
+ * and its navigation); anything else falls through to the JSON 404.
+ */
+export function createPageNotFound(distDir: string) {
+  const indexFile = path.join(distDir, 'index.html');
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const pathName = request.url.split('?')[0] ?? '';
+    const wantsHtml = (request.headers.accept ?? '').includes('text/html');
+    if (request.method !== 'GET' || !wantsHtml || apiPrefixes.some((p) => pathName.startsWith(p)))
+      return undefined;
+    if (!existsSync(indexFile)) return undefined;
+    return reply
+      .status(404)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .sendFile('index.html', { cacheControl: false });
+  };
 }
