@@ -1,0 +1,163 @@
+// Monitor service: single-event and batch ingest, and a 50-row page of events at 1,000,000 rows, on
+// SQLite and MariaDB.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, createId, encodeCursor, identityHeader, signIdentity } from '@ashapp/platform';
+import { createTestDatabase, getFreePort, startServiceProcess } from '@ashapp/platform/testing';
+import {
+  createEventsRepository,
+  type MonitorTables,
+  type StoredEvent,
+} from '../apps/monitor/src/events/events-repository.ts';
+import { runWrk, withPeakRss, type BenchContext, type BenchRow } from './lib.ts';
+
+const secret = 'b'.repeat(43);
+const user = 'arn:aws:iam::123456789012:user/bench';
+const totalRows = 1_000_000;
+const batchSize = 1000;
+
+function makeEvent(i: number, at: number): StoredEvent {
+  return {
+    id: createId(at),
+    at,
+    // Half the rows are the benchmark user's; the rest belong to 100 others.
+    userId: i % 2 === 0 ? user : `arn:aws:iam::123456789012:user/other-${i % 100}`,
+    service: ['gateway', 'assistant', 'deployer', 'history'][i % 4] ?? 'gateway',
+    endpoint: 'POST /api/ask',
+    actionType: ['ask', 'confirm', 'login', 'deploy'][i % 4] ?? 'ask',
+    requestData: JSON.stringify({ query: `list ec2 instances ${i}` }),
+    responseSummary: JSON.stringify({ status: 200 }),
+    ipAddress: '127.0.0.1',
+    userAgent: 'bench',
+    requestId: null,
+  };
+}
+
+async function seedEvents(url: string): Promise<{ middle: { at: number; id: string } }> {
+  const database = createDatabase<MonitorTables>({ url });
+  const repo = createEventsRepository(database);
+  const start = Date.UTC(2025, 0, 1);
+  let middle = { at: 0, id: '' };
+  for (let done = 0; done < totalRows; done += 5000) {
+    const events = Array.from({ length: 5000 }, (_, k) => makeEvent(done + k, start + (done + k) * 10));
+    const mid = events.find((_, k) => done + k === totalRows / 2);
+    if (mid) middle = { at: mid.at, id: mid.id };
+    await repo.insertMany(events);
+  }
+  await database.close();
+  return { middle };
+}
+
+export async function benchMonitor(ctx: BenchContext): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const asUser = {
+    [identityHeader]: signIdentity({ userId: user, roles: ['user'], requestId: 'bench' }, secret, { ttlSeconds: 3600 }),
+  };
+  const asService = {
+    [identityHeader]: signIdentity({ userId: 'service:bench', roles: ['service'], requestId: 'bench' }, secret, {
+      ttlSeconds: 3600,
+    }),
+  };
+  const event = {
+    user_id: user,
+    service: 'assistant',
+    endpoint: 'POST /api/ask',
+    action_type: 'ask',
+    request_data: { query: 'list ec2 instance ids', password: 'hunter2' },
+    response_summary: { status: 200, rows: 3 },
+    ip_address: '127.0.0.1',
+    user_agent: 'wrk',
+  };
+  const batchBody = JSON.stringify({ events: Array.from({ length: batchSize }, () => event) });
+
+  for (const dialect of ['sqlite', 'mysql'] as const) {
+    const engine = dialect === 'sqlite' ? 'SQLite' : 'MariaDB';
+    const sqlite = dialect === 'sqlite';
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ashapp-bench-monitor-'));
+    const testDb = await createTestDatabase(dialect);
+    const port = await getFreePort();
+    const svc = await startServiceProcess({
+      entry: fileURLToPath(new URL('../apps/monitor/src/main.ts', import.meta.url)),
+      port,
+      env: {
+        MONITOR_PORT: String(port),
+        ASHAPP_DATA_DIR: dataDir,
+        MONITOR_DATABASE_URL: testDb.url,
+        INTERNAL_AUTH_SECRET: secret,
+        LOG_LEVEL: 'warn',
+      },
+    });
+    const pid = svc.child.pid ?? 0;
+    try {
+      ctx.log(`monitor/${engine}: POST /monitor/log`);
+      const single = await withPeakRss(pid, () =>
+        runWrk(`${svc.url}/monitor/log`, {
+          method: 'POST',
+          body: JSON.stringify(event),
+          headers: { ...asUser, 'content-type': 'application/json' },
+          durationSeconds: ctx.durationSeconds,
+        }),
+      );
+      rows.push({
+        scenario: 'POST /monitor/log (one event)',
+        engine,
+        ...single.result,
+        ratioToBare: single.result.rps / ctx.bareRps,
+        rssMb: single.peakRssMb,
+        target: sqlite ? '≥ 10,000 req/s, p99 ≤ 20 ms' : '(reported)',
+        verdict: sqlite ? (single.result.rps >= 10_000 && single.result.p99Ms <= 20 ? 'met' : 'missed') : '',
+      });
+
+      ctx.log(`monitor/${engine}: POST /monitor/events/batch (${batchSize} events each)`);
+      const batch = await withPeakRss(pid, () =>
+        runWrk(`${svc.url}/monitor/events/batch`, {
+          method: 'POST',
+          body: batchBody,
+          headers: { ...asService, 'content-type': 'application/json' },
+          durationSeconds: ctx.durationSeconds,
+          connections: 4,
+        }),
+      );
+      const eventsPerSecond = batch.result.rps * batchSize;
+      rows.push({
+        scenario: `POST /monitor/events/batch, ${batchSize} events per request, 4 connections`,
+        engine,
+        ...batch.result,
+        rssMb: batch.peakRssMb,
+        target: sqlite ? '≥ 100,000 events/s' : '(reported)',
+        verdict: sqlite ? (eventsPerSecond >= 100_000 ? 'met' : 'missed') : '',
+        note: `${Math.round(eventsPerSecond).toLocaleString('en')} events/s`,
+      });
+
+      ctx.log(`monitor/${engine}: seeding ${totalRows.toLocaleString('en')} events`);
+      const seedStarted = Date.now();
+      const { middle } = await seedEvents(testDb.url);
+      ctx.log(`monitor/${engine}: seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+      for (const [label, query] of [
+        ['first page', 'limit=50'],
+        ['page from the middle (cursor)', `limit=50&cursor=${encodeCursor(middle)}`],
+      ] as const) {
+        const page = await withPeakRss(pid, () =>
+          runWrk(`${svc.url}/monitor/events?${query}`, { headers: asUser, durationSeconds: ctx.durationSeconds }),
+        );
+        const met = page.result.rps >= 5000 && page.result.p99Ms <= 10 && page.peakRssMb <= 200;
+        rows.push({
+          scenario: `GET /monitor/events 50 rows at 1M rows, ${label}`,
+          engine,
+          ...page.result,
+          ratioToBare: page.result.rps / ctx.bareRps,
+          rssMb: page.peakRssMb,
+          target: sqlite ? '≥ 5,000 req/s, p99 ≤ 10 ms, RSS ≤ 200 MB' : '(reported)',
+          verdict: sqlite ? (met ? 'met' : 'missed') : '',
+        });
+      }
+    } finally {
+      await svc.stop();
+      await testDb.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return rows;
+}
