@@ -206,7 +206,10 @@ describe('without a session', () => {
       if (page === '/login') continue;
       const res = await fetch(`${gateway.url}${page}`, { redirect: 'manual' });
       assert.equal(res.status, 302, page);
-      assert.equal(res.headers.get('location'), '/login');
+      assert.equal(
+        res.headers.get('location'),
+        page === '/' ? '/login' : `/login?next=${encodeURIComponent(page)}`,
+      );
     }
   });
 });
