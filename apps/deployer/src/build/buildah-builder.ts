@@ -68,6 +68,7 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
           env: options.env,
           timeoutMs: request.timeoutMs ?? 10 * 60_000,
           onLine: (line) => request.log(line),
+          ...(request.signal ? { signal: request.signal } : {}),
         });
         if (result.timedOut) throw new UpstreamError('image build timed out');
         if (result.code !== 0) throw new UpstreamError(`image build failed: ${summarizeOutput(result, 3)}`);
@@ -103,6 +104,7 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
             env: options.env,
             timeoutMs: request.timeoutMs ?? 10 * 60_000,
             onLine: (line) => request.log(line),
+          ...(request.signal ? { signal: request.signal } : {}),
           });
           if (result.timedOut) throw new UpstreamError('image push timed out');
           if (result.code !== 0) {

@@ -42,6 +42,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
         env: { ...options.env, DOCKER_BUILDKIT: '1' },
         timeoutMs: request.timeoutMs ?? 10 * 60_000,
         onLine: (line) => request.log(line),
+          ...(request.signal ? { signal: request.signal } : {}),
       });
       if (result.timedOut) throw new UpstreamError('image build timed out');
       if (result.code !== 0) throw new UpstreamError(`image build failed: ${summarizeOutput(result, 3)}`);
@@ -69,6 +70,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
             env: options.env,
             timeoutMs: request.timeoutMs ?? 10 * 60_000,
             onLine: (line) => request.log(line),
+          ...(request.signal ? { signal: request.signal } : {}),
           });
           if (result.timedOut) throw new UpstreamError('image push timed out');
           if (result.code !== 0) throw new UpstreamError(`image push failed: ${summarizeOutput(result, 3)}`);

@@ -12,6 +12,8 @@ export interface BuildRequest {
   /** Hosts whose base images may be pulled over plain HTTP. */
   insecureRegistries?: readonly string[];
   timeoutMs?: number;
+  /** Ends the build (the child is killed) when a deployment is stopped. */
+  signal?: AbortSignal;
 }
 
 export interface PushRequest {
@@ -23,6 +25,7 @@ export interface PushRequest {
   insecure: boolean;
   log: LogLine;
   timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 export interface BuildResult {

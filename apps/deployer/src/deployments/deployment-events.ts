@@ -8,8 +8,10 @@ export type DeploymentEvent =
       progress: number;
       at: string;
       message?: string;
+      /** Position in the persisted event list; a stream skips what it already replayed. */
+      seq?: number;
     }
-  | { type: 'log'; deploymentId: string; stage: DeploymentState; line: string; at: string }
+  | { type: 'log'; deploymentId: string; stage: DeploymentState; line: string; at: string; seq?: number }
   | {
       type: 'done';
       deploymentId: string;

@@ -49,7 +49,8 @@ export function isFinalState(state: DeploymentState): boolean {
 /**
  * Whether a record may move from `from` to `to`: one step forward along the pipeline (a rollback deploy may
  * skip Building: its image exists), any running state to Rollback, Rollback to RolledBack or Failed (the
- * rollback itself failed), and Initialized/Validating straight to Failed (nothing was changed yet).
+ * rollback itself failed), and Initialized … Building straight to Failed (nothing on the target was changed yet:
+ * building an image changes no running app).
  */
 export function canMove(from: DeploymentState, to: DeploymentState): boolean {
   if (isFinalState(from)) return false;
@@ -57,7 +58,7 @@ export function canMove(from: DeploymentState, to: DeploymentState): boolean {
   if (from === 'Preparing' && to === 'Deploying') return true;
   if (to === 'Rollback') return from !== 'Rollback';
   if (from === 'Rollback') return to === 'RolledBack' || to === 'Failed';
-  if (to === 'Failed') return from === 'Initialized' || from === 'Validating';
+  if (to === 'Failed') return ['Initialized', 'Validating', 'Preparing', 'Building'].includes(from);
   return false;
 }
 

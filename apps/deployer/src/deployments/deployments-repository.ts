@@ -1,8 +1,12 @@
 import { largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
 import { sql, type Kysely } from 'kysely';
 import type { DeploymentState } from './deployment-states.ts';
+import {
+  createRegistryLoginsMigration,
+  type RegistryLoginTables,
+} from '../registry-logins/registry-logins-repository.ts';
 
-export interface DeployerTables {
+export interface DeployerTables extends RegistryLoginTables {
   apps: {
     namespace: string;
     app_name: string;
@@ -107,6 +111,7 @@ export function createDeployerMigrations(dialect: Dialect): Readonly<Record<stri
           .execute();
       },
     },
+    '0002_create_registry_logins': createRegistryLoginsMigration,
   };
 }
 

@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfigError,
+  readBaseServiceConfig,
+  readEnv,
+  readOrCreateSecretFile,
+  secret,
+  type BaseServiceConfig,
+  type Env,
+} from '@ashapp/platform';
+import { Type } from 'typebox';
+import { defaultBaseImage } from './build/dockerfile.ts';
+import type { ContainerStorage } from './build/buildah-builder.ts';
+
+export type BuilderChoice = 'buildah' | 'docker' | 'auto';
+export type TargetChoice = 'kubernetes' | 'podman';
+
+export interface DeployerConfig extends BaseServiceConfig {
+  readonly builder: BuilderChoice;
+  /** Resolved: `auto` becomes kubernetes when a kubeconfig or an in-cluster service account is present. */
+  readonly target: TargetChoice;
+  /** Path of the kubeconfig, or undefined for the in-cluster service account (kubernetes target only). */
+  readonly kubeconfig: string | undefined;
+  readonly baseImage: string;
+  /** The base image already carries Flask and gunicorn (a distribution-packaged image): no pip at build. */
+  readonly baseImageHasRuntime: boolean;
+  readonly insecureRegistries: readonly string[];
+  /** AES-256-GCM key sealing registry credentials at rest. Secret. */
+  readonly encryptionKey: Buffer;
+  readonly allowLocalGit: boolean;
+  readonly containerStorage: ContainerStorage | undefined;
+  /** Where the podman target keeps its per-app state and build contexts are written. */
+  readonly workDir: string;
+  readonly rolloutTimeoutMs: number;
+  readonly buildTimeoutMs: number;
+  /** Monitoring: how long the new version must stay ready before it is Stable. */
+  readonly stabilityWindowMs: number;
+  /** Whether the Testing step GETs the URL on kubernetes (off where node addresses are unreachable). */
+  readonly kubernetesHttpCheck: boolean;
+  readonly registryLoginTtlMs: number;
+  /** ECR API endpoint override (VPC endpoint or a stand-in). */
+  readonly ecrEndpoint: string | undefined;
+  readonly python: string;
+  readonly sseHeartbeatMs: number;
+  /** Environment of every child (buildah, podman, git, python): nothing else of ours reaches them. */
+  readonly childEnv: Readonly<Record<string, string>>;
+}
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const inClusterTokenPath = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+const DeployerEnv = Type.Object({
+  DEPLOYER_BUILDER: Type.Union([Type.Literal('buildah'), Type.Literal('docker'), Type.Literal('auto')], {
+    default: 'auto',
+  }),
+  DEPLOYER_TARGET: Type.Union([Type.Literal('kubernetes'), Type.Literal('podman'), Type.Literal('auto')], {
+    default: 'auto',
+  }),
+  DEPLOYER_BASE_IMAGE: Type.String({ minLength: 1, maxLength: 400, default: defaultBaseImage }),
+  DEPLOYER_BASE_IMAGE_HAS_RUNTIME: Type.Boolean({ default: false }),
+  DEPLOYER_INSECURE_REGISTRIES: Type.String({ default: '' }),
+  KUBECONFIG: Type.Optional(Type.String({ minLength: 1 })),
+  KUBERNETES_SERVICE_HOST: Type.Optional(Type.String()),
+  DEPLOYER_ENCRYPTION_KEY: Type.Optional(secret(Type.String({ minLength: 32 }))),
+  DEPLOYER_ALLOW_LOCAL_GIT: Type.Boolean({ default: false }),
+  DEPLOYER_CONTAINERS_ROOT: Type.Optional(Type.String({ minLength: 1 })),
+  DEPLOYER_CONTAINERS_RUNROOT: Type.Optional(Type.String({ minLength: 1 })),
+  DEPLOYER_WORK_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  DEPLOYER_ROLLOUT_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 180_000 }),
+  DEPLOYER_BUILD_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 7_200_000, default: 900_000 }),
+  DEPLOYER_STABILITY_WINDOW_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000 }),
+  DEPLOYER_KUBERNETES_HTTP_CHECK: Type.Boolean({ default: true }),
+  DEPLOYER_REGISTRY_LOGIN_TTL_MS: Type.Integer({ minimum: 60_000, default: 12 * 3_600_000 }),
+  DEPLOYER_ECR_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
+  DEPLOYER_PYTHON: Type.String({ minLength: 1, default: '/usr/bin/python3' }),
+  DEPLOYER_SSE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
+  CONTAINERS_CONF: Type.String({ minLength: 1, default: 'deploy/podman/containers.conf' }),
+  PATH: Type.String({ default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }),
+  HOME: Type.Optional(Type.String()),
+});
+
+/** 32 bytes from base64/base64url (43–44 characters) or hex (64 characters). */
+function decodeKey(text: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError('invalid configuration: DEPLOYER_ENCRYPTION_KEY must encode 32 bytes (base64 or hex)');
+  }
+  return key;
+}
+
+export function readDeployerConfig(env: Env): DeployerConfig {
+  const base = readBaseServiceConfig('deployer', env);
+  const own = readEnv(DeployerEnv, env);
+  const inCluster = Boolean(own.KUBERNETES_SERVICE_HOST) && existsSync(inClusterTokenPath);
+  const target: TargetChoice =
+    own.DEPLOYER_TARGET === 'auto' ? (own.KUBECONFIG || inCluster ? 'kubernetes' : 'podman') : own.DEPLOYER_TARGET;
+  if (target === 'kubernetes' && !own.KUBECONFIG && !inCluster) {
+    throw new ConfigError(
+      'invalid configuration: DEPLOYER_TARGET=kubernetes needs KUBECONFIG or an in-cluster service account',
+    );
+  }
+  if (Boolean(own.DEPLOYER_CONTAINERS_ROOT) !== Boolean(own.DEPLOYER_CONTAINERS_RUNROOT)) {
+    throw new ConfigError(
+      'invalid configuration: set both DEPLOYER_CONTAINERS_ROOT and DEPLOYER_CONTAINERS_RUNROOT, or neither',
+    );
+  }
+  const containersConf = path.resolve(repoRoot, own.CONTAINERS_CONF);
+  const childEnv: Record<string, string> = {
+    PATH: own.PATH,
+    HOME: own.HOME ?? base.dataDir,
+    CONTAINERS_CONF: containersConf,
+  };
+  return Object.freeze({
+    ...base,
+    builder: own.DEPLOYER_BUILDER,
+    target,
+    kubeconfig: own.KUBECONFIG ? path.resolve(own.KUBECONFIG) : undefined,
+    baseImage: own.DEPLOYER_BASE_IMAGE,
+    baseImageHasRuntime: own.DEPLOYER_BASE_IMAGE_HAS_RUNTIME,
+    insecureRegistries: Object.freeze(
+      own.DEPLOYER_INSECURE_REGISTRIES.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+    encryptionKey: decodeKey(
+      own.DEPLOYER_ENCRYPTION_KEY ?? readOrCreateSecretFile(base.dataDir, 'deployer-encryption-key'),
+    ),
+    allowLocalGit: own.DEPLOYER_ALLOW_LOCAL_GIT,
+    containerStorage:
+      own.DEPLOYER_CONTAINERS_ROOT && own.DEPLOYER_CONTAINERS_RUNROOT
+        ? { root: path.resolve(own.DEPLOYER_CONTAINERS_ROOT), runroot: path.resolve(own.DEPLOYER_CONTAINERS_RUNROOT) }
+        : undefined,
+    workDir: path.resolve(own.DEPLOYER_WORK_DIR ?? path.join(base.dataDir, 'deployer-work')),
+    rolloutTimeoutMs: own.DEPLOYER_ROLLOUT_TIMEOUT_MS,
+    buildTimeoutMs: own.DEPLOYER_BUILD_TIMEOUT_MS,
+    stabilityWindowMs: own.DEPLOYER_STABILITY_WINDOW_MS,
+    kubernetesHttpCheck: own.DEPLOYER_KUBERNETES_HTTP_CHECK,
+    registryLoginTtlMs: own.DEPLOYER_REGISTRY_LOGIN_TTL_MS,
+    ecrEndpoint: own.DEPLOYER_ECR_ENDPOINT,
+    python: own.DEPLOYER_PYTHON,
+    sseHeartbeatMs: own.DEPLOYER_SSE_HEARTBEAT_MS,
+    childEnv: Object.freeze(childEnv),
+  });
+}

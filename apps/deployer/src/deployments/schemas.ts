@@ -1,0 +1,164 @@
+import { Type, type Static, type TSchema } from 'typebox';
+
+const IntegerLike = (description: string) =>
+  Type.Union([Type.Integer(), Type.String({ maxLength: 10 })], { description });
+
+export const DeployBody = Type.Object(
+  {
+    app_name: Type.Optional(
+      Type.String({ maxLength: 253, description: 'DNS-1035 label, at most 50 characters (derived from image_name for a repository source when absent).' }),
+    ),
+    code: Type.Optional(Type.String({ maxLength: 300 * 1024, description: 'Pasted Flask app.py (at most 256 KiB).' })),
+    requirements: Type.Optional(Type.String({ maxLength: 20 * 1024, description: 'requirements.txt: specifiers only, no pip options or URLs.' })),
+    repo_url: Type.Optional(Type.String({ maxLength: 2048, description: 'https:// Git URL whose ref holds a Dockerfile.' })),
+    ref: Type.Optional(Type.String({ maxLength: 255, description: 'Branch or tag (default main).' })),
+    image_name: Type.Optional(Type.String({ maxLength: 255, description: 'Repository path in the registry, e.g. team/app.' })),
+    tag: Type.Optional(Type.String({ maxLength: 128, description: 'Image tag (default r<revision>).' })),
+    k8s_kind: Type.Optional(Type.Union([Type.Literal('Deployment'), Type.Literal('ReplicaSet')])),
+    replicas: Type.Optional(IntegerLike('1–20')),
+    service_type: Type.Optional(Type.Union([Type.Literal('ClusterIP'), Type.Literal('NodePort'), Type.Literal('LoadBalancer')])),
+    container_port: Type.Optional(IntegerLike('1–65535 (default 5000)')),
+    namespace: Type.Optional(Type.String({ maxLength: 253, description: 'DNS-1123 label (default `default`).' })),
+    strategy: Type.Optional(
+      Type.Union([Type.Literal('rolling'), Type.Literal('blue-green'), Type.Literal('canary')], {
+        description: 'rolling (default); blue-green and canary need the kubernetes target.',
+      }),
+    ),
+    canary_percent: Type.Optional(Type.Integer({ minimum: 1, maximum: 99, description: 'Share of replicas on the canary (default 20).' })),
+  },
+  { additionalProperties: false },
+);
+export type DeployBody = Static<typeof DeployBody>;
+
+export const ValidateBody = Type.Object(
+  {
+    code: Type.String({ maxLength: 300 * 1024 }),
+    app_name: Type.Optional(Type.String({ maxLength: 253 })),
+  },
+  { additionalProperties: false },
+);
+export type ValidateBody = Static<typeof ValidateBody>;
+
+export const ValidationView = Type.Object({
+  valid: Type.Boolean(),
+  errors: Type.Array(
+    Type.Object({
+      line: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+      column: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+      message: Type.String(),
+    }),
+  ),
+  error: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  app_object: Type.Optional(Type.String({ description: 'module:variable gunicorn serves, e.g. app:app' })),
+  port: Type.Optional(Type.Integer()),
+  routes: Type.Optional(Type.Array(Type.String())),
+});
+export type ValidationView = Static<typeof ValidationView>;
+
+export const PreviewView = Type.Object({
+  manifests: Type.String({ description: 'Multi-document YAML, validated against the Kubernetes schemas.' }),
+  objects: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+  image: Type.String(),
+  revision: Type.Integer(),
+});
+
+export const DeployAccepted = Type.Object({
+  deployment_id: Type.String(),
+  app_name: Type.String(),
+  namespace: Type.String(),
+  revision: Type.Integer(),
+  state: Type.String(),
+  stream_url: Type.String(),
+});
+export type DeployAccepted = Static<typeof DeployAccepted>;
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const DeploymentView = Type.Object({
+  id: Type.String(),
+  app_name: Type.String(),
+  namespace: Type.String(),
+  revision: Type.Integer(),
+  kind: Type.String({ description: 'deploy or rollback' }),
+  source_revision: Nullable(Type.Integer()),
+  state: Type.String(),
+  progress: Type.Integer(),
+  strategy: Type.String(),
+  target: Type.String(),
+  image: Nullable(Type.String()),
+  url: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  user_id: Type.String(),
+  live: Type.Boolean({ description: 'Whether this revision is the one serving now.' }),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+  finished_at: Nullable(Type.String({ format: 'date-time' })),
+});
+export type DeploymentView = Static<typeof DeploymentView>;
+
+export const DeploymentEventView = Type.Object({
+  seq: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  kind: Type.String({ description: 'state or log' }),
+  stage: Type.String(),
+  text: Type.String(),
+});
+
+export const DeploymentDetail = Type.Object({
+  ...DeploymentView.properties,
+  manifest: Nullable(Type.String()),
+  source: Type.Record(Type.String(), Type.Unknown()),
+  events: Type.Array(DeploymentEventView),
+});
+export type DeploymentDetail = Static<typeof DeploymentDetail>;
+
+export const ListDeploymentsQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+export type ListDeploymentsQuery = Static<typeof ListDeploymentsQuery>;
+
+export const DeploymentList = Type.Object({
+  items: Type.Array(DeploymentView),
+  next_cursor: Nullable(Type.String()),
+});
+
+export const DeploymentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) });
+
+export const NamespaceQuery = Type.Object({ namespace: Type.Optional(Type.String({ maxLength: 253 })) });
+
+export const RevisionView = Type.Object({
+  id: Type.String(),
+  revision: Type.Integer(),
+  kind: Type.String(),
+  source_revision: Nullable(Type.Integer()),
+  image: Type.String(),
+  state: Type.String(),
+  url: Nullable(Type.String()),
+  live: Type.Boolean(),
+  rollback_possible: Type.Boolean({ description: 'It reached Stable, so its manifest and image are recorded.' }),
+  created_at: Type.String({ format: 'date-time' }),
+});
+
+export const RevisionList = Type.Object({
+  app_name: Type.String(),
+  namespace: Type.String(),
+  live_revision: Nullable(Type.Integer()),
+  items: Type.Array(RevisionView),
+});
+
+export const RollbackBody = Type.Object(
+  {
+    namespace: Type.Optional(Type.String({ maxLength: 253 })),
+    revision: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type RollbackBody = Static<typeof RollbackBody>;
+
+export const DeletedView = Type.Object({
+  deleted: Type.Boolean(),
+  app_name: Type.String(),
+  namespace: Type.String(),
+});
