@@ -1,6 +1,10 @@
-/** The signed-in user's AWS credentials, handed to each call; never stored, logged or returned. */
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+import type { AwsCredentials } from '@ashapp/platform';
+
+export type { AwsCredentials };
+
+/**
+ * The part of the signed-in user's session that signs AWS calls. Derived from the platform's one
+ * `AwsCredentials` definition; the region travels in the plan (or the client config) instead.
+ * Never stored, logged or returned.
+ */
+export type AwsSigningKeys = Pick<AwsCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError, UpstreamError } from '@ashapp/platform';
-import type { AwsCredentials } from '../aws-credentials.ts';
+import type { AwsSigningKeys } from '../aws-credentials.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
 import type { Plan } from '../planning/plan.ts';
 import { buildCliArguments } from './cli-arguments.ts';
@@ -51,11 +51,11 @@ export interface DryRunVerdict {
 }
 
 export interface AwsCliExecutor {
-  run(plan: Plan, credentials: AwsCredentials, options?: { signal?: AbortSignal }): Promise<CliRunResult>;
+  run(plan: Plan, credentials: AwsSigningKeys, options?: { signal?: AbortSignal }): Promise<CliRunResult>;
   /** Runs the operation's own dry run when the service offers one (EC2); undefined otherwise. */
   dryRun(
     plan: Plan,
-    credentials: AwsCredentials,
+    credentials: AwsSigningKeys,
     options?: { signal?: AbortSignal },
   ): Promise<DryRunVerdict | undefined>;
   supportsDryRun(plan: Plan): boolean;
@@ -82,7 +82,7 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const { catalog } = options;
 
-  function buildEnv(plan: Plan, credentials: AwsCredentials, home: string): NodeJS.ProcessEnv {
+  function buildEnv(plan: Plan, credentials: AwsSigningKeys, home: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
       PATH: '/usr/bin:/bin',
       HOME: home,
@@ -204,7 +204,7 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
 
   async function run(
     plan: Plan,
-    credentials: AwsCredentials,
+    credentials: AwsSigningKeys,
     runOptions: { signal?: AbortSignal } = {},
   ): Promise<CliRunResult> {
     const argv = buildCliArguments(
@@ -244,7 +244,7 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
 
   async function dryRun(
     plan: Plan,
-    credentials: AwsCredentials,
+    credentials: AwsSigningKeys,
     runOptions: { signal?: AbortSignal } = {},
   ): Promise<DryRunVerdict | undefined> {
     if (!supportsDryRun(plan)) return undefined;

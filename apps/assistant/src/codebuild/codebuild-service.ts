@@ -16,10 +16,10 @@ import {
   NotFoundError,
   UpstreamError,
 } from '@ashapp/platform';
-import type { AwsCredentials } from '../aws-credentials.ts';
+import type { AwsSigningKeys } from '../aws-credentials.ts';
 
 export interface CodeBuildServiceOptions {
-  credentials: AwsCredentials;
+  credentials: AwsSigningKeys;
   region: string;
   /** Operator endpoint override (`ASSISTANT_AWS_ENDPOINT_URL`). */
   endpoint?: string;

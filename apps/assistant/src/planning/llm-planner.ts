@@ -1,5 +1,5 @@
 import { InputError } from '@ashapp/platform';
-import type { AwsCredentials } from '../aws-credentials.ts';
+import type { AwsSigningKeys } from '../aws-credentials.ts';
 import { PLAN_OUTPUTS } from './plan.ts';
 
 /** What an LLM planner is given for one request. */
@@ -7,7 +7,7 @@ export interface LlmPlanningInput {
   request: string;
   defaultRegion: string;
   /** The signed-in user's credentials (Bedrock calls are made as the user). */
-  credentials?: AwsCredentials;
+  credentials?: AwsSigningKeys;
   signal?: AbortSignal;
 }
 

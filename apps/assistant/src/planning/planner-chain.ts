@@ -1,5 +1,5 @@
 import { InputError } from '@ashapp/platform';
-import type { AwsCredentials } from '../aws-credentials.ts';
+import type { AwsSigningKeys } from '../aws-credentials.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
 import type { ValidatedPlan } from '../aws-models/plan-validator.ts';
 import { validatePlan } from '../aws-models/plan-validator.ts';
@@ -13,7 +13,7 @@ import { renderCommand } from './render-command.ts';
 export interface PlanRequestInput {
   request: string;
   defaultRegion: string;
-  credentials?: AwsCredentials;
+  credentials?: AwsSigningKeys;
   signal?: AbortSignal;
 }
 

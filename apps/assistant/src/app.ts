@@ -1,0 +1,128 @@
+import {
+  createServiceApp,
+  type AuditOutbox,
+  type Database,
+  type Logger,
+  type ServiceApp,
+} from '@ashapp/platform';
+import { createAssistantService } from './assistant/assistant-service.ts';
+import { registerAssistantRoutes } from './assistant/routes.ts';
+import { createAwsCliExecutor } from './aws-cli/cli-executor.ts';
+import type { AwsCliLocation } from './aws-cli/find-aws-cli.ts';
+import { createAwsModelCatalog, type AwsModelCatalog } from './aws-models/model-catalog.ts';
+import { createCodeBuildService } from './codebuild/codebuild-service.ts';
+import { registerCodeBuildRoutes } from './codebuild/routes.ts';
+import type { AssistantConfig } from './config.ts';
+import type { HistoryRecorder } from './history/history-recorder.ts';
+import { createBedrockPlanner } from './planning/bedrock-planner.ts';
+import { createBuiltInPlanner } from './planning/builtin-planner.ts';
+import { createLiteralPlanner } from './planning/literal-planner.ts';
+import type { LlmPlanner } from './planning/llm-planner.ts';
+import { createOpenAiPlanner } from './planning/openai-planner.ts';
+import { createPlannerChain } from './planning/planner-chain.ts';
+import { createConfirmationService } from './safety/confirmation-service.ts';
+import type { ConfirmationTables } from './safety/database-confirmation-store.ts';
+import { createDatabaseConfirmationStore } from './safety/database-confirmation-store.ts';
+import { createSafetyPolicy } from './safety/safety-rules.ts';
+
+export type AppConfig = Pick<
+  AssistantConfig,
+  | 'internalAuthSecret'
+  | 'awsEndpointUrl'
+  | 'cliTimeoutMs'
+  | 'cliMaxOutputBytes'
+  | 'llm'
+  | 'safetyRules'
+  | 'codebuildServiceRole'
+  | 'codebuildImage'
+  | 'confirmationKey'
+>;
+
+export interface AssistantAppDeps {
+  config: AppConfig;
+  log: Logger;
+  database: Database<ConfirmationTables>;
+  audit: AuditOutbox;
+  history: HistoryRecorder;
+  /** A verified AWS CLI v2 (found by main with `findAwsCli`). */
+  cli: AwsCliLocation;
+  catalog?: AwsModelCatalog;
+  /** Overrides the configured LLM planner (tests). */
+  llm?: LlmPlanner;
+}
+
+/** The LLM planner the configuration names, or none. */
+export function selectLlmPlanner(config: AppConfig): LlmPlanner | undefined {
+  const { llm } = config;
+  if (llm.provider === 'bedrock' && llm.model) {
+    return createBedrockPlanner({
+      modelId: llm.model,
+      timeoutMs: llm.timeoutMs,
+      ...(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {}),
+    });
+  }
+  if (llm.provider === 'openai' && llm.model && llm.baseUrl) {
+    return createOpenAiPlanner({
+      baseUrl: llm.baseUrl,
+      model: llm.model,
+      timeoutMs: llm.timeoutMs,
+      ...(llm.apiKey ? { apiKey: llm.apiKey } : {}),
+    });
+  }
+  return undefined;
+}
+
+/** The assistant's HTTP app, built from its dependencies; nothing listens or runs until main does. */
+export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
+  const { config, log } = deps;
+  const app = await createServiceApp({
+    name: 'assistant',
+    description: 'Plain language to AWS operations: planning, safe execution, confirmations, CodeBuild.',
+    log,
+    identitySecret: config.internalAuthSecret,
+    bodyLimit: 256 * 1024,
+    readinessChecks: [{ name: 'database', check: () => deps.database.ping() }],
+  });
+  const catalog = deps.catalog ?? createAwsModelCatalog();
+  const llm = deps.llm ?? selectLlmPlanner(config);
+  const planner = createPlannerChain({
+    catalog,
+    literal: createLiteralPlanner({ catalog }),
+    builtIn: createBuiltInPlanner(),
+    ...(llm ? { llm } : {}),
+  });
+  const executor = createAwsCliExecutor({
+    catalog,
+    cliPath: deps.cli.path,
+    timeoutMs: config.cliTimeoutMs,
+    maxOutputBytes: config.cliMaxOutputBytes,
+    log,
+    ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
+  });
+  const confirmations = createConfirmationService({
+    store: createDatabaseConfirmationStore(deps.database),
+    hashKey: config.confirmationKey,
+  });
+  const service = createAssistantService({
+    planner,
+    executor,
+    policy: createSafetyPolicy(config.safetyRules),
+    confirmations,
+    history: deps.history,
+    audit: deps.audit,
+  });
+  registerAssistantRoutes(app, { service, internalSecret: config.internalAuthSecret });
+  registerCodeBuildRoutes(app, {
+    audit: deps.audit,
+    internalSecret: config.internalAuthSecret,
+    openCodeBuild: (credentials) =>
+      createCodeBuildService({
+        credentials,
+        region: credentials.region,
+        ...(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {}),
+        ...(config.codebuildServiceRole ? { serviceRoleArn: config.codebuildServiceRole } : {}),
+        ...(config.codebuildImage ? { defaultImage: config.codebuildImage } : {}),
+      }),
+  });
+  return app;
+}

@@ -1,0 +1,393 @@
+import {
+  AppError,
+  NotAllowedError,
+  NotAuthenticatedError,
+  type AuditOutbox,
+  type Identity,
+} from '@ashapp/platform';
+import type { AwsCredentials } from '../aws-credentials.ts';
+import type { AwsCliExecutor, CliRunResult, DryRunVerdict } from '../aws-cli/cli-executor.ts';
+import { renderTable, type TableView } from '../aws-cli/render-output.ts';
+import type { HistoryRecorder } from '../history/history-recorder.ts';
+import type { Plan, PlannerName } from '../planning/plan.ts';
+import type { PlannerChain } from '../planning/planner-chain.ts';
+import { buildConsoleUrl } from '../reference/console-links.ts';
+import type { ConfirmationService } from '../safety/confirmation-service.ts';
+import { classifyOperation } from '../safety/read-only.ts';
+import type { SafetyDecision, SafetyPolicy } from '../safety/safety-rules.ts';
+
+/** Where a request came from, for the audit trail. */
+export interface RequestMeta {
+  endpoint: string;
+  ip: string;
+  userAgent: string | undefined;
+}
+
+/** The caller of one request: who (from the gateway's assertion) and their AWS session (sealed hand-off). */
+export interface Caller {
+  identity: Identity;
+  credentials: AwsCredentials;
+  meta: RequestMeta;
+}
+
+export interface PlanView {
+  plan: Plan;
+  command: string;
+  read_only: boolean;
+  planner: PlannerName;
+}
+
+export interface RunView {
+  json: unknown;
+  text: string;
+  table: TableView;
+}
+
+export interface DryRunView {
+  ok: boolean;
+  would_succeed: boolean;
+  code: string;
+  message: string;
+  verdict: string;
+}
+
+export interface AskView extends PlanView {
+  confirmation_needed: boolean;
+  query: string;
+  output: string;
+  reference_url: string;
+  result?: RunView;
+  confirmation_id?: string;
+  expires_at?: string;
+  dry_run?: DryRunView;
+}
+
+export interface ConfirmInput {
+  confirmationId?: string;
+  query?: string;
+  decision: 'accept' | 'decline';
+  /** If the client sends the plan it saw, it must be exactly the confirmed one. */
+  plan?: Plan;
+}
+
+export interface ConfirmView {
+  confirmation_needed: false;
+  confirmation_id: string;
+  decision: 'accept' | 'decline';
+  status: 'accepted' | 'declined';
+  message: string;
+  query: string;
+  output: string;
+  plan: Plan;
+  command: string;
+  read_only: boolean;
+  reference_url: string;
+  result?: RunView;
+}
+
+export interface AssistantService {
+  plan(caller: Caller, query: string): Promise<PlanView>;
+  ask(caller: Caller, query: string): Promise<AskView>;
+  confirm(caller: Caller, input: ConfirmInput): Promise<ConfirmView>;
+}
+
+export interface AssistantServiceDeps {
+  planner: PlannerChain;
+  executor: AwsCliExecutor;
+  policy: SafetyPolicy;
+  confirmations: ConfirmationService;
+  history: HistoryRecorder;
+  audit: AuditOutbox;
+}
+
+interface Planned extends PlanView {
+  action: string;
+  decision: SafetyDecision;
+}
+
+function describeDryRun(verdict: DryRunVerdict): DryRunView {
+  const text = verdict.wouldSucceed
+    ? 'AWS says the request would succeed.'
+    : `AWS says the request would fail: ${verdict.code}: ${verdict.message}`;
+  return {
+    ok: verdict.wouldSucceed,
+    would_succeed: verdict.wouldSucceed,
+    code: verdict.code,
+    message: text,
+    verdict: verdict.wouldSucceed ? 'would succeed' : 'would fail',
+  };
+}
+
+function toRunView(result: CliRunResult): RunView {
+  return { json: result.json, text: result.text, table: renderTable(result.json) };
+}
+
+/** The text the original answered with: what the CLI printed (JSON), or a note when it printed nothing. */
+function describeOutput(result: CliRunResult): string {
+  const raw = result.raw.trim();
+  return raw === '' ? 'Done: AWS returned no output.' : raw;
+}
+
+function summarizeError(err: unknown): Record<string, unknown> {
+  if (err instanceof AppError) {
+    return {
+      ok: false,
+      status: err.status,
+      code: err.code,
+      ...(typeof err.details?.['awsCode'] === 'string' ? { aws_code: err.details['awsCode'] } : {}),
+    };
+  }
+  return { ok: false, status: 500, code: 'INTERNAL' };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof AppError && err.expose ? `Error: ${err.message}` : 'Error: the request failed';
+}
+
+/**
+ * The assistant's use cases: plan a request, ask (run a read at once, or hold a change for confirmation),
+ * confirm (run exactly the held plan, or nothing). Every step is an audit event; every request and what
+ * came of it is saved to the user's history.
+ */
+export function createAssistantService(deps: AssistantServiceDeps): AssistantService {
+  const { planner, executor, policy, confirmations, history, audit } = deps;
+
+  async function record(
+    caller: Caller,
+    action: string,
+    requestData: Record<string, unknown>,
+    responseSummary: Record<string, unknown>,
+  ): Promise<void> {
+    await audit.record({
+      user_id: caller.identity.userId,
+      endpoint: caller.meta.endpoint,
+      action_type: action,
+      request_data: requestData,
+      response_summary: responseSummary,
+      ip_address: caller.meta.ip,
+      ...(caller.meta.userAgent ? { user_agent: caller.meta.userAgent } : {}),
+      request_id: caller.identity.requestId,
+    });
+  }
+
+  async function planQuery(caller: Caller, query: string): Promise<Planned> {
+    const result = await planner.planRequest({
+      request: query,
+      defaultRegion: caller.credentials.region,
+      credentials: caller.credentials,
+    });
+    const readOnly = classifyOperation(result.action).readOnly;
+    const decision = policy.decide({
+      action: result.action,
+      cliAction: `${result.plan.service}:${result.plan.operation}`,
+      readOnly,
+      roles: caller.identity.roles,
+    });
+    return {
+      plan: result.plan,
+      command: result.command,
+      read_only: readOnly,
+      planner: result.planner,
+      action: result.action,
+      decision,
+    };
+  }
+
+  function refuseDenied(planned: Planned): void {
+    if (planned.decision.effect !== 'deny') return;
+    const rule = planned.decision.rule;
+    throw new NotAllowedError(`${planned.action} is not allowed here: ${planned.decision.reason}`, {
+      action: planned.action,
+      ...(rule
+        ? {
+            rule: {
+              effect: rule.effect,
+              actions: rule.actions,
+              ...(rule.roles ? { roles: rule.roles } : {}),
+              ...(rule.reason ? { reason: rule.reason } : {}),
+            },
+          }
+        : {}),
+    });
+  }
+
+  const planSummary = (p: Planned) => ({
+    plan: p.plan,
+    command: p.command,
+    read_only: p.read_only,
+    planner: p.planner,
+    decision: p.decision.effect,
+  });
+
+  async function plan(caller: Caller, query: string): Promise<PlanView> {
+    let planned: Planned;
+    try {
+      planned = await planQuery(caller, query);
+      refuseDenied(planned);
+    } catch (err) {
+      await record(caller, 'assistant.plan', { query }, summarizeError(err));
+      throw err;
+    }
+    await record(caller, 'assistant.plan', { query }, { ok: true, ...planSummary(planned) });
+    return {
+      plan: planned.plan,
+      command: planned.command,
+      read_only: planned.read_only,
+      planner: planned.planner,
+    };
+  }
+
+  async function ask(caller: Caller, query: string): Promise<AskView> {
+    await record(caller, 'assistant.ask', { query }, { received: true });
+    let planned: Planned;
+    try {
+      planned = await planQuery(caller, query);
+      await record(caller, 'assistant.plan', { query }, { ok: true, ...planSummary(planned) });
+      refuseDenied(planned);
+    } catch (err) {
+      await record(caller, 'assistant.result', { query }, summarizeError(err));
+      await history.save(caller.identity, query, errorText(err));
+      throw err;
+    }
+    const base = {
+      query,
+      plan: planned.plan,
+      command: planned.command,
+      read_only: planned.read_only,
+      planner: planned.planner,
+      reference_url: buildConsoleUrl(planned.plan),
+    };
+
+    if (!planned.decision.confirm) {
+      const run = await runPlan(caller, query, planned.plan, planned.command);
+      return { ...base, confirmation_needed: false, output: run.output, result: run.result };
+    }
+
+    if (!caller.identity.sessionId) {
+      // A confirmation is bound to a session; a caller without one could never confirm it.
+      throw new NotAuthenticatedError('changes need a signed-in session to confirm them: sign in again');
+    }
+    let dryRun: DryRunView | undefined;
+    try {
+      const verdict = await executor.dryRun(planned.plan, caller.credentials);
+      if (verdict) dryRun = describeDryRun(verdict);
+    } catch (err) {
+      await record(caller, 'assistant.dry_run', { query, plan: planned.plan }, summarizeError(err));
+      await history.save(caller.identity, query, errorText(err));
+      throw err;
+    }
+    const { confirmationId, expiresAt } = await confirmations.requestConfirmation({
+      userId: caller.identity.userId,
+      sessionId: caller.identity.sessionId,
+      query,
+      plan: planned.plan,
+      command: planned.command,
+    });
+    const output = [
+      `This request changes resources and waits for your decision: ${planned.command}`,
+      ...(dryRun ? [`Dry run: ${dryRun.message}`] : []),
+      'Accept to run exactly this command, or Decline to run nothing.',
+    ].join('\n');
+    await record(
+      caller,
+      'assistant.confirmation_requested',
+      { query, plan: planned.plan, command: planned.command },
+      {
+        confirmation_id: confirmationId,
+        expires_at: expiresAt.toISOString(),
+        ...(dryRun ? { dry_run: { would_succeed: dryRun.would_succeed, code: dryRun.code } } : {}),
+      },
+    );
+    await history.save(caller.identity, query, output);
+    return {
+      ...base,
+      confirmation_needed: true,
+      output,
+      confirmation_id: confirmationId,
+      expires_at: expiresAt.toISOString(),
+      ...(dryRun ? { dry_run: dryRun } : {}),
+    };
+  }
+
+  /** Runs a plan that passed every check; audits the result and saves it to history either way. */
+  async function runPlan(
+    caller: Caller,
+    query: string,
+    plan: Plan,
+    command: string,
+  ): Promise<{ output: string; result: RunView }> {
+    let run: CliRunResult;
+    try {
+      run = await executor.run(plan, caller.credentials);
+    } catch (err) {
+      await record(caller, 'assistant.result', { query, plan, command }, summarizeError(err));
+      await history.save(caller.identity, query, errorText(err));
+      throw err;
+    }
+    const output = describeOutput(run);
+    await record(
+      caller,
+      'assistant.result',
+      { query, plan, command },
+      { ok: true, duration_ms: Math.round(run.durationMs), output_bytes: Buffer.byteLength(run.raw) },
+    );
+    await history.save(caller.identity, query, output);
+    return { output, result: toRunView(run) };
+  }
+
+  async function confirm(caller: Caller, input: ConfirmInput): Promise<ConfirmView> {
+    const requestData = {
+      ...(input.confirmationId ? { confirmation_id: input.confirmationId } : {}),
+      ...(input.query !== undefined ? { query: input.query } : {}),
+      decision: input.decision,
+    };
+    let resolved;
+    try {
+      resolved = await confirmations.resolveConfirmation({
+        userId: caller.identity.userId,
+        sessionId: caller.identity.sessionId ?? '',
+        decision: input.decision,
+        ...(input.confirmationId !== undefined ? { confirmationId: input.confirmationId } : {}),
+        ...(input.confirmationId === undefined && input.query !== undefined ? { query: input.query } : {}),
+        ...(input.plan !== undefined ? { plan: input.plan } : {}),
+      });
+    } catch (err) {
+      await record(caller, `assistant.${input.decision}`, requestData, summarizeError(err));
+      throw err;
+    }
+    const base = {
+      confirmation_needed: false as const,
+      confirmation_id: resolved.confirmationId,
+      decision: resolved.decision,
+      query: resolved.query,
+      plan: resolved.plan,
+      command: resolved.command,
+      read_only: false,
+      reference_url: buildConsoleUrl(resolved.plan),
+    };
+    if (resolved.decision === 'decline') {
+      const output = `Declined: nothing was run (${resolved.command}).`;
+      await record(caller, 'assistant.decline', requestData, {
+        confirmation_id: resolved.confirmationId,
+        plan: resolved.plan,
+        ran: false,
+      });
+      await history.save(caller.identity, resolved.query, output);
+      return { ...base, status: 'declined', message: 'Nothing was run.', output };
+    }
+    await record(caller, 'assistant.accept', requestData, {
+      confirmation_id: resolved.confirmationId,
+      plan: resolved.plan,
+    });
+    const run = await runPlan(caller, resolved.query, resolved.plan, resolved.command);
+    return {
+      ...base,
+      status: 'accepted',
+      message: 'Ran the confirmed command.',
+      output: run.output,
+      result: run.result,
+    };
+  }
+
+  return { plan, ask, confirm };
+}

@@ -1,0 +1,112 @@
+import { Type, type Static } from 'typebox';
+
+export const QueryBody = Type.Object(
+  {
+    query: Type.String({
+      minLength: 1,
+      maxLength: 4000,
+      description: 'Plain language ("list ec2 instance ids") or AWS CLI syntax ("aws s3api list-buckets").',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type QueryBody = Static<typeof QueryBody>;
+
+export const PlanSchema = Type.Object(
+  {
+    service: Type.String(),
+    operation: Type.String(),
+    parameters: Type.Record(Type.String(), Type.Unknown()),
+    region: Type.String(),
+    query: Type.Optional(Type.String()),
+    output: Type.Optional(Type.String()),
+  },
+  { description: 'A structured AWS operation with the AWS CLI names.' },
+);
+
+const PlannerName = Type.Union([
+  Type.Literal('literal'),
+  Type.Literal('built-in'),
+  Type.Literal('bedrock'),
+  Type.Literal('openai'),
+]);
+
+export const PlanReply = Type.Object({
+  plan: PlanSchema,
+  command: Type.String({ description: 'The equivalent aws command line, for display only.' }),
+  read_only: Type.Boolean(),
+  planner: PlannerName,
+});
+
+const TableSchema = Type.Object({
+  columns: Type.Array(Type.String()),
+  rows: Type.Array(Type.Record(Type.String(), Type.String())),
+  truncated: Type.Boolean(),
+});
+
+export const RunResult = Type.Object({
+  json: Type.Unknown({ description: 'The CLI JSON output (after --query).' }),
+  text: Type.String({ description: 'A text form, like --output text.' }),
+  table: Type.Optional(TableSchema),
+});
+
+export const DryRunSchema = Type.Object({
+  ok: Type.Boolean(),
+  would_succeed: Type.Boolean(),
+  code: Type.String({ description: 'AWS answer code: DryRunOperation, UnauthorizedOperation, …' }),
+  message: Type.String(),
+  verdict: Type.String(),
+});
+
+export const AskReply = Type.Object({
+  confirmation_needed: Type.Boolean(),
+  query: Type.String(),
+  output: Type.String(),
+  plan: PlanSchema,
+  command: Type.String(),
+  read_only: Type.Boolean(),
+  planner: PlannerName,
+  reference_url: Type.String({ description: 'The AWS console page for the service, resource and region.' }),
+  result: Type.Optional(RunResult),
+  confirmation_id: Type.Optional(Type.String()),
+  expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+  dry_run: Type.Optional(DryRunSchema),
+});
+
+export const ConfirmBody = Type.Object(
+  {
+    confirmation_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    query: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4000,
+        description: "The original API: resolves the caller's pending confirmation for exactly this query.",
+      }),
+    ),
+    decision: Type.Union([Type.String({ minLength: 1, maxLength: 20 }), Type.Boolean()], {
+      description: 'accept | decline (yes/no and similar are understood, any case).',
+    }),
+    plan: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Optional: the plan the client was shown; it must be exactly the confirmed one.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ConfirmBody = Static<typeof ConfirmBody>;
+
+export const ConfirmReply = Type.Object({
+  confirmation_needed: Type.Boolean(),
+  confirmation_id: Type.String(),
+  decision: Type.Union([Type.Literal('accept'), Type.Literal('decline')]),
+  status: Type.Union([Type.Literal('accepted'), Type.Literal('declined')]),
+  message: Type.String(),
+  query: Type.String(),
+  output: Type.String(),
+  plan: PlanSchema,
+  command: Type.String(),
+  read_only: Type.Boolean(),
+  reference_url: Type.String(),
+  result: Type.Optional(RunResult),
+});

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { awsCredentialsHeader, identityHeader, sealAwsCredentials, signIdentity } from '@ashapp/platform';
+import { getFreePort, startServiceProcess } from '@ashapp/platform/testing';
+import { startAwsStandIn } from '@ashapp/aws-stand-in';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ashapp-assistant-main-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+test('boots whole: health, readiness, metrics, 401 without identity, a read-only ask on the stand-in, clean exit on SIGTERM', async () => {
+  const user = {
+    accessKeyId: 'AKIASTANDINMAIN00001',
+    secretAccessKey: 'main-secret-key-000000000000000000000000',
+    arn: 'arn:aws:iam::111122223333:user/main',
+    account: '111122223333',
+  };
+  const standIn = await startAwsStandIn({ users: [user] });
+  const port = await getFreePort();
+  const secret = 'm'.repeat(43);
+  const svc = await startServiceProcess({
+    entry: fileURLToPath(new URL('./main.ts', import.meta.url)),
+    port,
+    env: {
+      ASSISTANT_PORT: String(port),
+      ASHAPP_DATA_DIR: dataDir,
+      INTERNAL_AUTH_SECRET: secret,
+      MONITOR_URL: 'http://127.0.0.1:9',
+      HISTORY_URL: 'http://127.0.0.1:9',
+      ASSISTANT_AWS_ENDPOINT_URL: standIn.url,
+    },
+  });
+  try {
+    assert.equal((await fetch(`${svc.url}/health`)).status, 200);
+    assert.equal((await fetch(`${svc.url}/ready`)).status, 200);
+    assert.match(await (await fetch(`${svc.url}/metrics`)).text(), /http_requests_total/);
+    const anonymous = await fetch(`${svc.url}/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'list s3 buckets' }),
+    });
+    assert.equal(anonymous.status, 401);
+    const requestId = randomUUID();
+    const res = await fetch(`${svc.url}/api/ask`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': requestId,
+        [identityHeader]: signIdentity(
+          { userId: user.arn, roles: ['user'], requestId, sessionId: 's1' },
+          secret,
+        ),
+        [awsCredentialsHeader]: sealAwsCredentials(
+          { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey, region: 'us-east-1' },
+          secret,
+          requestId,
+        ),
+      },
+      body: JSON.stringify({ query: 'list ec2 instance ids' }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as { confirmation_needed: boolean; output: string };
+    assert.equal(body.confirmation_needed, false);
+    assert.match(body.output, /i-0a1b2c3d4e5f60001/);
+  } finally {
+    assert.equal(await svc.stop(), 0, svc.output());
+    await standIn.close();
+  }
+});

@@ -1,0 +1,76 @@
+import {
+  ConfigError,
+  createAuditOutbox,
+  createAuditOutboxMigrations,
+  createDatabase,
+  createLogger,
+  createServiceClient,
+  runMigrations,
+  runService,
+} from '@ashapp/platform';
+import { buildApp } from './app.ts';
+import { findAwsCli } from './aws-cli/find-aws-cli.ts';
+import { readAssistantConfig } from './config.ts';
+import { createHistoryRecorder } from './history/history-recorder.ts';
+import {
+  createConfirmationMigrations,
+  createDatabaseConfirmationStore,
+  type ConfirmationTables,
+} from './safety/database-confirmation-store.ts';
+
+// Used confirmations are kept a day after they expire (a replay is answered "already used", not "unknown").
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
+const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000;
+
+async function main(): Promise<void> {
+  const config = readAssistantConfig(process.env);
+  const log = createLogger({ name: 'assistant', level: config.logLevel });
+  const cli = await findAwsCli(config.awsCliPath ? { configuredPath: config.awsCliPath } : {});
+  log.info({ cli: cli.path, version: cli.version, llm: config.llm.provider }, 'AWS CLI v2 found');
+  const database = createDatabase<ConfirmationTables>({ url: config.databaseUrl });
+  await runMigrations(database.db, 'assistant', createConfirmationMigrations(database.dialect));
+  await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
+  const client = (name: 'monitor' | 'history') =>
+    createServiceClient({
+      name,
+      baseUrl: config.serviceUrls[name],
+      identitySecret: config.internalAuthSecret,
+      log,
+    });
+  const audit = createAuditOutbox({ database, service: 'assistant', monitor: client('monitor'), log });
+  const history = createHistoryRecorder({ history: client('history'), log });
+  const app = await buildApp({ config, log, database, audit, history, cli });
+
+  const store = createDatabaseConfirmationStore(database);
+  let sweeping: Promise<void> = Promise.resolve();
+  const sweeper = setInterval(() => {
+    sweeping = store
+      .deleteExpired(new Date(Date.now() - KEEP_AFTER_EXPIRY_MS))
+      .then((removed) => {
+        if (removed > 0) log.info({ removed }, 'old confirmations removed');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'confirmation sweep failed'));
+  }, SWEEP_EVERY_MS);
+  sweeper.unref();
+
+  audit.start();
+  const { stopped } = await runService({
+    app,
+    host: config.host,
+    port: config.port,
+    log,
+    onShutdown: async () => {
+      clearInterval(sweeper);
+      await sweeping;
+      await audit.stop();
+      await database.close();
+    },
+  });
+  await stopped;
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
+  process.stderr.write(`assistant failed to start: ${message}\n`);
+  process.exit(1);
+});
