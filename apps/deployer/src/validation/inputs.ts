@@ -251,7 +251,9 @@ export function validateGitRef(value: unknown, field = 'ref'): string {
     ref.includes('@{') ||
     // eslint-disable-next-line no-control-regex -- git refuses control characters in ref names
     /[\u0000-\u0020\u007f~^:?*[\\]/.test(ref) ||
-    ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
+    ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')) ||
+    // Legal for git, but never in a real branch name and meaningful to shells and YAML: refused outright.
+    /[;$`'"|&<>(){}!#]/.test(ref);
   if (bad) fail(field, 'is not a valid branch or tag name (git check-ref-format)');
   return ref;
 }
