@@ -19,7 +19,6 @@ const defaultPorts: Record<string, number> = {
   history: 8083,
   monitor: 8084,
 };
-// The monitor first (every service sends it audit events), the gateway last (it fronts the others).
 const startOrder = ['monitor', 'history', 'assistant', 'deployer', 'gateway'];
 const colours = ['36', '33', '35', '32', '34'];
 
@@ -119,15 +118,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   const width = Math.max(...services.map((s) => s.length));
-  for (const [i, name] of services.entries()) {
+  const startService = (name: string) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join('apps', name, 'src', 'main.ts')], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(name, child);
+    const colour = colours[services.indexOf(name) % colours.length];
     const prefix = process.stdout.isTTY
-      ? `\x1b[${colours[i % colours.length]}m${name.padEnd(width)}\x1b[0m |`
+      ? `\x1b[${colour}m${name.padEnd(width)}\x1b[0m |`
       : `${name.padEnd(width)} |`;
     pipeWithPrefix(child.stdout, prefix, process.stdout);
     pipeWithPrefix(child.stderr, prefix, process.stderr);
@@ -138,8 +138,19 @@ async function main(): Promise<void> {
     });
     const port = Number(env[`${name.toUpperCase()}_PORT`] ?? defaultPorts[name]);
     const host = env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST;
-    if (!(await waitForHealth(`http://${host}:${port}`, child, 60_000))) {
-      console.error(`[start] ${name} did not become healthy on port ${port}`);
+    return waitForHealth(`http://${host}:${port}`, child, 60_000).then((healthy) => ({
+      name,
+      port,
+      healthy,
+    }));
+  };
+  // The services behind the gateway start side by side (audit events wait in outboxes until the monitor
+  // answers); the gateway comes last, once they do.
+  for (const group of [services.filter((s) => s !== 'gateway'), services.filter((s) => s === 'gateway')]) {
+    const results = await Promise.all(group.map(startService));
+    const unhealthy = results.find((r) => !r.healthy);
+    if (unhealthy) {
+      console.error(`[start] ${unhealthy.name} did not become healthy on port ${unhealthy.port}`);
       await stopAll(1);
       return;
     }

@@ -239,7 +239,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     );
   });
 
-  const publicRoute = { config: { public: true }, schema: { hide: true } } as const;
+  // Probes and scrapes arrive every few seconds: their request lines would drown the log.
+  const publicRoute = { config: { public: true }, schema: { hide: true }, logLevel: 'warn' } as const;
   app.get('/health', publicRoute, async () => ({ status: 'ok', service: options.name }));
   app.get('/ready', publicRoute, async (request, reply) => {
     const failures: Record<string, string> = {};
