@@ -79,7 +79,8 @@ export interface PipelineDeps {
 }
 
 export interface DeploymentPipeline {
-  run(plan: DeploymentPlan, signal: AbortSignal): Promise<void>;
+  /** `releaseApp` is called once the target is no longer touched, so the next deploy of the app may start. */
+  run(plan: DeploymentPlan, signal: AbortSignal, releaseApp?: () => void): Promise<void>;
   /** Finishes a record a previous process left running: Failed if nothing changed, else rolled back. */
   recover(row: DeploymentRow, signal: AbortSignal): Promise<void>;
 }
@@ -294,7 +295,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
   }
 
   return {
-    async run(plan, signal) {
+    async run(plan, signal, releaseApp = () => undefined) {
       const { row, settings, strategy, source } = plan;
       const journal = openJournal(row);
       const app: AppRef = { appName: row.app_name, namespace: row.namespace };
@@ -467,6 +468,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         url = (await target.readUrl(app))?.url ?? url;
         manifest = source.type === 'revision' ? source.manifest : serializeManifests(recorded);
         await repository.setLiveRevision(row.namespace, row.app_name, row.revision);
+        releaseApp();
         await journal.finish('Stable', { url: url ?? null, image, manifest });
         await recordAudit(row, plan.meta, 'Stable', url);
       } catch (err) {
@@ -474,6 +476,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         if (!(err instanceof StepError || err instanceof AppError)) deps.log.warn({ err, deploymentId: row.id }, 'deployment failed');
         journal.log(`error: ${message}`);
         if (!changed) {
+          releaseApp();
           await journal.finish('Failed', { error: message, ...(image ? { image } : {}) });
           await recordAudit(row, plan.meta, 'Failed', message);
         } else {
@@ -490,11 +493,13 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
               signal: signal.aborted ? undefined : signal,
             });
             const back = previousLive !== null ? `rolled back to revision ${previousLive}` : 'removed';
+            releaseApp();
             await journal.finish('RolledBack', { error: `${message} (${back})`, image: image ?? null, url: url ?? null });
             await recordAudit(row, plan.meta, 'RolledBack', back);
           } catch (rollbackErr) {
             const reason = `${message}; the rollback failed too: ${describeError(rollbackErr)}`;
             journal.log(`error: ${describeError(rollbackErr)}`);
+            releaseApp();
             await journal.finish('Failed', { error: reason });
             await recordAudit(row, plan.meta, 'Failed', reason);
           }

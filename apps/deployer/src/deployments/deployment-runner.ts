@@ -16,14 +16,19 @@ export interface DeploymentRunner {
 }
 
 export interface Reservation {
-  /** Starts the task in the reserved slot; the slot is freed when it settles. */
-  start(task: (signal: AbortSignal) => Promise<void>): void;
+  /**
+   * Starts the task in the reserved slot. The app's slot is freed when the task settles or calls
+   * `releaseApp` (once the target is no longer touched: record keeping may go on, still tracked).
+   */
+  start(task: (signal: AbortSignal, releaseApp: () => void) => Promise<void>): void;
   /** Gives the slot back without running anything (the request failed its checks). */
   release(): void;
 }
 
 export function createDeploymentRunner(options: { log: Logger }): DeploymentRunner {
   const slots = new Map<string, { controller: AbortController; done: Promise<void> | undefined }>();
+  /** Every task still running, including those that already gave their app's slot back. */
+  const tasks = new Map<Promise<void>, AbortController>();
   let stopping = false;
 
   return {
@@ -37,13 +42,19 @@ export function createDeploymentRunner(options: { log: Logger }): DeploymentRunn
         start(task) {
           if (used) throw new Error('reservation already used');
           used = true;
-          slot.done = task(slot.controller.signal)
+          const releaseApp = () => {
+            if (slots.get(key) === slot) slots.delete(key);
+          };
+          const done: Promise<void> = task(slot.controller.signal, releaseApp)
             .catch((err: unknown) => {
               options.log.error({ err, key }, 'deployment pipeline failed unexpectedly');
             })
             .finally(() => {
-              slots.delete(key);
+              releaseApp();
+              tasks.delete(done);
             });
+          slot.done = done;
+          tasks.set(done, slot.controller);
         },
         release() {
           if (used) return;
@@ -53,16 +64,14 @@ export function createDeploymentRunner(options: { log: Logger }): DeploymentRunn
       };
     },
     isRunning: (key) => slots.has(key),
-    running: () => slots.size,
+    running: () => tasks.size,
     async idle() {
-      for (let round = 0; round < 100 && slots.size > 0; round += 1) {
-        await Promise.all([...slots.values()].map((s) => s.done ?? Promise.resolve()));
-      }
+      for (let round = 0; round < 100 && tasks.size > 0; round += 1) await Promise.all([...tasks.keys()]);
     },
     async stop() {
       stopping = true;
-      for (const slot of slots.values()) slot.controller.abort(new Error('the deployer is shutting down'));
-      await Promise.all([...slots.values()].map((s) => s.done ?? Promise.resolve()));
+      for (const controller of tasks.values()) controller.abort(new Error('the deployer is shutting down'));
+      await Promise.all([...tasks.keys()]);
     },
   };
 }

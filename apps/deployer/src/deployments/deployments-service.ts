@@ -329,7 +329,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       registry: input.registry,
       meta: { ...input.meta, requestId: input.caller.requestId },
     };
-    input.reservation.start((signal) => options.pipeline.run(plan, signal));
+    input.reservation.start((signal, releaseApp) => options.pipeline.run(plan, signal, releaseApp));
     return {
       deployment_id: row.id,
       app_name: row.app_name,

@@ -46,7 +46,7 @@ describe('registry sign-in routes against a real docker-registry with htpasswd',
 
   test('reports who is signed in for this session only, never the token', async () => {
     const status = await deployer.app.inject({ url: '/deployer-api/registry', headers: identityHeaders(users.alice) });
-    assert.deepEqual({ ...status.json(), expires_at: undefined }, { signed_in: true, registry: registry.host, username: registry.username, expires_at: undefined });
+    assert.deepEqual({ ...(status.json() as Record<string, unknown>), expires_at: undefined }, { signed_in: true, registry: registry.host, username: registry.username, expires_at: undefined });
     const otherSession = await deployer.app.inject({ url: '/deployer-api/registry', headers: identityHeaders(users.alice, ['user'], 'another-session') });
     assert.equal(otherSession.json().signed_in, false);
     const otherUser = await deployer.app.inject({ url: '/deployer-api/registry', headers: identityHeaders(users.bob) });
