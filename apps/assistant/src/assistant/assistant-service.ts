@@ -28,6 +28,8 @@ export interface Caller {
   identity: Identity;
   credentials: AwsCredentials;
   meta: RequestMeta;
+  /** Filled in with the AWS CLI children's own run time (the `Server-Timing` header, the benchmark). */
+  timing?: { cliMs: number };
 }
 
 export interface PlanView {
@@ -269,7 +271,9 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
     }
     let dryRun: DryRunView | undefined;
     try {
+      const started = performance.now();
       const verdict = await executor.dryRun(planned.plan, caller.credentials);
+      if (caller.timing) caller.timing.cliMs += performance.now() - started;
       if (verdict) dryRun = describeDryRun(verdict);
     } catch (err) {
       await record(caller, 'assistant.dry_run', { query, plan: planned.plan }, summarizeError(err));
@@ -324,6 +328,7 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
       await history.save(caller.identity, query, errorText(err));
       throw err;
     }
+    if (caller.timing) caller.timing.cliMs += run.durationMs;
     const output = describeOutput(run);
     await record(
       caller,

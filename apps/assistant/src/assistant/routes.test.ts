@@ -47,6 +47,7 @@ describe('assistant routes against the AWS stand-in (real /usr/bin/aws)', () => 
     assert.match(body.output, /i-0a1b2c3d4e5f60002/);
     assert.match(body.reference_url, /^https:\/\/us-east-1\.console\.aws\.amazon\.com\/ec2\//);
     assert.equal(body.confirmation_id, undefined);
+    assert.match(String(res.headers['server-timing']), /^aws-cli;dur=[1-9]\d*\.\d$/);
     const saved = t.saved.at(-1);
     assert.equal(saved?.query, 'list ec2 instance ids');
     assert.match(saved?.output ?? '', /i-0a1b2c3d4e5f60001/);
