@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { testUsers } from '../../../gateway/test/sts-stand-in.ts';
+import { startDeployerPlatform, type DeployerPlatform } from '../../test/platform.ts';
+import { helloCode } from '../../test/service-harness.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const screenshots = path.join(repoRoot, 'docs', 'screenshots');
+const webDist = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
+
+/** The screenshot's happy path once in Chromium through the Deployer page, against the real platform. */
+describe(
+  'Deployer page in Chromium: registry sign-in, validate, deploy with live stages, URL, deployments list',
+  { skip: !existsSync(chromiumPath) && `no browser at ${chromiumPath}`, timeout: 400_000 },
+  () => {
+    let platform: DeployerPlatform;
+    let browser: Browser;
+    let page: Page;
+    const leftovers = { pods: ['default-hello-browser'], images: [] as string[] };
+    const cspViolations: string[] = [];
+
+    before(async () => {
+      if (!existsSync(webDist)) {
+        const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], { cwd: repoRoot, stdio: 'inherit' });
+        assert.equal(build.status, 0, 'the web app must build');
+      }
+      mkdirSync(screenshots, { recursive: true });
+      platform = await startDeployerPlatform();
+      browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      });
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      page.on('console', (msg) => {
+        if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+      });
+    });
+    after(async () => {
+      await browser?.close();
+      await platform?.stop(leftovers);
+    });
+
+    const shot = (name: string) => page.screenshot({ path: path.join(screenshots, name), fullPage: true });
+
+    test('signs in and reaches the Deployer page', async () => {
+      await page.goto(`${platform.gatewayUrl}/login`);
+      await page.getByTestId('login-access-key').fill(testUsers.alice.accessKeyId);
+      await page.getByTestId('login-secret-key').fill(testUsers.alice.secretAccessKey);
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('logged-in-as').waitFor();
+      await page.getByTestId('tab-deployer').click();
+      await page.waitForURL(/\/deployer$/);
+      await page.getByTestId('registry-card').waitFor();
+    });
+
+    test('signs in to the registry', async () => {
+      await page.getByTestId('registry-host').fill(platform.registry.host);
+      await page.getByTestId('registry-user').fill(platform.registry.username);
+      await page.getByTestId('registry-token').fill(platform.registry.password);
+      await page.getByTestId('registry-login').click();
+      await page.getByTestId('registry-logout').waitFor();
+    });
+
+    test('shows Python syntax errors with line and column on Validate', async () => {
+      await page.getByTestId('deploy-app-name').fill('hello-browser');
+      await page.getByTestId('deploy-code').fill(helloCode.replace('def hello(name):', 'def hello(name)'));
+      await page.getByTestId('deploy-validate').click();
+      const errors = page.getByTestId('validation-errors');
+      await errors.waitFor();
+      assert.match((await errors.textContent()) ?? '', /^6:\d+ expected ':'/);
+      await shot('deployer-validate-errors.png');
+      await page.getByTestId('deploy-code').fill(helloCode);
+      await page.getByTestId('deploy-validate').click();
+      await page.getByTestId('validation-result').filter({ hasText: /valid/i }).waitFor();
+    });
+
+    test('deploys with live stages and shows the stable result with the URL', async () => {
+      await page.getByTestId('deploy-submit').click();
+      await page.getByTestId('deploy-progress').waitFor();
+      // A stage marked active while the pipeline runs: the live view.
+      await page.locator('[data-testid="deploy-stage"][data-status="active"]').first().waitFor();
+      await page
+        .waitForFunction(() => (document.querySelector('[data-testid="deploy-logs"]')?.textContent ?? '').includes('STEP'), undefined, {
+          timeout: 120_000,
+        })
+        .catch(async (err: unknown) => {
+          const text = await page.getByTestId('deploy-progress').textContent();
+          throw new Error(`${(err as Error).message}\n${text}\n${platform.deployer.output().slice(-3000)}`);
+        });
+      await shot('deployer-live-stages.png');
+      await page.getByTestId('deploy-final-state').waitFor({ timeout: 180_000 });
+      assert.match((await page.getByTestId('deploy-final-state').textContent()) ?? '', /Stable/i);
+      const url = (await page.getByTestId('deploy-url').first().textContent())?.trim() ?? '';
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      await shot('deployer-stable-result.png');
+      const res = await fetch(new URL('ashwanth', url), { signal: AbortSignal.timeout(5000) });
+      assert.equal(await res.text(), 'Hello, ashwanth!');
+    });
+
+    test('lists the deployment, then deletes the app', async () => {
+      const row = page.locator('[data-testid="deployment-row"][data-app="hello-browser"]').first();
+      await row.waitFor();
+      await page.getByTestId('deployments-list').scrollIntoViewIfNeeded();
+      await shot('deployer-deployments-list.png');
+      await row.getByTestId('deployment-delete').click();
+      await page.getByTestId('deployment-delete-confirm').first().click();
+      for (let i = 0; i < 50 && (await platform.listContainers('default-hello-browser')).length > 0; i += 1) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.deepEqual(await platform.listContainers('default-hello-browser'), []);
+    });
+
+    test('ran without a Content-Security-Policy violation', () => {
+      assert.deepEqual(cspViolations, []);
+    });
+  },
+);
