@@ -295,5 +295,6 @@ export function renderManifests(spec: ManifestSpec): KubeObject[] {
 
 /** Multi-document YAML; every value goes through the serializer, so user text cannot add structure. */
 export function serializeManifests(objects: readonly KubeObject[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  // No anchors/aliases for the labels the workload and its template share: plain YAML reads better.
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
