@@ -61,10 +61,10 @@ export async function benchDeployer(ctx: BenchContext): Promise<BenchRow[]> {
       LOG_LEVEL: 'warn',
     },
   });
-  const headers = () => ({
-    'content-type': 'application/json',
+  const identity = () => ({
     [identityHeader]: signIdentity({ userId: user, roles: ['user'], requestId: `bench-${Date.now()}`, sessionId: 'bench' }, secret),
   });
+  const headers = () => ({ 'content-type': 'application/json', ...identity() });
   const images: string[] = [];
   const rows: BenchRow[] = [];
   try {
@@ -127,11 +127,16 @@ export async function benchDeployer(ctx: BenchContext): Promise<BenchRow[]> {
       p50Ms: again.totalMs,
       note: `total ${(again.totalMs / 1000).toFixed(2)} s (p50 column); build+push ${(b.buildPushMs / 1000).toFixed(2)} s vs ${(a.buildPushMs / 1000).toFixed(2)} s for new code; platform overhead ${(b.overheadMs / 1000).toFixed(2)} s; stages: ${b.parts}`,
     });
-    await fetch(`${svc.url}/deployer-api/apps/bench?namespace=default`, { method: 'DELETE', headers: headers() });
+    const deleted = await fetch(`${svc.url}/deployer-api/apps/bench?namespace=default`, { method: 'DELETE', headers: identity() });
+    if (deleted.status !== 200) throw new Error(`delete failed: ${deleted.status} ${await deleted.text()}`);
   } finally {
     await svc.stop(30_000);
     const storageArgs = readStorageArgs(storage);
-    await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'rm', '-f', '--ignore', 'default-bench'], env, timeoutMs: 60_000 }).catch(() => undefined);
+    // Backstop for a run that failed half-way: pods are named `<namespace>-<app>-pod…` by podman kube play.
+    const pods = await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'ps', '--format', '{{.Name}}'], env, timeoutMs: 60_000 });
+    for (const pod of pods.stdout.split('\n').filter((n) => n.startsWith('default-bench'))) {
+      await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'rm', '-f', pod], env, timeoutMs: 60_000 }).catch(() => undefined);
+    }
     for (const image of images) {
       await runCommand({ command: 'buildah', args: [...storageArgs, 'rmi', '-f', image], env, timeoutMs: 60_000 }).catch(() => undefined);
     }

@@ -116,8 +116,10 @@ export async function startDeployerPlatform(options: { stabilityWindowMs?: numbe
       async stop(leftovers) {
         await stopAll();
         // A test that failed half-way may leave pods behind; remove them by the names it used.
-        for (const pod of leftovers.pods) {
-          await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'rm', '-f', '--ignore', pod], env, timeoutMs: 60_000 }).catch(() => undefined);
+        // podman kube play names pods `<namespace>-<app>-pod…`; remove those that start with a used name.
+        const pods = await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'ps', '--format', '{{.Name}}'], env, timeoutMs: 60_000 });
+        for (const pod of pods.stdout.split('\n').filter((n) => leftovers.pods.some((prefix) => n.startsWith(`${prefix}-pod`)))) {
+          await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'rm', '-f', pod], env, timeoutMs: 60_000 }).catch(() => undefined);
         }
         for (const image of leftovers.images) {
           await runCommand({ command: 'buildah', args: [...storageArgs, 'rmi', '-f', image], env, timeoutMs: 60_000 }).catch(() => undefined);
