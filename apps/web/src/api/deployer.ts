@@ -124,7 +124,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function createDeployerClient(http: HttpClient): DeployerClient {
   const app = (name: string) => encodeURIComponent(name);
   return {
-    registryLogin: (input) => http.json('/deployer-api/docker-login', { method: 'POST', body: input }),
+    // A wrong registry token is a 401 to show on the form, not a lost ASHapp session.
+    registryLogin: (input) =>
+      http.json('/deployer-api/docker-login', { method: 'POST', body: input, redirectOn401: false }),
     registryLogout: () => http.json('/deployer-api/docker-logout', { method: 'POST', body: {} }),
     validate: (input) =>
       http.json<ValidationResult>('/deployer-api/validate', { method: 'POST', body: input }),
