@@ -11,7 +11,7 @@ import type { RateLimiter } from './rate-limit/rate-limiter.ts';
 import { createForwarder } from './routing/forwarder.ts';
 import { registerForwardRoutes } from './routing/routes.ts';
 import { applySecurityHeaders } from './security/headers.ts';
-import type { SessionService } from './sessions/session-service.ts';
+import type { ActiveSession, SessionService } from './sessions/session-service.ts';
 import { createPageNotFound, registerWebRoutes } from './web/routes.ts';
 
 export interface GatewayAppDeps {
@@ -35,6 +35,8 @@ export interface GatewayAppDeps {
   verifier: CallerVerifier;
   rateLimiter: RateLimiter;
   audit: AuditOutbox;
+  /** See `AuthRouteDeps.endSession`. */
+  endSession?: (session: ActiveSession, requestId: string) => Promise<void>;
   /** Its database, and Redis when configured. */
   readinessChecks: ReadonlyArray<{ name: string; check: () => Promise<void> }>;
 }
@@ -95,6 +97,7 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
     cookies,
     audit: deps.audit,
     admins: { arns: config.adminArns, accounts: config.adminAccounts },
+    ...(deps.endSession ? { endSession: deps.endSession } : {}),
   });
   await registerForwardRoutes(app, { forwarder, audit: deps.audit, sessions: deps.sessions });
   await registerDocsRoutes(app);

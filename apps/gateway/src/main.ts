@@ -21,6 +21,7 @@ import {
   type SessionTables,
 } from './sessions/database-session-store.ts';
 import { createRedisSessionStore } from './sessions/redis-session-store.ts';
+import { createSessionEndNotifier } from './sessions/session-end-notifier.ts';
 import { createSessionService } from './sessions/session-service.ts';
 import { createSessionSweeper } from './sessions/session-sweeper.ts';
 
@@ -56,6 +57,15 @@ async function main(): Promise<void> {
     log,
   });
   const audit = createAuditOutbox({ database, service: 'gateway', monitor, log });
+  const deployer = createServiceClient({
+    name: 'deployer',
+    baseUrl: config.serviceUrls.deployer,
+    identitySecret: config.internalAuthSecret,
+    log,
+    timeoutMs: 2000,
+    retries: 0,
+  });
+  const endSession = createSessionEndNotifier({ deployer, log });
   const sweeper = createSessionSweeper({ sessions, log });
   const readinessChecks = [{ name: 'database', check: () => database.ping() }];
   if (redis) {
@@ -70,6 +80,7 @@ async function main(): Promise<void> {
     verifier: createStsCallerVerifier({ endpoint: config.stsEndpoint, timeoutMs: config.stsTimeoutMs }),
     rateLimiter,
     audit,
+    endSession,
     readinessChecks,
   });
   audit.start();

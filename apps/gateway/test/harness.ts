@@ -16,7 +16,7 @@ import {
 } from '@ashapp/platform';
 import { createCapturingLogger } from '@ashapp/platform/testing';
 import type { Kysely } from 'kysely';
-import { buildApp } from '../src/app.ts';
+import { buildApp, type GatewayAppDeps } from '../src/app.ts';
 import { createStsCallerVerifier } from '../src/auth/caller-verifier.ts';
 import { readGatewayConfig, type GatewayConfig } from '../src/config.ts';
 import { createMemoryRateLimiter } from '../src/rate-limit/memory-rate-limiter.ts';
@@ -52,6 +52,7 @@ export interface TestGatewayOptions {
   rateLimiter?: RateLimiter;
   store?: (deps: { database: Database<SessionTables>; config: GatewayConfig }) => SessionStore;
   now?: () => number;
+  endSession?: GatewayAppDeps['endSession'];
 }
 
 /** Reads `name=value` pairs out of set-cookie headers. */
@@ -112,6 +113,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     verifier: createStsCallerVerifier({ endpoint: config.stsEndpoint, timeoutMs: config.stsTimeoutMs }),
     rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
     audit,
+    ...(options.endSession ? { endSession: options.endSession } : {}),
     readinessChecks: [{ name: 'database', check: () => database.ping() }],
   });
   await app.ready();

@@ -9,8 +9,12 @@ const loginBody = { access_key: alice.accessKeyId, secret_key: alice.secretAcces
 
 describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
   let gw: TestGateway;
+  const endedSessions: string[] = [];
   before(async () => {
-    gw = await startTestGateway({ env: { ADMIN_ACCOUNTS: testUsers.bob.account } });
+    gw = await startTestGateway({
+      env: { ADMIN_ACCOUNTS: testUsers.bob.account },
+      endSession: async (session) => void endedSessions.push(session.id),
+    });
   });
   after(async () => gw.close());
 
@@ -152,6 +156,7 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
 
   test('logout destroys the session and revokes its bearer token', async () => {
     const { cookie, csrf, token } = await gw.login();
+    const ended = endedSessions.length;
     const res = await gw.app.inject({
       method: 'POST',
       url: '/api/logout',
@@ -159,6 +164,7 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
     });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { success: true });
+    assert.equal(endedSessions.length, ended + 1, 'services holding per-session secrets are told');
     assert.match(String(readSetCookies(res.headers).ashapp_session), /^$/);
     assert.equal(
       (await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie } })).statusCode,

@@ -7,7 +7,7 @@ import {
   type ServiceApp,
 } from '@ashapp/platform';
 import type { FastifyRequest } from 'fastify';
-import type { SessionService } from '../sessions/session-service.ts';
+import type { ActiveSession, SessionService } from '../sessions/session-service.ts';
 import { readUsername, type CallerVerifier } from './caller-verifier.ts';
 import { anonymousBinding, type CsrfTokens } from './csrf.ts';
 import { clearSessionCookie, setCsrfCookie, setSessionCookie, type CookiePolicy } from './request-auth.ts';
@@ -21,6 +21,11 @@ export interface AuthRouteDeps {
   cookies: CookiePolicy;
   audit: AuditOutbox;
   admins: { arns: readonly string[]; accounts: readonly string[] };
+  /**
+   * Tells the services that keep per-session secrets (the deployer's registry sign-ins) that the session
+   * ended, so they forget them now rather than at expiry. Failures are logged, never block a sign-out.
+   */
+  endSession?: (session: ActiveSession, requestId: string) => Promise<void>;
 }
 
 const accessKeyPattern = /^[A-Z0-9]{16,128}$/;
@@ -150,6 +155,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthRouteDeps): void {
       const session = request.auth;
       if (session) {
         await sessions.destroy(session);
+        await deps.endSession?.(session, request.id);
         await audit.record({
           user_id: session.userId,
           endpoint: 'POST /api/logout',

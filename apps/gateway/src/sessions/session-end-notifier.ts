@@ -1,0 +1,26 @@
+import type { Logger, ServiceClient } from '@ashapp/platform';
+import type { ActiveSession } from './session-service.ts';
+
+/**
+ * The deployer keeps registry sign-ins per session: at sign-out it is told to forget them at once rather
+ * than at their expiry. A deployer that is down does not block the sign-out (the session id it would need
+ * is dead anyway; the sign-in expires on its own), it is logged.
+ */
+export function createSessionEndNotifier(deps: { deployer: ServiceClient; log: Logger }) {
+  return async (session: ActiveSession, requestId: string): Promise<void> => {
+    try {
+      const res = await deps.deployer.request({
+        method: 'POST',
+        path: '/deployer-api/docker-logout',
+        body: {},
+        identity: { userId: session.userId, roles: session.roles, requestId, sessionId: session.id },
+      });
+      if (res.status >= 400) deps.log.warn({ status: res.status }, 'deployer refused the sign-out notice');
+    } catch (err) {
+      deps.log.warn(
+        { err: (err as Error).message },
+        'deployer not told of the sign-out; its registry sign-in expires on its own',
+      );
+    }
+  };
+}
