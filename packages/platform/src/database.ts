@@ -153,3 +153,19 @@ export async function runMigrations<DB>(
 export function largeTextType(dialect: Dialect): 'text' | 'longtext' {
   return dialect === 'mysql' ? 'longtext' : 'text';
 }
+
+/**
+ * A FROM source that reads `table` through `index` on MySQL/MariaDB, and the plain table elsewhere.
+ * MariaDB's planner estimates a deep keyset page (`owner = ? AND time <= ?`) as half the owner's rows and
+ * walks the whole owner range instead of the index range (131 ms against 2 ms at 300k rows). The hint sits
+ * in a derived table, which MariaDB merges back into one plain range scan; the alias keeps the table's name
+ * so the rest of the query reads as usual.
+ *
+ * @example
+ * db.selectFrom(readThroughIndex(dialect, 'history_entries', 'history_entries_user_time_idx'))
+ */
+export function readThroughIndex<T extends string>(dialect: Dialect, table: T, index: string): T {
+  if (dialect !== 'mysql') return table;
+  // Kysely accepts an aliased raw source wherever a table name goes; its type is the table's.
+  return sql`(select * from ${sql.table(table)} force index (${sql.id(index)}))`.as(table) as unknown as T;
+}

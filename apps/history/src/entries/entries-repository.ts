@@ -1,4 +1,10 @@
-import { largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
+import {
+  largeTextType,
+  readThroughIndex,
+  type Database,
+  type Dialect,
+  type Migration,
+} from '@ashapp/platform';
 import { sql, type Kysely } from 'kysely';
 
 export interface HistoryTables {
@@ -86,19 +92,8 @@ export function createEntriesRepository(database: Database<HistoryTables>): Entr
     },
 
     async list({ userId, limit, before, text, includeOutput }) {
-      // MariaDB estimates a deep cursor's range as "half the user's rows" and walks the whole user range
-      // instead (131 ms against 2 ms at 300k rows): it is told which index the page reads. The hint sits in
-      // a derived table, which MariaDB merges back into one plain range scan.
-      const source =
-        dialect === 'mysql'
-          ? sql<
-              HistoryTables['history_entries']
-            >`(select * from history_entries force index (history_entries_user_time_idx))`.as(
-              'history_entries',
-            )
-          : ('history_entries' as const);
       let query = db
-        .selectFrom(source as 'history_entries')
+        .selectFrom(readThroughIndex(dialect, 'history_entries', 'history_entries_user_time_idx'))
         .select(['id', 'user_id', 'created_at', 'query'])
         .where('user_id', '=', userId);
       if (includeOutput) query = query.select('output');

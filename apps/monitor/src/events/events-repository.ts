@@ -1,4 +1,10 @@
-import { largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
+import {
+  largeTextType,
+  readThroughIndex,
+  type Database,
+  type Dialect,
+  type Migration,
+} from '@ashapp/platform';
 import {
   CompiledQuery,
   sql,
@@ -249,8 +255,16 @@ export function createEventsRepository(database: Database<MonitorTables>): Event
     },
 
     async list({ limit, before, ...filter }) {
+      // The index whose leading equality the filter has (the planner is told so on MariaDB).
+      const index = filter.userId
+        ? 'audit_events_user_time_idx'
+        : filter.service
+          ? 'audit_events_service_time_idx'
+          : filter.actionType
+            ? 'audit_events_action_time_idx'
+            : 'audit_events_time_idx';
       const rows = await db
-        .selectFrom('audit_events')
+        .selectFrom(readThroughIndex(database.dialect, 'audit_events', index))
         .selectAll()
         .where((eb) => {
           const filtered = applyFilter(eb, filter);
