@@ -28,6 +28,17 @@ function fmt(n: number | undefined, digits = 0): string {
   return n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/** The `## <benchmark>` sections of a BENCHMARKS.md, by benchmark name. */
+function readSections(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const parts = text.split(/^(?=## )/m);
+  for (const part of parts) {
+    const name = /^## (\w+)\n/.exec(part)?.[1];
+    if (name && name in registry) out[name] = part.split(/^(?=# |<!-- notes -->)/m)[0]!.trimEnd() + '\n';
+  }
+  return out;
+}
+
 function describeMachine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   let wrk = 'wrk';
@@ -48,7 +59,7 @@ async function main() {
   await bare.close();
   log(`bare Node http: ${fmt(baseline.rps)} req/s`);
   const ctx: BenchContext = { bareRps: baseline.rps, durationSeconds, log };
-  const sections: string[] = [];
+  const sections: Record<string, string> = {};
   const selected = names.length > 0 ? names : Object.keys(registry);
   for (const name of selected) {
     const entry = registry[name];
@@ -71,15 +82,22 @@ async function main() {
           `| ${r.scenario} | ${r.engine ?? ''} | ${fmt(r.rps)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.ratioToBare, 2)} | ${fmt(r.rssMb)} | ${r.target ?? ''} | ${r.verdict ?? ''} | ${r.note ?? ''} |`,
       ),
     ].join('\n');
-    sections.push(`## ${name}\n\n${table}\n`);
+    sections[name] =
+      `## ${name}\n\n_Measured ${new Date().toISOString().slice(0, 16)}Z, bare Node ${fmt(baseline.rps)} req/s._\n\n${table}\n`;
     console.log(table);
   }
   const out = path.join(root, 'docs', 'BENCHMARKS.md');
   const header = `# Benchmarks\n\nWritten by \`npm run bench\`. Load from wrk on loopback, 16 connections, ${durationSeconds} s per scenario, services as their own processes with their real databases. Each figure is also a ratio to a bare Node \`http\` server answering a fixed JSON in the same run.\n`;
-  const run = `## Run of ${new Date().toISOString()}\n\nMachine: ${describeMachine()}.\nBare Node http baseline: ${fmt(baseline.rps)} req/s (p50 ${fmt(baseline.p50Ms, 2)} ms, p99 ${fmt(baseline.p99Ms, 2)} ms).\n\n`;
+  const run = `## Run of ${new Date().toISOString()}\n\nMachine: ${describeMachine()}.\nBare Node http baseline: ${fmt(baseline.rps)} req/s (p50 ${fmt(baseline.p50Ms, 2)} ms, p99 ${fmt(baseline.p99Ms, 2)} ms).\nBenchmarks run: ${Object.keys(sections).join(', ')}.\n\n`;
+  // A partial run (`npm run bench -- history`) keeps the other benchmarks' sections from the last run,
+  // each with the date of the run that made it.
+  const previous = existsSync(out) ? readSections(readFileSync(out, 'utf8')) : {};
+  const merged = Object.keys(registry)
+    .map((name) => sections[name] ?? previous[name])
+    .filter((section): section is string => section !== undefined);
   const notesFile = path.join(root, 'docs', 'benchmark-notes.md');
   const notes = existsSync(notesFile) ? `\n${readFileSync(notesFile, 'utf8')}` : '';
-  writeFileSync(out, `${header}\n${run}${sections.join('\n')}${notes}`);
+  writeFileSync(out, `${header}\n${run}${merged.join('\n')}${notes}`);
   log(`wrote ${path.relative(root, out)}`);
 }
 
