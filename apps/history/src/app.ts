@@ -32,6 +32,7 @@ export async function buildApp(deps: HistoryAppDeps): Promise<ServiceApp> {
     entries: createEntriesRepository(deps.database),
     audit: deps.audit,
     maxOutputBytes: deps.config.maxOutputBytes,
+    inTransaction: (work) => deps.database.db.transaction().execute(work),
   });
   registerEntryRoutes(app, service);
   return app;

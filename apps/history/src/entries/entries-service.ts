@@ -10,7 +10,8 @@ import {
   type AuditOutbox,
   type Identity,
 } from '@ashapp/platform';
-import type { EntriesRepository } from './entries-repository.ts';
+import type { Kysely } from 'kysely';
+import type { EntriesRepository, HistoryTables } from './entries-repository.ts';
 import type { EntryView, ListEntriesQuery, SaveEntryBody } from './schemas.ts';
 
 export interface RequestMeta {
@@ -43,6 +44,8 @@ export function createHistoryService(deps: {
   entries: EntriesRepository;
   audit: AuditOutbox;
   maxOutputBytes: number;
+  /** Runs the work and its audit event in one transaction: both are stored, or neither. */
+  inTransaction: <T>(work: (trx: Kysely<HistoryTables>) => Promise<T>) => Promise<T>;
 }): HistoryService {
   const { entries, audit } = deps;
   return {
@@ -61,20 +64,28 @@ export function createHistoryService(deps: {
         createdAt: now,
         query: input.query,
       };
-      await entries.insert({ ...entry, output: input.output });
       // Services record their own actions; a user saving directly is an action of its own.
-      if (!caller.roles.includes('service')) {
-        await audit.record({
-          user_id: caller.userId,
-          endpoint: meta.endpoint,
-          action_type: 'history.save',
-          request_data: { query: input.query, output_bytes: bytes },
-          response_summary: { id: entry.id },
-          ip_address: meta.ip,
-          ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),
-          request_id: caller.requestId,
-        });
+      const audited = !caller.roles.includes('service');
+      if (!audited) {
+        await entries.insert({ ...entry, output: input.output });
+        return { id: entry.id, created_at: new Date(now).toISOString() };
       }
+      await deps.inTransaction(async (trx) => {
+        await entries.insert({ ...entry, output: input.output }, trx);
+        await audit.record(
+          {
+            user_id: caller.userId,
+            endpoint: meta.endpoint,
+            action_type: 'history.save',
+            request_data: { query: input.query, output_bytes: bytes },
+            response_summary: { id: entry.id },
+            ip_address: meta.ip,
+            ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),
+            request_id: caller.requestId,
+          },
+          trx,
+        );
+      });
       return { id: entry.id, created_at: new Date(now).toISOString() };
     },
 
@@ -104,17 +115,22 @@ export function createHistoryService(deps: {
 
     async remove(caller, id, meta) {
       if (!isUuid(id)) throw new NotFoundError('history entry not found');
-      const deleted = await entries.deleteOwn(id, caller.userId);
-      if (!deleted) throw new NotFoundError('history entry not found');
-      await audit.record({
-        user_id: caller.userId,
-        endpoint: meta.endpoint,
-        action_type: 'history.delete',
-        request_data: { id },
-        response_summary: { deleted: true },
-        ip_address: meta.ip,
-        ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),
-        request_id: caller.requestId,
+      await deps.inTransaction(async (trx) => {
+        if (!(await entries.deleteOwn(id, caller.userId, trx)))
+          throw new NotFoundError('history entry not found');
+        await audit.record(
+          {
+            user_id: caller.userId,
+            endpoint: meta.endpoint,
+            action_type: 'history.delete',
+            request_data: { id },
+            response_summary: { deleted: true },
+            ip_address: meta.ip,
+            ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),
+            request_id: caller.requestId,
+          },
+          trx,
+        );
       });
     },
   };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import {
   createAuditOutbox,
   createAuditOutboxMigrations,
@@ -172,5 +173,16 @@ describe('history routes', () => {
       (await app.inject({ method: 'DELETE', url: '/history/not-a-uuid', headers: as(alice) })).statusCode,
       400,
     );
+  });
+
+  // Last: it breaks the audit table on purpose.
+  test('stores an entry and its audit event together or not at all', async () => {
+    const before = (await app.inject({ url: '/history/list?limit=500', headers: as(alice) })).json().length;
+    await sql`drop table audit_outbox`.execute(database.db);
+    const res = await save(alice, { query: 'atomic', output: 'x' });
+    assert.equal(res.statusCode, 500);
+    const after = (await app.inject({ url: '/history/list?limit=500', headers: as(alice) })).json();
+    assert.equal(after.length, before);
+    assert.ok(!after.some((e: { query: string }) => e.query === 'atomic'));
   });
 });
