@@ -1,11 +1,11 @@
 import {
-  ConfigError,
   createAuditOutbox,
   createAuditOutboxMigrations,
   createDatabase,
   createLogger,
-  createServiceClient,
+  createPlatformClient,
   runMigrations,
+  runMain,
   runService,
 } from '@ashapp/platform';
 import { buildApp } from './app.ts';
@@ -30,13 +30,7 @@ async function main(): Promise<void> {
   const database = createDatabase<ConfirmationTables>({ url: config.databaseUrl });
   await runMigrations(database.db, 'assistant', createConfirmationMigrations(database.dialect));
   await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
-  const client = (name: 'monitor' | 'history') =>
-    createServiceClient({
-      name,
-      baseUrl: config.serviceUrls[name],
-      identitySecret: config.internalAuthSecret,
-      log,
-    });
+  const client = (name: 'monitor' | 'history') => createPlatformClient(config, name, log);
   const audit = createAuditOutbox({ database, service: 'assistant', monitor: client('monitor'), log });
   const history = createHistoryRecorder({ history: client('history'), log });
   const app = await buildApp({ config, log, database, audit, history, cli });
@@ -69,8 +63,4 @@ async function main(): Promise<void> {
   await stopped;
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
-  process.stderr.write(`assistant failed to start: ${message}\n`);
-  process.exit(1);
-});
+runMain('assistant', main);

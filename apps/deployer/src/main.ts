@@ -1,12 +1,12 @@
 import * as k8s from '@kubernetes/client-node';
 import {
-  ConfigError,
   createAuditOutbox,
   createAuditOutboxMigrations,
   createDatabase,
   createLogger,
-  createServiceClient,
+  createPlatformClient,
   runMigrations,
+  runMain,
   runService,
   type Logger,
 } from '@ashapp/platform';
@@ -43,24 +43,38 @@ async function main(): Promise<void> {
   const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
   await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
   await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
-  const client = (name: 'monitor' | 'history') =>
-    createServiceClient({ name, baseUrl: config.serviceUrls[name], identitySecret: config.internalAuthSecret, log });
+  const client = (name: 'monitor' | 'history') => createPlatformClient(config, name, log);
   const audit = createAuditOutbox({ database, service: 'deployer', monitor: client('monitor'), log });
   const storage = config.containerStorage ? { storage: config.containerStorage } : {};
   const builder = await selectImageBuilder(config.builder, [
     createBuildahBuilder({ log, env: config.childEnv, tempDir: config.workDir, ...storage }),
     createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir }),
   ]);
-  if (!builder) log.warn({ choice: config.builder }, 'no image builder available: deploys from source will fail');
+  if (!builder)
+    log.warn({ choice: config.builder }, 'no image builder available: deploys from source will fail');
   const target = createTarget(config, log);
-  const { app, deployments, runner } = await buildApp({ config, log, database, audit, history: client('history'), builder, target });
+  const { app, deployments, runner } = await buildApp({
+    config,
+    log,
+    database,
+    audit,
+    history: client('history'),
+    builder,
+    target,
+  });
   log.info(
-    { builder: builder?.name ?? null, target: target.name, baseImage: config.baseImage, insecureRegistries: config.insecureRegistries },
+    {
+      builder: builder?.name ?? null,
+      target: target.name,
+      baseImage: config.baseImage,
+      insecureRegistries: config.insecureRegistries,
+    },
     'deployer configured',
   );
   audit.start();
   const recovered = await deployments.recoverUnfinished();
-  if (recovered > 0) log.warn({ recovered }, 'deployments left running by a previous process are being finished');
+  if (recovered > 0)
+    log.warn({ recovered }, 'deployments left running by a previous process are being finished');
   const { stopped } = await runService({
     app,
     host: config.host,
@@ -76,8 +90,4 @@ async function main(): Promise<void> {
   await stopped;
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
-  process.stderr.write(`deployer failed to start: ${message}\n`);
-  process.exit(1);
-});
+runMain('deployer', main);

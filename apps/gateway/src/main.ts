@@ -1,11 +1,11 @@
 import {
-  ConfigError,
   createAuditOutbox,
   createAuditOutboxMigrations,
   createDatabase,
   createLogger,
-  createServiceClient,
+  createPlatformClient,
   runMigrations,
+  runMain,
   runService,
 } from '@ashapp/platform';
 import { Redis } from 'ioredis';
@@ -50,21 +50,13 @@ async function main(): Promise<void> {
     absoluteMs: config.sessionAbsoluteMs,
   });
   const rateLimiter = redis ? createRedisRateLimiter({ redis }) : createMemoryRateLimiter();
-  const monitor = createServiceClient({
-    name: 'monitor',
-    baseUrl: config.serviceUrls.monitor,
-    identitySecret: config.internalAuthSecret,
+  const audit = createAuditOutbox({
+    database,
+    service: 'gateway',
+    monitor: createPlatformClient(config, 'monitor', log),
     log,
   });
-  const audit = createAuditOutbox({ database, service: 'gateway', monitor, log });
-  const deployer = createServiceClient({
-    name: 'deployer',
-    baseUrl: config.serviceUrls.deployer,
-    identitySecret: config.internalAuthSecret,
-    log,
-    timeoutMs: 2000,
-    retries: 0,
-  });
+  const deployer = createPlatformClient(config, 'deployer', log, { timeoutMs: 2000, retries: 0 });
   const endSession = createSessionEndNotifier({ deployer, log });
   const sweeper = createSessionSweeper({ sessions, log });
   const readinessChecks = [{ name: 'database', check: () => database.ping() }];
@@ -100,8 +92,4 @@ async function main(): Promise<void> {
   await stopped;
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
-  process.stderr.write(`gateway failed to start: ${message}\n`);
-  process.exit(1);
-});
+runMain('gateway', main);

@@ -1,11 +1,11 @@
 import {
-  ConfigError,
   createAuditOutbox,
   createAuditOutboxMigrations,
   createDatabase,
   createLogger,
-  createServiceClient,
+  createPlatformClient,
   runMigrations,
+  runMain,
   runService,
 } from '@ashapp/platform';
 import { buildApp } from './app.ts';
@@ -18,13 +18,12 @@ async function main(): Promise<void> {
   const database = createDatabase<HistoryTables>({ url: config.databaseUrl });
   await runMigrations(database.db, 'history', createHistoryMigrations(database.dialect));
   await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
-  const monitor = createServiceClient({
-    name: 'monitor',
-    baseUrl: config.serviceUrls.monitor,
-    identitySecret: config.internalAuthSecret,
+  const audit = createAuditOutbox({
+    database,
+    service: 'history',
+    monitor: createPlatformClient(config, 'monitor', log),
     log,
   });
-  const audit = createAuditOutbox({ database, service: 'history', monitor, log });
   const app = await buildApp({ config, log, database, audit });
   audit.start();
   const { stopped } = await runService({
@@ -40,8 +39,4 @@ async function main(): Promise<void> {
   await stopped;
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
-  process.stderr.write(`history failed to start: ${message}\n`);
-  process.exit(1);
-});
+runMain('history', main);

@@ -1,4 +1,4 @@
-import { ConfigError, createDatabase, createLogger, runMigrations, runService } from '@ashapp/platform';
+import { createDatabase, createLogger, runMain, runMigrations, runService } from '@ashapp/platform';
 import { buildApp } from './app.ts';
 import { readMonitorConfig } from './config.ts';
 import { createInMemoryEventBus } from './events/event-bus.ts';
@@ -47,8 +47,4 @@ async function main(): Promise<void> {
   await stopped;
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
-  process.stderr.write(`monitor failed to start: ${message}\n`);
-  process.exit(1);
-});
+runMain('monitor', main);

@@ -1,5 +1,6 @@
 import { UnavailableError, UpstreamError } from './errors.ts';
 import { identityHeader, signIdentity, type Identity } from './identity.ts';
+import type { BaseServiceConfig, ServiceName } from './config.ts';
 import type { Logger } from './logger.ts';
 
 export interface ServiceRequest {
@@ -154,4 +155,25 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
       }
     },
   };
+}
+
+/**
+ * A client for another service of the platform, addressed and signed from the shared configuration.
+ *
+ * @example
+ * const monitor = createPlatformClient(config, 'monitor', log);
+ */
+export function createPlatformClient(
+  config: Pick<BaseServiceConfig, 'serviceUrls' | 'internalAuthSecret'>,
+  target: ServiceName,
+  log: Logger,
+  options: Partial<Omit<ServiceClientOptions, 'name' | 'baseUrl' | 'identitySecret' | 'log'>> = {},
+): ServiceClient {
+  return createServiceClient({
+    ...options,
+    name: target,
+    baseUrl: config.serviceUrls[target],
+    identitySecret: config.internalAuthSecret,
+    log,
+  });
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceApp } from './server.ts';
 
@@ -45,4 +46,17 @@ export async function runService(options: {
     for (const s of signals) process.on(s, handler);
   });
   return { address, stopped };
+}
+
+/**
+ * Runs a service's `main`: a start-up failure (bad configuration, a database that does not answer) is
+ * printed as one clear line on stderr — the stack only when it is not a configuration problem — and the
+ * process exits 1.
+ */
+export function runMain(service: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    const message = err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`${service} failed to start: ${message}\n`);
+    process.exit(1);
+  });
 }
