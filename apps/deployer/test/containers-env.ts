@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import type { ContainerStorage } from '../src/build/buildah-builder.ts';
 
 /** The project's own containers.conf (runc, no default ulimits). */
-export const projectContainersConf = fileURLToPath(new URL('../../../deploy/podman/containers.conf', import.meta.url));
+export const projectContainersConf = fileURLToPath(
+  new URL('../../../deploy/podman/containers.conf', import.meta.url),
+);
 
 /**
  * The environment for buildah/podman children in tests: the runner's PATH and HOME plus the project's

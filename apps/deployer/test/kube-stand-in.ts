@@ -57,12 +57,28 @@ const resources: Resource[] = [
   { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true },
-  { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', namespaced: true },
+  {
+    group: 'autoscaling',
+    version: 'v2',
+    plural: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+  },
 ];
 
 function status(res: ServerResponse, code: number, reason: string, message: string): void {
   res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
+  res.end(
+    JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      code,
+    }),
+  );
 }
 
 function send(res: ServerResponse, code: number, body: unknown): void {
@@ -100,15 +116,23 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
   let nodePort = 30625;
   const podPolls = new Map<string, number>();
 
-  const key = (group: string, plural: string, namespace: string, name: string) => `${group}/${plural}/${namespace}/${name}`;
+  const key = (group: string, plural: string, namespace: string, name: string) =>
+    `${group}/${plural}/${namespace}/${name}`;
   const all = (group: string, plural: string, namespace?: string) =>
-    [...store.entries()].filter(([k]) => k.startsWith(`${group}/${plural}/${namespace === undefined ? '' : `${namespace}/`}`)).map(([, v]) => v);
+    [...store.entries()]
+      .filter(([k]) => k.startsWith(`${group}/${plural}/${namespace === undefined ? '' : `${namespace}/`}`))
+      .map(([, v]) => v);
 
   store.set(key('', 'nodes', '', 'stand-in-node'), {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: 'stand-in-node', uid: randomUUID() },
-    status: { addresses: [{ type: 'InternalIP', address: '10.0.0.14' }, { type: 'Hostname', address: 'stand-in-node' }] },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: '10.0.0.14' },
+        { type: 'Hostname', address: 'stand-in-node' },
+      ],
+    },
   });
 
   function addEvent(namespace: string, pod: string, reason: string, message: string): void {
@@ -132,19 +156,37 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
     const ns = pod.metadata.namespace as string;
     const waiting = (reason: string, message: string) => ({
       phase: 'Pending',
-      conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }],
-      containerStatuses: [{ name: 'app', image, imageID: '', ready: false, restartCount: 0, state: { waiting: { reason, message } } }],
+      conditions: [
+        { type: 'PodScheduled', status: 'True' },
+        { type: 'Ready', status: 'False' },
+      ],
+      containerStatuses: [
+        {
+          name: 'app',
+          image,
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason, message } },
+        },
+      ],
     });
     if (mode === 'unschedulable') {
       const message = '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available.';
-      pod.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] };
+      pod.status = {
+        phase: 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }],
+      };
       addEvent(ns, name, 'FailedScheduling', message);
     } else if (polls < readyAfter || mode === 'never-ready') {
       pod.status = waiting('ContainerCreating', '');
     } else if (mode === 'image-pull-error') {
       const message = `Back-off pulling image "${image}"`;
       // ErrImagePull first, for a few polls, then the kubelet's back-off, as a real node reports it.
-      pod.status = polls < readyAfter + 5 ? waiting('ErrImagePull', `failed to pull image "${image}": not found`) : waiting('ImagePullBackOff', message);
+      pod.status =
+        polls < readyAfter + 5
+          ? waiting('ErrImagePull', `failed to pull image "${image}": not found`)
+          : waiting('ImagePullBackOff', message);
       addEvent(ns, name, 'Failed', `Failed to pull image "${image}": not found`);
     } else if (mode === 'crash') {
       pod.status = waiting('CrashLoopBackOff', `back-off 10s restarting failed container=app pod=${name}`);
@@ -154,13 +196,26 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
       pod.status = {
         phase: 'Running',
         podIP: '10.244.0.10',
-        conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }],
-        containerStatuses: [{ name: 'app', image, imageID: `${image}@sha256:0`, ready: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } }],
+        conditions: [
+          { type: 'PodScheduled', status: 'True' },
+          { type: 'Ready', status: 'True' },
+        ],
+        containerStatuses: [
+          {
+            name: 'app',
+            image,
+            imageID: `${image}@sha256:0`,
+            ready: true,
+            restartCount: 0,
+            state: { running: { startedAt: new Date().toISOString() } },
+          },
+        ],
       };
     }
   }
 
-  const isReady = (pod: Obj) => pod.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True') === true;
+  const isReady = (pod: Obj) =>
+    pod.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True') === true;
 
   /** One controller pass; runs before every request, so each client poll moves the world on a step. */
   function reconcile(): void {
@@ -176,8 +231,13 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
         const desired: number = workload.spec.replicas ?? 1;
         const template = workload.spec.template;
         const hash = hashTemplate(template);
-        const owned = all('', 'pods', ns).filter((p) => p.metadata.ownerReferences?.[0]?.uid === workload.metadata.uid);
-        const current = plural === 'deployments' ? owned.filter((p) => p.metadata.labels['pod-template-hash'] === hash) : owned;
+        const owned = all('', 'pods', ns).filter(
+          (p) => p.metadata.ownerReferences?.[0]?.uid === workload.metadata.uid,
+        );
+        const current =
+          plural === 'deployments'
+            ? owned.filter((p) => p.metadata.labels['pod-template-hash'] === hash)
+            : owned;
         for (let i = current.length; i < desired; i++) {
           const name = `${workload.metadata.name}-${hash.slice(0, 5)}-${randomUUID().slice(0, 5)}`;
           const pod: Obj = {
@@ -189,7 +249,14 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
               uid: randomUUID(),
               labels: { ...template.metadata.labels, 'pod-template-hash': hash },
               annotations: { ...(template.metadata.annotations ?? {}) },
-              ownerReferences: [{ apiVersion: 'apps/v1', kind: workload.kind, name: workload.metadata.name, uid: workload.metadata.uid }],
+              ownerReferences: [
+                {
+                  apiVersion: 'apps/v1',
+                  kind: workload.kind,
+                  name: workload.metadata.name,
+                  uid: workload.metadata.uid,
+                },
+              ],
             },
             spec: structuredClone(template.spec),
           };
@@ -201,22 +268,32 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
         const currentPods = current.slice(0, desired);
         const readyCurrent = currentPods.filter(isReady).length;
         if (plural === 'deployments' && readyCurrent >= desired) {
-          for (const old of owned.filter((p) => p.metadata.labels['pod-template-hash'] !== hash)) store.delete(key('', 'pods', ns, old.metadata.name));
+          for (const old of owned.filter((p) => p.metadata.labels['pod-template-hash'] !== hash))
+            store.delete(key('', 'pods', ns, old.metadata.name));
         }
-        const remaining = all('', 'pods', ns).filter((p) => p.metadata.ownerReferences?.[0]?.uid === workload.metadata.uid);
+        const remaining = all('', 'pods', ns).filter(
+          (p) => p.metadata.ownerReferences?.[0]?.uid === workload.metadata.uid,
+        );
         const ready = remaining.filter(isReady).length;
         workload.status = {
           observedGeneration: workload.metadata.generation,
           replicas: remaining.length,
           readyReplicas: ready,
           availableReplicas: ready,
-          ...(plural === 'deployments' ? { updatedReplicas: currentPods.length } : { fullyLabeledReplicas: remaining.length }),
+          ...(plural === 'deployments'
+            ? { updatedReplicas: currentPods.length }
+            : { fullyLabeledReplicas: remaining.length }),
         };
       }
     }
   }
 
-  function apply(resource: Resource, namespace: string, name: string, body: Obj): { code: number; object: Obj } {
+  function apply(
+    resource: Resource,
+    namespace: string,
+    name: string,
+    body: Obj,
+  ): { code: number; object: Obj } {
     const k = key(resource.group, resource.plural, namespace, name);
     const existing = store.get(k);
     const object: Obj = structuredClone(body);
@@ -224,7 +301,9 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
     object.metadata.uid = existing?.metadata.uid ?? randomUUID();
     object.metadata.creationTimestamp = existing?.metadata.creationTimestamp ?? new Date().toISOString();
     object.metadata.resourceVersion = String(++resourceVersion);
-    object.metadata.managedFields = [{ manager: 'ashapp', operation: 'Apply', apiVersion: object.apiVersion }];
+    object.metadata.managedFields = [
+      { manager: 'ashapp', operation: 'Apply', apiVersion: object.apiVersion },
+    ];
     const specChanged = JSON.stringify(existing?.spec) !== JSON.stringify(object.spec);
     object.metadata.generation = (existing?.metadata.generation ?? 0) + (specChanged || !existing ? 1 : 0);
     if (resource.kind === 'Service') {
@@ -234,7 +313,10 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
           p.nodePort = p.nodePort ?? existing?.spec.ports?.[i]?.nodePort ?? nodePort++;
         });
       }
-      object.status = object.spec.type === 'LoadBalancer' ? { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } : { loadBalancer: {} };
+      object.status =
+        object.spec.type === 'LoadBalancer'
+          ? { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } }
+          : { loadBalancer: {} };
     } else {
       object.status = existing?.status ?? {};
     }
@@ -250,8 +332,14 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), contentType: req.headers['content-type'] });
-    if (req.headers.authorization !== `Bearer ${options.token}`) return status(res, 401, 'Unauthorized', 'Unauthorized');
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      contentType: req.headers['content-type'],
+    });
+    if (req.headers.authorization !== `Bearer ${options.token}`)
+      return status(res, 401, 'Unauthorized', 'Unauthorized');
 
     // Discovery: client-node's KubernetesObjectApi looks up the plural and scope of a kind here.
     const discovery = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(url.pathname);
@@ -259,18 +347,31 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
       const group = discovery[2] ?? '';
       const version = discovery[1] ?? discovery[3] ?? '';
       const list = resources.filter((r) => r.group === group && r.version === version);
-      if (list.length === 0) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
+      if (list.length === 0)
+        return status(res, 404, 'NotFound', 'the server could not find the requested resource');
       return send(res, 200, {
         kind: 'APIResourceList',
         apiVersion: 'v1',
         groupVersion: group ? `${group}/${version}` : version,
-        resources: list.map((r) => ({ name: r.plural, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] })),
+        resources: list.map((r) => ({
+          name: r.plural,
+          singularName: r.kind.toLowerCase(),
+          namespaced: r.namespaced,
+          kind: r.kind,
+          verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+        })),
       });
     }
 
-    const match = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
-    const resource = match ? resources.find((r) => r.group === (match[1] ?? '') && r.plural === match[4]) : undefined;
-    if (!match || !resource) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
+    const match =
+      /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(
+        url.pathname,
+      );
+    const resource = match
+      ? resources.find((r) => r.group === (match[1] ?? '') && r.plural === match[4])
+      : undefined;
+    if (!match || !resource)
+      return status(res, 404, 'NotFound', 'the server could not find the requested resource');
     const namespace = match[3] ?? '';
     const name = match[5];
     reconcile();
@@ -278,11 +379,18 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
     if (req.method === 'PATCH' && name) {
       const body = await readBody(req);
       if (!(req.headers['content-type'] ?? '').startsWith('application/apply-patch+yaml')) {
-        return status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`);
+        return status(
+          res,
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`,
+        );
       }
-      if (!url.searchParams.get('fieldManager')) return status(res, 400, 'BadRequest', 'fieldManager is required for apply requests');
+      if (!url.searchParams.get('fieldManager'))
+        return status(res, 400, 'BadRequest', 'fieldManager is required for apply requests');
       const parsed = parse(body) as Obj;
-      if (parsed?.kind !== resource.kind || parsed?.metadata?.name !== name) return status(res, 400, 'BadRequest', 'the name or kind of the object does not match the URL');
+      if (parsed?.kind !== resource.kind || parsed?.metadata?.name !== name)
+        return status(res, 400, 'BadRequest', 'the name or kind of the object does not match the URL');
       const { code, object } = apply(resource, namespace, name, parsed);
       reconcile();
       return send(res, code, object);
@@ -310,11 +418,23 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
       if (!object) return status(res, 404, 'NotFound', `${resource.plural} "${name}" not found`);
       store.delete(k);
       for (const pod of all('', 'pods', namespace)) {
-        if (pod.metadata.ownerReferences?.[0]?.uid === object.metadata.uid) store.delete(key('', 'pods', namespace, pod.metadata.name));
+        if (pod.metadata.ownerReferences?.[0]?.uid === object.metadata.uid)
+          store.delete(key('', 'pods', namespace, pod.metadata.name));
       }
-      return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: resource.plural, uid: object.metadata.uid } });
+      return send(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, kind: resource.plural, uid: object.metadata.uid },
+      });
     }
-    return status(res, 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    return status(
+      res,
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
   }
 
   const server: Server = createServer((req, res) => {

@@ -77,7 +77,10 @@ export async function startLocalRegistry(
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       process.kill(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 5000);
+      const timer = setTimeout(
+        () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL'),
+        5000,
+      );
       await exited;
       clearTimeout(timer);
     }

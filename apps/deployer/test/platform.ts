@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { startServices, type RunningServices } from '../../gateway/test/services.ts';
+import { serviceUrlEnv, startServices, type RunningServices } from '../../gateway/test/services.ts';
 import { startStsStandIn, testUsers, type StsStandIn } from '../../gateway/test/sts-stand-in.ts';
 import { readStorageArgs } from '../src/build/buildah-builder.ts';
 import { runCommand } from '../src/process/run-command.ts';
@@ -31,7 +31,9 @@ export interface DeployerPlatform {
   stop(leftovers: { pods: string[]; images: string[] }): Promise<void>;
 }
 
-export async function startDeployerPlatform(options: { stabilityWindowMs?: number } = {}): Promise<DeployerPlatform> {
+export async function startDeployerPlatform(
+  options: { stabilityWindowMs?: number } = {},
+): Promise<DeployerPlatform> {
   const env = readTestChildEnv();
   const storage = readTestStorage();
   const storageArgs = readStorageArgs(storage);
@@ -61,8 +63,7 @@ export async function startDeployerPlatform(options: { stabilityWindowMs?: numbe
         DEPLOYER_PORT: String(deployerPort),
         ASHAPP_DATA_DIR: join(workDir, 'data'),
         INTERNAL_AUTH_SECRET: services.secret,
-        MONITOR_URL: services.urls.monitor ?? '',
-        HISTORY_URL: services.urls.history ?? '',
+        ...serviceUrlEnv(services),
         DEPLOYER_BUILDER: 'buildah',
         DEPLOYER_TARGET: 'podman',
         DEPLOYER_BASE_IMAGE: base.localImage,
@@ -86,8 +87,7 @@ export async function startDeployerPlatform(options: { stabilityWindowMs?: numbe
         ASHAPP_DATA_DIR: services.dataDir,
         INTERNAL_AUTH_SECRET: services.secret,
         AWS_ENDPOINT_URL_STS: sts.url,
-        HISTORY_URL: services.urls.history ?? '',
-        MONITOR_URL: services.urls.monitor ?? '',
+        ...serviceUrlEnv(services),
         DEPLOYER_URL: deployer.url,
       },
     });
@@ -103,13 +103,22 @@ export async function startDeployerPlatform(options: { stabilityWindowMs?: numbe
         const res = await fetch(`${gatewayUrl}/api/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ access_key: testUsers.alice.accessKeyId, secret_key: testUsers.alice.secretAccessKey, region: 'us-east-1' }),
+          body: JSON.stringify({
+            access_key: testUsers.alice.accessKeyId,
+            secret_key: testUsers.alice.secretAccessKey,
+            region: 'us-east-1',
+          }),
         });
         if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
         return ((await res.json()) as { token: string }).token;
       },
       async listContainers(fragment) {
-        const result = await runCommand({ command: 'podman', args: [...storageArgs, 'ps', '-a', '--format', '{{.Names}}'], env, timeoutMs: 60_000 });
+        const result = await runCommand({
+          command: 'podman',
+          args: [...storageArgs, 'ps', '-a', '--format', '{{.Names}}'],
+          env,
+          timeoutMs: 60_000,
+        });
         if (result.code !== 0) throw new Error(`podman ps failed: ${result.stderr}`);
         return result.stdout.split('\n').filter((n) => n.includes(fragment));
       },
@@ -117,12 +126,29 @@ export async function startDeployerPlatform(options: { stabilityWindowMs?: numbe
         await stopAll();
         // A test that failed half-way may leave pods behind; remove them by the names it used.
         // podman kube play names pods `<namespace>-<app>-pod…`; remove those that start with a used name.
-        const pods = await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'ps', '--format', '{{.Name}}'], env, timeoutMs: 60_000 });
-        for (const pod of pods.stdout.split('\n').filter((n) => leftovers.pods.some((prefix) => n.startsWith(`${prefix}-pod`)))) {
-          await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'rm', '-f', pod], env, timeoutMs: 60_000 }).catch(() => undefined);
+        const pods = await runCommand({
+          command: 'podman',
+          args: [...storageArgs, 'pod', 'ps', '--format', '{{.Name}}'],
+          env,
+          timeoutMs: 60_000,
+        });
+        for (const pod of pods.stdout
+          .split('\n')
+          .filter((n) => leftovers.pods.some((prefix) => n.startsWith(`${prefix}-pod`)))) {
+          await runCommand({
+            command: 'podman',
+            args: [...storageArgs, 'pod', 'rm', '-f', pod],
+            env,
+            timeoutMs: 60_000,
+          }).catch(() => undefined);
         }
         for (const image of leftovers.images) {
-          await runCommand({ command: 'buildah', args: [...storageArgs, 'rmi', '-f', image], env, timeoutMs: 60_000 }).catch(() => undefined);
+          await runCommand({
+            command: 'buildah',
+            args: [...storageArgs, 'rmi', '-f', image],
+            env,
+            timeoutMs: 60_000,
+          }).catch(() => undefined);
         }
         await rm(workDir, { recursive: true, force: true });
       },

@@ -24,7 +24,14 @@ import { buildApp, type DeployerApp, type DeployerAppConfig, type DeployerAppDep
 import type { BuildRequest, ImageBuilder, PushRequest } from '../src/build/image-builder.ts';
 import { createDeployerMigrations, type DeployerTables } from '../src/deployments/deployments-repository.ts';
 import type { KubeObject } from '../src/manifests/render-manifests.ts';
-import type { AppRef, ApplyOptions, DeployTarget, FollowOptions, RolloutResult, WorkloadRef } from '../src/targets/deploy-target.ts';
+import type {
+  AppRef,
+  ApplyOptions,
+  DeployTarget,
+  FollowOptions,
+  RolloutResult,
+  WorkloadRef,
+} from '../src/targets/deploy-target.ts';
 import { findWorkload } from '../src/targets/deploy-target.ts';
 
 export const testSecret = 'deployer-test-secret-'.padEnd(43, 'x');
@@ -48,9 +55,16 @@ export const users = {
   admin: 'arn:aws:iam::111111111111:user/admin',
 };
 
-export function identityHeaders(userId: string, roles: Role[] = ['user'], sessionId = `session-of-${userId}`) {
+export function identityHeaders(
+  userId: string,
+  roles: Role[] = ['user'],
+  sessionId = `session-of-${userId}`,
+) {
   return {
-    [identityHeader]: signIdentity({ userId, roles, requestId: `req-${randomBytes(4).toString('hex')}`, sessionId }, testSecret),
+    [identityHeader]: signIdentity(
+      { userId, roles, requestId: `req-${randomBytes(4).toString('hex')}`, sessionId },
+      testSecret,
+    ),
   };
 }
 
@@ -78,7 +92,11 @@ export function createFakeBuilder(): FakeBuilder {
       if (gate) {
         const waiting = gate.promise;
         await new Promise<void>((resolve, reject) => {
-          request.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })), { once: true });
+          request.signal?.addEventListener(
+            'abort',
+            () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+            { once: true },
+          );
           void waiting.then(resolve);
         });
       }
@@ -139,20 +157,29 @@ export async function createFakeTarget(): Promise<FakeTarget> {
       target.applied.push({ objects: structuredClone([...objects]), options });
       const workload = findWorkload(objects)!;
       const appName = workload.metadata.labels?.['app.kubernetes.io/name'] ?? workload.metadata.name;
-      const image = (workload.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!.image;
+      const image = (workload.spec as { template: { spec: { containers: Array<{ image: string }> } } })
+        .template.spec.containers[0]!.image;
       running.set(`${options.namespace}/${appName}`, image);
       return {
-        workload: { appName, namespace: options.namespace, kind: workload.kind as 'Deployment', name: workload.metadata.name },
+        workload: {
+          appName,
+          namespace: options.namespace,
+          kind: workload.kind as 'Deployment',
+          name: workload.metadata.name,
+        },
         applied: [`pod/${options.namespace}-${appName} played (fake)`],
       };
     },
     async followRollout(workload: WorkloadRef, _options: FollowOptions): Promise<RolloutResult> {
       const image = running.get(`${workload.namespace}/${workload.appName}`);
-      if (image && target.failingImages.has(image)) return { ok: false, reason: 'CrashLoopBackOff', message: 'container exited with code 1' };
+      if (image && target.failingImages.has(image))
+        return { ok: false, reason: 'CrashLoopBackOff', message: 'container exited with code 1' };
       return { ok: true, readyReplicas: 1 };
     },
     async readUrl(app) {
-      return running.has(`${app.namespace}/${app.appName}`) ? { url: `http://127.0.0.1:${port}/${app.namespace}/${app.appName}/` } : undefined;
+      return running.has(`${app.namespace}/${app.appName}`)
+        ? { url: `http://127.0.0.1:${port}/${app.namespace}/${app.appName}/` }
+        : undefined;
     },
     async delete(app) {
       target.deleted.push(app);
@@ -186,7 +213,14 @@ export async function startTestDeployer(
   const { log, lines } = createCapturingLogger('deployer');
   // Nothing listens here: audit events wait in the outbox (the tests read them), history calls fail fast.
   const nowhere = (name: string) =>
-    createServiceClient({ name, baseUrl: 'http://127.0.0.1:9', identitySecret: testSecret, log, retries: 0, timeoutMs: 500 });
+    createServiceClient({
+      name,
+      baseUrl: 'http://127.0.0.1:9',
+      identitySecret: testSecret,
+      log,
+      retries: 0,
+      timeoutMs: 500,
+    });
   const audit = createAuditOutbox({ database, service: 'deployer', monitor: nowhere('monitor'), log });
   const config: DeployerAppConfig = {
     internalAuthSecret: testSecret,

@@ -28,7 +28,8 @@ export async function readEventStream(
         if (line.startsWith(':')) comments += 1;
         else if (line.startsWith('event: ')) message.event = line.slice(7);
         else if (line.startsWith('id: ')) message.id = line.slice(4);
-        else if (line.startsWith('data: ')) message.data = JSON.parse(line.slice(6)) as Record<string, unknown>;
+        else if (line.startsWith('data: '))
+          message.data = JSON.parse(line.slice(6)) as Record<string, unknown>;
       }
       if (message.event) {
         messages.push(message as SseMessage);
@@ -38,4 +39,3 @@ export async function readEventStream(
   }
   return { messages, comments, status: res.status, contentType: res.headers.get('content-type') ?? '' };
 }
-

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { startServices, type RunningServices } from '../test/services.ts';
+import { serviceUrlEnv, startServices, type RunningServices } from '../test/services.ts';
 import { startStsStandIn, testUsers, type StsStandIn } from '../test/sts-stand-in.ts';
 import { listForwardRoutes } from './routing/routes.ts';
 import { pageRoutes } from './web/routes.ts';
@@ -55,8 +55,7 @@ describe('security checks over a scripted session (gateway, history, monitor as 
         ASHAPP_DATA_DIR: services.dataDir,
         INTERNAL_AUTH_SECRET: services.secret,
         AWS_ENDPOINT_URL_STS: sts.url,
-        HISTORY_URL: services.urls.history ?? '',
-        MONITOR_URL: services.urls.monitor ?? '',
+        ...serviceUrlEnv(services),
         ADMIN_ARNS: testUsers.admin.arn,
         LOG_LEVEL: 'debug',
       },

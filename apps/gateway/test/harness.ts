@@ -17,6 +17,7 @@ import {
 import { createCapturingLogger } from '@ashapp/platform/testing';
 import type { Kysely } from 'kysely';
 import { buildApp, type GatewayAppDeps } from '../src/app.ts';
+import { serviceUrlEnv } from './services.ts';
 import { createStsCallerVerifier } from '../src/auth/caller-verifier.ts';
 import { readGatewayConfig, type GatewayConfig } from '../src/config.ts';
 import { createMemoryRateLimiter } from '../src/rate-limit/memory-rate-limiter.ts';
@@ -79,9 +80,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ADMIN_ARNS: testUsers.admin.arn,
     // Route tests sign in many times from one address; the limit itself has its own test.
     LOGIN_RATE_LIMIT_MAX: '1000',
-    ...Object.fromEntries(
-      Object.entries(options.serviceUrls ?? {}).map(([name, url]) => [`${name.toUpperCase()}_URL`, url]),
-    ),
+    // Services a test does not give point at a closed port, never at a developer's running platform.
+    ...serviceUrlEnv({ urls: options.serviceUrls ?? {} }),
     ...options.env,
   };
   const config = readGatewayConfig(env);

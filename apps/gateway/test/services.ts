@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serviceNames } from '@ashapp/platform';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -14,6 +15,16 @@ export function serviceEntry(name: string): string {
 
 export function hasService(name: string): boolean {
   return existsSync(serviceEntry(name));
+}
+
+/** Port 9 (discard): nothing listens there, so a call to it fails at once. */
+export const closedServiceUrl = 'http://127.0.0.1:9';
+
+/** `<SERVICE>_URL` for every service: the started ones and the closed URL for the rest. */
+export function serviceUrlEnv(services: Pick<RunningServices, 'urls'>): Record<string, string> {
+  return Object.fromEntries(
+    serviceNames.map((n) => [`${n.toUpperCase()}_URL`, services.urls[n] ?? closedServiceUrl]),
+  );
 }
 
 export interface RunningServices {
@@ -35,7 +46,12 @@ export async function startServices(
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ashapp-services-'));
   const ports: Record<string, number> = {};
   for (const name of names) ports[name] = await getFreePort();
-  const urls = Object.fromEntries(Object.entries(ports).map(([n, p]) => [n, `http://127.0.0.1:${p}`]));
+  // Services not started here point at a closed port, never at the default ports where a developer's
+  // own platform may be running (a test must not talk to it).
+  const urls: Record<string, string> = {
+    ...Object.fromEntries(serviceNames.map((n) => [n, closedServiceUrl])),
+    ...Object.fromEntries(Object.entries(ports).map(([n, p]) => [n, `http://127.0.0.1:${p}`])),
+  };
   const shared: Record<string, string> = {
     INTERNAL_AUTH_SECRET: secret,
     ASHAPP_DATA_DIR: dataDir,

@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   repoRoot,
   serviceEntry,
+  serviceUrlEnv,
   startServices,
   type RunningServices,
 } from '../../../gateway/test/services.ts';
@@ -64,9 +65,7 @@ describe('assistant end-to-end through the real gateway (history, monitor, assis
         ASHAPP_DATA_DIR: services.dataDir,
         INTERNAL_AUTH_SECRET: services.secret,
         AWS_ENDPOINT_URL_STS: standIn.url,
-        HISTORY_URL: services.urls.history ?? '',
-        MONITOR_URL: services.urls.monitor ?? '',
-        ASSISTANT_URL: services.urls.assistant ?? '',
+        ...serviceUrlEnv(services),
       },
     });
     token = await signIn();

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot, startServices, type RunningServices } from '../../test/services.ts';
+import { repoRoot, serviceUrlEnv, startServices, type RunningServices } from '../../test/services.ts';
 import { startStsStandIn, testUsers, type StsStandIn } from '../../test/sts-stand-in.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -46,8 +46,7 @@ describe(
           ASHAPP_DATA_DIR: services.dataDir,
           INTERNAL_AUTH_SECRET: services.secret,
           AWS_ENDPOINT_URL_STS: sts.url,
-          HISTORY_URL: services.urls.history ?? '',
-          MONITOR_URL: services.urls.monitor ?? '',
+          ...serviceUrlEnv(services),
         },
       });
       browser = await chromium.launch({
