@@ -1,5 +1,6 @@
 import {
   createServiceApp,
+  UnavailableError,
   type AuditOutbox,
   type Database,
   type Logger,
@@ -7,7 +8,7 @@ import {
 } from '@ashapp/platform';
 import { createAssistantService } from './assistant/assistant-service.ts';
 import { registerAssistantRoutes } from './assistant/routes.ts';
-import { createAwsCliExecutor } from './aws-cli/cli-executor.ts';
+import { createAwsCliExecutor, createUnavailableExecutor } from './aws-cli/cli-executor.ts';
 import type { AwsCliLocation } from './aws-cli/find-aws-cli.ts';
 import { createAwsModelCatalog, type AwsModelCatalog } from './aws-models/model-catalog.ts';
 import { createCodeBuildService } from './codebuild/codebuild-service.ts';
@@ -44,8 +45,11 @@ export interface AssistantAppDeps {
   database: Database<ConfirmationTables>;
   audit: AuditOutbox;
   history: HistoryRecorder;
-  /** A verified AWS CLI v2 (found by main with `findAwsCli`). */
-  cli: AwsCliLocation;
+  /**
+   * A verified AWS CLI v2 (found by main with `findAwsCli`), or why there is none: then the assistant still
+   * plans, answers 503 to anything that would run, and is not ready.
+   */
+  cli: AwsCliLocation | { unavailable: string };
   catalog?: AwsModelCatalog;
   /** Overrides the configured LLM planner (tests). */
   llm?: LlmPlanner;
@@ -81,7 +85,15 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     log,
     identitySecret: config.internalAuthSecret,
     bodyLimit: 256 * 1024,
-    readinessChecks: [{ name: 'database', check: () => deps.database.ping() }],
+    readinessChecks: [
+      { name: 'database', check: () => deps.database.ping() },
+      {
+        name: 'aws-cli',
+        check: async () => {
+          if ('unavailable' in deps.cli) throw new UnavailableError(deps.cli.unavailable);
+        },
+      },
+    ],
   });
   const catalog = deps.catalog ?? createAwsModelCatalog();
   const llm = deps.llm ?? selectLlmPlanner(config);
@@ -91,14 +103,17 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     builtIn: createBuiltInPlanner(),
     ...(llm ? { llm } : {}),
   });
-  const executor = createAwsCliExecutor({
-    catalog,
-    cliPath: deps.cli.path,
-    timeoutMs: config.cliTimeoutMs,
-    maxOutputBytes: config.cliMaxOutputBytes,
-    log,
-    ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
-  });
+  const executor =
+    'unavailable' in deps.cli
+      ? createUnavailableExecutor(deps.cli.unavailable)
+      : createAwsCliExecutor({
+          catalog,
+          cliPath: deps.cli.path,
+          timeoutMs: config.cliTimeoutMs,
+          maxOutputBytes: config.cliMaxOutputBytes,
+          log,
+          ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
+        });
   const confirmations = createConfirmationService({
     store: createDatabaseConfirmationStore(deps.database),
     hashKey: config.confirmationKey,

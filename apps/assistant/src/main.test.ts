@@ -71,3 +71,60 @@ test('boots whole: health, readiness, metrics, 401 without identity, a read-only
     await standIn.close();
   }
 });
+
+test('starts without an AWS CLI v2: plans still work, runs answer 503 saying what to install, not ready', async () => {
+  const port = await getFreePort();
+  const secret = 'n'.repeat(43);
+  const svc = await startServiceProcess({
+    entry: fileURLToPath(new URL('./main.ts', import.meta.url)),
+    port,
+    env: {
+      ASSISTANT_PORT: String(port),
+      ASHAPP_DATA_DIR: dataDir,
+      ASSISTANT_DATABASE_URL: `file:${path.join(dataDir, 'no-cli.sqlite')}`,
+      INTERNAL_AUTH_SECRET: secret,
+      MONITOR_URL: 'http://127.0.0.1:9',
+      HISTORY_URL: 'http://127.0.0.1:9',
+      AWS_CLI_PATH: path.join(dataDir, 'no-such-aws'),
+    },
+  });
+  try {
+    assert.equal((await fetch(`${svc.url}/health`)).status, 200);
+    const ready = await fetch(`${svc.url}/ready`);
+    assert.equal(ready.status, 503);
+    assert.match(await ready.text(), /AWS CLI v2 not found.*apt-get install awscli/);
+    const requestId = randomUUID();
+    const headers = {
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+      [identityHeader]: signIdentity(
+        { userId: 'arn:aws:iam::1:user/x', roles: ['user'], requestId, sessionId: 's' },
+        secret,
+      ),
+      [awsCredentialsHeader]: sealAwsCredentials(
+        { accessKeyId: 'AKIAEXAMPLE000000001', secretAccessKey: 'x'.repeat(40), region: 'us-east-1' },
+        secret,
+        requestId,
+      ),
+    };
+    const plan = await fetch(`${svc.url}/api/plan`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query: 'list s3 buckets' }),
+    });
+    assert.equal(plan.status, 200);
+    assert.match(((await plan.json()) as { command: string }).command, /^aws s3api list-buckets/);
+    const ask = await fetch(`${svc.url}/api/ask`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query: 'list s3 buckets' }),
+    });
+    assert.equal(ask.status, 503);
+    assert.match(
+      ((await ask.json()) as { error: { message: string } }).error.message,
+      /cannot run AWS commands here/,
+    );
+  } finally {
+    assert.equal(await svc.stop(), 0, svc.output());
+  }
+});

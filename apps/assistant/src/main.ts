@@ -25,8 +25,14 @@ const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000;
 async function main(): Promise<void> {
   const config = readAssistantConfig(process.env);
   const log = createLogger({ name: 'assistant', level: config.logLevel });
-  const cli = await findAwsCli(config.awsCliPath ? { configuredPath: config.awsCliPath } : {});
-  log.info({ cli: cli.path, version: cli.version, llm: config.llm.provider }, 'AWS CLI v2 found');
+  // Without the CLI the assistant still starts (planning works, runs answer 503, /ready says why), so the
+  // rest of the platform comes up on a machine that lacks it.
+  const cli = await findAwsCli(config.awsCliPath ? { configuredPath: config.awsCliPath } : {}).catch(
+    (err: unknown) => ({ unavailable: `${(err as Error).message} (Debian: apt-get install awscli)` }),
+  );
+  if ('unavailable' in cli)
+    log.error({ reason: cli.unavailable }, 'AWS CLI v2 not found: commands cannot run');
+  else log.info({ cli: cli.path, version: cli.version, llm: config.llm.provider }, 'AWS CLI v2 found');
   const database = createDatabase<ConfirmationTables>({ url: config.databaseUrl });
   await runMigrations(database.db, 'assistant', createConfirmationMigrations(database.dialect));
   await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));

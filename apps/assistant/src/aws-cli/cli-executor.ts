@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppError, UpstreamError } from '@ashapp/platform';
+import { AppError, UnavailableError, UpstreamError } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
 import type { Plan } from '../planning/plan.ts';
@@ -265,4 +265,15 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
   }
 
   return { run, dryRun, supportsDryRun };
+}
+
+/**
+ * The executor of an assistant whose machine has no AWS CLI v2: planning still works (users see the exact
+ * command), running anything answers 503 with what to install, and readiness reports the same.
+ */
+export function createUnavailableExecutor(reason: string): AwsCliExecutor {
+  const refuse = async (): Promise<never> => {
+    throw new UnavailableError(`cannot run AWS commands here: ${reason}`);
+  };
+  return { run: refuse, dryRun: refuse, supportsDryRun: () => false };
 }
