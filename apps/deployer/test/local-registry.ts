@@ -1,9 +1,9 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { getFreePort } from '@ashapp/platform/testing';
 
 const execFileAsync = promisify(execFile);
 
@@ -14,19 +14,6 @@ export interface LocalRegistry {
   username: string;
   password: string;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on loopback (the OS picks it; the listener is closed before returning). */
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -42,7 +29,7 @@ export async function startLocalRegistry(
   const dir = await mkdtemp(join(tmpdir(), 'ashapp-registry-'));
   const htpasswdFile = join(dir, 'htpasswd');
   await execFileAsync('htpasswd', ['-Bbc', htpasswdFile, username, password]);
-  const port = await findFreePort();
+  const port = await getFreePort();
   const host = `127.0.0.1:${port}`;
   const config = [
     'version: 0.1',
