@@ -21,7 +21,7 @@ function findTests(dir: string): string[] {
     .filter((f) => statSync(f).isFile());
 }
 
-const files = ['packages', 'apps']
+const files = ['packages', 'apps', 'tests']
   .flatMap((top) => readdirSync(path.join(root, top)).map((name) => path.join(root, top, name, 'src')))
   .flatMap(findTests)
   .map((f) => path.relative(root, f))

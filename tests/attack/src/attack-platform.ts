@@ -1,0 +1,133 @@
+/**
+ * The whole platform for attack runs: the five services as processes (SQLite in a temp folder, one shared
+ * internal secret), the AWS stand-in answering STS for sign-in and the assistant's AWS calls, and a signed-in
+ * bearer token. Rate limits are raised so the fuzzer reaches the handlers instead of the limiter (the limiter
+ * has its own tests).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
+import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const attackUser = {
+  accessKeyId: 'AKIASTANDINATTACK001',
+  secretAccessKey: 'attack-run-secret-key-000000000000000000',
+  arn: 'arn:aws:iam::111122223333:user/attacker',
+  account: '111122223333',
+  userId: 'AIDAATTACK0000000001',
+};
+
+export const platformServices = ['monitor', 'history', 'assistant', 'deployer', 'gateway'] as const;
+export type PlatformService = (typeof platformServices)[number];
+
+/** Request body sizes each service must refuse with 413 (set through their variables below). */
+export const bodyLimits: Record<PlatformService, number> = {
+  monitor: 64 * 1024,
+  history: 2 * 32 * 1024 + 64 * 1024,
+  assistant: 256 * 1024,
+  deployer: (256 * 1024 + 16 * 1024) * 2 + 64 * 1024,
+  gateway: 1024 * 1024,
+};
+
+export interface AttackPlatform {
+  readonly secret: string;
+  readonly urls: Record<PlatformService, string>;
+  readonly processes: Record<PlatformService, ServiceProcess>;
+  readonly standIn: AwsStandIn;
+  /** A bearer token of a fresh sign-in. */
+  signIn(): Promise<string>;
+  /** Resident memory of each service process, in bytes (Linux /proc). */
+  readRss(): Record<PlatformService, number>;
+  stop(): Promise<void>;
+}
+
+function readRssBytes(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+export async function startAttackPlatform(): Promise<AttackPlatform> {
+  const secret = randomBytes(32).toString('base64url');
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'ashapp-attack-'));
+  const standIn = await startAwsStandIn({ users: [attackUser], buckets: ['attack-assets'] });
+  const ports = Object.fromEntries(
+    await Promise.all(platformServices.map(async (s) => [s, await getFreePort()] as const)),
+  ) as Record<PlatformService, number>;
+  const urls = Object.fromEntries(platformServices.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<
+    PlatformService,
+    string
+  >;
+  const shared: Record<string, string> = {
+    INTERNAL_AUTH_SECRET: secret,
+    ASHAPP_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ...Object.fromEntries(platformServices.map((s) => [`${s.toUpperCase()}_URL`, urls[s]])),
+    AWS_ENDPOINT_URL_STS: standIn.url,
+    ASSISTANT_AWS_ENDPOINT_URL: standIn.url,
+    AWS_CLI_PATH: '/usr/bin/aws',
+    RATE_LIMIT_USER_MAX: '1000000',
+    RATE_LIMIT_IP_MAX: '1000000',
+    LOGIN_RATE_LIMIT_MAX: '1000000',
+    HISTORY_MAX_OUTPUT_BYTES: String(32 * 1024),
+    MONITOR_BODY_LIMIT_BYTES: String(bodyLimits.monitor),
+    GATEWAY_FORWARD_BODY_LIMIT_BYTES: String(bodyLimits.gateway),
+    // Deploys the fuzzer happens to make valid fail at their first build step: nothing is pulled or run.
+    DEPLOYER_BASE_IMAGE: 'localhost/ashapp-attack-base-that-does-not-exist:1',
+    DEPLOYER_BUILD_TIMEOUT_MS: '20000',
+    // Who may sign in: the stand-in's account only (a non-loopback listen address would require it).
+    SIGNIN_ALLOWED_ACCOUNTS: attackUser.account,
+  };
+  const processes: Partial<Record<PlatformService, ServiceProcess>> = {};
+  const stop = async () => {
+    for (const name of [...platformServices].reverse()) await processes[name]?.stop(20_000);
+    await standIn.close();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    for (const name of platformServices) {
+      processes[name] = await startServiceProcess({
+        entry: path.join(repoRoot, 'apps', name, 'src', 'main.ts'),
+        port: ports[name],
+        env: { ...shared, [`${name.toUpperCase()}_PORT`]: String(ports[name]) },
+        timeoutMs: 60_000,
+      });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const running = processes as Record<PlatformService, ServiceProcess>;
+  return {
+    secret,
+    urls,
+    processes: running,
+    standIn,
+    async signIn() {
+      const res = await fetch(`${urls.gateway}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          access_key: attackUser.accessKeyId,
+          secret_key: attackUser.secretAccessKey,
+          region: 'us-east-1',
+        }),
+      });
+      if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { token: string }).token;
+    },
+    readRss() {
+      return Object.fromEntries(
+        platformServices.map((s) => [s, readRssBytes(running[s].child.pid)]),
+      ) as Record<PlatformService, number>;
+    },
+    stop,
+  };
+}
