@@ -58,12 +58,16 @@ async function fetchJson(url: string): Promise<unknown> {
   return res.json();
 }
 
-/** A 5xx is acceptable only as the platform's deliberate "dependency unavailable" answer. */
+/**
+ * A 5xx is acceptable only as one of the platform's deliberate answers about a dependency: 503 UNAVAILABLE
+ * (a service or tool is down) or 502 UPSTREAM_ERROR (an upstream the user named, such as a registry host or
+ * AWS, could not be reached or answered badly). Anything else is a crash in disguise.
+ */
 function isDeliberateUnavailable(status: number, body: string): boolean {
-  if (status !== 503) return false;
+  if (status !== 503 && status !== 502) return false;
   try {
     const parsed = JSON.parse(body) as { error?: { code?: string } };
-    return parsed.error?.code === 'UNAVAILABLE';
+    return (status === 503 ? 'UNAVAILABLE' : 'UPSTREAM_ERROR') === parsed.error?.code;
   } catch {
     return false;
   }
