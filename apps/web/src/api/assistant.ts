@@ -22,6 +22,9 @@ export interface DryRunVerdict {
   message?: string;
 }
 
+/** What running a plan does: reads, reads a secret (asked like a change, output never stored), or changes. */
+export type Risk = 'read' | 'secret' | 'change';
+
 export interface AskResult {
   confirmation_needed: boolean;
   query: string;
@@ -33,6 +36,9 @@ export interface AskResult {
   dry_run?: DryRunVerdict | string | null;
   result?: { json?: unknown; text: string };
   reference_url?: string;
+  /** When the confirmation stops being accepted (ISO 8601). */
+  expires_at?: string;
+  risk?: Risk;
 }
 
 export type Decision = 'accept' | 'decline';

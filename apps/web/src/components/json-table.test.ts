@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compactValue, toJsonTable, tryParseJson } from './json-table.ts';
+import { compactValue, isNestedValue, toJsonTable, tryParseJson } from './json-table.ts';
 
 describe('toJsonTable', () => {
   test('turns an array of objects into rows with the union of keys as columns', () => {
@@ -73,5 +73,25 @@ describe('tryParseJson', () => {
     assert.deepEqual(tryParseJson(' [1] '), [1]);
     assert.equal(tryParseJson('i-1 i-2'), undefined);
     assert.equal(tryParseJson('{broken'), undefined);
+  });
+});
+
+describe('nested values', () => {
+  test('keeps the whole value behind each compacted cell, so nested objects can be opened', () => {
+    const table = toJsonTable({
+      Functions: [{ FunctionName: 'a', Environment: { Variables: { STAGE: 'dev', REGION: 'eu-west-1' } } }],
+    });
+    assert.ok(table);
+    const column = table.columns.indexOf('Environment');
+    assert.deepEqual(table.raw[0]?.[column], { Variables: { STAGE: 'dev', REGION: 'eu-west-1' } });
+    assert.ok(isNestedValue(table.raw[0]?.[column]));
+    assert.equal(isNestedValue(table.raw[0]?.[table.columns.indexOf('FunctionName')]), false);
+  });
+
+  test('treats tag lists and lists of scalars as flat, lists of objects as nested', () => {
+    assert.equal(isNestedValue([{ Key: 'env', Value: 'dev' }]), false);
+    assert.equal(isNestedValue(['a', 'b']), false);
+    assert.equal(isNestedValue([{ GroupId: 'sg-1', GroupName: 'web' }]), true);
+    assert.equal(isNestedValue({}), false);
   });
 });

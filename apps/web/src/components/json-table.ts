@@ -5,6 +5,8 @@ export interface JsonTable {
   title: string | undefined;
   columns: string[];
   rows: string[][];
+  /** The value behind each cell of `rows`, so nested objects and arrays can be shown whole on demand. */
+  raw: unknown[][];
   /** Scalar fields beside the collection (e.g. `Owner.DisplayName`), shown as a caption. */
   extras: [string, string][];
 }
@@ -69,13 +71,14 @@ function tableFromObjects(items: Record<string, unknown>[], title: string | unde
     title,
     columns,
     rows: items.map((item) => columns.map((column) => compactValue(item[column]))),
+    raw: items.map((item) => columns.map((column) => item[column])),
     extras: [],
   };
 }
 
 export function toJsonTable(value: unknown): JsonTable | undefined {
   if (Array.isArray(value)) {
-    if (value.length === 0) return { title: undefined, columns: [], rows: [], extras: [] };
+    if (value.length === 0) return { title: undefined, columns: [], rows: [], raw: [], extras: [] };
     if (value.every(isPlainObject)) return tableFromObjects(value, undefined);
     if (value.every(Array.isArray)) {
       const width = Math.max(...value.map((row) => row.length));
@@ -83,6 +86,7 @@ export function toJsonTable(value: unknown): JsonTable | undefined {
         title: undefined,
         columns: Array.from({ length: width }, (_, index) => `#${index + 1}`),
         rows: value.map((row) => Array.from({ length: width }, (_, index) => compactValue(row[index]))),
+        raw: value.map((row) => Array.from({ length: width }, (_, index) => (row as unknown[])[index])),
         extras: [],
       };
     }
@@ -90,6 +94,7 @@ export function toJsonTable(value: unknown): JsonTable | undefined {
       title: undefined,
       columns: ['Value'],
       rows: value.map((item) => [compactValue(item)]),
+      raw: value.map((item) => [item]),
       extras: [],
     };
   }
@@ -101,12 +106,18 @@ export function toJsonTable(value: unknown): JsonTable | undefined {
       .filter((key) => isObjectArray(value[key]))
       .sort((a, b) => (value[b] as unknown[]).length - (value[a] as unknown[]).length)[0] ?? arrayKeys[0];
   const extras: [string, string][] = [];
+  const extraValues: unknown[] = [];
   for (const [key, field] of Object.entries(value)) {
     if (key === collectionKey) continue;
     if (isPlainObject(field))
-      for (const [inner, innerValue] of Object.entries(field))
+      for (const [inner, innerValue] of Object.entries(field)) {
         extras.push([`${key}.${inner}`, compactValue(innerValue)]);
-    else extras.push([key, compactValue(field)]);
+        extraValues.push(innerValue);
+      }
+    else {
+      extras.push([key, compactValue(field)]);
+      extraValues.push(field);
+    }
   }
   if (collectionKey) {
     const table = toJsonTable(value[collectionKey]);
@@ -118,8 +129,16 @@ export function toJsonTable(value: unknown): JsonTable | undefined {
     title: undefined,
     columns: ['Field', 'Value'],
     rows: extras.map(([key, field]) => [key, field]),
+    raw: extras.map(([key], index) => [key, extraValues[index]]),
     extras: [],
   };
+}
+
+/** Whether a cell's value is an object or an array of objects, shown compacted with the whole value on demand. */
+export function isNestedValue(value: unknown): boolean {
+  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  if (!Array.isArray(value)) return false;
+  return !isTagList(value) && value.some((item) => isPlainObject(item) || Array.isArray(item));
 }
 
 /** Parses text that may be JSON; undefined when it is not. */

@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import { toJsonTable, tryParseJson } from './json-table.ts';
+import { isNestedValue, toJsonTable, tryParseJson } from './json-table.ts';
 
 type View = 'table' | 'json' | 'text';
 
@@ -9,6 +9,19 @@ export interface OutputViewProps {
   /** The text form (CLI text output or the plain output string). */
   text: string;
   testId?: string;
+}
+
+/** A cell: scalars as text; nested objects and arrays as their one-line form that opens to the whole value. */
+function TableCell({ text, value }: { text: string; value: unknown }) {
+  if (!isNestedValue(value)) return <td title={text.length > 40 ? text : undefined}>{text}</td>;
+  return (
+    <td className="nested-cell">
+      <details data-testid="output-nested">
+        <summary title="Show the whole value">{text}</summary>
+        <pre className="nested-value">{JSON.stringify(value, null, 2)}</pre>
+      </details>
+    </td>
+  );
 }
 
 /** Shows a result as a table when it is JSON, with the raw JSON and the text form one click away. */
@@ -83,9 +96,7 @@ export function OutputView({ json, text, testId = 'output' }: OutputViewProps) {
                 {table.rows.map((row, index) => (
                   <tr key={index}>
                     {row.map((cell, cellIndex) => (
-                      <td key={cellIndex} title={cell.length > 40 ? cell : undefined}>
-                        {cell}
-                      </td>
+                      <TableCell key={cellIndex} text={cell} value={table.raw[index]?.[cellIndex]} />
                     ))}
                   </tr>
                 ))}

@@ -1,6 +1,13 @@
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useApi, useSession } from '../../api-context.tsx';
-import type { AskResult, ConfirmResult, Decision, DryRunVerdict, PlanResult } from '../../api/assistant.ts';
+import type {
+  AskResult,
+  ConfirmResult,
+  Decision,
+  DryRunVerdict,
+  PlanResult,
+  Risk,
+} from '../../api/assistant.ts';
 import { ApiError } from '../../api/http.ts';
 import { ErrorNotice } from '../../components/error-notice.tsx';
 import { OutputView } from '../../components/output-view.tsx';
@@ -24,6 +31,42 @@ function describeDryRun(dryRun: DryRunVerdict | string): { text: string; ok: boo
         ? 'The request would succeed.'
         : 'The request would fail.');
   return { text, ok };
+}
+
+/** The badge and the question for what a plan does; `risk` when the assistant says it, else read-only or not. */
+function describeRisk(risk: Risk | undefined, readOnly: boolean | undefined) {
+  const kind: Risk | undefined = risk ?? (readOnly === undefined ? undefined : readOnly ? 'read' : 'change');
+  switch (kind) {
+    case 'read':
+      return { badge: 'read-only', tone: 'ok', question: '' };
+    case 'secret':
+      return { badge: 'reads a secret', tone: 'warn', question: 'This request reads a secret. Show it?' };
+    case 'change':
+      return {
+        badge: 'changes resources',
+        tone: 'warn',
+        question: 'This request changes resources. Run it?',
+      };
+    default:
+      return undefined;
+  }
+}
+
+function formatRemaining(ms: number): string {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** Counts down to the confirmation's expiry; after it, Accept can no longer run anything. */
+function useRemainingMs(expiresAt: string | undefined): number | undefined {
+  const [now, setNow] = useState(() => Date.now());
+  const deadline = expiresAt ? Date.parse(expiresAt) : Number.NaN;
+  useEffect(() => {
+    if (Number.isNaN(deadline)) return undefined;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [deadline]);
+  return Number.isNaN(deadline) ? undefined : deadline - now;
 }
 
 function ResultOutput({ result, testId }: { result: Partial<AskResult>; testId: string }) {
@@ -100,6 +143,11 @@ export function AssistantPage() {
 
   const command = answer?.command ?? planned?.command;
   const readOnly = answer?.read_only ?? planned?.read_only;
+  const risk = describeRisk(answer?.risk, readOnly);
+  const remainingMs = useRemainingMs(
+    answer?.confirmation_needed && !decision ? answer.expires_at : undefined,
+  );
+  const expired = remainingMs !== undefined && remainingMs <= 0;
   const reference = toSafeHttpUrl(decision?.result.reference_url ?? answer?.reference_url);
   const awaitingDecision = Boolean(answer?.confirmation_needed && !decision);
   const dryRun = answer?.dry_run ? describeDryRun(answer.dry_run) : undefined;
@@ -157,9 +205,9 @@ export function AssistantPage() {
         {command ? (
           <p className="command-line" data-testid="ask-command">
             <span className="command-label">Command:</span> <code>{command}</code>
-            {readOnly !== undefined ? (
-              <span className={readOnly ? 'badge ok' : 'badge warn'}>
-                {readOnly ? 'read-only' : 'changes resources'}
+            {risk ? (
+              <span className={`badge ${risk.tone}`} data-testid="ask-risk">
+                {risk.badge}
               </span>
             ) : null}
           </p>
@@ -168,7 +216,7 @@ export function AssistantPage() {
 
         {awaitingDecision && answer ? (
           <div className="confirm-box" role="group" aria-labelledby="confirm-title" data-testid="confirm-box">
-            <h2 id="confirm-title">This request changes resources. Run it?</h2>
+            <h2 id="confirm-title">{risk?.question || 'This request changes resources. Run it?'}</h2>
             <pre className="code-block">{answer.command ?? answer.query}</pre>
             {dryRun ? (
               <p
@@ -179,12 +227,23 @@ export function AssistantPage() {
               </p>
             ) : null}
             {answer.output ? <p className="muted">{answer.output}</p> : null}
+            {remainingMs !== undefined ? (
+              <p
+                className={expired ? 'expiry expired' : 'expiry muted'}
+                data-testid="confirm-expiry"
+                aria-live="polite"
+              >
+                {expired
+                  ? 'This confirmation expired: nothing was run. Submit the request again to be asked anew.'
+                  : `Expires in ${formatRemaining(remainingMs)}. After that nothing runs and you must submit the request again.`}
+              </p>
+            ) : null}
             <div className="button-row">
               <button
                 type="button"
                 className="button success"
                 onClick={() => void decide('accept')}
-                disabled={busy}
+                disabled={busy || expired}
                 data-testid="confirm-accept"
               >
                 Accept
@@ -205,10 +264,10 @@ export function AssistantPage() {
         {decision ? (
           <>
             <p className="notice notice-info" data-testid="confirm-outcome">
+              {/* The service's own message repeats this sentence ("Nothing was run."), so it is not added. */}
               {decision.decision === 'accept'
                 ? 'Accepted: ran the command shown.'
                 : 'Declined: nothing was run.'}
-              {decision.result.message ? ` ${decision.result.message}` : ''}
             </p>
             <ResultOutput result={decision.result} testId="output" />
           </>
