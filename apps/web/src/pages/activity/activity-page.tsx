@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { useApi, useSession } from '../../api-context.tsx';
 import { isAdmin } from '../../api/auth.ts';
 import type { StreamStatus } from '../../api/event-stream.ts';
@@ -8,24 +8,14 @@ import { formatPayload, formatTimestamp } from '../../components/format.ts';
 
 const PAGE_SIZE = 50;
 const MAX_ROWS = 2000;
-const SERVICES = ['gateway', 'assistant', 'deployer', 'history', 'monitor'];
-const ACTIONS = [
-  'login',
-  'login-failed',
-  'logout',
-  'plan',
-  'ask',
-  'confirm',
-  'decline',
-  'execute',
-  'docker-login',
-  'docker-logout',
-  'validate-code',
-  'deploy-app',
-  'rollback',
-  'delete-app',
-  'history-delete',
-];
+// Always offered, even before any of them has an event; the statistics add whatever else has happened.
+const SERVICES = ['gateway', 'assistant', 'deployer', 'history', 'monitor', 'user'];
+
+/** Known names first, then the rest the statistics counted, without duplicates, sorted. */
+function mergeChoices(known: readonly string[], counted: readonly string[] | undefined): string[] {
+  return [...new Set([...known, ...(counted ?? [])])].filter(Boolean).sort();
+}
+
 const RANGES = [
   { id: 'any', label: 'Any time', minutes: 0 },
   { id: '15m', label: 'Last 15 minutes', minutes: 15 },
@@ -90,12 +80,59 @@ const STATUS_TEXT: Record<StreamStatus | 'off', string> = {
   off: 'Paused',
 };
 
-function Payload({ value }: { value: unknown }) {
-  const text = formatPayload(value);
+/** One short line for the table: the response status and what it says, if anything. */
+function summarize(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value !== 'object') return String(value);
+  const record = value as Record<string, unknown>;
+  const parts = ['status', 'state', 'outcome', 'reason', 'error']
+    .filter((key) => record[key] !== undefined && record[key] !== null)
+    .map(
+      (key) =>
+        `${key}: ${typeof record[key] === 'object' ? JSON.stringify(record[key]) : String(record[key])}`,
+    );
+  const text = parts.length > 0 ? parts.join(', ') : formatPayload(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function shortId(id: AuditEvent['id']): string {
+  const text = String(id);
+  return text.length > 8 ? text.slice(-8) : text;
+}
+
+/** Everything an event holds, for the row that was opened. */
+function EventDetail({ event }: { event: AuditEvent }) {
+  const fields: [string, string][] = [
+    ['ID', String(event.id)],
+    ['Time', event.timestamp],
+    ['User', event.user_id],
+    ['Service', event.service],
+    ['Endpoint', event.endpoint],
+    ['Action', event.action_type],
+    ['IP address', event.ip_address ?? ''],
+    ['User agent', event.user_agent ?? ''],
+  ];
   return (
-    <span className="payload" title={text.length > 120 ? text : undefined}>
-      {text}
-    </span>
+    <div className="event-detail" data-testid="activity-detail">
+      <dl className="detail-grid">
+        {fields.map(([label, value]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{value || '—'}</dd>
+          </div>
+        ))}
+      </dl>
+      <div className="detail-payloads">
+        <div>
+          <h3>Request data</h3>
+          <pre className="code-block">{JSON.stringify(event.request_data ?? null, null, 2)}</pre>
+        </div>
+        <div>
+          <h3>Response summary</h3>
+          <pre className="code-block">{JSON.stringify(event.response_summary ?? null, null, 2)}</pre>
+        </div>
+      </div>
+    </div>
   );
 }
 
@@ -113,6 +150,15 @@ export function ActivityPage() {
   const [live, setLive] = useState(true);
   const [streamStatus, setStreamStatus] = useState<StreamStatus | 'off'>('off');
   const [stats, setStats] = useState<MonitorStats | undefined>(undefined);
+  const [opened, setOpened] = useState<AuditEvent['id'] | undefined>(undefined);
+  const serviceChoices = mergeChoices(
+    SERVICES,
+    stats?.by_service.map((item) => item.service),
+  );
+  const actionChoices = mergeChoices(
+    [],
+    stats?.by_action.map((item) => item.action_type),
+  );
 
   useEffect(() => {
     const controller = new AbortController();
@@ -244,7 +290,7 @@ export function ActivityPage() {
           <label htmlFor="f-service">Service</label>
           <select id="f-service" value={form.service} onChange={set('service')} data-testid="filter-service">
             <option value="">All services</option>
-            {SERVICES.map((service) => (
+            {serviceChoices.map((service) => (
               <option key={service} value={service}>
                 {service}
               </option>
@@ -253,20 +299,19 @@ export function ActivityPage() {
         </div>
         <div className="field">
           <label htmlFor="f-action">Action</label>
-          <input
+          <select
             id="f-action"
-            list="f-actions"
             value={form.action_type}
             onChange={set('action_type')}
-            autoCapitalize="off"
-            spellCheck={false}
             data-testid="filter-action"
-          />
-          <datalist id="f-actions">
-            {ACTIONS.map((action) => (
-              <option key={action} value={action} />
+          >
+            <option value="">All actions</option>
+            {mergeChoices(form.action_type ? [form.action_type] : [], actionChoices).map((action) => (
+              <option key={action} value={action}>
+                {action}
+              </option>
             ))}
-          </datalist>
+          </select>
         </div>
         <div className="field">
           <label htmlFor="f-endpoint">Endpoint</label>
@@ -351,47 +396,71 @@ export function ActivityPage() {
         <table className="data-table activity-table responsive" data-testid="activity-table">
           <thead>
             <tr>
+              <th scope="col">ID</th>
               <th scope="col">Time</th>
               <th scope="col">User</th>
               <th scope="col">Service</th>
-              <th scope="col">Endpoint</th>
               <th scope="col">Action</th>
-              <th scope="col">Request data</th>
-              <th scope="col">Response summary</th>
-              <th scope="col">IP</th>
-              <th scope="col">User agent</th>
+              <th scope="col">Endpoint</th>
+              <th scope="col">Result</th>
+              <th scope="col">
+                <span className="visually-hidden">Details</span>
+              </th>
             </tr>
           </thead>
           <tbody>
-            {rows.map((row) => (
-              <tr
-                key={row.id}
-                className={fresh.has(row.id) ? 'fresh' : undefined}
-                data-testid="activity-row"
-                data-event-id={String(row.id)}
-                data-action={row.action_type}
-              >
-                <td data-label="Time">
-                  <time dateTime={row.timestamp}>{formatTimestamp(row.timestamp)}</time>
-                </td>
-                <td data-label="User">{row.user_id}</td>
-                <td data-label="Service">{row.service}</td>
-                <td data-label="Endpoint">
-                  <code>{row.endpoint}</code>
-                </td>
-                <td data-label="Action">{row.action_type}</td>
-                <td data-label="Request data">
-                  <Payload value={row.request_data} />
-                </td>
-                <td data-label="Response summary">
-                  <Payload value={row.response_summary} />
-                </td>
-                <td data-label="IP">{row.ip_address}</td>
-                <td data-label="User agent" className="agent">
-                  {row.user_agent}
-                </td>
-              </tr>
-            ))}
+            {rows.map((row) => {
+              const isOpen = opened === row.id;
+              const toggle = () => setOpened(isOpen ? undefined : row.id);
+              return (
+                <Fragment key={row.id}>
+                  <tr
+                    className={[fresh.has(row.id) ? 'fresh' : '', 'clickable'].join(' ').trim()}
+                    onClick={toggle}
+                    data-testid="activity-row"
+                    data-event-id={String(row.id)}
+                    data-action={row.action_type}
+                  >
+                    <td data-label="ID" className="event-id" title={String(row.id)}>
+                      {shortId(row.id)}
+                    </td>
+                    <td data-label="Time">
+                      <time dateTime={row.timestamp}>{formatTimestamp(row.timestamp)}</time>
+                    </td>
+                    <td data-label="User" className="user-cell">
+                      {row.user_id}
+                    </td>
+                    <td data-label="Service">{row.service}</td>
+                    <td data-label="Action">{row.action_type}</td>
+                    <td data-label="Endpoint">
+                      <code>{row.endpoint}</code>
+                    </td>
+                    <td data-label="Result">{summarize(row.response_summary)}</td>
+                    <td data-label="Details">
+                      <button
+                        type="button"
+                        className="button small ghost"
+                        aria-expanded={isOpen}
+                        onClick={(event) => {
+                          event.stopPropagation();
+                          toggle();
+                        }}
+                        data-testid="activity-details"
+                      >
+                        {isOpen ? 'Hide' : 'Details'}
+                      </button>
+                    </td>
+                  </tr>
+                  {isOpen ? (
+                    <tr className="expansion">
+                      <td colSpan={8}>
+                        <EventDetail event={row} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
+              );
+            })}
           </tbody>
         </table>
       </div>
