@@ -38,6 +38,14 @@ describe('web pages and security headers', () => {
     assert.match(String(login.headers['set-cookie']), /ashapp_csrf=/);
   });
 
+  test("redirects the original's trailing-slash pages (/deployer/) to the page, keeping the query", async () => {
+    for (const page of ['/deployer', '/monitor', '/history', '/login']) {
+      const res = await gw.app.inject({ method: 'GET', url: `${page}/?tab=1` });
+      assert.equal(res.statusCode, 301, page);
+      assert.equal(res.headers.location, `${page}?tab=1`);
+    }
+  });
+
   test('serves pages to a signed-in user and sends /login to /', async () => {
     const { cookie } = await gw.login();
     for (const page of ['/', '/deployer', '/monitor', '/history']) {

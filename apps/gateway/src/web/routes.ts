@@ -55,6 +55,17 @@ export async function registerWebRoutes(app: ServiceApp, options: { distDir: str
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
       return reply.sendFile('index.html', { cacheControl: false });
     });
+    // The original served its pages with a trailing slash (`/deployer/`): old links and bookmarks land here.
+    if (page !== '/') {
+      app.get(
+        `${page}/`,
+        { config: { access: 'public' }, schema: { hide: true } },
+        async (request, reply) => {
+          const at = request.url.indexOf('?');
+          return reply.redirect(`${page}${at === -1 ? '' : request.url.slice(at)}`, 301);
+        },
+      );
+    }
   }
 }
 
