@@ -4,15 +4,23 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { identityHeader, signIdentity } from '@ashapp/platform';
 import {
-  bodyLimits,
   platformServices,
-  startAttackPlatform,
-  attackUser,
-  type AttackPlatform,
+  startWholePlatform,
+  standInUser,
+  type WholePlatform,
   type PlatformService,
-} from './attack-platform.ts';
+} from '@ashapp/test-platform';
 import { buildHostileRequest, createRandom, type Random } from './hostile-requests.ts';
 import { listOperations, type Operation } from './openapi-operations.ts';
+
+/** Request body sizes each service must refuse with 413 (set through their variables where they have one). */
+const bodyLimits: Record<PlatformService, number> = {
+  monitor: 64 * 1024,
+  history: 2 * 32 * 1024 + 64 * 1024,
+  assistant: 256 * 1024,
+  deployer: (256 * 1024 + 16 * 1024) * 2 + 64 * 1024,
+  gateway: 1024 * 1024,
+};
 
 const seed = Number(process.env.ATTACK_SEED ?? Date.now() % 1_000_000);
 const requestCount = Number(process.env.ATTACK_REQUESTS ?? 12_000);
@@ -83,12 +91,12 @@ function hasPlatformErrorShape(body: string): boolean {
 }
 
 describe('attack: schema-driven fuzzing of every service, directly and through the gateway', () => {
-  let platform: AttackPlatform;
+  let platform: WholePlatform;
   let token: string;
   let targets: Target[] = [];
 
   before(async () => {
-    platform = await startAttackPlatform();
+    platform = await startWholePlatform();
     token = await platform.signIn();
     for (const service of platformServices) {
       if (service === 'gateway') continue;
@@ -143,7 +151,7 @@ describe('attack: schema-driven fuzzing of every service, directly and through t
 
   function authHeaders(auth: Auth): Record<string, string> {
     const identity = {
-      userId: attackUser.arn,
+      userId: standInUser.arn,
       roles: ['user' as const],
       requestId: randomUUID(),
       name: 'attacker',

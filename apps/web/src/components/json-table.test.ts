@@ -95,3 +95,33 @@ describe('nested values', () => {
     assert.equal(isNestedValue({}), false);
   });
 });
+
+describe('EC2 instances', () => {
+  test('shows the instances as rows, not the Tags of the last level (regression: a Tags table instead of instances)', () => {
+    const table = toJsonTable({
+      Reservations: [
+        {
+          ReservationId: 'r-1',
+          OwnerId: '111122223333',
+          Groups: [],
+          Instances: [
+            {
+              InstanceId: 'i-1',
+              InstanceType: 't3.micro',
+              State: { Code: 16, Name: 'running' },
+              PrivateIpAddress: '10.0.0.1',
+              ImageId: 'ami-1',
+              LaunchTime: '2026-01-01T00:00:00Z',
+              Tags: [{ Key: 'Name', Value: 'web-1' }],
+            },
+          ],
+        },
+      ],
+    });
+    assert.ok(table);
+    assert.equal(table.title, 'Reservations[].Instances');
+    assert.equal(table.rows.length, 1);
+    assert.ok(table.columns.includes('InstanceId'));
+    assert.equal(table.rows[0]?.[table.columns.indexOf('Tags')], 'Name=web-1');
+  });
+});

@@ -48,8 +48,17 @@ function isObjectArray(value: unknown): value is Record<string, unknown>[] {
 function findNestedCollection(items: Record<string, unknown>[]): string | undefined {
   const first = items[0];
   if (!first) return undefined;
+  // Only wrappers are unwrapped: a Reservation has a few ids beside its Instances, while an Instance has
+  // many fields of its own and its Tags or SecurityGroups are details of it, not the rows to show.
+  const scalarFields = Object.values(first).filter((value) => !Array.isArray(value) && !isPlainObject(value));
+  if (scalarFields.length > 4) return undefined;
   const candidates = Object.keys(first).filter((key) =>
-    items.every((item) => Array.isArray(item[key]) && (item[key] as unknown[]).every(isPlainObject)),
+    items.every(
+      (item) =>
+        Array.isArray(item[key]) &&
+        (item[key] as unknown[]).every(isPlainObject) &&
+        !isTagList(item[key] as unknown[]),
+    ),
   );
   const withObjects = candidates.filter((key) => items.some((item) => isObjectArray(item[key])));
   // Only one such key, otherwise the choice would be a guess (Reservations hold Groups too, but those

@@ -1,8 +1,7 @@
 /**
- * The whole platform for attack runs: the five services as processes (SQLite in a temp folder, one shared
- * internal secret), the AWS stand-in answering STS for sign-in and the assistant's AWS calls, and a signed-in
- * bearer token. Rate limits are raised so the fuzzer reaches the handlers instead of the limiter (the limiter
- * has its own tests).
+ * The whole platform for tests that span services: the five services as processes (SQLite in a temp folder,
+ * one shared internal secret), the AWS stand-in answering STS for sign-in and the assistant's AWS calls, and
+ * signed-in bearer tokens. Callers add or override variables (`env`) and choose the services (`services`).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,27 +14,18 @@ import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/p
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-export const attackUser = {
-  accessKeyId: 'AKIASTANDINATTACK001',
-  secretAccessKey: 'attack-run-secret-key-000000000000000000',
-  arn: 'arn:aws:iam::111122223333:user/attacker',
+export const standInUser = {
+  accessKeyId: 'AKIASTANDINPLATFORM1',
+  secretAccessKey: 'platform-test-secret-key-000000000000000',
+  arn: 'arn:aws:iam::111122223333:user/alice',
   account: '111122223333',
-  userId: 'AIDAATTACK0000000001',
+  userId: 'AIDAPLATFORMTEST0001',
 };
 
 export const platformServices = ['monitor', 'history', 'assistant', 'deployer', 'gateway'] as const;
 export type PlatformService = (typeof platformServices)[number];
 
-/** Request body sizes each service must refuse with 413 (set through their variables below). */
-export const bodyLimits: Record<PlatformService, number> = {
-  monitor: 64 * 1024,
-  history: 2 * 32 * 1024 + 64 * 1024,
-  assistant: 256 * 1024,
-  deployer: (256 * 1024 + 16 * 1024) * 2 + 64 * 1024,
-  gateway: 1024 * 1024,
-};
-
-export interface AttackPlatform {
+export interface WholePlatform {
   readonly secret: string;
   readonly urls: Record<PlatformService, string>;
   readonly processes: Record<PlatformService, ServiceProcess>;
@@ -54,10 +44,15 @@ function readRssBytes(pid: number | undefined): number {
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }
 
-export async function startAttackPlatform(): Promise<AttackPlatform> {
+export interface WholePlatformOptions {
+  /** Variables for every service, on top of (and overriding) the defaults below. */
+  readonly env?: Record<string, string>;
+}
+
+export async function startWholePlatform(options: WholePlatformOptions = {}): Promise<WholePlatform> {
   const secret = randomBytes(32).toString('base64url');
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'ashapp-attack-'));
-  const standIn = await startAwsStandIn({ users: [attackUser], buckets: ['attack-assets'] });
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'ashapp-platform-'));
+  const standIn = await startAwsStandIn({ users: [standInUser], buckets: ['attack-assets'] });
   const ports = Object.fromEntries(
     await Promise.all(platformServices.map(async (s) => [s, await getFreePort()] as const)),
   ) as Record<PlatformService, number>;
@@ -73,17 +68,11 @@ export async function startAttackPlatform(): Promise<AttackPlatform> {
     AWS_ENDPOINT_URL_STS: standIn.url,
     ASSISTANT_AWS_ENDPOINT_URL: standIn.url,
     AWS_CLI_PATH: '/usr/bin/aws',
-    RATE_LIMIT_USER_MAX: '1000000',
-    RATE_LIMIT_IP_MAX: '1000000',
-    LOGIN_RATE_LIMIT_MAX: '1000000',
-    HISTORY_MAX_OUTPUT_BYTES: String(32 * 1024),
-    MONITOR_BODY_LIMIT_BYTES: String(bodyLimits.monitor),
-    GATEWAY_FORWARD_BODY_LIMIT_BYTES: String(bodyLimits.gateway),
-    // Deploys the fuzzer happens to make valid fail at their first build step: nothing is pulled or run.
-    DEPLOYER_BASE_IMAGE: 'localhost/ashapp-attack-base-that-does-not-exist:1',
-    DEPLOYER_BUILD_TIMEOUT_MS: '20000',
+    // Nothing a test deploys by accident pulls an image from the network.
+    DEPLOYER_BASE_IMAGE: 'localhost/ashapp-test-base-that-does-not-exist:1',
     // Who may sign in: the stand-in's account only (a non-loopback listen address would require it).
-    SIGNIN_ALLOWED_ACCOUNTS: attackUser.account,
+    SIGNIN_ALLOWED_ACCOUNTS: standInUser.account,
+    ...options.env,
   };
   const processes: Partial<Record<PlatformService, ServiceProcess>> = {};
   const stop = async () => {
@@ -115,8 +104,8 @@ export async function startAttackPlatform(): Promise<AttackPlatform> {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          access_key: attackUser.accessKeyId,
-          secret_key: attackUser.secretAccessKey,
+          access_key: standInUser.accessKeyId,
+          secret_key: standInUser.secretAccessKey,
           region: 'us-east-1',
         }),
       });
