@@ -17,6 +17,7 @@ import { createDeploymentStreams } from './deployments/deployment-stream.ts';
 import { createDeploymentsRepository, type DeployerTables } from './deployments/deployments-repository.ts';
 import { createDeploymentsService, type DeploymentsService } from './deployments/deployments-service.ts';
 import { createHistoryRecorder } from './deployments/history-recorder.ts';
+import { registerCapabilitiesRoutes } from './capabilities/routes.ts';
 import { registerDeploymentRoutes } from './deployments/routes.ts';
 import { createManifestValidator, type ManifestValidator } from './manifests/validate-manifests.ts';
 import { createPythonChecker, type PythonChecker } from './python-check/python-check.ts';
@@ -140,6 +141,7 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
   });
   const streams = createDeploymentStreams({ repository, bus, log, heartbeatMs: config.sseHeartbeatMs });
   registerRegistryLoginRoutes(app, registryLogins);
+  registerCapabilitiesRoutes(app, { builder: deps.builder, target: deps.target });
   registerDeploymentRoutes(app, { service: deployments, streams });
   return { app, deployments, runner };
 }

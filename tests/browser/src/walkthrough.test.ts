@@ -11,6 +11,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot, standInUser, startWholePlatform, type WholePlatform } from '@ashapp/test-platform';
+// The deployer's own helper for Debian's docker-registry: the real registry the card signs in to.
+import { startLocalRegistry, type LocalRegistry } from '../../../apps/deployer/test/local-registry.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 const screenshots = path.join(repoRoot, 'docs', 'screenshots');
@@ -76,6 +78,7 @@ async function findClippedControls(page: Page): Promise<{ pageOverflow: number; 
 
 describe('the web app walked through in Chromium at 390 px and 1410 px (whole platform, AWS stand-in)', () => {
   let platform: WholePlatform;
+  let registry: LocalRegistry;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -89,7 +92,8 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
       assert.equal(build.status, 0, 'the web app must build');
     }
     mkdirSync(screenshots, { recursive: true });
-    platform = await startWholePlatform();
+    registry = await startLocalRegistry();
+    platform = await startWholePlatform({ env: { DEPLOYER_INSECURE_REGISTRIES: registry.host } });
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
@@ -107,6 +111,7 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
   after(async () => {
     await browser?.close();
     await platform?.stop();
+    await registry?.stop();
   });
 
   test('every page fits at 390 px and at 1410 px: no sideways page scroll, no control cut off', async () => {
@@ -190,6 +195,43 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
     const whole = (await nested.locator('pre').textContent()) ?? '';
     assert.doesNotThrow(() => JSON.parse(whole), 'the opened cell shows the whole value as JSON');
     await page.screenshot({ path: path.join(screenshots, 'walk-assistant-nested.png') });
+  });
+
+  test('Deployer: the card shows the stored registry sign-in after a reload; Deploy says what the target is; a changed setting clears an old error', async () => {
+    await page.setViewportSize({ width: 1410, height: 900 });
+    await page.goto(`${platform.urls.gateway}/deployer`);
+    await page.getByTestId('registry-host').fill(registry.host);
+    await page.getByTestId('registry-user').fill(registry.username);
+    await page.getByTestId('registry-token').fill(registry.password);
+    await page.getByTestId('registry-login').click();
+    await page.getByTestId('registry-status').waitFor();
+    await page.reload();
+    const status = page.getByTestId('registry-status');
+    await status.waitFor();
+    assert.match(
+      (await status.textContent()) ?? '',
+      new RegExp(`Signed in to ${registry.host.replace('.', '\\.')} as ${registry.username}`),
+    );
+    await page.getByTestId('registry-logout').waitFor();
+
+    // This platform deploys with podman on this machine: no "K8s" promise, no cluster-only strategies.
+    await page.getByTestId('deploy-target').filter({ hasText: 'this machine (podman)' }).waitFor();
+    assert.equal((await page.getByTestId('deploy-submit').textContent())?.trim(), 'Deploy');
+    assert.equal(await page.locator('#dep-strategy option[value="canary"]').isDisabled(), true);
+
+    await page.getByTestId('deploy-app-name').fill('walk');
+    await page.getByTestId('deploy-code').fill('from flask import Flask\napp = Flask(__name__)\n');
+    await page.getByTestId('deploy-port').fill('70000');
+    await page.getByTestId('deploy-preview').click();
+    await page.getByTestId('deploy-error').filter({ hasText: /./ }).waitFor();
+    await page.getByTestId('deploy-replicas').fill('3');
+    await page.getByTestId('deploy-error').filter({ hasText: /./ }).waitFor({ state: 'detached' });
+
+    await page.getByTestId('registry-logout').click();
+    await page.getByTestId('registry-login').waitFor();
+    await page.reload();
+    await page.getByTestId('registry-login').waitFor();
+    assert.equal(await page.getByTestId('registry-status').count(), 0);
   });
 
   test('axe-core finds no serious or critical accessibility violation on any page', async () => {

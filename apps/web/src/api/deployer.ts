@@ -104,7 +104,27 @@ export interface DeploymentStreamHandlers {
   onStatus(status: StreamStatus): void;
 }
 
+/** The session's stored registry sign-in (never the token). */
+export interface RegistryStatus {
+  signed_in: boolean;
+  registry?: string;
+  username?: string;
+  expires_at?: string;
+}
+
+/** What the deployer can do before anything is started (GET /deployer-api/capabilities). */
+export interface DeployerCapabilities {
+  target: string;
+  target_available: boolean;
+  builder: string | null;
+  strategies: string[];
+  can_deploy_source: boolean;
+  problems: string[];
+}
+
 export interface DeployerClient {
+  capabilities(): Promise<DeployerCapabilities>;
+  registryStatus(): Promise<RegistryStatus>;
   registryLogin(input: RegistryLoginInput): Promise<unknown>;
   registryLogout(): Promise<unknown>;
   validate(input: { code: string; app_name: string }): Promise<ValidationResult>;
@@ -124,6 +144,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function createDeployerClient(http: HttpClient): DeployerClient {
   const app = (name: string) => encodeURIComponent(name);
   return {
+    capabilities: () => http.json<DeployerCapabilities>('/deployer-api/capabilities'),
+    registryStatus: () => http.json<RegistryStatus>('/deployer-api/registry'),
     // A wrong registry token is a 401 to show on the form, not a lost ASHapp session.
     registryLogin: (input) =>
       http.json('/deployer-api/docker-login', { method: 'POST', body: input, redirectOn401: false }),

@@ -1,6 +1,7 @@
-import { useCallback, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useState, type KeyboardEvent } from 'react';
 import { useApi, useSession } from '../../api-context.tsx';
 import type {
+  DeployerCapabilities,
   DeployRequest,
   DeploySettings,
   ServiceType,
@@ -76,8 +77,30 @@ export function DeployerPage() {
 
   const nameProblem = settings.app_name ? checkKubernetesName(settings.app_name, 'App name') : undefined;
   const namespaceProblem = checkKubernetesName(settings.namespace, 'Namespace');
-  const update = <K extends keyof DeploySettings>(key: K, value: DeploySettings[K]) =>
+  const [capabilities, setCapabilities] = useState<DeployerCapabilities | undefined>(undefined);
+  useEffect(() => {
+    let cancelled = false;
+    api.deployer
+      .capabilities()
+      .then((answer) => {
+        if (!cancelled) setCapabilities(answer);
+      })
+      .catch(() => {
+        // Unknown capabilities: everything stays offered and the deployer itself says what fails.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
+  const offers = (strategy: Strategy) => !capabilities || capabilities.strategies.includes(strategy);
+  const cannotDeploy = capabilities ? !capabilities.can_deploy_source : false;
+  const deployLabel = capabilities?.target === 'kubernetes' ? 'Deploy to K8s' : 'Deploy';
+
+  // A changed setting makes an earlier error about the old settings misleading: it goes with them.
+  const update = <K extends keyof DeploySettings>(key: K, value: DeploySettings[K]) => {
+    setError(undefined);
     setSettings((current) => ({ ...current, [key]: value }));
+  };
 
   const buildRequest = (): DeployRequest => {
     const base: DeploySettings = {
@@ -154,13 +177,6 @@ export function DeployerPage() {
     setListVersion((value) => value + 1);
     notifyHistoryChanged();
   }, [notifyHistoryChanged]);
-
-  const onRollbackStarted = useCallback((id: string | undefined) => {
-    if (id) {
-      setSyncOutcome(undefined);
-      setDeploymentId(id);
-    }
-  }, []);
 
   const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
     if (
@@ -436,8 +452,12 @@ export function DeployerPage() {
               data-testid="deploy-strategy"
             >
               <option value="rolling">Rolling update</option>
-              <option value="blue-green">Blue-green</option>
-              <option value="canary">Canary</option>
+              <option value="blue-green" disabled={!offers('blue-green')}>
+                Blue-green{offers('blue-green') ? '' : ' (needs a Kubernetes cluster)'}
+              </option>
+              <option value="canary" disabled={!offers('canary')}>
+                Canary{offers('canary') ? '' : ' (needs a Kubernetes cluster)'}
+              </option>
             </select>
           </div>
           {settings.strategy === 'canary' ? (
@@ -469,10 +489,11 @@ export function DeployerPage() {
             type="button"
             className="button primary"
             onClick={() => void deploy()}
-            disabled={busy !== undefined || !ready}
+            disabled={busy !== undefined || !ready || cannotDeploy}
+            aria-describedby={cannotDeploy ? 'deploy-blocked' : undefined}
             data-testid="deploy-submit"
           >
-            {busy === 'deploy' ? 'Starting…' : 'Deploy to K8s'}
+            {busy === 'deploy' ? 'Starting…' : deployLabel}
           </button>
           {!ready ? (
             <span className="muted small-text">
@@ -480,6 +501,18 @@ export function DeployerPage() {
             </span>
           ) : null}
         </div>
+        {capabilities ? (
+          <p className="muted small-text" data-testid="deploy-target">
+            Deploys to{' '}
+            {capabilities.target === 'kubernetes' ? 'the Kubernetes cluster' : 'this machine (podman)'}
+            {capabilities.builder ? `, builds with ${capabilities.builder}` : ''}.
+          </p>
+        ) : null}
+        {capabilities && capabilities.problems.length > 0 ? (
+          <p className="notice notice-error" id="deploy-blocked" data-testid="deploy-blocked">
+            {capabilities.problems.join(' ')}
+          </p>
+        ) : null}
         <ErrorNotice error={error} testId="deploy-error" />
       </section>
 
@@ -507,7 +540,7 @@ export function DeployerPage() {
         </section>
       ) : null}
 
-      <DeploymentsList version={listVersion} onStarted={onRollbackStarted} />
+      <DeploymentsList version={listVersion} onFinished={notifyHistoryChanged} />
     </div>
   );
 }

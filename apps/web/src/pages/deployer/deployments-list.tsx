@@ -1,9 +1,10 @@
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useCallback, useEffect, useState } from 'react';
 import { useApi } from '../../api-context.tsx';
 import type { DeploymentRecord, RevisionRecord } from '../../api/deployer.ts';
 import { ErrorNotice } from '../../components/error-notice.tsx';
 import { formatTimestamp } from '../../components/format.ts';
 import { toSafeHttpUrl } from '../../components/safe-url.ts';
+import { DeployProgress } from './deploy-progress.tsx';
 
 function readDeploymentId(answer: unknown): string | undefined {
   if (typeof answer !== 'object' || answer === null) return undefined;
@@ -11,7 +12,16 @@ function readDeploymentId(answer: unknown): string | undefined {
   return typeof id === 'string' && id ? id : undefined;
 }
 
-function Revisions({ app, onStarted }: { app: DeploymentRecord; onStarted(id: string | undefined): void }) {
+function Revisions({
+  app,
+  version,
+  onStarted,
+}: {
+  app: DeploymentRecord;
+  /** Changes when the list refreshed (a rollback ended): the revisions are read again. */
+  version: number;
+  onStarted(id: string | undefined): void;
+}) {
   const api = useApi();
   const [revisions, setRevisions] = useState<RevisionRecord[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -30,7 +40,7 @@ function Revisions({ app, onStarted }: { app: DeploymentRecord; onStarted(id: st
     return () => {
       cancelled = true;
     };
-  }, [api, app.app_name, app.namespace]);
+  }, [api, app.app_name, app.namespace, version]);
 
   const rollback = async (revision: number) => {
     setBusy(true);
@@ -98,11 +108,11 @@ function Revisions({ app, onStarted }: { app: DeploymentRecord; onStarted(id: st
 
 export interface DeploymentsListProps {
   version: number;
-  /** A rollback started: follow it when the deployer answered with a deployment id. */
-  onStarted(id: string | undefined): void;
+  /** A rollback ended (the history has a new entry). */
+  onFinished(): void;
 }
 
-export function DeploymentsList({ version, onStarted }: DeploymentsListProps) {
+export function DeploymentsList({ version, onFinished }: DeploymentsListProps) {
   const api = useApi();
   const [items, setItems] = useState<DeploymentRecord[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -110,6 +120,8 @@ export function DeploymentsList({ version, onStarted }: DeploymentsListProps) {
   const [expanded, setExpanded] = useState<string | undefined>(undefined);
   const [confirmDelete, setConfirmDelete] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<string | undefined>(undefined);
+  // The rollback being followed: its live stages show here, next to the app it rolls back.
+  const [following, setFollowing] = useState<string | undefined>(undefined);
 
   useEffect(() => {
     let cancelled = false;
@@ -144,10 +156,15 @@ export function DeploymentsList({ version, onStarted }: DeploymentsListProps) {
   };
 
   const started = (id: string | undefined) => {
-    setMessage(id ? 'Rollback started.' : 'Rollback requested.');
+    setMessage(id ? 'Rollback started: its stages follow below.' : 'Rollback requested.');
+    setFollowing(id);
     setRefresh((value) => value + 1);
-    onStarted(id);
   };
+
+  const rollbackFinished = useCallback(() => {
+    setRefresh((value) => value + 1);
+    onFinished();
+  }, [onFinished]);
 
   // One row per app: the newest deployment stands for it.
   const apps = new Map<string, DeploymentRecord>();
@@ -170,12 +187,15 @@ export function DeploymentsList({ version, onStarted }: DeploymentsListProps) {
         </button>
       </div>
       <div aria-live="polite">{message ? <p className="notice notice-info">{message}</p> : null}</div>
+      {following ? (
+        <DeployProgress key={following} deploymentId={following} onFinished={rollbackFinished} />
+      ) : null}
       <ErrorNotice error={error} testId="deployments-error" />
       {items === undefined && !error ? <p className="muted">Loading…</p> : null}
       {items && items.length === 0 ? <p className="muted">No deployments yet.</p> : null}
       {apps.size > 0 ? (
         <div className="table-scroll">
-          <table className="data-table responsive">
+          <table className="data-table responsive deployments-table">
             <thead>
               <tr>
                 <th scope="col">App</th>
@@ -263,7 +283,7 @@ export function DeploymentsList({ version, onStarted }: DeploymentsListProps) {
                     {expanded === rowKey ? (
                       <tr className="expansion">
                         <td colSpan={8}>
-                          <Revisions app={item} onStarted={started} />
+                          <Revisions app={item} version={refresh + version} onStarted={started} />
                         </td>
                       </tr>
                     ) : null}

@@ -1,6 +1,7 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../../api-context.tsx';
 import { ErrorNotice } from '../../components/error-notice.tsx';
+import { formatTimestamp } from '../../components/format.ts';
 
 const DOCKER_HUB = 'docker.io';
 
@@ -10,9 +11,32 @@ export function RegistryCard() {
   const [registry, setRegistry] = useState(DOCKER_HUB);
   const [user, setUser] = useState('');
   const [token, setToken] = useState('');
-  const [signedIn, setSignedIn] = useState<{ registry: string; user: string } | undefined>(undefined);
+  const [signedIn, setSignedIn] = useState<{ registry: string; user: string; until?: string } | undefined>(
+    undefined,
+  );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
+
+  // Deploys keep pushing with the stored sign-in after a reload: show it, with its way out.
+  useEffect(() => {
+    let cancelled = false;
+    api.deployer
+      .registryStatus()
+      .then((status) => {
+        if (cancelled || !status.signed_in) return;
+        setSignedIn({
+          registry: status.registry ?? DOCKER_HUB,
+          user: status.username ?? '',
+          ...(status.expires_at ? { until: status.expires_at } : {}),
+        });
+      })
+      .catch(() => {
+        // Unknown status: the form stays, and signing in again replaces whatever is stored.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
 
   const login = async (event: FormEvent) => {
     event.preventDefault();
@@ -20,8 +44,13 @@ export function RegistryCard() {
     setError(undefined);
     try {
       const host = registry.trim() || DOCKER_HUB;
-      await api.deployer.registryLogin({ docker_user: user.trim(), docker_token: token, registry: host });
-      setSignedIn({ registry: host, user: user.trim() });
+      const answer = (await api.deployer.registryLogin({
+        docker_user: user.trim(),
+        docker_token: token,
+        registry: host,
+      })) as { expires_at?: unknown } | undefined;
+      const until = typeof answer?.expires_at === 'string' ? answer.expires_at : undefined;
+      setSignedIn({ registry: host, user: user.trim(), ...(until ? { until } : {}) });
       setToken('');
     } catch (cause) {
       setError(cause);
@@ -63,7 +92,9 @@ export function RegistryCard() {
       <div aria-live="polite">
         {signedIn ? (
           <p className="notice notice-ok" data-testid="registry-status">
-            Signed in to {hubName(signedIn.registry)} as <strong>{signedIn.user}</strong>.
+            Signed in to {hubName(signedIn.registry)} as <strong>{signedIn.user}</strong>
+            {signedIn.until ? <> until {formatTimestamp(signedIn.until)}</> : null}. Deploys push with this
+            sign-in.
           </p>
         ) : null}
       </div>
