@@ -1,6 +1,10 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { createManifestValidator } from '@ashapp/kube-schemas';
 import { checkPlatformRules, platformServices } from './platform-rules.ts';
 import { kubernetesDir, renderKustomization, renderWithComponents, type KubeObject } from './render-kustomize.ts';
@@ -62,6 +66,29 @@ describe('kustomize overlays render valid manifests that follow the platform rul
       const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === service);
       const env = (deployment?.spec as { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } }).template.spec.containers[0]?.env ?? [];
       assert.equal(env.find((e) => e.name === `${service.toUpperCase()}_DATABASE_URL`)?.value, `mysql://ashapp:$(MARIADB_PASSWORD)@mariadb:3306/ashapp_${service}`);
+    }
+  });
+
+  test('the shell snippets the database containers run pass shellcheck (POSIX sh, as in the images)', async () => {
+    const objects = rendered.get('production+in-cluster-databases') ?? [];
+    const scripts = objects
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .flatMap((o) => (o.spec as { template: { spec: { containers: Array<{ name: string; command?: string[]; args?: string[] }> } } }).template.spec.containers)
+      .filter((c) => c.command?.join(' ') === 'sh -c')
+      .map((c) => [c.name, c.args?.[0] ?? ''] as const);
+    assert.deepEqual(scripts.map(([name]) => name).sort(), ['mariadb', 'redis']);
+    const dir = await mkdtemp(path.join(tmpdir(), 'ashapp-container-sh-'));
+    try {
+      const files: string[] = [];
+      for (const [name, script] of scripts) {
+        const file = path.join(dir, `${name}.sh`);
+        await writeFile(file, `#!/bin/sh\n${script}\n`);
+        files.push(file);
+      }
+      const { stdout } = await promisify(execFile)('shellcheck', ['--format=gcc', ...files]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? String(err) }));
+      assert.equal(stdout, '');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
