@@ -68,6 +68,12 @@ describe('Terraform module (deploy/terraform), checked offline', () => {
     assert.deepEqual([...referenced(all, 'local')].filter((n) => !locals.has(n)), [], 'locals referenced but not defined');
   });
 
+  test('the reference check finds an undeclared variable and ignores one named only in a comment', async () => {
+    const body = (await parse('probe.tf', '# var.ghost is only mentioned here\noutput "x" {\n  value = "${var.nope}-${local.gone}"\n}\n')) as Parsed;
+    assert.deepEqual([...referenced([body], 'var')], ['nope']);
+    assert.deepEqual([...referenced([body], 'local')], ['gone']);
+  });
+
   test('inputs that have a safe form are validated; region, account ids, AMIs and state buckets are never hard-coded', () => {
     const variables = Object.assign({}, ...[...parsed.values()].map((b) => b.variable ?? {})) as Record<string, Block[]>;
     for (const name of ['region', 'name', 'platform', 'vpc_id', 'ssh_ingress_cidrs', 'image_tag', 'sign_in_allowed_accounts', 'instance_type']) {
