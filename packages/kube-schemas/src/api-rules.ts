@@ -33,7 +33,11 @@ function checkLabels(labels: unknown, path: string, problems: ManifestProblem[])
     const slash = key.lastIndexOf('/');
     const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
     const name = slash >= 0 ? key.slice(slash + 1) : key;
-    if ((prefix !== undefined && !dns1123Subdomain.test(prefix)) || name.length > 63 || !labelName.test(name)) {
+    if (
+      (prefix !== undefined && !dns1123Subdomain.test(prefix)) ||
+      name.length > 63 ||
+      !labelName.test(name)
+    ) {
       problems.push({ path: `${path}.${key}`, message: 'is not a valid label key' });
     }
     if (typeof value !== 'string' || value.length > 63 || !labelValue.test(value)) {
@@ -45,13 +49,19 @@ function checkLabels(labels: unknown, path: string, problems: ManifestProblem[])
 function checkContainers(containers: Record_[], path: string, problems: ManifestProblem[]): void {
   containers.forEach((c, i) => {
     const cp = `${path}[${i}]`;
-    if (typeof c.name === 'string' && !dns1123Label.test(c.name)) problems.push({ path: `${cp}.name`, message: 'must be a DNS-1123 label' });
-    if (typeof c.image === 'string' && c.image.trim() === '') problems.push({ path: `${cp}.image`, message: 'must not be empty' });
+    if (typeof c.name === 'string' && !dns1123Label.test(c.name))
+      problems.push({ path: `${cp}.name`, message: 'must be a DNS-1123 label' });
+    if (typeof c.image === 'string' && c.image.trim() === '')
+      problems.push({ path: `${cp}.image`, message: 'must not be empty' });
     asList(c.ports).forEach((p, j) => {
       const port = p.containerPort;
-      if (typeof port === 'number' && (port < 1 || port > 65535)) problems.push({ path: `${cp}.ports[${j}].containerPort`, message: 'must be between 1 and 65535' });
+      if (typeof port === 'number' && (port < 1 || port > 65535))
+        problems.push({ path: `${cp}.ports[${j}].containerPort`, message: 'must be between 1 and 65535' });
       if (typeof p.name === 'string' && (p.name.length > 15 || !ianaSvcName.test(p.name))) {
-        problems.push({ path: `${cp}.ports[${j}].name`, message: 'must be an IANA service name (at most 15 characters)' });
+        problems.push({
+          path: `${cp}.ports[${j}].name`,
+          message: 'must be an IANA service name (at most 15 characters)',
+        });
       }
     });
     const resources = asRecord(c.resources);
@@ -67,7 +77,8 @@ function checkContainers(containers: Record_[], path: string, problems: Manifest
 
 function checkPodSpec(pod: Record_ | undefined, path: string, problems: ManifestProblem[]): void {
   const containers = asList(pod?.containers);
-  if (containers.length === 0) problems.push({ path: `${path}.containers`, message: 'must have at least one container' });
+  if (containers.length === 0)
+    problems.push({ path: `${path}.containers`, message: 'must have at least one container' });
   checkContainers(containers, `${path}.containers`, problems);
   checkContainers(asList(pod?.initContainers), `${path}.initContainers`, problems);
 }
@@ -78,10 +89,15 @@ export function checkApiRules(object: Record_, kind: string): ManifestProblem[] 
   const name = meta.name;
   if (typeof name !== 'string' || name === '') {
     problems.push({ path: 'metadata.name', message: 'is required' });
-  } else if (labelNamedKinds.has(kind) ? !(dns1035Label.test(name) && name.length <= 63) : !dns1123Subdomain.test(name)) {
+  } else if (
+    labelNamedKinds.has(kind) ? !(dns1035Label.test(name) && name.length <= 63) : !dns1123Subdomain.test(name)
+  ) {
     problems.push({ path: 'metadata.name', message: 'is not a valid object name' });
   }
-  if (typeof meta.namespace === 'string' && (!dns1123Label.test(meta.namespace) || meta.namespace.length > 63)) {
+  if (
+    typeof meta.namespace === 'string' &&
+    (!dns1123Label.test(meta.namespace) || meta.namespace.length > 63)
+  ) {
     problems.push({ path: 'metadata.namespace', message: 'must be a DNS-1123 label' });
   }
   checkLabels(meta.labels, 'metadata.labels', problems);
@@ -93,25 +109,40 @@ export function checkApiRules(object: Record_, kind: string): ManifestProblem[] 
     // Jobs generate their selector; every other workload must select its own template.
     if (kind !== 'Job') {
       const selector = asRecord(asRecord(spec?.selector)?.matchLabels) ?? {};
-      if (Object.keys(selector).length === 0) problems.push({ path: 'spec.selector.matchLabels', message: 'must not be empty' });
+      if (Object.keys(selector).length === 0)
+        problems.push({ path: 'spec.selector.matchLabels', message: 'must not be empty' });
       for (const [key, value] of Object.entries(selector)) {
-        if (templateLabels[key] !== value) problems.push({ path: 'spec.template.metadata.labels', message: `must match the selector (${key})` });
+        if (templateLabels[key] !== value)
+          problems.push({
+            path: 'spec.template.metadata.labels',
+            message: `must match the selector (${key})`,
+          });
       }
     }
     checkLabels(templateLabels, 'spec.template.metadata.labels', problems);
     checkPodSpec(asRecord(template?.spec), 'spec.template.spec', problems);
-    if (typeof spec?.replicas === 'number' && spec.replicas < 0) problems.push({ path: 'spec.replicas', message: 'must not be negative' });
+    if (typeof spec?.replicas === 'number' && spec.replicas < 0)
+      problems.push({ path: 'spec.replicas', message: 'must not be negative' });
   }
   if (kind === 'Pod') checkPodSpec(spec, 'spec', problems);
   if (kind === 'Service') {
     const ports = asList(spec?.ports);
-    if (ports.length === 0 && spec?.type !== 'ExternalName') problems.push({ path: 'spec.ports', message: 'must have at least one port' });
+    if (ports.length === 0 && spec?.type !== 'ExternalName')
+      problems.push({ path: 'spec.ports', message: 'must have at least one port' });
     ports.forEach((p, i) => {
-      if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535)) problems.push({ path: `spec.ports[${i}].port`, message: 'must be between 1 and 65535' });
+      if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535))
+        problems.push({ path: `spec.ports[${i}].port`, message: 'must be between 1 and 65535' });
       if (p.nodePort !== undefined) {
-        if (spec?.type === 'ClusterIP' || spec?.type === undefined) problems.push({ path: `spec.ports[${i}].nodePort`, message: 'is only allowed for NodePort and LoadBalancer' });
+        if (spec?.type === 'ClusterIP' || spec?.type === undefined)
+          problems.push({
+            path: `spec.ports[${i}].nodePort`,
+            message: 'is only allowed for NodePort and LoadBalancer',
+          });
         if (typeof p.nodePort === 'number' && (p.nodePort < 30000 || p.nodePort > 32767)) {
-          problems.push({ path: `spec.ports[${i}].nodePort`, message: 'must be in the node port range 30000-32767' });
+          problems.push({
+            path: `spec.ports[${i}].nodePort`,
+            message: 'must be in the node port range 30000-32767',
+          });
         }
       }
     });
@@ -120,7 +151,8 @@ export function checkApiRules(object: Record_, kind: string): ManifestProblem[] 
   if (kind === 'HorizontalPodAutoscaler') {
     const min = spec?.minReplicas;
     const max = spec?.maxReplicas;
-    if (typeof min === 'number' && typeof max === 'number' && max < min) problems.push({ path: 'spec.maxReplicas', message: 'must be at least minReplicas' });
+    if (typeof min === 'number' && typeof max === 'number' && max < min)
+      problems.push({ path: 'spec.maxReplicas', message: 'must be at least minReplicas' });
   }
   return problems;
 }

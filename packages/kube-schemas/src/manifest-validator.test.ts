@@ -13,9 +13,22 @@ const statefulSet = () => ({
     selector: { matchLabels: { 'app.kubernetes.io/name': 'mariadb' } },
     template: {
       metadata: { labels: { 'app.kubernetes.io/name': 'mariadb' } },
-      spec: { containers: [{ name: 'mariadb', image: 'docker.io/library/mariadb:11.4', ports: [{ name: 'mysql', containerPort: 3306 }] }] },
+      spec: {
+        containers: [
+          {
+            name: 'mariadb',
+            image: 'docker.io/library/mariadb:11.4',
+            ports: [{ name: 'mysql', containerPort: 3306 }],
+          },
+        ],
+      },
     },
-    volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } }],
+    volumeClaimTemplates: [
+      {
+        metadata: { name: 'data' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+      },
+    ],
   },
 });
 
@@ -43,7 +56,9 @@ describe('one manifest validator for every Kubernetes kind (kubernetes-models sc
     const policy = networkPolicy() as Record<string, unknown>;
     (policy.spec as Record<string, unknown>).policyType = ['Ingress'];
     const set = statefulSet();
-    (set.spec.template.spec.containers[0] as Record<string, unknown>).readinesProbe = { httpGet: { path: '/ready', port: 'mysql' } };
+    (set.spec.template.spec.containers[0] as Record<string, unknown>).readinesProbe = {
+      httpGet: { path: '/ready', port: 'mysql' },
+    };
     const problems = validator.validate([policy, set]).map((p) => `${p.path} ${p.message}`);
     assert.deepEqual(problems, [
       'NetworkPolicy/default-deny: spec.policyType unknown field',
@@ -57,20 +72,34 @@ describe('one manifest validator for every Kubernetes kind (kubernetes-models sc
     const set = statefulSet() as { spec: Record<string, unknown> };
     delete set.spec.selector;
     const problems = validator.validate([policy, set]).map((p) => `${p.path} ${p.message}`);
-    assert.ok(problems.some((p) => p.startsWith('NetworkPolicy/default-deny: spec.policyTypes[0] must be one of')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('NetworkPolicy/default-deny: spec.policyTypes[0] must be one of')),
+      problems.join('\n'),
+    );
     assert.ok(problems.includes('StatefulSet/mariadb: spec.selector is required'), problems.join('\n'));
   });
 
   test('refuses a kind the schemas do not know instead of passing it unchecked', () => {
-    const problems = validator.validate([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }]);
-    assert.deepEqual(problems, [{ path: 'Widget/w: apiVersion/kind', message: 'example.com/v1/Widget has no Kubernetes schema' }]);
+    const problems = validator.validate([
+      { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+    ]);
+    assert.deepEqual(problems, [
+      { path: 'Widget/w: apiVersion/kind', message: 'example.com/v1/Widget has no Kubernetes schema' },
+    ]);
   });
 
   test('limits callers to their allowed kinds and throws a 400 naming the problem', () => {
-    const limited = createManifestValidator({ allowedKinds: ['v1/Service'], refusal: 'is not applied by this caller' });
+    const limited = createManifestValidator({
+      allowedKinds: ['v1/Service'],
+      refusal: 'is not applied by this caller',
+    });
     assert.throws(
       () => limited.assertValid([networkPolicy()]),
-      (err: unknown) => err instanceof InputError && /NetworkPolicy\/default-deny: apiVersion\/kind networking.k8s.io\/v1\/NetworkPolicy is not applied by this caller/.test(err.message),
+      (err: unknown) =>
+        err instanceof InputError &&
+        /NetworkPolicy\/default-deny: apiVersion\/kind networking.k8s.io\/v1\/NetworkPolicy is not applied by this caller/.test(
+          err.message,
+        ),
     );
   });
 });

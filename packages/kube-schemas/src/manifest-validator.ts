@@ -38,18 +38,28 @@ export function createManifestValidator(options: ManifestValidatorOptions = {}):
   const refusal = options.refusal ?? 'is not allowed here';
 
   function validateOne(object: unknown): ManifestProblem[] {
-    const record = object && typeof object === 'object' && !Array.isArray(object) ? (object as Record<string, unknown>) : undefined;
+    const record =
+      object && typeof object === 'object' && !Array.isArray(object)
+        ? (object as Record<string, unknown>)
+        : undefined;
     if (!record) return [{ path: '?', message: 'must be an object' }];
     const apiVersion = typeof record.apiVersion === 'string' ? record.apiVersion : '';
     const kind = typeof record.kind === 'string' ? record.kind : '';
     const name = (record.metadata as { name?: unknown } | undefined)?.name;
     const label = `${kind || '?'}/${typeof name === 'string' && name ? name : '?'}`;
-    const prefix = (problems: ManifestProblem[]) => problems.map((p) => ({ path: `${label}: ${p.path}`, message: p.message }));
-    if (allowed && !allowed.has(`${apiVersion}/${kind}`)) return prefix([{ path: 'apiVersion/kind', message: `${apiVersion}/${kind} ${refusal}` }]);
-    if (!schemas.knows(apiVersion, kind)) return prefix([{ path: 'apiVersion/kind', message: `${apiVersion}/${kind} has no Kubernetes schema` }]);
+    const prefix = (problems: ManifestProblem[]) =>
+      problems.map((p) => ({ path: `${label}: ${p.path}`, message: p.message }));
+    if (allowed && !allowed.has(`${apiVersion}/${kind}`))
+      return prefix([{ path: 'apiVersion/kind', message: `${apiVersion}/${kind} ${refusal}` }]);
+    if (!schemas.knows(apiVersion, kind))
+      return prefix([{ path: 'apiVersion/kind', message: `${apiVersion}/${kind} has no Kubernetes schema` }]);
     const own = [...schemas.check(record, apiVersion, kind)];
     if (fields.knows(apiVersion, kind)) own.push(...fields.check(record, apiVersion, kind));
-    own.push(...checkApiRules(record, kind).filter((p) => !own.some((o) => o.path === p.path && o.message === p.message)));
+    own.push(
+      ...checkApiRules(record, kind).filter(
+        (p) => !own.some((o) => o.path === p.path && o.message === p.message),
+      ),
+    );
     return prefix(own);
   }
 
@@ -62,8 +72,14 @@ export function createManifestValidator(options: ManifestValidatorOptions = {}):
     assertValid(objects) {
       const problems = validate(objects);
       if (problems.length > 0) {
-        const summary = problems.slice(0, 5).map((p) => `${p.path} ${p.message}`).join('; ');
-        throw new InputError(`manifest: ${problems.length} problem(s): ${summary}`, { field: 'manifest', problems });
+        const summary = problems
+          .slice(0, 5)
+          .map((p) => `${p.path} ${p.message}`)
+          .join('; ');
+        throw new InputError(`manifest: ${problems.length} problem(s): ${summary}`, {
+          field: 'manifest',
+          problems,
+        });
       }
     },
   };

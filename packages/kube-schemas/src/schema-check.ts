@@ -21,7 +21,8 @@ interface ModelInstance {
 
 type ModelClass = new (data: Record<string, unknown>) => ModelInstance;
 
-const groupVersion = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?v[0-9]+((alpha|beta)[0-9]+)?$/;
+const groupVersion =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?v[0-9]+((alpha|beta)[0-9]+)?$/;
 const kindName = /^[A-Z][A-Za-z0-9]*$/;
 
 export interface SchemaCheck {
@@ -46,24 +47,43 @@ function valueAt(root: unknown, instancePath: string): unknown {
   return instancePath
     .split('/')
     .slice(1)
-    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], root);
+    .reduce<unknown>(
+      (value, key) =>
+        (value as Record<string, unknown> | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')],
+      root,
+    );
 }
 
 function describeError(error: AjvError, root: unknown): ManifestProblem {
   switch (error.keyword) {
     case 'required':
-      return { path: formatPath(error.instancePath, String(error.params.missingProperty)), message: 'is required' };
+      return {
+        path: formatPath(error.instancePath, String(error.params.missingProperty)),
+        message: 'is required',
+      };
     case 'type': {
       const expected = String(error.params.type);
       const value = valueAt(root, error.instancePath);
       if (expected === 'integer') {
-        return { path: formatPath(error.instancePath), message: typeof value === 'number' ? 'must be an integer' : 'must be a number' };
+        return {
+          path: formatPath(error.instancePath),
+          message: typeof value === 'number' ? 'must be an integer' : 'must be a number',
+        };
       }
-      const names: Record<string, string> = { string: 'a string', boolean: 'true or false', number: 'a number', object: 'an object', array: 'a list' };
+      const names: Record<string, string> = {
+        string: 'a string',
+        boolean: 'true or false',
+        number: 'a number',
+        object: 'an object',
+        array: 'a list',
+      };
       return { path: formatPath(error.instancePath), message: `must be ${names[expected] ?? expected}` };
     }
     case 'enum':
-      return { path: formatPath(error.instancePath), message: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` };
+      return {
+        path: formatPath(error.instancePath),
+        message: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`,
+      };
     default:
       return { path: formatPath(error.instancePath), message: error.message ?? `fails ${error.keyword}` };
   }
@@ -78,7 +98,9 @@ export function createSchemaCheck(): SchemaCheck {
   try {
     require.resolve('kubernetes-models/apps/v1/Deployment');
   } catch (err) {
-    throw new Error(`the Kubernetes schemas (npm package kubernetes-models) are not installed; run npm ci: ${(err as Error).message}`);
+    throw new Error(
+      `the Kubernetes schemas (npm package kubernetes-models) are not installed; run npm ci: ${(err as Error).message}`,
+    );
   }
   const models = new Map<string, ModelClass | undefined>();
 
@@ -93,7 +115,11 @@ export function createSchemaCheck(): SchemaCheck {
         const candidate = mod[kind];
         if (typeof candidate === 'function') found = candidate as ModelClass;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' && (err as NodeJS.ErrnoException).code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw err;
+        if (
+          (err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' &&
+          (err as NodeJS.ErrnoException).code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED'
+        )
+          throw err;
       }
     }
     models.set(key, found);
@@ -104,7 +130,8 @@ export function createSchemaCheck(): SchemaCheck {
     knows: (apiVersion, kind) => load(apiVersion, kind) !== undefined,
     check(object, apiVersion, kind) {
       const Model = load(apiVersion, kind);
-      if (!Model) return [{ path: 'apiVersion/kind', message: `${apiVersion}/${kind} has no Kubernetes schema` }];
+      if (!Model)
+        return [{ path: 'apiVersion/kind', message: `${apiVersion}/${kind} has no Kubernetes schema` }];
       try {
         new Model(object).validate();
         return [];
@@ -114,7 +141,9 @@ export function createSchemaCheck(): SchemaCheck {
         const problems = errors.map((e) => describeError(e, object));
         // A wrong type also fails the type's format (int32 …); the type error says it already.
         const typed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
-        return problems.filter((_, i) => !(errors[i]?.keyword === 'format' && typed.has(errors[i]?.instancePath ?? '')));
+        return problems.filter(
+          (_, i) => !(errors[i]?.keyword === 'format' && typed.has(errors[i]?.instancePath ?? '')),
+        );
       }
     },
   };

@@ -39,12 +39,14 @@ export function createUnknownFieldCheck(): UnknownFieldCheck {
     if (value === null || typeof value !== 'object') return;
     const array = /^Array<(.+)>$/.exec(type);
     if (array) {
-      if (Array.isArray(value)) value.forEach((item, i) => walk(array[1] ?? 'any', item, `${path}[${i}]`, problems));
+      if (Array.isArray(value))
+        value.forEach((item, i) => walk(array[1] ?? 'any', item, `${path}[${i}]`, problems));
       return;
     }
     const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
     if (map) {
-      for (const [key, item] of Object.entries(value)) walk(map[1] ?? 'any', item, `${path}.${key}`, problems);
+      for (const [key, item] of Object.entries(value))
+        walk(map[1] ?? 'any', item, `${path}.${key}`, problems);
       return;
     }
     const cls = model(type);

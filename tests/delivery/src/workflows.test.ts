@@ -15,7 +15,9 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../../..');
 const workflowsDir = path.join(root, '.github/workflows');
 const scriptsDir = path.join(root, '.github/scripts');
-const workflowFiles = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const workflowFiles = readdirSync(workflowsDir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 interface Step {
   uses?: string;
@@ -47,7 +49,9 @@ describe('GitHub workflows (.github/workflows)', () => {
   });
 
   test('the linter rejects a broken workflow, so a pass means something', () => {
-    const state = validateWorkflow('name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n        run: echo both\n');
+    const state = validateWorkflow(
+      'name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n        run: echo both\n',
+    );
     assert.ok(state.errors.length > 0);
   });
 
@@ -63,7 +67,12 @@ describe('GitHub workflows (.github/workflows)', () => {
     for (const file of workflowFiles) {
       for (const [name, job] of Object.entries(load(file).jobs)) {
         assert.equal(job['continue-on-error'], undefined, `${file} job ${name} has continue-on-error`);
-        for (const step of job.steps ?? []) assert.equal(step['continue-on-error'], undefined, `${file} job ${name} step has continue-on-error`);
+        for (const step of job.steps ?? [])
+          assert.equal(
+            step['continue-on-error'],
+            undefined,
+            `${file} job ${name} step has continue-on-error`,
+          );
       }
     }
   });
@@ -77,7 +86,11 @@ describe('GitHub workflows (.github/workflows)', () => {
         count++;
         const [, ref = '', rest = ''] = match;
         if (ref.startsWith('./')) continue;
-        assert.match(ref, /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/, `${file}: ${ref} is not pinned by commit`);
+        assert.match(
+          ref,
+          /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/,
+          `${file}: ${ref} is not pinned by commit`,
+        );
         assert.match(rest, /^\s+# v\d+(\.\d+)*$/, `${file}: ${ref} lacks its "# vX.Y.Z" comment`);
       }
     }
@@ -91,16 +104,23 @@ describe('GitHub workflows (.github/workflows)', () => {
     }
   });
 
-  test('CI runs the npm commands of .ci/run in the same order and installs .ci/run\'s own package list', () => {
+  test("CI runs the npm commands of .ci/run in the same order and installs .ci/run's own package list", () => {
     const ciRun = readFileSync(path.join(root, '.ci/run'), 'utf8');
-    const local = ciRun.split('\n').map((l) => l.trim()).filter((l) => /^npm /.test(l));
+    const local = ciRun
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /^npm /.test(l));
     assert.ok(local.length >= 3, `.ci/run runs only ${local.join(', ')}`);
     const steps = load('ci.yml').jobs.checks?.steps ?? [];
     const remote = steps.map((s) => s.run?.trim() ?? '').filter((r) => /^npm /.test(r));
     assert.deepEqual(remote, local);
     assert.ok(steps.some((s) => s.run?.trim() === '.github/scripts/install-ci-packages.sh'));
     assert.match(readFileSync(path.join(scriptsDir, 'install-ci-packages.sh'), 'utf8'), /\.ci\/run/);
-    assert.match(ciRun, /^packages=\(.*\)$/m, 'install-ci-packages.sh reads the one-line packages=(...) of .ci/run');
+    assert.match(
+      ciRun,
+      /^packages=\(.*\)$/m,
+      'install-ci-packages.sh reads the one-line packages=(...) of .ci/run',
+    );
   });
 
   test('CI fails on critical vulnerabilities; release signs by digest; deploy rolls back on failure', () => {
@@ -134,7 +154,9 @@ describe('GitHub workflows (.github/workflows)', () => {
           }
         }
       }
-      const { stdout } = await run('shellcheck', ['--severity=style', '--format=gcc', ...files]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? String(err) }));
+      const { stdout } = await run('shellcheck', ['--severity=style', '--format=gcc', ...files]).catch(
+        (err: { stdout?: string }) => ({ stdout: err.stdout ?? String(err) }),
+      );
       assert.equal(stdout, '');
     } finally {
       await rm(dir, { recursive: true, force: true });

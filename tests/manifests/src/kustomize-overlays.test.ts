@@ -7,7 +7,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createManifestValidator } from '@ashapp/kube-schemas';
 import { checkPlatformRules, platformServices } from './platform-rules.ts';
-import { kubernetesDir, renderKustomization, renderWithComponents, type KubeObject } from './render-kustomize.ts';
+import {
+  kubernetesDir,
+  renderKustomization,
+  renderWithComponents,
+  type KubeObject,
+} from './render-kustomize.ts';
 
 const validator = createManifestValidator();
 
@@ -23,10 +28,17 @@ describe('kustomize overlays render valid manifests that follow the platform rul
   before(async () => {
     rendered.set('local', await renderKustomization(path.join(kubernetesDir, 'overlays/local')));
     rendered.set('production', await renderKustomization(path.join(kubernetesDir, 'overlays/production')));
-    rendered.set('production+in-cluster-databases', await renderWithComponents('overlays/production', ['components/in-cluster-databases']));
+    rendered.set(
+      'production+in-cluster-databases',
+      await renderWithComponents('overlays/production', ['components/in-cluster-databases']),
+    );
   });
 
-  for (const [name, profile] of [['local', 'local'], ['production', 'production'], ['production+in-cluster-databases', 'production']] as const) {
+  for (const [name, profile] of [
+    ['local', 'local'],
+    ['production', 'production'],
+    ['production+in-cluster-databases', 'production'],
+  ] as const) {
     test(`${name}: every object is valid against the Kubernetes OpenAPI schemas, strictly`, () => {
       const objects = rendered.get(name) ?? [];
       assert.ok(objects.length > 40, `rendered only ${objects.length} objects`);
@@ -42,10 +54,24 @@ describe('kustomize overlays render valid manifests that follow the platform rul
     const objects = rendered.get('local') ?? [];
     for (const service of platformServices) {
       const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === service);
-      const volumes = ((deployment?.spec as { template: { spec: { volumes: Array<{ name: string; persistentVolumeClaim?: { claimName: string } }> } } }).template.spec.volumes);
-      assert.equal(volumes.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName, `${service}-data`);
-      assert.ok(objects.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === `${service}-data`));
-      assert.equal(secretValue(objects, `${service}-secrets`, `${service.toUpperCase()}_DATABASE_URL`), `file:/data/${service}.sqlite`);
+      const volumes = (
+        deployment?.spec as {
+          template: {
+            spec: { volumes: Array<{ name: string; persistentVolumeClaim?: { claimName: string } }> };
+          };
+        }
+      ).template.spec.volumes;
+      assert.equal(
+        volumes.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName,
+        `${service}-data`,
+      );
+      assert.ok(
+        objects.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === `${service}-data`),
+      );
+      assert.equal(
+        secretValue(objects, `${service}-secrets`, `${service.toUpperCase()}_DATABASE_URL`),
+        `file:/data/${service}.sqlite`,
+      );
     }
     assert.equal(secretValue(objects, 'gateway-secrets', 'REDIS_URL'), undefined);
   });
@@ -53,7 +79,10 @@ describe('kustomize overlays render valid manifests that follow the platform rul
   test('production takes every database URL and Redis from Secrets the operator fills', () => {
     const objects = rendered.get('production') ?? [];
     for (const service of platformServices) {
-      assert.match(secretValue(objects, `${service}-secrets`, `${service.toUpperCase()}_DATABASE_URL`) ?? '', /^REPLACE/);
+      assert.match(
+        secretValue(objects, `${service}-secrets`, `${service.toUpperCase()}_DATABASE_URL`) ?? '',
+        /^REPLACE/,
+      );
     }
     assert.match(secretValue(objects, 'gateway-secrets', 'REDIS_URL') ?? '', /^REPLACE/);
   });
@@ -64,8 +93,16 @@ describe('kustomize overlays render valid manifests that follow the platform rul
     assert.ok(objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'redis'));
     for (const service of platformServices) {
       const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === service);
-      const env = (deployment?.spec as { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } }).template.spec.containers[0]?.env ?? [];
-      assert.equal(env.find((e) => e.name === `${service.toUpperCase()}_DATABASE_URL`)?.value, `mysql://ashapp:$(MARIADB_PASSWORD)@mariadb:3306/ashapp_${service}`);
+      const env =
+        (
+          deployment?.spec as {
+            template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } };
+          }
+        ).template.spec.containers[0]?.env ?? [];
+      assert.equal(
+        env.find((e) => e.name === `${service.toUpperCase()}_DATABASE_URL`)?.value,
+        `mysql://ashapp:$(MARIADB_PASSWORD)@mariadb:3306/ashapp_${service}`,
+      );
     }
   });
 
@@ -73,7 +110,16 @@ describe('kustomize overlays render valid manifests that follow the platform rul
     const objects = rendered.get('production+in-cluster-databases') ?? [];
     const scripts = objects
       .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
-      .flatMap((o) => (o.spec as { template: { spec: { containers: Array<{ name: string; command?: string[]; args?: string[] }> } } }).template.spec.containers)
+      .flatMap(
+        (o) =>
+          (
+            o.spec as {
+              template: {
+                spec: { containers: Array<{ name: string; command?: string[]; args?: string[] }> };
+              };
+            }
+          ).template.spec.containers,
+      )
       .filter((c) => c.command?.join(' ') === 'sh -c')
       .map((c) => [c.name, c.args?.[0] ?? ''] as const);
     assert.deepEqual(scripts.map(([name]) => name).sort(), ['mariadb', 'redis']);
@@ -85,7 +131,9 @@ describe('kustomize overlays render valid manifests that follow the platform rul
         await writeFile(file, `#!/bin/sh\n${script}\n`);
         files.push(file);
       }
-      const { stdout } = await promisify(execFile)('shellcheck', ['--format=gcc', ...files]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? String(err) }));
+      const { stdout } = await promisify(execFile)('shellcheck', ['--format=gcc', ...files]).catch(
+        (err: { stdout?: string }) => ({ stdout: err.stdout ?? String(err) }),
+      );
       assert.equal(stdout, '');
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -101,7 +149,8 @@ describe('the platform rules catch what they promise to catch', () => {
 
   function gatewayContainer(copy: KubeObject[]): Record<string, unknown> {
     const deployment = copy.find((o) => o.kind === 'Deployment' && o.metadata.name === 'gateway');
-    return (deployment?.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers[0]!;
+    return (deployment?.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } })
+      .template.spec.containers[0]!;
   }
 
   test('reports a writable root filesystem, a missing probe, a :latest image and a missing limit', () => {
@@ -122,20 +171,42 @@ describe('the platform rules catch what they promise to catch', () => {
   });
 
   test('reports cluster-wide RBAC, wildcard rules, a missing default deny and a real-looking secret', () => {
-    const copy = structuredClone(objects).filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny'));
-    copy.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'deployer-admin' }, roleRef: { kind: 'ClusterRole', name: 'cluster-admin' } });
+    const copy = structuredClone(objects).filter(
+      (o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny'),
+    );
+    copy.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'deployer-admin' },
+      roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
+    });
     const role = copy.find((o) => o.kind === 'Role')!;
     (role.rules as Array<{ verbs: string[] }>)[0]!.verbs = ['*'];
     const internal = copy.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('ashapp-internal-'))!;
-    internal.data = { INTERNAL_AUTH_SECRET: Buffer.from('a-real-looking-secret-of-enough-length').toString('base64') };
+    internal.data = {
+      INTERNAL_AUTH_SECRET: Buffer.from('a-real-looking-secret-of-enough-length').toString('base64'),
+    };
     const problems = checkPlatformRules(copy, { profile: 'production' });
-    assert.ok(problems.includes('ClusterRoleBinding//deployer-admin: cluster-wide RBAC is not allowed'), problems.join('\n'));
+    assert.ok(
+      problems.includes('ClusterRoleBinding//deployer-admin: cluster-wide RBAC is not allowed'),
+      problems.join('\n'),
+    );
     assert.ok(problems.includes('Role/ashapp-apps/ashapp-deployer: verbs contains *'), problems.join('\n'));
-    assert.ok(problems.includes('namespace ashapp: no default-deny NetworkPolicy (ingress and egress)'), problems.join('\n'));
-    assert.ok(problems.some((p) => /^Secret\/ashapp-internal-.*: INTERNAL_AUTH_SECRET is not a placeholder$/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.includes('namespace ashapp: no default-deny NetworkPolicy (ingress and egress)'),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^Secret\/ashapp-internal-.*: INTERNAL_AUTH_SECRET is not a placeholder$/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   test('holds the local profile to one replica without autoscaling', () => {
-    assert.ok(checkPlatformRules(objects, { profile: 'local' }).includes('Deployment/gateway: local runs one replica'));
+    assert.ok(
+      checkPlatformRules(objects, { profile: 'local' }).includes(
+        'Deployment/gateway: local runs one replica',
+      ),
+    );
   });
 });

@@ -20,7 +20,9 @@ const workloadKinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Replic
 
 function podSpecOf(o: KubeObject): Obj {
   const spec = rec(o.spec);
-  return o.kind === 'CronJob' ? rec(rec(rec(rec(spec.jobTemplate).spec).template).spec) : rec(rec(spec.template).spec);
+  return o.kind === 'CronJob'
+    ? rec(rec(rec(rec(spec.jobTemplate).spec).template).spec)
+    : rec(rec(spec.template).spec);
 }
 
 function checkImage(image: unknown): string | undefined {
@@ -37,8 +39,10 @@ function checkWorkload(o: KubeObject, problems: string[]): void {
   const pod = podSpecOf(o);
   const podSc = rec(pod.securityContext);
   if (podSc.runAsNonRoot !== true) problems.push(`${id}: pod securityContext.runAsNonRoot is not true`);
-  if (rec(podSc.seccompProfile).type !== 'RuntimeDefault') problems.push(`${id}: pod seccompProfile is not RuntimeDefault`);
-  if (pod.hostNetwork === true || pod.hostPID === true || pod.hostIPC === true) problems.push(`${id}: uses a host namespace`);
+  if (rec(podSc.seccompProfile).type !== 'RuntimeDefault')
+    problems.push(`${id}: pod seccompProfile is not RuntimeDefault`);
+  if (pod.hostNetwork === true || pod.hostPID === true || pod.hostIPC === true)
+    problems.push(`${id}: uses a host namespace`);
   const isService = (platformServices as readonly string[]).includes(o.metadata.name);
   for (const c of [...list(pod.initContainers), ...list(pod.containers)]) {
     const cid = `${id} container ${String(c.name)}`;
@@ -48,7 +52,8 @@ function checkWorkload(o: KubeObject, problems: string[]): void {
     if (sc.privileged === true) problems.push(`${cid}: is privileged`);
     const drop = rec(sc.capabilities).drop;
     if (!Array.isArray(drop) || !drop.includes('ALL')) problems.push(`${cid}: capabilities do not drop ALL`);
-    if (Array.isArray(rec(sc.capabilities).add) && (rec(sc.capabilities).add as unknown[]).length > 0) problems.push(`${cid}: adds capabilities`);
+    if (Array.isArray(rec(sc.capabilities).add) && (rec(sc.capabilities).add as unknown[]).length > 0)
+      problems.push(`${cid}: adds capabilities`);
     const imageProblem = checkImage(c.image);
     if (imageProblem) problems.push(`${cid}: ${imageProblem}`);
     const resources = rec(c.resources);
@@ -62,16 +67,22 @@ function checkWorkload(o: KubeObject, problems: string[]): void {
       if (!c.livenessProbe) problems.push(`${cid}: no livenessProbe`);
     }
     if (isService && c.name === o.metadata.name) {
-      if (rec(rec(c.readinessProbe).httpGet).path !== '/ready') problems.push(`${cid}: readinessProbe is not GET /ready`);
-      if (rec(rec(c.livenessProbe).httpGet).path !== '/health') problems.push(`${cid}: livenessProbe is not GET /health`);
+      if (rec(rec(c.readinessProbe).httpGet).path !== '/ready')
+        problems.push(`${cid}: readinessProbe is not GET /ready`);
+      if (rec(rec(c.livenessProbe).httpGet).path !== '/health')
+        problems.push(`${cid}: livenessProbe is not GET /health`);
     }
   }
   if (isService) {
-    if (list(pod.topologySpreadConstraints).length === 0) problems.push(`${id}: no topologySpreadConstraints`);
-    if (pod.serviceAccountName !== o.metadata.name) problems.push(`${id}: does not run as its own ServiceAccount`);
+    if (list(pod.topologySpreadConstraints).length === 0)
+      problems.push(`${id}: no topologySpreadConstraints`);
+    if (pod.serviceAccountName !== o.metadata.name)
+      problems.push(`${id}: does not run as its own ServiceAccount`);
     const wantsToken = o.metadata.name === 'deployer';
     if ((pod.automountServiceAccountToken === true) !== wantsToken) {
-      problems.push(`${id}: automountServiceAccountToken must be ${wantsToken} (only the deployer talks to the Kubernetes API)`);
+      problems.push(
+        `${id}: automountServiceAccountToken must be ${wantsToken} (only the deployer talks to the Kubernetes API)`,
+      );
     }
   }
 }
@@ -81,37 +92,48 @@ function selects(selector: Obj, labels: Record<string, string>): boolean {
   const expressions = list(selector.matchExpressions);
   return (
     Object.entries(match).every(([k, v]) => labels[k] === v) &&
-    expressions.every((e) => e.operator === 'In' && Array.isArray(e.values) && e.values.includes(labels[String(e.key)]))
+    expressions.every(
+      (e) => e.operator === 'In' && Array.isArray(e.values) && e.values.includes(labels[String(e.key)]),
+    )
   );
 }
 
 function checkRbac(objects: readonly KubeObject[], problems: string[]): void {
   for (const o of objects) {
     const id = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-    if (o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding') problems.push(`${id}: cluster-wide RBAC is not allowed`);
+    if (o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')
+      problems.push(`${id}: cluster-wide RBAC is not allowed`);
     if (o.kind === 'Role') {
       for (const rule of list(o.rules)) {
         for (const field of ['apiGroups', 'resources', 'verbs']) {
-          if (Array.isArray(rule[field]) && (rule[field] as unknown[]).includes('*')) problems.push(`${id}: ${field} contains *`);
+          if (Array.isArray(rule[field]) && (rule[field] as unknown[]).includes('*'))
+            problems.push(`${id}: ${field} contains *`);
         }
-        if (Array.isArray(rule.resources) && rule.resources.some((r) => r === 'secrets' || r === 'roles' || r === 'rolebindings')) {
+        if (
+          Array.isArray(rule.resources) &&
+          rule.resources.some((r) => r === 'secrets' || r === 'roles' || r === 'rolebindings')
+        ) {
           problems.push(`${id}: grants ${String(rule.resources)} (secrets or RBAC escalation)`);
         }
       }
     }
-    if (o.kind === 'RoleBinding' && rec(o.roleRef).kind === 'ClusterRole') problems.push(`${id}: binds a ClusterRole`);
+    if (o.kind === 'RoleBinding' && rec(o.roleRef).kind === 'ClusterRole')
+      problems.push(`${id}: binds a ClusterRole`);
   }
 }
 
 export function checkPlatformRules(objects: readonly KubeObject[], options: RuleOptions): string[] {
   const problems: string[] = [];
-  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+  const find = (kind: string, name: string) =>
+    objects.find((o) => o.kind === kind && o.metadata.name === name);
 
   for (const o of objects) if (workloadKinds.has(o.kind)) checkWorkload(o, problems);
   checkRbac(objects, problems);
 
   // Default deny in every namespace that runs pods.
-  const podNamespaces = new Set(objects.filter((o) => workloadKinds.has(o.kind)).map((o) => o.metadata.namespace ?? ''));
+  const podNamespaces = new Set(
+    objects.filter((o) => workloadKinds.has(o.kind)).map((o) => o.metadata.namespace ?? ''),
+  );
   for (const ns of podNamespaces) {
     const denies = objects.some((o) => {
       const spec = rec(o.spec);
@@ -120,8 +142,11 @@ export function checkPlatformRules(objects: readonly KubeObject[], options: Rule
         o.kind === 'NetworkPolicy' &&
         o.metadata.namespace === ns &&
         Object.keys(rec(spec.podSelector)).length === 0 &&
-        Array.isArray(types) && types.includes('Ingress') && types.includes('Egress') &&
-        spec.ingress === undefined && spec.egress === undefined
+        Array.isArray(types) &&
+        types.includes('Ingress') &&
+        types.includes('Egress') &&
+        spec.ingress === undefined &&
+        spec.egress === undefined
       );
     });
     if (!denies) problems.push(`namespace ${ns}: no default-deny NetworkPolicy (ingress and egress)`);
@@ -139,18 +164,25 @@ export function checkPlatformRules(objects: readonly KubeObject[], options: Rule
       .filter((p) => selects(rec(rec(p.spec).podSelector), labels))
       .flatMap((p) => list(rec(p.spec).ingress));
     if (ingressRules.length === 0) problems.push(`Deployment/${name}: no NetworkPolicy lets anything in`);
-    if (ingressRules.some((r) => r.from === undefined)) problems.push(`Deployment/${name}: a NetworkPolicy admits traffic from anywhere`);
+    if (ingressRules.some((r) => r.from === undefined))
+      problems.push(`Deployment/${name}: a NetworkPolicy admits traffic from anywhere`);
 
-    if (!objects.some((o) => o.kind === 'PodDisruptionBudget' && selects(rec(rec(o.spec).selector), labels))) problems.push(`Deployment/${name}: no PodDisruptionBudget`);
-    const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && rec(rec(o.spec).scaleTargetRef).name === name);
+    if (!objects.some((o) => o.kind === 'PodDisruptionBudget' && selects(rec(rec(o.spec).selector), labels)))
+      problems.push(`Deployment/${name}: no PodDisruptionBudget`);
+    const hpa = objects.find(
+      (o) => o.kind === 'HorizontalPodAutoscaler' && rec(rec(o.spec).scaleTargetRef).name === name,
+    );
     const replicas = rec(deployment.spec).replicas;
     if (options.profile === 'production') {
-      if (typeof replicas !== 'number' || replicas < 2) problems.push(`Deployment/${name}: fewer than 2 replicas`);
+      if (typeof replicas !== 'number' || replicas < 2)
+        problems.push(`Deployment/${name}: fewer than 2 replicas`);
       if (!hpa) problems.push(`Deployment/${name}: no HorizontalPodAutoscaler`);
       else {
         const metrics = list(rec(hpa.spec).metrics);
-        if (!metrics.some((m) => rec(m.resource).name === 'cpu')) problems.push(`HorizontalPodAutoscaler/${name}: does not scale on CPU`);
-        if (Number(rec(hpa.spec).minReplicas) < 2) problems.push(`HorizontalPodAutoscaler/${name}: minReplicas below 2`);
+        if (!metrics.some((m) => rec(m.resource).name === 'cpu'))
+          problems.push(`HorizontalPodAutoscaler/${name}: does not scale on CPU`);
+        if (Number(rec(hpa.spec).minReplicas) < 2)
+          problems.push(`HorizontalPodAutoscaler/${name}: minReplicas below 2`);
       }
     } else {
       if (replicas !== 1) problems.push(`Deployment/${name}: local runs one replica`);
@@ -166,9 +198,11 @@ export function checkPlatformRules(objects: readonly KubeObject[], options: Rule
     for (const wanted of ['/', '/api', '/deployer', '/monitor']) {
       const p = paths.find((x) => x.path === wanted);
       if (!p) problems.push(`Ingress: no path ${wanted}`);
-      else if (rec(rec(p.backend).service).name !== 'gateway') problems.push(`Ingress: ${wanted} does not go to the gateway`);
+      else if (rec(rec(p.backend).service).name !== 'gateway')
+        problems.push(`Ingress: ${wanted} does not go to the gateway`);
     }
-    if (options.profile === 'production' && list(rec(ingress.spec).tls).length === 0) problems.push('Ingress: no TLS');
+    if (options.profile === 'production' && list(rec(ingress.spec).tls).length === 0)
+      problems.push('Ingress: no TLS');
   }
 
   // Secrets hold placeholders only: nothing real is ever committed.

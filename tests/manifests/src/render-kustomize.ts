@@ -12,7 +12,12 @@ export const kubernetesDir = path.resolve(import.meta.dirname, '../../../deploy/
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [field: string]: unknown;
 }
 
@@ -28,7 +33,10 @@ export async function renderKustomization(dir: string): Promise<KubeObject[]> {
  * Renders an overlay with extra components, as the bootstrap does on the host. Kustomize refuses absolute
  * paths, so the throw-away kustomization points at the repository relatively.
  */
-export async function renderWithComponents(overlay: string, components: readonly string[]): Promise<KubeObject[]> {
+export async function renderWithComponents(
+  overlay: string,
+  components: readonly string[],
+): Promise<KubeObject[]> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ashapp-kustomize-'));
   try {
     const rel = (p: string) => path.relative(dir, path.join(kubernetesDir, p));

@@ -1,4 +1,7 @@
-import { createManifestValidator as createKubeManifestValidator, type ManifestValidator } from '@ashapp/kube-schemas';
+import {
+  createManifestValidator as createKubeManifestValidator,
+  type ManifestValidator,
+} from '@ashapp/kube-schemas';
 
 export type { ManifestProblem, ManifestValidator } from '@ashapp/kube-schemas';
 
@@ -17,5 +20,8 @@ export const deployerKinds = [
  * (@ashapp/kube-schemas: Kubernetes OpenAPI schemas, strict fields, API server rules), limited to its kinds.
  */
 export function createManifestValidator(): ManifestValidator {
-  return createKubeManifestValidator({ allowedKinds: deployerKinds, refusal: 'is not a kind the deployer applies' });
+  return createKubeManifestValidator({
+    allowedKinds: deployerKinds,
+    refusal: 'is not a kind the deployer applies',
+  });
 }
