@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '@ashapp/platform';
 import { createManifestValidator } from './index.ts';
+import { createSchemaCheck } from './schema-check.ts';
 
 const statefulSet = () => ({
   apiVersion: 'apps/v1',
@@ -100,6 +101,13 @@ describe('one manifest validator for every Kubernetes kind (kubernetes-models sc
         /NetworkPolicy\/default-deny: apiVersion\/kind networking.k8s.io\/v1\/NetworkPolicy is not applied by this caller/.test(
           err.message,
         ),
+    );
+  });
+
+  test('refuses to start without the schemas instead of passing everything', () => {
+    assert.throws(
+      () => createSchemaCheck({ modelsPackage: 'kubernetes-models-not-installed' }),
+      /the Kubernetes schemas \(npm package kubernetes-models-not-installed\) are not installed; run npm ci/,
     );
   });
 });

@@ -54,7 +54,13 @@ export function createManifestValidator(options: ManifestValidatorOptions = {}):
     if (!schemas.knows(apiVersion, kind))
       return prefix([{ path: 'apiVersion/kind', message: `${apiVersion}/${kind} has no Kubernetes schema` }]);
     const own = [...schemas.check(record, apiVersion, kind)];
+    // Never skip the strict-field check silently: a kind without a field list is reported.
     if (fields.knows(apiVersion, kind)) own.push(...fields.check(record, apiVersion, kind));
+    else
+      own.push({
+        path: 'apiVersion/kind',
+        message: `${apiVersion}/${kind} has no field list for strict validation`,
+      });
     own.push(
       ...checkApiRules(record, kind).filter(
         (p) => !own.some((o) => o.path === p.path && o.message === p.message),

@@ -93,13 +93,14 @@ function describeError(error: AjvError, root: unknown): ManifestProblem {
  * Loads the schemas once. Throws when `kubernetes-models` is missing: validation must never silently pass
  * because the schemas were not installed.
  */
-export function createSchemaCheck(): SchemaCheck {
+export function createSchemaCheck(options: { modelsPackage?: string } = {}): SchemaCheck {
+  const modelsPackage = options.modelsPackage ?? 'kubernetes-models';
   const require = createRequire(import.meta.url);
   try {
-    require.resolve('kubernetes-models/apps/v1/Deployment');
+    require.resolve(`${modelsPackage}/apps/v1/Deployment`);
   } catch (err) {
     throw new Error(
-      `the Kubernetes schemas (npm package kubernetes-models) are not installed; run npm ci: ${(err as Error).message}`,
+      `the Kubernetes schemas (npm package ${modelsPackage}) are not installed; run npm ci: ${(err as Error).message}`,
     );
   }
   const models = new Map<string, ModelClass | undefined>();
@@ -111,7 +112,7 @@ export function createSchemaCheck(): SchemaCheck {
     // Both parts are checked against the API's own name rules first, so they cannot leave the package.
     if (groupVersion.test(apiVersion) && kindName.test(kind)) {
       try {
-        const mod = require(`kubernetes-models/${key}`) as Record<string, unknown>;
+        const mod = require(`${modelsPackage}/${key}`) as Record<string, unknown>;
         const candidate = mod[kind];
         if (typeof candidate === 'function') found = candidate as ModelClass;
       } catch (err) {
