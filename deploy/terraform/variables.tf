@@ -65,12 +65,13 @@ variable "private_subnet_ids" {
 
 variable "vpc_cidr" {
   type        = string
-  description = "CIDR of the VPC created when vpc_id is null; split into public and private /20 subnets per availability zone."
+  description = "CIDR of the VPC created when vpc_id is null; split into /20 subnets, public from the first, private from the ninth."
   default     = "10.40.0.0/16"
 
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) <= 20
-    error_message = "vpc_cidr must be an IPv4 CIDR of /20 or larger."
+    # /16 or larger leaves room for 4 public and 4 private /20s at the offsets network.tf uses.
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) <= 16
+    error_message = "vpc_cidr must be an IPv4 CIDR of /16 or larger."
   }
 }
 
