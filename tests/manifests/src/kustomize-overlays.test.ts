@@ -182,13 +182,23 @@ describe('the platform rules catch what they promise to catch', () => {
     });
     const role = copy.find((o) => o.kind === 'Role')!;
     (role.rules as Array<{ verbs: string[] }>)[0]!.verbs = ['*'];
+    const namespaces = copy.find((o) => o.kind === 'ClusterRole')!;
+    (namespaces.rules as Array<{ verbs: string[] }>)[0]!.verbs = ['get', 'list'];
     const internal = copy.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('ashapp-internal-'))!;
     internal.data = {
       INTERNAL_AUTH_SECRET: Buffer.from('a-real-looking-secret-of-enough-length').toString('base64'),
     };
     const problems = checkPlatformRules(copy, { profile: 'production' });
     assert.ok(
-      problems.includes('ClusterRoleBinding//deployer-admin: cluster-wide RBAC is not allowed'),
+      problems.includes(
+        'ClusterRoleBinding//deployer-admin: binds a ClusterRole that is not part of these manifests (cluster-wide RBAC)',
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.includes(
+        'ClusterRole//ashapp-deployer-namespaces: cluster-wide RBAC is not allowed (only get on named namespaces)',
+      ),
       problems.join('\n'),
     );
     assert.ok(problems.includes('Role/ashapp-apps/ashapp-deployer: verbs contains *'), problems.join('\n'));

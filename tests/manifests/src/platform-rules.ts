@@ -101,8 +101,23 @@ function selects(selector: Obj, labels: Record<string, string>): boolean {
 function checkRbac(objects: readonly KubeObject[], problems: string[]): void {
   for (const o of objects) {
     const id = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-    if (o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')
-      problems.push(`${id}: cluster-wide RBAC is not allowed`);
+    // Cluster-scoped RBAC only to read named namespaces (the deployer checks its target exists).
+    if (o.kind === 'ClusterRole') {
+      const narrow = list(o.rules).every(
+        (rule) =>
+          JSON.stringify(rule.apiGroups) === '[""]' &&
+          JSON.stringify(rule.resources) === '["namespaces"]' &&
+          JSON.stringify(rule.verbs) === '["get"]' &&
+          Array.isArray(rule.resourceNames) &&
+          rule.resourceNames.length > 0,
+      );
+      if (!narrow) problems.push(`${id}: cluster-wide RBAC is not allowed (only get on named namespaces)`);
+    }
+    if (o.kind === 'ClusterRoleBinding') {
+      const role = objects.find((r) => r.kind === 'ClusterRole' && r.metadata.name === rec(o.roleRef).name);
+      if (!role)
+        problems.push(`${id}: binds a ClusterRole that is not part of these manifests (cluster-wide RBAC)`);
+    }
     if (o.kind === 'Role') {
       for (const rule of list(o.rules)) {
         for (const field of ['apiGroups', 'resources', 'verbs']) {
