@@ -10,8 +10,9 @@ set -euo pipefail
 umask 077
 
 readonly CONFIG_FILE=${1:-/etc/ashapp/bootstrap.env}
-readonly STATE_DIR=/var/lib/ashapp
-readonly SRC_DIR=/opt/ashapp/src
+# Overridable only so tests can run the pure steps (secrets, site kustomization) in a temporary folder.
+readonly STATE_DIR=${ASHAPP_STATE_DIR:-/var/lib/ashapp}
+readonly SRC_DIR=${ASHAPP_SRC_DIR:-/opt/ashapp/src}
 readonly SITE_DIR=${STATE_DIR}/site
 readonly SECRETS_DIR=${STATE_DIR}/secrets
 readonly K3S_MANIFESTS=/var/lib/rancher/k3s/server/manifests
@@ -44,6 +45,8 @@ read_config() {
 # Writes stdin to a file only when the content differs, so re-runs touch nothing (and k3s's manifest
 # watcher sees no change). Sets LAST_WRITE_CHANGED for callers that must react to a change.
 LAST_WRITE_CHANGED=false
+# Whether write_site changed any file of the site (so a re-run can say it changed nothing).
+SITE_CHANGED=false
 write_if_changed() {
   local target=$1 mode=$2 tmp
   tmp=$(mktemp)
@@ -282,17 +285,33 @@ write_site() {
     images+="    newName: ${CONFIG[ASHAPP_IMAGE_REGISTRY]}/ashapp-${service}"$'\n'
     images+="    newTag: \"${CONFIG[ASHAPP_IMAGE_TAG]}\""$'\n'
   done
-  install -d -m 0700 "$SITE_DIR/secrets"
-  for name in internal "${SERVICES[@]}"; do
+  # The host's secrets replace the placeholders from a component listed last, so they also replace the
+  # Secret that the in-cluster-databases component generates (a kustomization's own generators run before
+  # its components).
+  local secrets_dir=$SITE_DIR/host-secrets
+  SITE_CHANGED=false
+  install -d -m 0700 "$secrets_dir"
+  for name in internal "${SERVICES[@]}" databases; do
+    if [[ $name == databases && ${CONFIG[ASHAPP_IN_CLUSTER_DATABASES]} != true ]]; then continue; fi
     touch "$SECRETS_DIR/$name.env"
-    install -m 0600 "$SECRETS_DIR/$name.env" "$SITE_DIR/secrets/$name.env"
-    if [[ $name == internal ]]; then secrets+="  - name: ashapp-internal"$'\n'; else secrets+="  - name: ${name}-secrets"$'\n'; fi
-    secrets+="    namespace: ashapp"$'\n'"    behavior: replace"$'\n'"    envs:"$'\n'"      - secrets/${name}.env"$'\n'
+    write_if_changed "$secrets_dir/$name.env" 0600 <"$SECRETS_DIR/$name.env"
+    [[ $LAST_WRITE_CHANGED == false ]] || SITE_CHANGED=true
+    case $name in
+      internal) secrets+="  - name: ashapp-internal"$'\n' ;;
+      databases) secrets+="  - name: in-cluster-databases"$'\n' ;;
+      *) secrets+="  - name: ${name}-secrets"$'\n' ;;
+    esac
+    secrets+="    namespace: ashapp"$'\n'"    behavior: replace"$'\n'"    envs:"$'\n'"      - ${name}.env"$'\n'
   done
-  if [[ ${CONFIG[ASHAPP_IN_CLUSTER_DATABASES]} == true ]]; then
-    install -m 0600 "$SECRETS_DIR/databases.env" "$SITE_DIR/secrets/databases.env"
-    secrets+="  - name: in-cluster-databases"$'\n'"    namespace: ashapp"$'\n'"    behavior: replace"$'\n'"    envs:"$'\n'"      - secrets/databases.env"$'\n'
-  fi
+  write_if_changed "$secrets_dir/kustomization.yaml" 0600 <<YAML
+# Written by ashapp-bootstrap from ${SECRETS_DIR}.
+apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+secretGenerator:
+${secrets}
+YAML
+  [[ $LAST_WRITE_CHANGED == false ]] || SITE_CHANGED=true
+  components+="  - host-secrets"$'\n'
   local ingress_patch
   if [[ $tls == true ]]; then
     ingress_patch="      - op: replace
@@ -327,8 +346,7 @@ ${images}configMapGenerator:
     behavior: merge
     literals:
       - SIGN_IN_ALLOWED_ACCOUNTS=${CONFIG[ASHAPP_SIGN_IN_ALLOWED_ACCOUNTS]}
-secretGenerator:
-${secrets}patches:
+patches:
   - target:
       kind: Ingress
       name: ashapp
@@ -338,6 +356,7 @@ ${secrets}patches:
         value: ${host}
 ${ingress_patch}
 YAML
+  [[ $LAST_WRITE_CHANGED == false ]] || SITE_CHANGED=true
 }
 
 apply_platform() {
@@ -368,9 +387,13 @@ main() {
     scheme=https
   fi
   write_site "$host" "$tls"
+  if [[ $SITE_CHANGED == false ]]; then log "site kustomization unchanged"; fi
   apply_platform
   log "ASHapp is up: ${scheme}://${host}/"
   printf 'ASHapp URL: %s://%s/\n' "$scheme" "$host"
 }
 
-main "$@"
+# Sourced (by tests) it only defines the functions.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi

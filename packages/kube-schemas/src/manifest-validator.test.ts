@@ -110,4 +110,19 @@ describe('one manifest validator for every Kubernetes kind (kubernetes-models sc
       /the Kubernetes schemas \(npm package kubernetes-models-not-installed\) are not installed; run npm ci/,
     );
   });
+
+  test('accepts Secret data wrapped over lines (as kustomize writes it, as the API server decodes it) and refuses what is not base64', () => {
+    const secret = (value: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { KEY: value },
+    });
+    const wrapped = `${Buffer.from('a'.repeat(64)).toString('base64').slice(0, 70)}\n${Buffer.from('a'.repeat(64)).toString('base64').slice(70)}\n`;
+    assert.deepEqual(validator.validate([secret(wrapped)]), []);
+    assert.deepEqual(
+      validator.validate([secret('not base64!')]).map((p) => p.path),
+      ['Secret/s: data.KEY'],
+    );
+  });
 });
