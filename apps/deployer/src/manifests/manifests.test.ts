@@ -129,7 +129,7 @@ describe('rendered manifests', () => {
   });
 });
 
-describe('manifest validation against the Kubernetes schemas (from @kubernetes/client-node models)', () => {
+describe('manifest validation against the Kubernetes schemas (@ashapp/kube-schemas)', () => {
   const validator = createManifestValidator();
   const valid = () => structuredClone(renderManifests(base));
 

@@ -1,0 +1,222 @@
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createManifestValidator } from '@ashapp/kube-schemas';
+import { checkPlatformRules, platformServices } from './platform-rules.ts';
+import {
+  kubernetesDir,
+  renderKustomization,
+  renderWithComponents,
+  type KubeObject,
+} from './render-kustomize.ts';
+
+const validator = createManifestValidator();
+
+function secretValue(objects: readonly KubeObject[], name: string, key: string): string | undefined {
+  const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith(`${name}-`));
+  const data = secret?.data as Record<string, string> | undefined;
+  return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString('utf8');
+}
+
+describe('kustomize overlays render valid manifests that follow the platform rules', () => {
+  const rendered = new Map<string, KubeObject[]>();
+
+  before(async () => {
+    rendered.set('local', await renderKustomization(path.join(kubernetesDir, 'overlays/local')));
+    rendered.set('production', await renderKustomization(path.join(kubernetesDir, 'overlays/production')));
+    rendered.set(
+      'production+in-cluster-databases',
+      await renderWithComponents('overlays/production', ['components/in-cluster-databases']),
+    );
+  });
+
+  for (const [name, profile] of [
+    ['local', 'local'],
+    ['production', 'production'],
+    ['production+in-cluster-databases', 'production'],
+  ] as const) {
+    test(`${name}: every object is valid against the Kubernetes OpenAPI schemas, strictly`, () => {
+      const objects = rendered.get(name) ?? [];
+      assert.ok(objects.length > 40, `rendered only ${objects.length} objects`);
+      assert.deepEqual(validator.validate(objects), []);
+    });
+
+    test(`${name}: probes, requests and limits, restricted security contexts, pinned images, policies, PDBs, HPAs, namespaced RBAC`, () => {
+      assert.deepEqual(checkPlatformRules(rendered.get(name) ?? [], { profile }), []);
+    });
+  }
+
+  test('local needs nothing outside the cluster: SQLite on a PersistentVolumeClaim per service, no database or Redis URL', () => {
+    const objects = rendered.get('local') ?? [];
+    for (const service of platformServices) {
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === service);
+      const volumes = (
+        deployment?.spec as {
+          template: {
+            spec: { volumes: Array<{ name: string; persistentVolumeClaim?: { claimName: string } }> };
+          };
+        }
+      ).template.spec.volumes;
+      assert.equal(
+        volumes.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName,
+        `${service}-data`,
+      );
+      assert.ok(
+        objects.some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === `${service}-data`),
+      );
+      assert.equal(
+        secretValue(objects, `${service}-secrets`, `${service.toUpperCase()}_DATABASE_URL`),
+        `file:/data/${service}.sqlite`,
+      );
+    }
+    assert.equal(secretValue(objects, 'gateway-secrets', 'REDIS_URL'), undefined);
+  });
+
+  test('production takes every database URL and Redis from Secrets the operator fills', () => {
+    const objects = rendered.get('production') ?? [];
+    for (const service of platformServices) {
+      assert.match(
+        secretValue(objects, `${service}-secrets`, `${service.toUpperCase()}_DATABASE_URL`) ?? '',
+        /^REPLACE/,
+      );
+    }
+    assert.match(secretValue(objects, 'gateway-secrets', 'REDIS_URL') ?? '', /^REPLACE/);
+  });
+
+  test('the in-cluster databases component adds MariaDB as a StatefulSet and Redis, and points every service at them', () => {
+    const objects = rendered.get('production+in-cluster-databases') ?? [];
+    assert.ok(objects.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mariadb'));
+    assert.ok(objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'redis'));
+    for (const service of platformServices) {
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === service);
+      const env =
+        (
+          deployment?.spec as {
+            template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } };
+          }
+        ).template.spec.containers[0]?.env ?? [];
+      assert.equal(
+        env.find((e) => e.name === `${service.toUpperCase()}_DATABASE_URL`)?.value,
+        `mysql://ashapp:$(MARIADB_PASSWORD)@mariadb:3306/ashapp_${service}`,
+      );
+    }
+  });
+
+  test('the shell snippets the database containers run pass shellcheck (POSIX sh, as in the images)', async () => {
+    const objects = rendered.get('production+in-cluster-databases') ?? [];
+    const scripts = objects
+      .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .flatMap(
+        (o) =>
+          (
+            o.spec as {
+              template: {
+                spec: { containers: Array<{ name: string; command?: string[]; args?: string[] }> };
+              };
+            }
+          ).template.spec.containers,
+      )
+      .filter((c) => c.command?.join(' ') === 'sh -c')
+      .map((c) => [c.name, c.args?.[0] ?? ''] as const);
+    assert.deepEqual(scripts.map(([name]) => name).sort(), ['mariadb', 'redis']);
+    const dir = await mkdtemp(path.join(tmpdir(), 'ashapp-container-sh-'));
+    try {
+      const files: string[] = [];
+      for (const [name, script] of scripts) {
+        const file = path.join(dir, `${name}.sh`);
+        await writeFile(file, `#!/bin/sh\n${script}\n`);
+        files.push(file);
+      }
+      const { stdout } = await promisify(execFile)('shellcheck', ['--format=gcc', ...files]).catch(
+        (err: { stdout?: string }) => ({ stdout: err.stdout ?? String(err) }),
+      );
+      assert.equal(stdout, '');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the platform rules catch what they promise to catch', () => {
+  let objects: KubeObject[] = [];
+  before(async () => {
+    objects = await renderKustomization(path.join(kubernetesDir, 'overlays/production'));
+  });
+
+  function gatewayContainer(copy: KubeObject[]): Record<string, unknown> {
+    const deployment = copy.find((o) => o.kind === 'Deployment' && o.metadata.name === 'gateway');
+    return (deployment?.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } })
+      .template.spec.containers[0]!;
+  }
+
+  test('reports a writable root filesystem, a missing probe, a :latest image and a missing limit', () => {
+    const copy = structuredClone(objects);
+    const container = gatewayContainer(copy);
+    (container.securityContext as Record<string, unknown>).readOnlyRootFilesystem = false;
+    delete container.readinessProbe;
+    container.image = 'ghcr.io/ashapp/ashapp-gateway:latest';
+    delete (container.resources as { limits: Record<string, unknown> }).limits.memory;
+    const problems = checkPlatformRules(copy, { profile: 'production' });
+    assert.deepEqual(problems.filter((p) => p.startsWith('Deployment/ashapp/gateway')).sort(), [
+      'Deployment/ashapp/gateway container gateway: image ghcr.io/ashapp/ashapp-gateway:latest uses :latest',
+      'Deployment/ashapp/gateway container gateway: no limits.memory',
+      'Deployment/ashapp/gateway container gateway: no readinessProbe',
+      'Deployment/ashapp/gateway container gateway: readOnlyRootFilesystem is not true',
+      'Deployment/ashapp/gateway container gateway: readinessProbe is not GET /ready',
+    ]);
+  });
+
+  test('reports cluster-wide RBAC, wildcard rules, a missing default deny and a real-looking secret', () => {
+    const copy = structuredClone(objects).filter(
+      (o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny'),
+    );
+    copy.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'deployer-admin' },
+      roleRef: { kind: 'ClusterRole', name: 'cluster-admin' },
+    });
+    const role = copy.find((o) => o.kind === 'Role')!;
+    (role.rules as Array<{ verbs: string[] }>)[0]!.verbs = ['*'];
+    const namespaces = copy.find((o) => o.kind === 'ClusterRole')!;
+    (namespaces.rules as Array<{ verbs: string[] }>)[0]!.verbs = ['get', 'list'];
+    const internal = copy.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('ashapp-internal-'))!;
+    internal.data = {
+      INTERNAL_AUTH_SECRET: Buffer.from('a-real-looking-secret-of-enough-length').toString('base64'),
+    };
+    const problems = checkPlatformRules(copy, { profile: 'production' });
+    assert.ok(
+      problems.includes(
+        'ClusterRoleBinding//deployer-admin: binds a ClusterRole that is not part of these manifests (cluster-wide RBAC)',
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.includes(
+        'ClusterRole//ashapp-deployer-namespaces: cluster-wide RBAC is not allowed (only get on named namespaces)',
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(problems.includes('Role/ashapp-apps/ashapp-deployer: verbs contains *'), problems.join('\n'));
+    assert.ok(
+      problems.includes('namespace ashapp: no default-deny NetworkPolicy (ingress and egress)'),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^Secret\/ashapp-internal-.*: INTERNAL_AUTH_SECRET is not a placeholder$/.test(p)),
+      problems.join('\n'),
+    );
+  });
+
+  test('holds the local profile to one replica without autoscaling', () => {
+    assert.ok(
+      checkPlatformRules(objects, { profile: 'local' }).includes(
+        'Deployment/gateway: local runs one replica',
+      ),
+    );
+  });
+});
