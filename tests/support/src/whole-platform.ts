@@ -71,7 +71,7 @@ export async function startWholePlatform(options: WholePlatformOptions = {}): Pr
     // Nothing a test deploys by accident pulls an image from the network.
     DEPLOYER_BASE_IMAGE: 'localhost/ashapp-test-base-that-does-not-exist:1',
     // Who may sign in: the stand-in's account only (a non-loopback listen address would require it).
-    SIGNIN_ALLOWED_ACCOUNTS: standInUser.account,
+    SIGN_IN_ALLOWED_ACCOUNTS: standInUser.account,
     ...options.env,
   };
   const processes: Partial<Record<PlatformService, ServiceProcess>> = {};
