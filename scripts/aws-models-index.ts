@@ -176,7 +176,11 @@ function compactShape(shape: RawShape, keepMemberDocs: boolean): Record<string, 
 function compactService(
   model: RawModel,
   version: string,
-): { operations: Record<string, unknown>; shapes: Record<string, unknown>; metadata: Record<string, string> } {
+): {
+  operations: Record<string, unknown>;
+  shapes: Record<string, unknown>;
+  metadata: Record<string, string>;
+} {
   const keep = new Map<string, boolean>();
   const reach = (name: string, memberDocs: boolean): void => {
     if (keep.has(name) && (keep.get(name) || !memberDocs)) return;
@@ -187,7 +191,9 @@ function compactService(
     for (const ref of [shape.member, shape.key, shape.value]) if (ref) reach(ref.shape, false);
   };
   const operations: Record<string, unknown> = {};
-  for (const op of Object.values(model.operations)) {
+  // Operations are keyed by their API name; `name` can carry a version suffix the CLI does not show
+  // (CloudFront's ListDistributions is named ListDistributions2020_05_31).
+  for (const [operationName, op] of Object.entries(model.operations)) {
     const entry: Record<string, unknown> = {};
     if (op.http?.method && op.http.method !== 'POST') entry['method'] = op.http.method;
     if (op.input) {
@@ -207,7 +213,7 @@ function compactService(
       const sensitive = findSensitivePaths(model, op.output.shape);
       if (sensitive.length > 0) entry['sensitiveOutput'] = sensitive;
     }
-    operations[op.name] = entry;
+    operations[operationName] = entry;
   }
   const shapes: Record<string, unknown> = {};
   for (const name of [...keep.keys()].sort()) {
@@ -349,7 +355,9 @@ function main(): void {
   if (args.includes('--check')) {
     const committed = existsSync(OUTPUT) ? decodeModelsIndex(readFileSync(OUTPUT)) : '';
     if (committed !== describeParts(parts)) {
-      process.stderr.write(`${OUTPUT} differs from the models of the installed CLI: run npm run models:index\n`);
+      process.stderr.write(
+        `${OUTPUT} differs from the models of the installed CLI: run npm run models:index\n`,
+      );
       process.exit(1);
     }
     process.stdout.write(`models index is current (${(performance.now() - started).toFixed(0)} ms)\n`);

@@ -27,6 +27,7 @@ export const PlanSchema = Type.Object(
 const PlannerName = Type.Union([
   Type.Literal('literal'),
   Type.Literal('built-in'),
+  Type.Literal('models'),
   Type.Literal('bedrock'),
   Type.Literal('openai'),
 ]);

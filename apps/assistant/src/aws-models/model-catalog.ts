@@ -131,7 +131,11 @@ export interface AwsModelCatalogOptions {
 }
 
 // The CLI exposes botocore's `s3` model as `s3api`; `s3` is its high-level file command set instead.
-const CLI_TO_MODEL: Readonly<Record<string, string>> = { s3api: 's3', configservice: 'config', deploy: 'codedeploy' };
+const CLI_TO_MODEL: Readonly<Record<string, string>> = {
+  s3api: 's3',
+  configservice: 'config',
+  deploy: 'codedeploy',
+};
 
 interface IndexedService {
   modelName: string;
@@ -171,7 +175,8 @@ interface IndexedBody {
 export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): AwsModelCatalog {
   const indexFile = options.indexFile ?? DEFAULT_AWS_MODELS_INDEX;
   const cache = new Map<string, ServiceModel>();
-  let loaded: { header: IndexHeader; bodies: Buffer; names: string[]; summaries: ServiceSummary[] } | undefined;
+  let loaded:
+    { header: IndexHeader; bodies: Buffer; names: string[]; summaries: ServiceSummary[] } | undefined;
 
   function readIndex(): NonNullable<typeof loaded> {
     if (loaded) return loaded;
@@ -208,7 +213,9 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
 
   function renameParameter(cliService: string, cliOperation: string, cliParam: string): string {
     const table = readIndex().header.argumentRenames;
-    return table[`${cliService}.${cliOperation}.${cliParam}`] ?? table[`${cliService}.*.${cliParam}`] ?? cliParam;
+    return (
+      table[`${cliService}.${cliOperation}.${cliParam}`] ?? table[`${cliService}.*.${cliParam}`] ?? cliParam
+    );
   }
 
   function loadService(cliService: string): ServiceModel {
