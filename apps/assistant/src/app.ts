@@ -127,6 +127,7 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     confirmations,
     history: deps.history,
     audit: deps.audit,
+    ...('unavailable' in deps.cli ? { executionUnavailable: deps.cli.unavailable } : {}),
   });
   registerAssistantRoutes(app, { service, internalSecret: config.internalAuthSecret });
   registerCodeBuildRoutes(app, {

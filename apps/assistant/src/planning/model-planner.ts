@@ -13,6 +13,7 @@ import {
   FILLER_WORDS,
   isPluralWord,
   LIGHT_NOUNS,
+  PAIR_SYNONYMS,
   QUALIFYING_WORDS,
   joinCompounds,
   normalizeWord,
@@ -149,7 +150,11 @@ function operationWords(operation: OperationModel): OperationWords {
   const last = rest.at(-1) ?? '';
   const pairs = new Map<string, [string, string]>();
   for (let i = 0; i + 1 < nouns.length; i++) {
-    pairs.set(`${nouns[i] ?? ''}${nouns[i + 1] ?? ''}`, [nouns[i] as string, nouns[i + 1] as string]);
+    const pair: [string, string] = [nouns[i] as string, nouns[i + 1] as string];
+    const joined = pair.join('');
+    pairs.set(joined, pair);
+    const synonym = PAIR_SYNONYMS[joined];
+    if (synonym !== undefined && !nouns.includes(synonym)) pairs.set(synonym, pair);
   }
   return {
     operation,
@@ -236,7 +241,7 @@ export function createModelPlanner({ catalog }: ModelPlannerOptions): ModelPlann
     // service-name words are dropped. A weak mention of another service ("events") stays a noun.
     const nameTokens = new Set<number>();
     for (const m of mentions) {
-      if (m.service !== mention?.service) continue;
+      if (m.service !== mention?.service || (m.weak && m !== mention)) continue;
       for (let i = m.start; i < m.end; i++) {
         if (m.kind === 'name' || services.isServiceName(aliasKey([read.tokens[i] as string])))
           nameTokens.add(i);
@@ -329,11 +334,21 @@ export function createModelPlanner({ catalog }: ModelPlannerOptions): ModelPlann
     // The verb can be the noun too: "tag instance …" is CreateTags, "snapshot volume …" CreateSnapshot.
     if (analysis.verb && take(normalizeWord(analysis.verb.word))) matched += 1;
     let qualified = 0;
-    for (const noun of analysis.qualifiers) if (take(noun)) qualified += 1;
+    const byQualifier = new Set<string>();
+    for (const noun of analysis.qualifiers) {
+      const before = new Set(covered);
+      if (take(noun)) {
+        qualified += 1;
+        for (const n of covered) if (!before.has(n)) byQualifier.add(n);
+      }
+    }
     // An operation without nouns (lambda Invoke) fits only its own verb.
     if (matched === 0 && (words.nouns.length > 0 || verbWeight < 1)) return undefined;
     let extra = 0;
-    for (const noun of opNouns) if (!covered.has(noun)) extra += LIGHT_NOUNS.has(noun) ? 0.2 : 1.2;
+    for (const noun of opNouns) {
+      if (byQualifier.has(noun)) extra += 0.6;
+      else if (!covered.has(noun)) extra += LIGHT_NOUNS.has(noun) ? 0.2 : 1.2;
+    }
     let score =
       2 * verbWeight +
       3 * matched +

@@ -10,7 +10,7 @@ import type { LlmPlanner } from './llm-planner.ts';
 import type { ModelPlanner, RequestAnalysis } from './model-planner.ts';
 import type { Plan, PlannerName } from './plan.ts';
 import { renderCommand } from './render-command.ts';
-import { classifyOperation } from '../safety/read-only.ts';
+import { classifyOperation, type ReadOnlyVerdict } from '../safety/read-only.ts';
 
 export interface PlanRequestInput {
   request: string;
@@ -32,6 +32,8 @@ export interface PlanResult extends ValidatedPlan {
 
 export interface PlannerChain {
   planRequest(input: PlanRequestInput): Promise<PlanResult>;
+  /** Read, secret or change, for a plan already validated (a held confirmation's plan). */
+  classifyPlan(plan: Plan): ReadOnlyVerdict;
 }
 
 export interface PlannerChainOptions {
@@ -177,5 +179,14 @@ export function createPlannerChain({
     throw new NotUnderstoodError(request, suggestions ?? builtIn.suggest(request));
   }
 
-  return { planRequest };
+  function classifyPlan(plan: Plan): ReadOnlyVerdict {
+    const service = catalog.getService(plan.service);
+    const operation = catalog.getOperation(plan.service, plan.operation);
+    return classifyOperation(`${service.modelName}:${operation.name}`, {
+      sensitiveOutput: operation.sensitiveOutput,
+      parameters: plan.parameters,
+    });
+  }
+
+  return { planRequest, classifyPlan };
 }

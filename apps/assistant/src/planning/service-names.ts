@@ -329,7 +329,7 @@ export function aliasKey(words: readonly string[]): string {
 export interface ServiceRecognizer {
   /** Every mention of a service in the (normalised, lower-case) tokens, longest first where they overlap. */
   findMentions(tokens: readonly string[]): ServiceMention[];
-  /** The service the request is about: the first strong mention, else the first weak one. */
+  /** The service the request is about: the first strong name, a strong resource noun, else a weak one. */
   pickService(mentions: readonly ServiceMention[]): ServiceMention | undefined;
   /** Whether the words name some service or one service's resource. */
   isKnownName(key: string): boolean;

@@ -171,6 +171,8 @@ const VERBS: Readonly<
   details: { kind: 'read', operations: READ_DESCRIBE },
   search: { kind: 'read', operations: { Search: 1, List: 0.8, Describe: 0.7 } },
   scan: { kind: 'read', operations: { Scan: 1 } },
+  submit: { kind: 'write', operations: { Submit: 1, Start: 0.8, Create: 0.6 } },
+  schedule: { kind: 'write', operations: { Schedule: 1, Create: 0.6 } },
   query: { kind: 'read', operations: { Query: 1 } },
   lookup: { kind: 'read', operations: { Lookup: 1, Get: 0.9, Describe: 0.9, List: 0.8 } },
   create: { kind: 'write', operations: CREATE },
@@ -278,6 +280,9 @@ export const READ_OPERATION_VERBS = new Set([
   'Lookup',
   'Head',
 ]);
+
+/** Two-word model nouns people call by another name (EMR's job flows are its clusters). */
+export const PAIR_SYNONYMS: Readonly<Record<string, string>> = { jobflow: 'cluster' };
 
 /** Nouns in operation names that say little ("ListDomainNames" lists domains). */
 export const LIGHT_NOUNS = new Set([
