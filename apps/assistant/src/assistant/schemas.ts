@@ -33,7 +33,8 @@ const PlannerName = Type.Union([
 ]);
 
 const Risk = Type.Union([Type.Literal('read'), Type.Literal('secret'), Type.Literal('change')], {
-  description: 'read: runs at once; secret: reads credentials or secrets (confirmed, never stored); change: confirmed.',
+  description:
+    'read: runs at once; secret: reads credentials or secrets (confirmed, never stored); change: confirmed.',
 });
 
 const PlanChoice = Type.Object({
@@ -86,7 +87,9 @@ export const AskReply = Type.Object({
   output: Type.String(),
   ...PlanFields,
   not_run_reason: Type.Optional(
-    Type.String({ description: 'Why the plan was not run (no AWS CLI on this server); planning still works.' }),
+    Type.String({
+      description: 'Why the plan was not run (no AWS CLI on this server); planning still works.',
+    }),
   ),
   reference_url: Type.String({ description: 'The AWS console page for the service, resource and region.' }),
   result: Type.Optional(RunResult),

@@ -27,7 +27,13 @@ export interface AccuracyRow {
   writeAsRead: boolean;
   /** Asked the user to pick among operations, or for a missing value. */
   asked: 'choice' | 'needs-input' | undefined;
+  /** Wall-clock time of the planning call. */
   ms: number;
+  /**
+   * CPU time the process spent in it (user + system, all threads): unlike wall time it does not count
+   * waiting for a core on a loaded machine.
+   */
+  cpuMs: number;
 }
 
 export interface AccuracyReport {
@@ -42,6 +48,8 @@ export interface AccuracyReport {
   asked: number;
   p50Ms: number;
   p99Ms: number;
+  cpuP50Ms: number;
+  cpuP99Ms: number;
   rows: AccuracyRow[];
 }
 
@@ -71,6 +79,7 @@ export async function runAccuracyTable(
     const accepted = c.operation.split('|');
     const expectedWrites = accepted.every((op) => !isReadOnly(c.service, op));
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     let result: PlanResult | undefined;
     let failure: unknown;
     try {
@@ -79,6 +88,8 @@ export async function runAccuracyTable(
       failure = err;
     }
     const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const row: AccuracyRow = {
       request: c.request,
       expected: `${c.service} ${c.operation}`,
@@ -87,6 +98,7 @@ export async function runAccuracyTable(
       writeAsRead: false,
       asked: undefined,
       ms,
+      cpuMs,
     };
     if (result) {
       const plans = [result, ...(result.choices ?? [])].map((r) => r.plan);
@@ -112,6 +124,7 @@ export async function runAccuracyTable(
     rows.push(row);
   }
   const times = rows.map((r) => r.ms).sort((a, b) => a - b);
+  const cpuTimes = rows.map((r) => r.cpuMs).sort((a, b) => a - b);
   const count = (outcome: AccuracyOutcome) => rows.filter((r) => r.outcome === outcome).length;
   const correct = count('correct');
   return {
@@ -126,6 +139,8 @@ export async function runAccuracyTable(
     asked: rows.filter((r) => r.asked !== undefined).length,
     p50Ms: percentile(times, 50),
     p99Ms: percentile(times, 99),
+    cpuP50Ms: percentile(cpuTimes, 50),
+    cpuP99Ms: percentile(cpuTimes, 99),
     rows,
   };
 }

@@ -147,7 +147,9 @@ function operationWords(operation: OperationModel): OperationWords {
   const nouns = joinCompounds(rest)
     .filter((w) => !CONNECTORS.has(w))
     .map(normalizeWord);
-  const last = rest.at(-1) ?? '';
+  // Number is the resource's: the last word before "By/For/…" ("GetParametersByPath" lists parameters).
+  const connector = rest.findIndex((w) => CONNECTORS.has(w));
+  const last = (connector > 0 ? rest[connector - 1] : rest.at(-1)) ?? '';
   const pairs = new Map<string, [string, string]>();
   for (let i = 0; i + 1 < nouns.length; i++) {
     const pair: [string, string] = [nouns[i] as string, nouns[i + 1] as string];
@@ -161,7 +163,7 @@ function operationWords(operation: OperationModel): OperationWords {
     verb,
     nouns,
     pairs,
-    plural: isPluralWord(last) || /[A-Z]{2,}s$/.test(words.at(-1) ?? ''),
+    plural: isPluralWord(last),
   };
 }
 
@@ -308,46 +310,48 @@ export function createModelPlanner({ catalog }: ModelPlannerOptions): ModelPlann
     analysis: RequestAnalysis,
     words: OperationWords,
     verb: SpokenVerb,
+    requested: ReadonlySet<string>,
+    verbNoun: string,
+    head: string | undefined,
   ): { score: number; matched: number; uncovered: number } | undefined {
     const verbWeight = verb.operations[words.verb];
     if (verbWeight === undefined) return undefined;
-    const opNouns = new Set(words.nouns);
-    const covered = new Set<string>();
-    let matched = 0;
-    let uncovered = 0;
-    const take = (noun: string): boolean => {
-      if (opNouns.has(noun) && !covered.has(noun)) {
-        covered.add(noun);
+    // Called for every operation of a service per request: plain loops over small arrays, no allocation
+    // until an operation fits at all.
+    const opNouns = words.nouns;
+    const covered: string[] = [];
+    const byQualifier: string[] = [];
+    const take = (noun: string, into: string[]): boolean => {
+      if (opNouns.includes(noun) && !covered.includes(noun)) {
+        covered.push(noun);
+        into.push(noun);
         return true;
       }
       const pair = words.pairs.get(noun);
-      if (pair && !covered.has(pair[0])) {
-        covered.add(pair[0]).add(pair[1]);
+      if (pair && !covered.includes(pair[0])) {
+        covered.push(pair[0], pair[1]);
+        into.push(pair[0], pair[1]);
         return true;
       }
       return false;
     };
-    for (const noun of new Set(analysis.nouns)) {
-      if (take(noun)) matched += 1;
+    const sink: string[] = [];
+    let matched = 0;
+    let uncovered = 0;
+    for (const noun of requested) {
+      if (take(noun, sink)) matched += 1;
       else uncovered += 1;
     }
     // The verb can be the noun too: "tag instance …" is CreateTags, "snapshot volume …" CreateSnapshot.
-    if (analysis.verb && take(normalizeWord(analysis.verb.word))) matched += 1;
-    let qualified = 0;
-    const byQualifier = new Set<string>();
-    for (const noun of analysis.qualifiers) {
-      const before = new Set(covered);
-      if (take(noun)) {
-        qualified += 1;
-        for (const n of covered) if (!before.has(n)) byQualifier.add(n);
-      }
-    }
+    if (verbNoun !== '' && take(verbNoun, sink)) matched += 1;
     // An operation without nouns (lambda Invoke) fits only its own verb.
-    if (matched === 0 && (words.nouns.length > 0 || verbWeight < 1)) return undefined;
+    if (matched === 0 && (opNouns.length > 0 || verbWeight < 1)) return undefined;
+    let qualified = 0;
+    for (const noun of analysis.qualifiers) if (take(noun, byQualifier)) qualified += 1;
     let extra = 0;
     for (const noun of opNouns) {
-      if (byQualifier.has(noun)) extra += 0.6;
-      else if (!covered.has(noun)) extra += LIGHT_NOUNS.has(noun) ? 0.2 : 1.2;
+      if (byQualifier.includes(noun)) extra += 0.6;
+      else if (!covered.includes(noun)) extra += LIGHT_NOUNS.has(noun) ? 0.2 : 1.2;
     }
     let score =
       2 * verbWeight +
@@ -355,11 +359,8 @@ export function createModelPlanner({ catalog }: ModelPlannerOptions): ModelPlann
       0.3 * qualified -
       extra -
       0.5 * uncovered +
-      (words.nouns.length === 0 ? 1 : 0);
-    // The head noun: the last of the first noun group ("build projects" → projects), or the verb when it
-    // is a noun ("snapshot volume …").
-    const head = analysis.verb?.noun ? normalizeWord(analysis.verb.word) : analysis.nouns.at(-1);
-    if (head !== undefined && (opNouns.has(head) || words.pairs.has(head))) score += 2;
+      (opNouns.length === 0 ? 1 : 0);
+    if (head !== undefined && (opNouns.includes(head) || words.pairs.has(head))) score += 2;
     if (verb.kind === 'read') score += words.plural === analysis.plural ? 1 : -0.5;
     if (words.operation.deprecated) score -= 2;
     return { score, matched, uncovered };
@@ -484,9 +485,14 @@ export function createModelPlanner({ catalog }: ModelPlannerOptions): ModelPlann
     if (!verb) return [];
     const service = catalog.getService(serviceName);
     const scored: { words: OperationWords; score: number; matched: number; uncovered: number }[] = [];
+    const requested = new Set(analysis.nouns);
+    const verbNoun = analysis.verb ? normalizeWord(analysis.verb.word) : '';
+    // The head noun: the last of the first noun group ("build projects" → projects), or the verb when it
+    // is a noun ("snapshot volume …").
+    const head = analysis.verb?.noun ? verbNoun : analysis.nouns.at(-1);
     for (const words of serviceWords(service)) {
       if (words.operation.streamingInput || words.operation.streamingOutput) continue;
-      const base = baseScore(analysis, words, verb);
+      const base = baseScore(analysis, words, verb, requested, verbNoun, head);
       if (base !== undefined) scored.push({ words, ...base });
     }
     scored.sort((a, b) => b.score - a.score);
