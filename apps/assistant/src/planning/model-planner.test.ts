@@ -7,6 +7,7 @@ import { createLiteralPlanner } from './literal-planner.ts';
 import type { LlmPlanner } from './llm-planner.ts';
 import { createModelPlanner } from './model-planner.ts';
 import { createPlannerChain } from './planner-chain.ts';
+import { readPlannerCases } from './planner-table.ts';
 
 const catalog = createAwsModelCatalog();
 const model = createModelPlanner({ catalog });
@@ -140,6 +141,14 @@ describe('planning over every service model', () => {
       withLlm.planRequest({ request: 'frobnicate the step functions', defaultRegion: 'us-east-1' }),
       NotUnderstoodError,
     );
+  });
+
+  test('keeps every request of the built-in table planned exactly as the rules plan it', async () => {
+    for (const { request, plan: expected } of readPlannerCases()) {
+      const result = await plan(request);
+      assert.equal(result.planner, 'built-in', request);
+      assert.deepEqual(result.plan, expected, request);
+    }
   });
 
   test('keeps the built-in rules where they add a projection', async () => {
