@@ -141,7 +141,10 @@ test('starts without an AWS CLI v2: plans and asks answer with the planned comma
     });
     assert.equal(other.status, 200);
     const change = (await other.json()) as { command: string; risk: string; confirmation_id?: string };
-    assert.match(change.command, /^aws sagemaker stop-notebook-instance --notebook-instance-name research-nb/);
+    assert.match(
+      change.command,
+      /^aws sagemaker stop-notebook-instance --notebook-instance-name research-nb/,
+    );
     assert.equal(change.risk, 'change');
     assert.equal(change.confirmation_id, undefined);
   } finally {
