@@ -382,6 +382,10 @@ describe('reads that hand out credentials or secrets (issue 8 item 5)', () => {
     const { verdict } = decide('cognito-idp:DescribeUserPoolClient');
     assert.equal(verdict.risk, 'secret');
     assert.match(verdict.reason, /ClientSecret/);
+    // Lightsail bucket access keys: the model marks the key ids sensitive; asked for, never plain reads.
+    const lightsail = decide('lightsail:GetBucketAccessKeys');
+    assert.equal(lightsail.verdict.risk, 'secret');
+    assert.equal(lightsail.decision.confirm, true);
     // Sensitive but not a credential (the models also mark page tokens and descriptions): still a read.
     assert.equal(decide('chime:ListAccounts').verdict.risk, 'read');
     assert.equal(decide('ec2:DescribeInstances').verdict.risk, 'read');
