@@ -19,6 +19,7 @@ import { createBedrockPlanner } from './planning/bedrock-planner.ts';
 import { createBuiltInPlanner } from './planning/builtin-planner.ts';
 import { createLiteralPlanner } from './planning/literal-planner.ts';
 import type { LlmPlanner } from './planning/llm-planner.ts';
+import { createModelPlanner } from './planning/model-planner.ts';
 import { createOpenAiPlanner } from './planning/openai-planner.ts';
 import { createPlannerChain } from './planning/planner-chain.ts';
 import { createConfirmationService } from './safety/confirmation-service.ts';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     catalog,
     literal: createLiteralPlanner({ catalog }),
     builtIn: createBuiltInPlanner(),
+    model: createModelPlanner({ catalog }),
     ...(llm ? { llm } : {}),
   });
   const executor =
@@ -125,6 +127,7 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     confirmations,
     history: deps.history,
     audit: deps.audit,
+    ...('unavailable' in deps.cli ? { executionUnavailable: deps.cli.unavailable } : {}),
   });
   registerAssistantRoutes(app, { service, internalSecret: config.internalAuthSecret });
   registerCodeBuildRoutes(app, {

@@ -72,7 +72,7 @@ test('boots whole: health, readiness, metrics, 401 without identity, a read-only
   }
 });
 
-test('starts without an AWS CLI v2: plans still work, runs answer 503 saying what to install, not ready', async () => {
+test('starts without an AWS CLI v2: plans and asks answer with the planned command and what to install, not ready', async () => {
   const port = await getFreePort();
   const secret = 'n'.repeat(43);
   const svc = await startServiceProcess({
@@ -119,11 +119,34 @@ test('starts without an AWS CLI v2: plans still work, runs answer 503 saying wha
       headers,
       body: JSON.stringify({ query: 'list s3 buckets' }),
     });
-    assert.equal(ask.status, 503);
+    assert.equal(ask.status, 200);
+    const answer = (await ask.json()) as {
+      command: string;
+      output: string;
+      not_run_reason?: string;
+      result?: unknown;
+      confirmation_needed: boolean;
+    };
+    assert.match(answer.command, /^aws s3api list-buckets/);
+    assert.match(answer.output, /Planned: aws s3api list-buckets[\s\S]*apt-get install awscli/);
+    assert.match(answer.not_run_reason ?? '', /AWS CLI v2 not found/);
+    assert.equal(answer.result, undefined);
+    assert.equal(answer.confirmation_needed, false);
+    // A service the built-in rules never knew plans from the model index alone, and a change is not held
+    // for a confirmation that could never run.
+    const other = await fetch(`${svc.url}/api/ask`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query: 'stop sagemaker notebook instance research-nb' }),
+    });
+    assert.equal(other.status, 200);
+    const change = (await other.json()) as { command: string; risk: string; confirmation_id?: string };
     assert.match(
-      ((await ask.json()) as { error: { message: string } }).error.message,
-      /cannot run AWS commands here/,
+      change.command,
+      /^aws sagemaker stop-notebook-instance --notebook-instance-name research-nb/,
     );
+    assert.equal(change.risk, 'change');
+    assert.equal(change.confirmation_id, undefined);
   } finally {
     assert.equal(await svc.stop(), 0, svc.output());
   }

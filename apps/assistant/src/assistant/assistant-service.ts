@@ -10,10 +10,10 @@ import type { AwsCliExecutor, CliRunResult, DryRunVerdict } from '../aws-cli/cli
 import { renderTable, type TableView } from '../aws-cli/render-output.ts';
 import type { HistoryRecorder } from '../history/history-recorder.ts';
 import type { Plan, PlannerName } from '../planning/plan.ts';
-import type { PlannerChain } from '../planning/planner-chain.ts';
+import type { PlannerChain, PlanResult } from '../planning/planner-chain.ts';
 import { buildConsoleUrl } from '../reference/console-links.ts';
 import type { ConfirmationService } from '../safety/confirmation-service.ts';
-import { classifyOperation } from '../safety/read-only.ts';
+import { classifyOperation, type OperationRisk } from '../safety/read-only.ts';
 import type { SafetyDecision, SafetyPolicy } from '../safety/safety-rules.ts';
 
 /** Where a request came from, for the audit trail. */
@@ -32,11 +32,27 @@ export interface Caller {
   timing?: { cliMs: number };
 }
 
+/** Another operation that fits the request as well; the user picks by asking for its command. */
+export interface PlanChoiceView {
+  plan: Plan;
+  command: string;
+  read_only: boolean;
+  risk: OperationRisk;
+  /** One sentence from the model's documentation of the operation. */
+  description?: string;
+}
+
 export interface PlanView {
   plan: Plan;
   command: string;
   read_only: boolean;
   planner: PlannerName;
+  /** `read` runs at once, `secret` (reads credentials or secrets) and `change` need a confirmation. */
+  risk: OperationRisk;
+  /** Why, in words ("… reads a secret: it returns a secret value"). */
+  risk_reason: string;
+  /** Present when several operations fit equally: nothing runs until the user picks one. */
+  choices?: PlanChoiceView[];
 }
 
 export interface RunView {
@@ -55,6 +71,8 @@ export interface DryRunView {
 
 export interface AskView extends PlanView {
   confirmation_needed: boolean;
+  /** Set when the plan was not run because this server cannot run AWS commands (no CLI). */
+  not_run_reason?: string;
   query: string;
   output: string;
   reference_url: string;
@@ -100,6 +118,11 @@ export interface AssistantServiceDeps {
   confirmations: ConfirmationService;
   history: HistoryRecorder;
   audit: AuditOutbox;
+  /**
+   * Why nothing can run here (no AWS CLI v2), if so: asks then answer with the planned command and what to
+   * install instead of failing.
+   */
+  executionUnavailable?: string;
 }
 
 interface Planned extends PlanView {
@@ -152,7 +175,7 @@ function errorText(err: unknown): string {
  * came of it is saved to the user's history.
  */
 export function createAssistantService(deps: AssistantServiceDeps): AssistantService {
-  const { planner, executor, policy, confirmations, history, audit } = deps;
+  const { planner, executor, policy, confirmations, history, audit, executionUnavailable } = deps;
 
   async function record(
     caller: Caller,
@@ -172,24 +195,58 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
     });
   }
 
+  function describeRisk(result: PlanResult): { readOnly: boolean; risk: OperationRisk; reason: string } {
+    const verdict = classifyOperation(result.action, {
+      sensitiveOutput: result.operation.sensitiveOutput,
+      parameters: result.plan.parameters,
+    });
+    return { readOnly: verdict.readOnly, risk: verdict.risk, reason: verdict.reason };
+  }
+
   async function planQuery(caller: Caller, query: string): Promise<Planned> {
     const result = await planner.planRequest({
       request: query,
       defaultRegion: caller.credentials.region,
       credentials: caller.credentials,
     });
-    const readOnly = classifyOperation(result.action).readOnly;
+    const { readOnly, risk, reason } = describeRisk(result);
     const decision = policy.decide({
       action: result.action,
       cliAction: `${result.plan.service}:${result.plan.operation}`,
       readOnly,
       roles: caller.identity.roles,
     });
+    const choices = result.choices?.map((choice): PlanChoiceView => {
+      const verdict = describeRisk(choice);
+      return {
+        plan: choice.plan,
+        command: choice.command,
+        read_only: verdict.readOnly,
+        risk: verdict.risk,
+        ...(choice.operation.documentation ? { description: choice.operation.documentation } : {}),
+      };
+    });
     return {
       plan: result.plan,
       command: result.command,
       read_only: readOnly,
       planner: result.planner,
+      risk,
+      risk_reason: reason,
+      ...(choices && choices.length > 0
+        ? {
+            choices: [
+              {
+                plan: result.plan,
+                command: result.command,
+                read_only: readOnly,
+                risk,
+                ...(result.operation.documentation ? { description: result.operation.documentation } : {}),
+              },
+              ...choices,
+            ],
+          }
+        : {}),
       action: result.action,
       decision,
     };
@@ -217,8 +274,20 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
     plan: p.plan,
     command: p.command,
     read_only: p.read_only,
+    risk: p.risk,
     planner: p.planner,
     decision: p.decision.effect,
+    ...(p.choices ? { choices: p.choices.map((c) => c.command) } : {}),
+  });
+
+  const toPlanView = (p: Planned): PlanView => ({
+    plan: p.plan,
+    command: p.command,
+    read_only: p.read_only,
+    planner: p.planner,
+    risk: p.risk,
+    risk_reason: p.risk_reason,
+    ...(p.choices ? { choices: p.choices } : {}),
   });
 
   async function plan(caller: Caller, query: string): Promise<PlanView> {
@@ -231,12 +300,7 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
       throw err;
     }
     await record(caller, 'assistant.plan', { query }, { ok: true, ...planSummary(planned) });
-    return {
-      plan: planned.plan,
-      command: planned.command,
-      read_only: planned.read_only,
-      planner: planned.planner,
-    };
+    return toPlanView(planned);
   }
 
   async function ask(caller: Caller, query: string): Promise<AskView> {
@@ -251,17 +315,29 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
       await history.save(caller.identity, query, errorText(err));
       throw err;
     }
-    const base = {
-      query,
-      plan: planned.plan,
-      command: planned.command,
-      read_only: planned.read_only,
-      planner: planned.planner,
-      reference_url: buildConsoleUrl(planned.plan),
-    };
+    const base = { query, ...toPlanView(planned), reference_url: buildConsoleUrl(planned.plan) };
+
+    if (planned.choices) {
+      // Two operations fit equally: the user picks one by asking for its command; nothing runs now.
+      const output = [
+        'More than one operation fits this request; ask again with the one you mean:',
+        ...planned.choices.map((c) => `  ${c.command}${c.description ? `  (${c.description})` : ''}`),
+      ].join('\n');
+      await history.save(caller.identity, query, output);
+      return { ...base, confirmation_needed: false, output };
+    }
+    if (executionUnavailable !== undefined) {
+      // Planning needs only the model index; running needs the CLI. Say what would run and what is missing.
+      const output = [
+        `Planned: ${planned.command}`,
+        `Not run: ${executionUnavailable}. Install the AWS CLI v2 on the assistant's host (Debian: apt-get install awscli, or AWS's installer) to run commands here; you can run this command yourself meanwhile.`,
+      ].join('\n');
+      await history.save(caller.identity, query, output);
+      return { ...base, confirmation_needed: false, output, not_run_reason: executionUnavailable };
+    }
 
     if (!planned.decision.confirm) {
-      const run = await runPlan(caller, query, planned.plan, planned.command);
+      const run = await runPlan(caller, query, planned.plan, planned.command, planned.risk);
       return { ...base, confirmation_needed: false, output: run.output, result: run.result };
     }
 
@@ -288,7 +364,9 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
       command: planned.command,
     });
     const output = [
-      `This request changes resources and waits for your decision: ${planned.command}`,
+      planned.risk === 'secret'
+        ? `This request reads a secret (${planned.risk_reason}); its answer is shown to you once and never stored. It waits for your decision: ${planned.command}`
+        : `This request changes resources and waits for your decision: ${planned.command}`,
       ...(dryRun ? [`Dry run: ${dryRun.message}`] : []),
       'Accept to run exactly this command, or Decline to run nothing.',
     ].join('\n');
@@ -313,12 +391,16 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
     };
   }
 
-  /** Runs a plan that passed every check; audits the result and saves it to history either way. */
+  /**
+   * Runs a plan that passed every check; audits the result and saves it to history either way. The output
+   * of a secret read goes only to the caller: history gets a note instead, audit never has output.
+   */
   async function runPlan(
     caller: Caller,
     query: string,
     plan: Plan,
     command: string,
+    risk: OperationRisk,
   ): Promise<{ output: string; result: RunView }> {
     let run: CliRunResult;
     try {
@@ -334,9 +416,18 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
       caller,
       'assistant.result',
       { query, plan, command },
-      { ok: true, duration_ms: Math.round(run.durationMs), output_bytes: Buffer.byteLength(run.raw) },
+      {
+        ok: true,
+        duration_ms: Math.round(run.durationMs),
+        output_bytes: Buffer.byteLength(run.raw),
+        ...(risk === 'secret' ? { output_withheld: true } : {}),
+      },
     );
-    await history.save(caller.identity, query, output);
+    await history.save(
+      caller.identity,
+      query,
+      risk === 'secret' ? `Ran ${command}: its answer holds secrets and is not stored.` : output,
+    );
     return { output, result: toRunView(run) };
   }
 
@@ -384,7 +475,13 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
       confirmation_id: resolved.confirmationId,
       plan: resolved.plan,
     });
-    const run = await runPlan(caller, resolved.query, resolved.plan, resolved.command);
+    const run = await runPlan(
+      caller,
+      resolved.query,
+      resolved.plan,
+      resolved.command,
+      planner.classifyPlan(resolved.plan).risk,
+    );
     return {
       ...base,
       status: 'accepted',

@@ -17,6 +17,32 @@ describe('assistant routes against the AWS stand-in (real /usr/bin/aws)', () => 
   const post = (url: string, payload: unknown, headers = t.headers()) =>
     t.app.inject({ method: 'POST', url, payload: payload as object, headers });
 
+  test('plan: answers risk, and choices when two operations fit, for a service outside the rules', async () => {
+    const res = await post('/api/plan', { query: 'show athena queries' });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.planner, 'models');
+    assert.equal(body.risk, 'read');
+    assert.deepEqual(body.choices.map((c: { command: string }) => c.command).sort(), [
+      'aws athena list-named-queries --region us-east-1',
+      'aws athena list-query-executions --region us-east-1',
+    ]);
+    const secret = await post('/api/plan', { query: 'get secret value of prod/db from secrets manager' });
+    assert.equal(secret.statusCode, 200, secret.body);
+    assert.equal(secret.json().risk, 'secret');
+    assert.match(secret.json().risk_reason, /reads a secret/);
+  });
+
+  test('plan: a missing required value is asked for with the member and its documentation', async () => {
+    const res = await post('/api/plan', { query: 'describe sagemaker endpoint' });
+    assert.equal(res.statusCode, 400, res.body);
+    const error = res.json().error;
+    assert.equal(error.code, 'NEEDS_INPUT');
+    assert.deepEqual(error.details.missing, [
+      { member: 'EndpointName', option: 'endpoint-name', documentation: 'The name of the endpoint.' },
+    ]);
+  });
+
   test('stand-in: POST /api/plan plans without running anything', async () => {
     const before = t.standIn.calls.length;
     const res = await post('/api/plan', { query: 'stop instance i-0a1b2c3d4e5f60001' });

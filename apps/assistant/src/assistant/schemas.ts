@@ -27,16 +27,39 @@ export const PlanSchema = Type.Object(
 const PlannerName = Type.Union([
   Type.Literal('literal'),
   Type.Literal('built-in'),
+  Type.Literal('models'),
   Type.Literal('bedrock'),
   Type.Literal('openai'),
 ]);
 
-export const PlanReply = Type.Object({
+const Risk = Type.Union([Type.Literal('read'), Type.Literal('secret'), Type.Literal('change')], {
+  description:
+    'read: runs at once; secret: reads credentials or secrets (confirmed, never stored); change: confirmed.',
+});
+
+const PlanChoice = Type.Object({
+  plan: PlanSchema,
+  command: Type.String(),
+  read_only: Type.Boolean(),
+  risk: Risk,
+  description: Type.Optional(Type.String()),
+});
+
+const PlanFields = {
   plan: PlanSchema,
   command: Type.String({ description: 'The equivalent aws command line, for display only.' }),
   read_only: Type.Boolean(),
   planner: PlannerName,
-});
+  risk: Risk,
+  risk_reason: Type.String(),
+  choices: Type.Optional(
+    Type.Array(PlanChoice, {
+      description: 'Several operations fit equally: nothing runs; ask again with the command you mean.',
+    }),
+  ),
+};
+
+export const PlanReply = Type.Object(PlanFields);
 
 const TableSchema = Type.Object({
   columns: Type.Array(Type.String()),
@@ -62,10 +85,12 @@ export const AskReply = Type.Object({
   confirmation_needed: Type.Boolean(),
   query: Type.String(),
   output: Type.String(),
-  plan: PlanSchema,
-  command: Type.String(),
-  read_only: Type.Boolean(),
-  planner: PlannerName,
+  ...PlanFields,
+  not_run_reason: Type.Optional(
+    Type.String({
+      description: 'Why the plan was not run (no AWS CLI on this server); planning still works.',
+    }),
+  ),
   reference_url: Type.String({ description: 'The AWS console page for the service, resource and region.' }),
   result: Type.Optional(RunResult),
   confirmation_id: Type.Optional(Type.String()),

@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '@ashapp/platform';
-import { createAwsModelCatalog } from './model-catalog.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, UnavailableError } from '@ashapp/platform';
+import { createAwsModelCatalog, DEFAULT_AWS_MODELS_DIR } from './model-catalog.ts';
 import { toCliName } from './names.ts';
 import { validatePlan } from './plan-validator.ts';
 
@@ -216,6 +218,72 @@ describe('plan validation', () => {
           parameters: { InstanceId: 'i-1', Attribute: 'instanceTyp' },
         }),
       /instanceType/,
+    );
+  });
+});
+
+describe('committed model index (no CLI needed)', () => {
+  test('loads its header within 1 s and a service on first use', () => {
+    const started = performance.now();
+    const fresh = createAwsModelCatalog();
+    assert.ok(fresh.listServiceSummaries().length > 300);
+    const headerMs = performance.now() - started;
+    assert.ok(headerMs < 1000, `header ${headerMs} ms`);
+    assert.ok(fresh.getService('ec2').operations.size > 500);
+    assert.ok(performance.now() - started < 1000);
+  });
+
+  test('carries names, operations, required members with documentation, and sensitive outputs', () => {
+    const stepFunctions = catalog.listServiceSummaries().find((s) => s.cliName === 'stepfunctions');
+    assert.equal(stepFunctions?.serviceFullName, 'AWS Step Functions');
+    assert.equal(stepFunctions?.serviceId, 'SFN');
+    assert.equal(catalog.getService('configservice').modelName, 'config');
+    assert.equal(catalog.getService('deploy').modelName, 'codedeploy');
+    const endpoint = catalog.getOperation('sagemaker', 'describe-endpoint').parameters.get('EndpointName');
+    assert.equal(endpoint?.required, true);
+    assert.equal(endpoint?.documentation, 'The name of the endpoint.');
+    assert.ok(
+      catalog.getOperation('secretsmanager', 'get-secret-value').sensitiveOutput.includes('SecretString'),
+    );
+    // CloudFront's operations carry a version in their names; the CLI (and the index) use the API names.
+    assert.equal(catalog.getOperation('cloudfront', 'list-distributions').name, 'ListDistributions');
+  });
+
+  test('matches the installed AWS CLI v2 models operation by operation for sample services', () => {
+    for (const [cliName, dir] of [
+      ['ec2', 'ec2'],
+      ['iam', 'iam'],
+      ['s3api', 's3'],
+      ['stepfunctions', 'stepfunctions'],
+    ] as const) {
+      const versions = readdirSync(join(DEFAULT_AWS_MODELS_DIR, dir)).sort();
+      const raw = JSON.parse(
+        readFileSync(join(DEFAULT_AWS_MODELS_DIR, dir, versions.at(-1) as string, 'service-2.json'), 'utf8'),
+      ) as {
+        operations: Record<string, { input?: { shape: string } }>;
+        shapes: Record<string, { required?: string[] }>;
+      };
+      const service = catalog.getService(cliName);
+      assert.deepEqual(
+        [...service.operations.values()].map((o) => o.name).sort(),
+        Object.keys(raw.operations).sort(),
+        cliName,
+      );
+      for (const [name, op] of Object.entries(raw.operations)) {
+        const required = op.input ? (raw.shapes[op.input.shape]?.required ?? []) : [];
+        const indexed = [...catalog.getOperation(cliName, name).parameters.values()]
+          .filter((p) => p.required)
+          .map((p) => p.memberName);
+        assert.deepEqual(indexed.sort(), [...required].sort(), `${cliName} ${name}`);
+      }
+    }
+  });
+
+  test('says how to regenerate a missing index', () => {
+    const missing = createAwsModelCatalog({ indexFile: '/nonexistent/aws-models.idx' });
+    assert.throws(
+      () => missing.getService('ec2'),
+      (err: unknown) => err instanceof UnavailableError && /npm run models:index/.test(err.message),
     );
   });
 });

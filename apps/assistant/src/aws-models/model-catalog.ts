@@ -1,13 +1,22 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync } from 'node:zlib';
 import { InputError, UnavailableError } from '@ashapp/platform';
 import { formatSuggestions, suggestCloseMatches, toCliName } from './names.ts';
 
-/** Where Debian's `awscli` package (CLI v2) keeps botocore's JSON service models. */
+/** Where Debian's `awscli` package (CLI v2) keeps botocore's JSON service models (the index's source). */
 export const DEFAULT_AWS_MODELS_DIR = '/usr/lib/python3/dist-packages/awscli/botocore/data';
+
+/**
+ * The committed index generated from those models by `npm run models:index` (scripts/aws-models-index.ts),
+ * so that planning and validation need no CLI installed (ADR 0010).
+ */
+export const DEFAULT_AWS_MODELS_INDEX = fileURLToPath(new URL('./index/aws-models.idx', import.meta.url));
 
 export interface ShapeRef {
   shape: string;
+  /** One sentence of the member's documentation (kept for the members of operation inputs). */
+  documentation?: string;
   location?: string;
   locationName?: string;
   streaming?: boolean;
@@ -49,6 +58,8 @@ export interface ParameterModel {
   shapeName: string;
   shape: Shape;
   required: boolean;
+  /** One sentence of the model's documentation of this member, when the model has one. */
+  documentation?: string;
 }
 
 export interface OperationModel {
@@ -65,6 +76,10 @@ export interface OperationModel {
   /** The operation writes a local file (streaming blob output, e.g. `s3api get-object outfile`). */
   streamingOutput: boolean;
   deprecated: boolean;
+  /** One sentence of the model's documentation of the operation. */
+  documentation?: string;
+  /** Paths of output members the model marks sensitive (e.g. `Credentials.SecretAccessKey`). */
+  sensitiveOutput: readonly string[];
 }
 
 export interface ServiceModel {
@@ -77,12 +92,30 @@ export interface ServiceModel {
   protocol: string;
   apiVersion: string;
   serviceFullName: string;
+  serviceAbbreviation?: string;
+  serviceId?: string;
   shapes: Readonly<Record<string, Shape>>;
   operations: ReadonlyMap<string, OperationModel>;
   getShape(name: string): Shape;
 }
 
+/** What is known of a service without loading its operations' shapes (names for recognising requests). */
+export interface ServiceSummary {
+  cliName: string;
+  modelName: string;
+  serviceFullName: string;
+  serviceAbbreviation?: string;
+  serviceId?: string;
+  endpointPrefix: string;
+  /** Model names of its operations (`DescribeInstances`). */
+  operationNames: readonly string[];
+}
+
 export interface AwsModelCatalog {
+  /** Every service with its names, in CLI name order. */
+  listServiceSummaries(): readonly ServiceSummary[];
+  /** The CLI version and models digest the index was generated from. */
+  describeSource(): { awscli: string; models_sha256: string };
   /** CLI service names available from the installed models (sorted). */
   listCliServices(): string[];
   hasService(cliService: string): boolean;
@@ -93,105 +126,119 @@ export interface AwsModelCatalog {
 }
 
 export interface AwsModelCatalogOptions {
-  dataDir?: string;
-  /** The CLI's own argument renames (`awscli/customizations/argrename.py`); read when present. */
-  argRenamesFile?: string;
+  /** The index file (default: the committed one next to this module). */
+  indexFile?: string;
 }
 
 // The CLI exposes botocore's `s3` model as `s3api`; `s3` is its high-level file command set instead.
-const CLI_TO_MODEL: Readonly<Record<string, string>> = { s3api: 's3' };
-const MODEL_TO_CLI: Readonly<Record<string, string>> = { s3: 's3api' };
+const CLI_TO_MODEL: Readonly<Record<string, string>> = {
+  s3api: 's3',
+  configservice: 'config',
+  deploy: 'codedeploy',
+};
 
-interface RawModel {
+interface IndexedService {
+  modelName: string;
   metadata: Record<string, string>;
-  operations: Record<
-    string,
-    { name: string; http?: { method?: string }; input?: ShapeRef; output?: ShapeRef; deprecated?: boolean }
-  >;
+  operationNames: string[];
+  offset: number;
+  length: number;
+}
+
+interface IndexHeader {
+  format: number;
+  source: { awscli: string; models_sha256: string };
+  argumentRenames: Record<string, string>;
+  services: Record<string, IndexedService>;
+}
+
+interface IndexedOperation {
+  method?: string;
+  input?: string;
+  deprecated?: boolean;
+  documentation?: string;
+  streamingOutput?: boolean;
+  sensitiveOutput?: string[];
+}
+
+interface IndexedBody {
+  operations: Record<string, IndexedOperation>;
   shapes: Record<string, Shape>;
 }
 
 /**
- * Creates a catalog over the AWS CLI's own service models. Each service's JSON is read and indexed the
- * first time it is asked for and cached inside this catalog (no module state).
+ * Creates a catalog over the committed index of the AWS CLI's service models. The index header (names,
+ * metadata, operation names) is read the first time anything is asked; each service's operations and
+ * shapes are decompressed and indexed the first time that service is used, and cached inside this catalog
+ * (no module state).
  */
 export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): AwsModelCatalog {
-  const dataDir = options.dataDir ?? DEFAULT_AWS_MODELS_DIR;
-  const argRenamesFile =
-    options.argRenamesFile ?? join(dataDir, '..', '..', 'customizations', 'argrename.py');
+  const indexFile = options.indexFile ?? DEFAULT_AWS_MODELS_INDEX;
   const cache = new Map<string, ServiceModel>();
-  let serviceNames: string[] | undefined;
-  let renames: Map<string, string> | undefined;
+  let loaded:
+    { header: IndexHeader; bodies: Buffer; names: string[]; summaries: ServiceSummary[] } | undefined;
 
-  function readServiceNames(): string[] {
-    if (serviceNames) return serviceNames;
-    if (!existsSync(dataDir)) {
+  function readIndex(): NonNullable<typeof loaded> {
+    if (loaded) return loaded;
+    let file: Buffer;
+    try {
+      file = readFileSync(indexFile);
+    } catch {
       throw new UnavailableError(
-        `AWS CLI service models not found at ${dataDir}; install the AWS CLI v2 (awscli)`,
+        `AWS service model index not found at ${indexFile}; regenerate it with npm run models:index`,
       );
     }
-    serviceNames = readdirSync(dataDir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => MODEL_TO_CLI[entry.name] ?? entry.name)
-      .sort();
-    return serviceNames;
-  }
-
-  function readRenames(): Map<string, string> {
-    if (renames) return renames;
-    renames = new Map();
-    if (existsSync(argRenamesFile)) {
-      const text = readFileSync(argRenamesFile, 'utf8');
-      const start = text.indexOf('ARGUMENT_RENAMES = {');
-      const end = text.indexOf('\n}', start);
-      if (start >= 0 && end > start) {
-        const body = text
-          .slice(start, end)
-          .split('\n')
-          .filter((line) => !line.trim().startsWith('#'))
-          .join('\n');
-        for (const match of body.matchAll(/'([^']+)':\s*'([^']+)'/g)) {
-          const [, from, to] = match;
-          // `no-*` renames concern negative boolean flags, which we never render.
-          if (from && to && !(from.split('.').at(-1) ?? '').startsWith('no-')) renames.set(from, to);
-        }
-      }
-    }
-    return renames;
+    const headerLength = file.readUInt32BE(0);
+    const header = JSON.parse(
+      brotliDecompressSync(file.subarray(4, 4 + headerLength)).toString('utf8'),
+    ) as IndexHeader;
+    if (header.format !== 2) throw new UnavailableError(`unsupported model index format ${header.format}`);
+    const names = Object.keys(header.services).sort();
+    const summaries = names.map((cliName): ServiceSummary => {
+      const entry = header.services[cliName] as IndexedService;
+      const m = entry.metadata;
+      return {
+        cliName,
+        modelName: entry.modelName,
+        serviceFullName: m['serviceFullName'] ?? cliName,
+        ...(m['serviceAbbreviation'] ? { serviceAbbreviation: m['serviceAbbreviation'] } : {}),
+        ...(m['serviceId'] ? { serviceId: m['serviceId'] } : {}),
+        endpointPrefix: m['endpointPrefix'] ?? entry.modelName,
+        operationNames: entry.operationNames,
+      };
+    });
+    loaded = { header, bodies: file.subarray(4 + headerLength), names, summaries };
+    return loaded;
   }
 
   function renameParameter(cliService: string, cliOperation: string, cliParam: string): string {
-    const table = readRenames();
+    const table = readIndex().header.argumentRenames;
     return (
-      table.get(`${cliService}.${cliOperation}.${cliParam}`) ??
-      table.get(`${cliService}.*.${cliParam}`) ??
-      cliParam
+      table[`${cliService}.${cliOperation}.${cliParam}`] ?? table[`${cliService}.*.${cliParam}`] ?? cliParam
     );
   }
 
   function loadService(cliService: string): ServiceModel {
-    const modelName = CLI_TO_MODEL[cliService] ?? cliService;
-    const serviceDir = join(dataDir, modelName);
-    const versions = readdirSync(serviceDir).filter((v) => existsSync(join(serviceDir, v, 'service-2.json')));
-    versions.sort();
-    const latest = versions.at(-1);
-    if (latest === undefined)
-      throw new UnavailableError(`no service model for ${cliService} under ${serviceDir}`);
-    const raw = JSON.parse(readFileSync(join(serviceDir, latest, 'service-2.json'), 'utf8')) as RawModel;
-    const shapes = raw.shapes;
+    const { header, bodies } = readIndex();
+    const entry = header.services[cliService];
+    if (!entry) throw new UnavailableError(`no service model for ${cliService}`);
+    const body = JSON.parse(
+      brotliDecompressSync(bodies.subarray(entry.offset, entry.offset + entry.length)).toString('utf8'),
+    ) as IndexedBody;
+    const shapes = body.shapes;
     const getShape = (name: string): Shape => {
       const shape = shapes[name];
       if (!shape) throw new UnavailableError(`service model ${cliService} lacks shape ${name}`);
       return shape;
     };
     const operations = new Map<string, OperationModel>();
-    for (const op of Object.values(raw.operations)) {
-      const cliName = toCliName(op.name);
+    for (const [name, op] of Object.entries(body.operations)) {
+      const cliName = toCliName(name);
       const parameters = new Map<string, ParameterModel>();
       const parametersByCliName = new Map<string, ParameterModel>();
       let streamingInput = false;
       if (op.input) {
-        const inputShape = getShape(op.input.shape);
+        const inputShape = getShape(op.input);
         const required = new Set(inputShape.required ?? []);
         for (const [memberName, ref] of Object.entries(inputShape.members ?? {})) {
           const shape = getShape(ref.shape);
@@ -202,43 +249,37 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
             shapeName: ref.shape,
             shape,
             required: required.has(memberName),
+            ...(ref.documentation ? { documentation: ref.documentation } : {}),
           };
           parameters.set(memberName, param);
           parametersByCliName.set(param.cliName, param);
         }
       }
-      let streamingOutput = false;
-      if (op.output) {
-        const outputShape = getShape(op.output.shape);
-        const payload = outputShape.payload ? outputShape.members?.[outputShape.payload] : undefined;
-        if (
-          payload &&
-          getShape(payload.shape).type === 'blob' &&
-          (payload.streaming || getShape(payload.shape).streaming)
-        ) {
-          streamingOutput = true;
-        }
-      }
       operations.set(cliName, {
-        name: op.name,
+        name,
         cliName,
-        httpMethod: op.http?.method ?? 'POST',
+        httpMethod: op.method ?? 'POST',
         parameters,
         parametersByCliName,
         streamingInput,
-        streamingOutput,
+        streamingOutput: op.streamingOutput === true,
         deprecated: op.deprecated === true,
+        ...(op.documentation ? { documentation: op.documentation } : {}),
+        sensitiveOutput: op.sensitiveOutput ?? [],
       });
     }
-    const metadata = raw.metadata;
+    const metadata = entry.metadata;
+    const modelName = entry.modelName;
     return {
       cliName: cliService,
       modelName,
       endpointPrefix: metadata['endpointPrefix'] ?? modelName,
       signingName: metadata['signingName'] ?? metadata['endpointPrefix'] ?? modelName,
       protocol: metadata['protocol'] ?? 'unknown',
-      apiVersion: metadata['apiVersion'] ?? latest,
+      apiVersion: metadata['apiVersion'] ?? 'unknown',
       serviceFullName: metadata['serviceFullName'] ?? cliService,
+      ...(metadata['serviceAbbreviation'] ? { serviceAbbreviation: metadata['serviceAbbreviation'] } : {}),
+      ...(metadata['serviceId'] ? { serviceId: metadata['serviceId'] } : {}),
       shapes,
       operations,
       getShape,
@@ -246,7 +287,7 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
   }
 
   function hasService(cliService: string): boolean {
-    return readServiceNames().includes(cliService);
+    return Object.hasOwn(readIndex().header.services, cliService);
   }
 
   function getService(cliService: string): ServiceModel {
@@ -258,7 +299,7 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
           'service "s3" here means the S3 API: use "s3api" (aws s3 ls / mb / rb are also understood)',
         );
       }
-      const hint = formatSuggestions(suggestCloseMatches(cliService, readServiceNames()));
+      const hint = formatSuggestions(suggestCloseMatches(cliService, readIndex().names));
       throw new InputError(`unknown AWS service "${cliService}".${hint}`, { service: cliService });
     }
     const service = loadService(cliService);
@@ -278,9 +319,16 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
   }
 
   return {
-    listCliServices: () => [...readServiceNames()],
+    listServiceSummaries: () => readIndex().summaries,
+    describeSource: () => ({ ...readIndex().header.source }),
+    listCliServices: () => [...readIndex().names],
     hasService,
     getService,
     getOperation,
   };
+}
+
+/** The model directory name of a CLI service name (`s3api` → `s3`), for reading the CLI's own files. */
+export function toModelServiceName(cliService: string): string {
+  return CLI_TO_MODEL[cliService] ?? cliService;
 }

@@ -24,7 +24,7 @@ export interface PlanningContext {
 }
 
 /** Which planner produced a plan, for audit and the UI. */
-export type PlannerName = 'literal' | 'built-in' | 'bedrock' | 'openai';
+export type PlannerName = 'literal' | 'built-in' | 'models' | 'bedrock' | 'openai';
 
 export interface PlannedRequest {
   plan: Plan;

@@ -115,3 +115,16 @@ describe('console reference links', () => {
     );
   });
 });
+
+test('links services outside the built-in rules to their console pages, not to dead paths', () => {
+  const url = (service: string) =>
+    buildConsoleUrl({ service, operation: 'list-x', parameters: {}, region: 'eu-west-1' });
+  assert.equal(url('stepfunctions'), 'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1');
+  assert.equal(url('kafka'), 'https://eu-west-1.console.aws.amazon.com/msk/home?region=eu-west-1');
+  assert.equal(url('ssm'), 'https://eu-west-1.console.aws.amazon.com/systems-manager/home?region=eu-west-1');
+  assert.equal(
+    url('elbv2'),
+    'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#LoadBalancers:',
+  );
+  assert.equal(url('glue'), 'https://eu-west-1.console.aws.amazon.com/glue/home?region=eu-west-1');
+});

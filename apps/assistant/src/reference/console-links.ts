@@ -201,11 +201,39 @@ const LINKS: Readonly<Record<string, (plan: Plan) => string>> = {
   },
 };
 
+// Services whose console lives under another path than their CLI name (the planner now reaches every
+// service, so the generic `<cli name>/home` would be a dead page for these).
+const CONSOLE_PATHS: Readonly<Record<string, string>> = {
+  stepfunctions: 'states/home',
+  kafka: 'msk/home',
+  'cognito-idp': 'cognito/v2/idp/user-pools',
+  'cognito-identity': 'cognito/v2/identity/identity-pools',
+  ssm: 'systems-manager/home',
+  deploy: 'codesuite/codedeploy/home',
+  codepipeline: 'codesuite/codepipeline/pipelines',
+  codecommit: 'codesuite/codecommit/repositories',
+  codeartifact: 'codesuite/codeartifact/home',
+  configservice: 'config/home',
+  elbv2: 'ec2/home#LoadBalancers:',
+  elb: 'ec2/home#LoadBalancers:',
+  autoscaling: 'ec2/home#AutoScalingGroups:',
+  'sso-admin': 'singlesignon/home',
+  opensearch: 'aos/home',
+  'redshift-serverless': 'redshiftv2/home',
+  resourcegroupstaggingapi: 'resource-groups/tag-editor',
+  'service-quotas': 'servicequotas/home',
+  'emr-serverless': 'emr/home#/serverless',
+  ce: 'costmanagement/home#/cost-explorer',
+  'timestream-write': 'timestream/home',
+};
+
 /** The AWS console page for the plan's service, resource and region. */
 export function buildConsoleUrl(plan: Pick<Plan, 'service' | 'operation' | 'parameters' | 'region'>): string {
   const link = LINKS[plan.service];
   if (link) return link(plan as Plan);
-  return regional(plan.region, `${enc(plan.service)}/home`);
+  if (plan.service === 'lightsail') return 'https://lightsail.aws.amazon.com/ls/webapp/home';
+  const [path, fragment] = (CONSOLE_PATHS[plan.service] ?? `${enc(plan.service)}/home`).split('#');
+  return regional(plan.region, path as string, fragment);
 }
 
 /** Services with a dedicated console mapping. */

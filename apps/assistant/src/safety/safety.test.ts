@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@ashapp/platform';
+import { createAwsModelCatalog } from '../aws-models/model-catalog.ts';
+import { createLiteralPlanner } from '../planning/literal-planner.ts';
 import type { Plan } from '../planning/plan.ts';
 import { createConfirmationService } from './confirmation-service.ts';
 import { createInMemoryConfirmationStore } from './confirmation-store.ts';
@@ -298,6 +300,102 @@ describe('confirmations', () => {
         decision: 'yes' as 'accept',
       }),
       InputError,
+    );
+  });
+});
+
+describe('reads that hand out credentials or secrets (issue 8 item 5)', () => {
+  const catalog = createAwsModelCatalog();
+  const policy = createSafetyPolicy(DEFAULT_SAFETY_RULES);
+  const decide = (action: string, parameters: Record<string, unknown> = {}) => {
+    const [service, operation] = action.split(':') as [string, string];
+    const cliService = service === 's3' ? 's3api' : service;
+    const model = catalog.getOperation(cliService, operation);
+    const verdict = classifyOperation(action, { sensitiveOutput: model.sensitiveOutput, parameters });
+    return {
+      verdict,
+      decision: policy.decide({
+        action,
+        cliAction: `${cliService}:${model.cliName}`,
+        readOnly: verdict.readOnly,
+        roles: ['user'],
+      }),
+    };
+  };
+
+  test('denies by default the operations that mint credentials, and calls them secret, not read-only', () => {
+    for (const action of [
+      'cognito-identity:GetCredentialsForIdentity',
+      'sso:GetRoleCredentials',
+      'redshift-serverless:GetCredentials',
+      'redshift:GetClusterCredentials',
+      'redshift:GetClusterCredentialsWithIAM',
+      'ecr:GetAuthorizationToken',
+      'sts:GetSessionToken',
+      'sts:AssumeRole',
+      'sts:AssumeRoleWithWebIdentity',
+      'sts:AssumeRoleWithSAML',
+      'sts:GetFederationToken',
+      'ec2:CreateKeyPair',
+      'iam:CreateServiceSpecificCredential',
+      'iam:CreateAccessKey',
+      'lightsail:GetInstanceAccessDetails',
+      'lightsail:CreateBucketAccessKey',
+    ]) {
+      const { verdict, decision } = decide(action);
+      assert.equal(verdict.readOnly, false, action);
+      assert.equal(verdict.risk, 'secret', action);
+      assert.equal(decision.effect, 'deny', action);
+    }
+  });
+
+  test('asks before reading a secret, with "reads a secret" wording distinct from changes', () => {
+    for (const action of [
+      'secretsmanager:GetSecretValue',
+      'ssm:GetParameter',
+      'ssm:GetParameters',
+      'ssm:GetParametersByPath',
+      'kms:Decrypt',
+      'lightsail:GetRelationalDatabaseMasterUserPassword',
+    ]) {
+      const { verdict, decision } = decide(action);
+      assert.equal(verdict.risk, 'secret', action);
+      assert.match(verdict.reason, /reads a secret/, action);
+      assert.equal(decision.effect, 'ask', action);
+      assert.equal(decision.confirm, true, action);
+    }
+    assert.equal(decide('ec2:StopInstances').verdict.risk, 'change');
+    assert.match(decide('ec2:StopInstances').verdict.reason, /can change resources/);
+  });
+
+  test('treats API Gateway key listings as secret only when values are asked for', () => {
+    assert.equal(decide('apigateway:GetApiKeys').verdict.risk, 'read');
+    assert.equal(decide('apigateway:GetApiKeys').decision.effect, 'ask');
+    const withValues = decide('apigateway:GetApiKeys', { includeValues: true });
+    assert.equal(withValues.verdict.risk, 'secret');
+    assert.equal(withValues.decision.confirm, true);
+    assert.equal(decide('apigateway:GetApiKey', { apiKey: 'k', includeValue: true }).verdict.risk, 'secret');
+  });
+
+  test('finds secret reads the list does not name from the models’ sensitive credential members', () => {
+    // DescribeUserPoolClient returns the app client's ClientSecret; the models mark it sensitive.
+    const { verdict } = decide('cognito-idp:DescribeUserPoolClient');
+    assert.equal(verdict.risk, 'secret');
+    assert.match(verdict.reason, /ClientSecret/);
+    // Lightsail bucket access keys: the model marks the key ids sensitive; asked for, never plain reads.
+    const lightsail = decide('lightsail:GetBucketAccessKeys');
+    assert.equal(lightsail.verdict.risk, 'secret');
+    assert.equal(lightsail.decision.confirm, true);
+    // Sensitive but not a credential (the models also mark page tokens and descriptions): still a read.
+    assert.equal(decide('chime:ListAccounts').verdict.risk, 'read');
+    assert.equal(decide('ec2:DescribeInstances').verdict.risk, 'read');
+  });
+
+  test('refuses the CLI-only ecr get-login-password instead of running it', () => {
+    const literal = createLiteralPlanner({ catalog });
+    assert.throws(
+      () => literal.parseCommand('aws ecr get-login-password', { defaultRegion: 'us-east-1' }),
+      (err: unknown) => err instanceof InputError && /get-login-password/.test(err.message),
     );
   });
 });
