@@ -7,10 +7,21 @@ export interface Plan {
   region: string;
 }
 
+/** One of several operations that fit a request equally; nothing runs until the user picks one. */
+export interface PlanChoice {
+  plan: Plan;
+  command: string;
+  read_only: boolean;
+  risk?: Risk;
+  description?: string;
+}
+
 export interface PlanResult {
   plan: Plan;
   command: string;
   read_only: boolean;
+  risk?: Risk;
+  choices?: PlanChoice[];
 }
 
 /** The dry-run verdict shape is the assistant's; the UI shows whatever of these it finds. */
@@ -39,6 +50,9 @@ export interface AskResult {
   /** When the confirmation stops being accepted (ISO 8601). */
   expires_at?: string;
   risk?: Risk;
+  choices?: PlanChoice[];
+  /** Planned but not run (e.g. no AWS CLI on the assistant): what is missing. */
+  not_run_reason?: string;
 }
 
 export type Decision = 'accept' | 'decline';

@@ -89,8 +89,8 @@ export function AssistantPage() {
 
   const busy = phase !== 'idle';
 
-  const run = async () => {
-    const text = query.trim();
+  const run = async (asked?: string) => {
+    const text = (asked ?? query).trim();
     if (!text || busy) return;
     setError(undefined);
     setPlanned(undefined);
@@ -143,7 +143,8 @@ export function AssistantPage() {
 
   const command = answer?.command ?? planned?.command;
   const readOnly = answer?.read_only ?? planned?.read_only;
-  const risk = describeRisk(answer?.risk, readOnly);
+  const risk = describeRisk(answer?.risk ?? planned?.risk, readOnly);
+  const choices = answer?.choices ?? planned?.choices;
   const remainingMs = useRemainingMs(
     answer?.confirmation_needed && !decision ? answer.expires_at : undefined,
   );
@@ -213,6 +214,38 @@ export function AssistantPage() {
           </p>
         ) : null}
         <ErrorNotice error={error} testId="ask-error" />
+
+        {choices && choices.length > 0 ? (
+          <div className="notice notice-info" data-testid="ask-choices">
+            <p>Several operations fit this request, so nothing ran. Pick the one you mean:</p>
+            <ul className="choice-list">
+              {choices.map((choice) => (
+                <li key={choice.command}>
+                  <button
+                    type="button"
+                    className="button small"
+                    disabled={busy}
+                    onClick={() => {
+                      setQuery(choice.command);
+                      void run(choice.command);
+                    }}
+                    data-testid="ask-choice"
+                  >
+                    <code>{choice.command}</code>
+                  </button>
+                  {choice.description ? (
+                    <span className="muted small-text"> {choice.description}</span>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        {answer?.not_run_reason ? (
+          <p className="notice notice-error" data-testid="ask-not-run">
+            Planned but not run: {answer.not_run_reason}.
+          </p>
+        ) : null}
 
         {awaitingDecision && answer ? (
           <div className="confirm-box" role="group" aria-labelledby="confirm-title" data-testid="confirm-box">
