@@ -22,7 +22,7 @@ import {
 import type { ManifestValidator } from '../manifests/validate-manifests.ts';
 import type { PythonChecker } from '../python-check/python-check.ts';
 import type { RegistryLoginsService, RegistrySession, RequestMeta } from '../registry-logins/registry-logins-service.ts';
-import type { DeployTarget } from '../targets/deploy-target.ts';
+import type { DeployTarget, TargetStatus } from '../targets/deploy-target.ts';
 import { readCanaryReplicas } from '../targets/strategies.ts';
 import {
   validateAppCode,
@@ -69,6 +69,7 @@ export interface DeploymentsService {
     app_name: string;
     namespace: string;
     live_revision: number | null;
+    target_status: 'running' | 'not-ready' | 'missing' | 'foreign' | 'unknown' | null;
     items: Array<{
       id: string;
       revision: number;
@@ -194,7 +195,11 @@ function renderForStrategy(spec: Omit<ManifestSpec, 'strategy'>, strategy: Strat
   return [renderWorkload(spec), renderService(spec)];
 }
 
-function toView(row: DeploymentRow, app: AppRow | undefined): DeploymentView {
+type ObservedStatus = TargetStatus | 'unknown';
+
+/** The record's view; `observed` is what the target runs for the app's live revision (see `observe`). */
+function toView(row: DeploymentRow, app: AppRow | undefined, observed: ObservedStatus | undefined): DeploymentView {
+  const recordedLive = app !== undefined && app.deleted_at === null && app.live_revision === row.revision;
   return {
     id: row.id,
     app_name: row.app_name,
@@ -210,7 +215,9 @@ function toView(row: DeploymentRow, app: AppRow | undefined): DeploymentView {
     url: row.url,
     error: row.error,
     user_id: row.user_id,
-    live: app !== undefined && app.deleted_at === null && app.live_revision === row.revision,
+    // A revision whose pods are gone is not live, whatever the record says.
+    live: recordedLive && observed !== 'missing' && observed !== 'foreign',
+    target_status: recordedLive ? (observed ?? 'unknown') : null,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     finished_at: row.finished_at === null ? null : iso(row.finished_at),
@@ -240,10 +247,38 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     return isAdmin(caller) || row.user_id === caller.userId;
   }
 
-  /** Only the app's owner (or an admin) may deploy over it, roll it back or delete it. */
-  function assertOwner(caller: Identity, app: AppRow | undefined, appName: string): void {
+  /**
+   * Only the app's owner (or an admin) may deploy over it. A deploy cannot help saying the name is taken;
+   * it says nothing more (no owner, no revision).
+   */
+  function assertOwner(caller: Identity, app: AppRow | undefined, appName: string, namespace: string): void {
     if (app && app.deleted_at === null && app.user_id !== caller.userId && !isAdmin(caller)) {
-      throw new NotAllowedError(`${appName} belongs to another user; only its owner or an admin may change it`);
+      throw new NotAllowedError(`${appName} in ${namespace} is not yours; choose another app name`);
+    }
+  }
+
+  /**
+   * The caller's own live app (or any, for admins). Missing, deleted and another user's apps get the same
+   * 404, so revisions, rollback and delete cannot be used to learn which names other users hold.
+   */
+  async function readOwnApp(caller: Identity, namespace: string, appName: string): Promise<AppRow> {
+    const app = await repository.getApp(namespace, appName);
+    if (!app || app.deleted_at !== null || !canSee(caller, app)) throw new NotFoundError(`no app ${appName} in ${namespace}`);
+    return app;
+  }
+
+  /**
+   * What the target really runs for an app the records call live: a pod removed behind the deployer's back
+   * must not be shown as "Stable, live". Not checked while a pipeline of this app runs here (it is changing).
+   */
+  async function observe(app: AppRow | undefined): Promise<ObservedStatus | undefined> {
+    if (!app || app.deleted_at !== null || app.live_revision === null) return undefined;
+    if (runner.isRunning(appKey(app.namespace, app.app_name))) return 'running';
+    try {
+      return await target.readStatus({ appName: app.app_name, namespace: app.namespace, owner: app.user_id });
+    } catch (err) {
+      options.log.warn({ err, app: app.app_name, namespace: app.namespace }, 'could not read the app from the target');
+      return 'unknown';
     }
   }
 
@@ -372,12 +407,17 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     async preview(caller, body) {
       const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target });
       const registry = await options.registryLogins.readSession(caller);
+      // The same check as deploy: another user's app yields no revision number, owner or image name.
+      const existing = await repository.getApp(parsed.namespace, parsed.appName);
+      assertOwner(caller, existing, parsed.appName, parsed.namespace);
       const last = (await repository.listRevisions(parsed.namespace, parsed.appName))[0]?.revision ?? 0;
       const revision = last + 1;
+      const owner = existing && existing.deleted_at === null ? existing.user_id : caller.userId;
       const image = readImageName({
         row: { revision, namespace: parsed.namespace, app_name: parsed.appName } as DeploymentRow,
         source: parsed.source,
         registry,
+        owner,
       });
       const spec = { appName: parsed.appName, namespace: parsed.namespace, image, revision, ...parsed.settings };
       if (parsed.strategy.type === 'rolling') {
@@ -394,7 +434,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       // Claimed before any await, so two requests at once cannot both start a pipeline for the app.
       const reservation = runner.reserve(appKey(parsed.namespace, parsed.appName));
       try {
-        assertOwner(caller, await repository.getApp(parsed.namespace, parsed.appName), parsed.appName);
+        assertOwner(caller, await repository.getApp(parsed.namespace, parsed.appName), parsed.appName, parsed.namespace);
         const registry = await readRegistry(caller);
         return await startPipeline({
           caller,
@@ -427,9 +467,15 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         const key = appKey(row.namespace, row.app_name);
         if (!apps.has(key)) apps.set(key, await repository.getApp(row.namespace, row.app_name));
       }
+      const observed = new Map<string, ObservedStatus | undefined>(
+        await Promise.all([...apps].map(async ([key, app]) => [key, await observe(app)] as const)),
+      );
       const last = page.at(-1);
       return {
-        items: page.map((row) => toView(row, apps.get(appKey(row.namespace, row.app_name)))),
+        items: page.map((row) => {
+          const key = appKey(row.namespace, row.app_name);
+          return toView(row, apps.get(key), observed.get(key));
+        }),
         next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
       };
     },
@@ -444,7 +490,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       const row = await this.readVisible(caller, id);
       const [app, events] = await Promise.all([repository.getApp(row.namespace, row.app_name), repository.listEvents(id)]);
       return {
-        ...toView(row, app),
+        ...toView(row, app, await observe(app)),
         manifest: row.manifest,
         source: describeSource(row.request),
         events: events.map((e) => ({ seq: e.seq, at: iso(e.at), kind: e.kind, stage: e.stage, text: e.text })),
@@ -455,14 +501,17 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       const appName = validateAppName(appNameInput, 'app');
       const namespace = validateNamespace(namespaceInput);
       const app = await repository.getApp(namespace, appName);
-      if (!app) throw new NotFoundError(`no app ${appName} in ${namespace}`);
-      if (!canSee(caller, app)) throw new NotAllowedError(`${appName} belongs to another user`);
+      // Missing and foreign answer alike (no existence oracle); a deleted app's history stays readable.
+      if (!app || !canSee(caller, app)) throw new NotFoundError(`no app ${appName} in ${namespace}`);
       const rows = await repository.listRevisions(namespace, appName);
-      const live = app.deleted_at === null ? app.live_revision : null;
+      const observed = await observe(app);
+      const gone = observed === 'missing' || observed === 'foreign';
+      const live = app.deleted_at === null && !gone ? app.live_revision : null;
       return {
         app_name: appName,
         namespace,
         live_revision: live,
+        target_status: app.deleted_at === null && app.live_revision !== null ? (observed ?? 'unknown') : null,
         items: rows.map((r) => ({
           id: r.id,
           revision: r.revision,
@@ -483,9 +532,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       const namespace = validateNamespace(body.namespace);
       const reservation = runner.reserve(appKey(namespace, appName));
       try {
-        const app = await repository.getApp(namespace, appName);
-        if (!app || app.deleted_at !== null) throw new NotFoundError(`no app ${appName} in ${namespace}`);
-        assertOwner(caller, app, appName);
+        await readOwnApp(caller, namespace, appName);
         const source = await repository.getRevision(namespace, appName, body.revision);
         if (!source) throw new NotFoundError(`${appName} has no revision ${body.revision}`);
         if (source.state !== 'Stable' || !source.manifest || !source.image) {
@@ -519,10 +566,8 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       const namespace = validateNamespace(namespaceInput);
       const reservation = runner.reserve(appKey(namespace, appName));
       try {
-        const app = await repository.getApp(namespace, appName);
-        if (!app || app.deleted_at !== null) throw new NotFoundError(`no app ${appName} in ${namespace}`);
-        assertOwner(caller, app, appName);
-        await target.delete({ appName, namespace });
+        const app = await readOwnApp(caller, namespace, appName);
+        await target.delete({ appName, namespace, owner: app.user_id });
         await repository.markAppDeleted(namespace, appName, Date.now());
         await recordRequestAudit(caller, meta, 'deployment.app_deleted', { app_name: appName, namespace }, { deleted: true });
         return { deleted: true, app_name: appName, namespace };

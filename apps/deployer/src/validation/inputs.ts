@@ -36,8 +36,16 @@ export function validateAppName(value: unknown, field = 'app_name'): string {
   if (!dns1035Label.test(name)) {
     fail(field, 'must be lowercase letters, digits and dashes, start with a letter and end with a letter or digit');
   }
+  const reserved = reservedAppSuffixes.find((suffix) => name.endsWith(suffix));
+  if (reserved) fail(field, `must not end with "${reserved}": the deployer names blue-green and canary workloads that way`);
   return name;
 }
+
+/**
+ * Suffixes of derived workload names (`<app>-blue`, `<app>-green`, `<app>-canary`). An app named `x-canary`
+ * would be the same Kubernetes object as app `x`'s canary, so such names are refused: names stay injective.
+ */
+export const reservedAppSuffixes = Object.freeze(['-blue', '-green', '-canary']);
 
 /** A namespace is a DNS-1123 label of at most 63 characters; empty means `default`. */
 export function validateNamespace(value: unknown, field = 'namespace'): string {
