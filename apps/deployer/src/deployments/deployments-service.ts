@@ -396,7 +396,8 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         };
       } catch (err) {
         // "No Flask app" is an answer about the code, not a malformed request.
-        if (err instanceof InputError && err.details?.field === 'code') {
+        // Code beyond the checker's limits stays a 400: it is the request that is unacceptable.
+        if (err instanceof InputError && err.details?.field === 'code' && err.details.limit !== true) {
           const message = err.message.replace(/^code: /, '');
           return { valid: false, errors: [{ message }], error: message };
         }

@@ -94,6 +94,14 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     assert.match(badName.json().error.message, /app_name/);
   });
 
+  test('validate answers 400 with the reason for code nested beyond the checker\'s limits (was 503)', async () => {
+    for (const code of ['x = ' + '-'.repeat(100_000) + '1', '1+'.repeat(60_000)]) {
+      const res = await post('/deployer-api/validate', { code });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().error.message, 'code: an expression is nested more than 200 levels deep (line 1)');
+    }
+  });
+
   test('preview returns validated manifests without building or applying anything', async () => {
     const res = await post('/deployer-api/preview', { app_name: 'preview-me', code: helloCode, ...settings });
     assert.equal(res.statusCode, 200, res.body);
