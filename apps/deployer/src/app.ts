@@ -26,6 +26,7 @@ import { createRegistryLoginsRepository, type RegistryLoginTables } from './regi
 import { createRegistryLoginsService } from './registry-logins/registry-logins-service.ts';
 import { registerRegistryLoginRoutes } from './registry-logins/routes.ts';
 import { createGitSource, type GitSource } from './sources/git-source.ts';
+import { createNamespacePolicy } from './validation/namespace-policy.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
 
 export type DeployerAppConfig = Pick<
@@ -46,6 +47,7 @@ export type DeployerAppConfig = Pick<
   | 'kubernetesHttpCheck'
   | 'sseHeartbeatMs'
   | 'childEnv'
+  | 'namespaces'
 >;
 
 export interface DeployerAppDeps {
@@ -137,6 +139,7 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     registryLogins,
     audit: deps.audit,
     allowLocalGit: config.allowLocalGit,
+    namespaces: createNamespacePolicy(config.namespaces),
   });
   const streams = createDeploymentStreams({ repository, bus, log, heartbeatMs: config.sseHeartbeatMs });
   registerRegistryLoginRoutes(app, registryLogins);

@@ -243,6 +243,8 @@ export async function startTestDeployer(
     kubernetesHttpCheck: false,
     sseHeartbeatMs: 200,
     childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workDir },
+    // Route tests deploy into shared namespaces too; each user also has their own.
+    namespaces: { perUser: true, shared: ['default', 'team-a'], platform: 'ashapp' },
     ...options.config,
   };
   const built = await buildApp({

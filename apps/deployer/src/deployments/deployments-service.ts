@@ -23,6 +23,7 @@ import type { ManifestValidator } from '../manifests/validate-manifests.ts';
 import type { PythonChecker } from '../python-check/python-check.ts';
 import type { RegistryLoginsService, RegistrySession, RequestMeta } from '../registry-logins/registry-logins-service.ts';
 import type { DeployTarget, TargetStatus } from '../targets/deploy-target.ts';
+import type { NamespacePolicy } from '../validation/namespace-policy.ts';
 import { readCanaryReplicas } from '../targets/strategies.ts';
 import {
   validateAppCode,
@@ -30,7 +31,6 @@ import {
   validateDeploySettings,
   validateGitRef,
   validateGitUrl,
-  validateNamespace,
   validateRepositoryName,
   validateRequirements,
   validateTag,
@@ -85,6 +85,8 @@ export interface DeploymentsService {
   }>;
   rollback(caller: Identity, appName: string, body: RollbackBody, meta: RequestMeta): Promise<DeployAccepted>;
   deleteApp(caller: Identity, appName: string, namespace: unknown, meta: RequestMeta): Promise<{ deleted: boolean; app_name: string; namespace: string }>;
+  /** The namespaces the caller may deploy into and the one a request without a namespace goes to. */
+  namespaces(caller: Identity): { default: string; allowed: string[] };
   /** Start-up: finishes records a previous process left running (as tracked tasks). */
   recoverUnfinished(): Promise<number>;
 }
@@ -100,6 +102,7 @@ export interface DeploymentsServiceOptions {
   registryLogins: RegistryLoginsService;
   audit: AuditOutbox;
   allowLocalGit: boolean;
+  namespaces: NamespacePolicy;
 }
 
 interface ParsedRequest {
@@ -118,7 +121,10 @@ function present(value: unknown): boolean {
 }
 
 /** Checks a deploy/preview body beyond its schema; each problem is a 400 naming the field. */
-function parseDeployBody(body: DeployBody, options: { allowLocalGit: boolean; target: DeployTarget }): ParsedRequest {
+function parseDeployBody(
+  body: DeployBody,
+  options: { allowLocalGit: boolean; target: DeployTarget; caller: Identity; namespaces: NamespacePolicy },
+): ParsedRequest {
   const hasCode = present(body.code);
   const hasRepo = present(body.repo_url);
   if (hasCode && hasRepo) throw new InputError('code: give either code or repo_url, not both', { field: 'code' });
@@ -163,7 +169,8 @@ function parseDeployBody(body: DeployBody, options: { allowLocalGit: boolean; ta
         : { type: 'rolling' };
   return {
     appName: settings.appName,
-    namespace: settings.namespace,
+    // Checked after the fields above, so a malformed body is a 400 before any 403 about the namespace.
+    namespace: options.namespaces.resolve(options.caller, body.namespace),
     settings: {
       kind: settings.kind,
       replicas: settings.replicas,
@@ -406,7 +413,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     },
 
     async preview(caller, body) {
-      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target });
+      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target, caller, namespaces: options.namespaces });
       const registry = await options.registryLogins.readSession(caller);
       // The same check as deploy: another user's app yields no revision number, owner or image name.
       const existing = await repository.getApp(parsed.namespace, parsed.appName);
@@ -431,7 +438,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     },
 
     async deploy(caller, body, meta) {
-      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target });
+      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target, caller, namespaces: options.namespaces });
       // Claimed before any await, so two requests at once cannot both start a pipeline for the app.
       const reservation = runner.reserve(appKey(parsed.namespace, parsed.appName));
       try {
@@ -500,7 +507,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
 
     async revisions(caller, appNameInput, namespaceInput) {
       const appName = validateAppName(appNameInput, 'app');
-      const namespace = validateNamespace(namespaceInput);
+      const namespace = options.namespaces.resolve(caller, namespaceInput);
       const app = await repository.getApp(namespace, appName);
       // Missing and foreign answer alike (no existence oracle); a deleted app's history stays readable.
       if (!app || !canSee(caller, app)) throw new NotFoundError(`no app ${appName} in ${namespace}`);
@@ -530,7 +537,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
 
     async rollback(caller, appNameInput, body, meta) {
       const appName = validateAppName(appNameInput, 'app');
-      const namespace = validateNamespace(body.namespace);
+      const namespace = options.namespaces.resolve(caller, body.namespace);
       const reservation = runner.reserve(appKey(namespace, appName));
       try {
         await readOwnApp(caller, namespace, appName);
@@ -564,7 +571,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
 
     async deleteApp(caller, appNameInput, namespaceInput, meta) {
       const appName = validateAppName(appNameInput, 'app');
-      const namespace = validateNamespace(namespaceInput);
+      const namespace = options.namespaces.resolve(caller, namespaceInput);
       const reservation = runner.reserve(appKey(namespace, appName));
       try {
         const app = await readOwnApp(caller, namespace, appName);
@@ -575,6 +582,10 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       } finally {
         reservation.release();
       }
+    },
+
+    namespaces(caller) {
+      return { default: options.namespaces.defaultFor(caller), allowed: options.namespaces.allowedFor(caller) };
     },
 
     async recoverUnfinished() {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readIdentityHash } from '../targets/resource-names.ts';
+import { readUserNamespace } from '../validation/namespace-policy.ts';
 import { after, before, describe, test } from 'node:test';
 import type { Role } from '@ashapp/platform';
 import {
@@ -305,6 +306,25 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     assert.equal((await get('/deployer-api/deployments/busy/revisions?namespace=default')).json().live_revision, null);
     const again = await deployer.app.inject({ method: 'DELETE', url: '/deployer-api/apps/busy?namespace=default', headers: identityHeaders(users.alice) });
     assert.equal(again.statusCode, 404);
+  });
+
+  test('deploys only into namespaces the operator allows: kube-system, kube-public and the platform\'s are 403 naming the allowed ones', async () => {
+    const own = readUserNamespace(users.alice);
+    assert.deepEqual((await get('/deployer-api/namespaces')).json(), { default: own, allowed: [own, 'default', 'team-a'] });
+    const builds = builder.builds.length;
+    for (const namespace of ['kube-system', 'kube-public', 'ashapp', 'somebody-else', readUserNamespace(users.bob)]) {
+      const res = await post('/deployer-api/deploy', { app_name: 'sneaky', code: helloCode, ...settings, namespace });
+      assert.equal(res.statusCode, 403, res.body);
+      assert.equal(res.json().error.message, `namespace: ${namespace} is not a namespace you may deploy into; allowed: ${own}, default, team-a`);
+      assert.equal((await post('/deployer-api/preview', { app_name: 'sneaky', code: helloCode, ...settings, namespace })).statusCode, 403);
+    }
+    assert.equal(builder.builds.length, builds, 'nothing was built');
+    assert.equal((await get('/deployer-api/deployments?limit=200')).json().items.filter((i: { app_name: string }) => i.app_name === 'sneaky').length, 0);
+    const { namespace: _omitted, ...withoutNamespace } = settings;
+    const mine = await deployAndWait({ app_name: 'in-own-namespace', code: helloCode, ...withoutNamespace });
+    assert.equal(mine.state, 'Stable');
+    assert.equal((mine as unknown as { namespace: string }).namespace, own);
+    assert.equal(target.running.has(`${own}/in-own-namespace`), true);
   });
 
   test('stops a running pipeline cleanly at shutdown: the record ends Failed, nothing left hanging', async () => {

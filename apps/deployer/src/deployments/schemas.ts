@@ -174,3 +174,8 @@ export const DeletedView = Type.Object({
   app_name: Type.String(),
   namespace: Type.String(),
 });
+
+export const NamespacesView = Type.Object({
+  default: Type.String({ description: 'Where a deploy without a namespace goes (your own namespace, unless the operator turned those off).' }),
+  allowed: Type.Array(Type.String(), { description: 'Namespaces you may deploy into (DEPLOYER_NAMESPACES plus your own).' }),
+});

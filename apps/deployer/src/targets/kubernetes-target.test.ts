@@ -256,6 +256,18 @@ describe('kubernetes target against a Kubernetes API stand-in (client-node uncha
     assert.ok(standIn.get('', 'services', 'kube-system', 'dns-svc'), 'delete left it alone');
   });
 
+  test('creates a user\'s namespace on first deploy (the API refuses objects in a missing one) and leaves existing ones unchanged', async () => {
+    assert.equal(standIn.get('', 'namespaces', '', 'u-carol-0123456789ab'), undefined);
+    await target.apply(renderManifests(spec({ appName: 'first', namespace: 'u-carol-0123456789ab' })), { namespace: 'u-carol-0123456789ab', owner });
+    assert.equal(standIn.get('', 'namespaces', '', 'u-carol-0123456789ab')?.metadata.labels['app.kubernetes.io/managed-by'], 'ashapp');
+    assert.ok(standIn.get('apps', 'deployments', 'u-carol-0123456789ab', 'first'));
+    const before = standIn.get('', 'namespaces', '', 'default')?.metadata.resourceVersion;
+    await target.apply(renderManifests(spec({ appName: 'second' })), { namespace: 'default', owner });
+    assert.equal(standIn.get('', 'namespaces', '', 'default')?.metadata.resourceVersion, before, 'default was not re-applied');
+    await target.delete({ appName: 'first', namespace: 'u-carol-0123456789ab', owner });
+    await target.delete({ appName: 'second', namespace: 'default', owner });
+  });
+
   test('a workload removed behind the deployer\'s back reads as missing', async () => {
     const app = { appName: 'vanish', namespace: 'default', owner };
     const applied = await target.apply(renderManifests(spec(app)), { namespace: 'default', owner });

@@ -127,6 +127,21 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
     await ignoreNotFound(remove());
   }
 
+  /**
+   * Creates the app's namespace when the cluster has none of that name (per-user namespaces appear on first
+   * deploy); an existing namespace is never changed. Needs `create` on namespaces in the deployer's RBAC.
+   */
+  async function ensureNamespace(namespace: string): Promise<void> {
+    try {
+      await core.readNamespace({ name: namespace });
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw new UpstreamError(`kubernetes: reading namespace ${namespace} failed: ${describeApiError(err)}`);
+    }
+    await applyObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [labelKeys.managedBy]: 'ashapp' } } });
+    options.log.info({ namespace }, 'namespace created');
+  }
+
   async function applyObject(object: KubeObject): Promise<string> {
     try {
       await objects.patch(object as k8s.KubernetesObject, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
@@ -161,6 +176,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       options.validator.assertValid(withNamespace);
       // Every object is checked before any is written: a refused deploy changes nothing.
       await assertMayWrite(withNamespace, identity);
+      await ensureNamespace(applyOptions.namespace);
       const applied: string[] = [];
       for (const object of withNamespace) applied.push(await applyObject(object));
       if (workload.kind === 'ReplicaSet') {
