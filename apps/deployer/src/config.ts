@@ -56,6 +56,13 @@ export interface DeployerConfig extends BaseServiceConfig {
   readonly ecrEndpoint: string | undefined;
   readonly python: string;
   readonly sseHeartbeatMs: number;
+  /**
+   * A running deployment's lease: the replica running it renews it; when it lapses (the replica died),
+   * another replica ends or takes over the deployment.
+   */
+  readonly leaseMs: number;
+  /** How often an open progress stream reads new events from the database (events of other replicas). */
+  readonly streamPollMs: number;
   /** Namespaces users may deploy into: one per user (derived from the user id) and/or a shared set. */
   readonly namespaces: NamespaceSettings;
   /** Environment of every child (buildah, podman, git, python): nothing else of ours reaches them. */
@@ -90,6 +97,8 @@ const DeployerEnv = Type.Object({
   DEPLOYER_ECR_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
   DEPLOYER_PYTHON: Type.String({ minLength: 1, default: '/usr/bin/python3' }),
   DEPLOYER_SSE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
+  DEPLOYER_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+  DEPLOYER_STREAM_POLL_MS: Type.Integer({ minimum: 50, maximum: 10_000, default: 500 }),
   DEPLOYER_NAMESPACES: Type.String({ default: '' }),
   DEPLOYER_USER_NAMESPACES: Type.Boolean({ default: true }),
   DEPLOYER_PLATFORM_NAMESPACE: Type.String({ minLength: 1, maxLength: 63, default: 'ashapp' }),
@@ -173,6 +182,8 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     ecrEndpoint: own.DEPLOYER_ECR_ENDPOINT,
     python: own.DEPLOYER_PYTHON,
     sseHeartbeatMs: own.DEPLOYER_SSE_HEARTBEAT_MS,
+    leaseMs: own.DEPLOYER_LEASE_MS,
+    streamPollMs: own.DEPLOYER_STREAM_POLL_MS,
     namespaces: Object.freeze({
       perUser: own.DEPLOYER_USER_NAMESPACES,
       shared: Object.freeze(shared),
