@@ -1,4 +1,5 @@
 import {
+  createId,
   createSecretBox,
   createServiceApp,
   type AuditOutbox,
@@ -48,6 +49,8 @@ export type DeployerAppConfig = Pick<
   | 'sseHeartbeatMs'
   | 'childEnv'
   | 'namespaces'
+  | 'leaseMs'
+  | 'streamPollMs'
 >;
 
 export interface DeployerAppDeps {
@@ -68,6 +71,8 @@ export interface DeployerAppDeps {
   readEcrLogin?: typeof readEcrRegistryLogin;
   runner?: DeploymentRunner;
   bus?: DeploymentEventBus;
+  /** This process among the replicas sharing the database (default: a new id per process). */
+  replicaId?: string;
 }
 
 export interface DeployerApp {
@@ -140,8 +145,10 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     audit: deps.audit,
     allowLocalGit: config.allowLocalGit,
     namespaces: createNamespacePolicy(config.namespaces),
+    replicaId: deps.replicaId ?? createId(),
+    leaseMs: config.leaseMs,
   });
-  const streams = createDeploymentStreams({ repository, bus, log, heartbeatMs: config.sseHeartbeatMs });
+  const streams = createDeploymentStreams({ repository, bus, log, heartbeatMs: config.sseHeartbeatMs, pollMs: config.streamPollMs });
   registerRegistryLoginRoutes(app, registryLogins);
   registerDeploymentRoutes(app, { service: deployments, streams });
   return { app, deployments, runner };

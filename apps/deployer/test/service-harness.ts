@@ -245,6 +245,8 @@ export async function startTestDeployer(
     childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workDir },
     // Route tests deploy into shared namespaces too; each user also has their own.
     namespaces: { perUser: true, shared: ['default', 'team-a'], platform: 'ashapp' },
+    leaseMs: 30_000,
+    streamPollMs: 100,
     ...options.config,
   };
   const built = await buildApp({

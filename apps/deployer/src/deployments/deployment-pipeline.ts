@@ -82,7 +82,10 @@ export interface PipelineDeps {
 export interface DeploymentPipeline {
   /** `releaseApp` is called once the target is no longer touched, so the next deploy of the app may start. */
   run(plan: DeploymentPlan, signal: AbortSignal, releaseApp?: () => void): Promise<void>;
-  /** Finishes a record a previous process left running: Failed if nothing changed, else rolled back. */
+  /**
+   * Finishes a record whose replica stopped (restart, SIGKILL, lost node: its lease lapsed): Failed if
+   * nothing changed, else rolled back.
+   */
   recover(row: DeploymentRow, signal: AbortSignal): Promise<void>;
 }
 
@@ -531,7 +534,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
       const journal = openJournal(row, events.at(-1)?.seq ?? 0);
       const state = row.state as DeploymentState;
       if (['Initialized', 'Validating', 'Preparing', 'Building'].includes(state)) {
-        const reason = 'interrupted by a deployer restart before anything was changed';
+        const reason = `the deployer replica running it stopped during ${state} (its lease lapsed) before anything was changed`;
         await journal.finish('Failed', { error: reason });
         await recordAudit(row, undefined, 'Failed', reason);
         return;
@@ -546,7 +549,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         );
         previousLive = earlier?.revision ?? null;
       }
-      const reason = 'interrupted by a deployer restart while changing the target';
+      const reason = `the deployer replica running it stopped during ${state} (its lease lapsed) while changing the target`;
       if (state !== 'Rollback') await journal.move('Rollback', reason);
       await recordAudit(row, undefined, 'Rollback', reason);
       try {

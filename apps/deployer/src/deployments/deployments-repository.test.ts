@@ -30,6 +30,8 @@ function draft(appName: string, userId: string, at: number): Omit<DeploymentRow,
     created_at: at,
     updated_at: at,
     finished_at: null,
+    lease_owner: 'replica-a',
+    lease_expires_at: at + 30_000,
   };
 }
 
@@ -106,6 +108,32 @@ for (const dialect of testDialects) {
         [1],
       );
       assert.equal((await repo.listDeployments({ limit: 10 })).length, 4);
+    });
+
+    test('leases: the holder renews; a lapsed lease is listed and exactly one replica claims it', async () => {
+      const d = await repo.createDeployment({ ...draft('leased', 'alice', 20_000), lease_expires_at: 21_000 });
+      assert.deepEqual(await repo.renewLeases('replica-a', [d.id], 22_000), [d.id]);
+      assert.deepEqual(await repo.renewLeases('replica-b', [d.id], 99_000), [], 'only the holder renews');
+      assert.ok(!(await repo.listExpiredLeases(21_500)).some((r) => r.id === d.id), 'renewed, so not lapsed');
+      const lapsed = (await repo.listExpiredLeases(22_500)).find((r) => r.id === d.id);
+      assert.ok(lapsed);
+      const claims = await Promise.all([repo.claimLease(lapsed, 'replica-b', 40_000), repo.claimLease(lapsed, 'replica-c', 40_000)]);
+      assert.deepEqual(claims.filter(Boolean).length, 1, 'one claim wins');
+      const holder = (await repo.getDeployment(d.id))?.lease_owner;
+      assert.ok(holder === 'replica-b' || holder === 'replica-c');
+      assert.deepEqual(await repo.renewLeases('replica-a', [d.id], 50_000), [], 'the old holder lost it');
+      await repo.updateDeployment(d.id, { state: 'Failed', finished_at: 23_000 });
+      assert.ok(!(await repo.listExpiredLeases(99_999)).some((r) => r.id === d.id), 'finished records are never claimed');
+    });
+
+    test('reads events after a cursor, in order, a page at a time', async () => {
+      const d = await repo.createDeployment(draft('cursor', 'alice', 30_000));
+      for (let seq = 1; seq <= 5; seq += 1) {
+        await repo.appendEvent({ deployment_id: d.id, seq, at: 30_000 + seq, kind: 'log', stage: 'Building', text: `l${seq}` });
+      }
+      assert.deepEqual((await repo.listEventsAfter(d.id, 2, 2)).map((e) => e.seq), [3, 4]);
+      assert.deepEqual((await repo.listEventsAfter(d.id, 4, 10)).map((e) => e.seq), [5]);
+      assert.deepEqual(await repo.listEventsAfter(d.id, 5, 10), []);
     });
 
     test('tracks the live revision and deletion; a deleted name can be deployed again', async () => {

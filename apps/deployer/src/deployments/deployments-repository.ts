@@ -39,6 +39,10 @@ export interface DeployerTables extends RegistryLoginTables {
     created_at: number;
     updated_at: number;
     finished_at: number | null;
+    /** The replica running the deployment (null for records made before leases existed). */
+    lease_owner: string | null;
+    /** Until when that replica holds it; it renews while it runs, another replica claims it after. */
+    lease_expires_at: number | null;
   };
   deployment_events: {
     deployment_id: string;
@@ -112,6 +116,13 @@ export function createDeployerMigrations(dialect: Dialect): Readonly<Record<stri
       },
     },
     '0002_create_registry_logins': createRegistryLoginsMigration,
+    '0003_add_deployment_leases': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('deployments').addColumn('lease_owner', 'varchar(64)').execute();
+        await db.schema.alterTable('deployments').addColumn('lease_expires_at', 'bigint').execute();
+        await db.schema.createIndex('deployments_unfinished_idx').on('deployments').columns(['finished_at', 'lease_expires_at']).execute();
+      },
+    },
   };
 }
 
@@ -144,6 +155,17 @@ export interface DeploymentsRepository {
   markAppDeleted(namespace: string, appName: string, at: number): Promise<void>;
   /** Records still running (not in a final state): after a restart they are failed, not left hanging. */
   listUnfinished(): Promise<DeploymentRow[]>;
+  /** Stored events after `afterSeq`, in order (live progress read by any replica). */
+  listEventsAfter(deploymentId: string, afterSeq: number, limit: number): Promise<DeploymentEventRow[]>;
+  /** Extends the leases this replica holds on these running deployments; returns the ids it still holds. */
+  renewLeases(owner: string, ids: readonly string[], expiresAt: number): Promise<string[]>;
+  /** Unfinished deployments whose lease lapsed (or that never had one) before `now`. */
+  listExpiredLeases(now: number): Promise<DeploymentRow[]>;
+  /**
+   * Takes over a lapsed lease if nobody else did first (compare-and-set on the lease this replica saw):
+   * true when this replica now holds it.
+   */
+  claimLease(row: Pick<DeploymentRow, 'id' | 'lease_owner' | 'lease_expires_at'>, owner: string, expiresAt: number): Promise<boolean>;
 }
 
 export function createDeploymentsRepository(database: Database<DeployerTables>): DeploymentsRepository {
@@ -274,5 +296,51 @@ export function createDeploymentsRepository(database: Database<DeployerTables>):
         .selectAll()
         .where('state', 'not in', ['Stable', 'RolledBack', 'Failed'] satisfies DeploymentState[])
         .execute(),
+
+    listEventsAfter: (deploymentId, afterSeq, limit) =>
+      db
+        .selectFrom('deployment_events')
+        .selectAll()
+        .where('deployment_id', '=', deploymentId)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .execute(),
+
+    async renewLeases(owner, ids, expiresAt) {
+      if (ids.length === 0) return [];
+      await db
+        .updateTable('deployments')
+        .set({ lease_expires_at: expiresAt })
+        .where('lease_owner', '=', owner)
+        .where('id', 'in', [...ids])
+        .where('finished_at', 'is', null)
+        .execute();
+      const held = await db
+        .selectFrom('deployments')
+        .select('id')
+        .where('lease_owner', '=', owner)
+        .where('id', 'in', [...ids])
+        .execute();
+      return held.map((r) => r.id);
+    },
+
+    listExpiredLeases: (now) =>
+      db
+        .selectFrom('deployments')
+        .selectAll()
+        .where('finished_at', 'is', null)
+        .where('state', 'not in', ['Stable', 'RolledBack', 'Failed'] satisfies DeploymentState[])
+        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
+        .orderBy('created_at')
+        .execute(),
+
+    async claimLease(row, owner, expiresAt) {
+      let query = db.updateTable('deployments').set({ lease_owner: owner, lease_expires_at: expiresAt }).where('id', '=', row.id);
+      query = row.lease_expires_at === null ? query.where('lease_expires_at', 'is', null) : query.where('lease_expires_at', '=', row.lease_expires_at);
+      query = row.lease_owner === null ? query.where('lease_owner', 'is', null) : query.where('lease_owner', '=', row.lease_owner);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
   };
 }

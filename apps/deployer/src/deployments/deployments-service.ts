@@ -43,8 +43,8 @@ import {
   type StrategyPlan,
   type WorkloadSettings,
 } from './deployment-pipeline.ts';
+import { createDeploymentLeases, type DeploymentLeases } from './deployment-leases.ts';
 import type { DeploymentRunner } from './deployment-runner.ts';
-import { isFinalState, type DeploymentState } from './deployment-states.ts';
 import type { AppRow, DeploymentRow, DeploymentsRepository } from './deployments-repository.ts';
 import type {
   DeployAccepted,
@@ -87,8 +87,13 @@ export interface DeploymentsService {
   deleteApp(caller: Identity, appName: string, namespace: unknown, meta: RequestMeta): Promise<{ deleted: boolean; app_name: string; namespace: string }>;
   /** The namespaces the caller may deploy into and the one a request without a namespace goes to. */
   namespaces(caller: Identity): { default: string; allowed: string[] };
-  /** Start-up: finishes records a previous process left running (as tracked tasks). */
+  /**
+   * Finishes records whose replica stopped renewing their lease (a previous process of this one, or another
+   * replica that died), as tracked tasks. Start-up calls it once; `leases` keeps doing it on a timer.
+   */
   recoverUnfinished(): Promise<number>;
+  /** Lease renewal and the sweep for lapsed leases (main starts and stops the timer). */
+  readonly leases: DeploymentLeases;
 }
 
 export interface DeploymentsServiceOptions {
@@ -103,6 +108,9 @@ export interface DeploymentsServiceOptions {
   audit: AuditOutbox;
   allowLocalGit: boolean;
   namespaces: NamespacePolicy;
+  /** This process among the deployer replicas sharing the database. */
+  replicaId: string;
+  leaseMs: number;
 }
 
 interface ParsedRequest {
@@ -250,6 +258,37 @@ function describeSource(request: string): Record<string, unknown> {
 export function createDeploymentsService(options: DeploymentsServiceOptions): DeploymentsService {
   const { repository, runner, target } = options;
 
+  /** Runs a task for a record in the app's reserved slot, keeping the record's lease renewed until it settles. */
+  function startLeased(reservation: ReturnType<DeploymentRunner['reserve']>, id: string, task: (signal: AbortSignal, releaseApp: () => void) => Promise<void>): void {
+    leases.track(id);
+    reservation.start(async (signal, releaseApp) => {
+      try {
+        await task(signal, releaseApp);
+      } finally {
+        leases.untrack(id);
+      }
+    });
+  }
+
+  const leases = createDeploymentLeases({
+    repository,
+    replicaId: options.replicaId,
+    leaseMs: options.leaseMs,
+    log: options.log,
+    recover(row) {
+      let reservation;
+      try {
+        reservation = runner.reserve(appKey(row.namespace, row.app_name));
+      } catch (err) {
+        if (err instanceof ConflictError) return false;
+        throw err;
+      }
+      options.log.warn({ deploymentId: row.id, state: row.state }, 'finishing a deployment whose replica stopped');
+      startLeased(reservation, row.id, (signal) => options.pipeline.recover(row, signal));
+      return true;
+    },
+  });
+
   function canSee(caller: Identity, row: { user_id: string }): boolean {
     return isAdmin(caller) || row.user_id === caller.userId;
   }
@@ -347,6 +386,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       created_at: now,
       updated_at: now,
       finished_at: null,
+      ...leases.initial(now),
     });
     await repository.appendEvent({ deployment_id: row.id, seq: 0, at: now, kind: 'state', stage: 'Initialized', text: '' });
     await recordRequestAudit(
@@ -371,7 +411,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       registry: input.registry,
       meta: { ...input.meta, requestId: input.caller.requestId },
     };
-    input.reservation.start((signal, releaseApp) => options.pipeline.run(plan, signal, releaseApp));
+    startLeased(input.reservation, row.id, (signal, releaseApp) => options.pipeline.run(plan, signal, releaseApp));
     return {
       deployment_id: row.id,
       app_name: row.app_name,
@@ -588,21 +628,8 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       return { default: options.namespaces.defaultFor(caller), allowed: options.namespaces.allowedFor(caller) };
     },
 
-    async recoverUnfinished() {
-      const rows = await repository.listUnfinished();
-      for (const row of rows) {
-        if (isFinalState(row.state as DeploymentState)) continue;
-        let reservation;
-        try {
-          reservation = runner.reserve(appKey(row.namespace, row.app_name));
-        } catch (err) {
-          if (err instanceof ConflictError) continue;
-          throw err;
-        }
-        options.log.warn({ deploymentId: row.id, state: row.state }, 'finishing a deployment left running by a previous process');
-        reservation.start((signal) => options.pipeline.recover(row, signal));
-      }
-      return rows.length;
-    },
+    recoverUnfinished: () => leases.sweep(),
+
+    leases,
   };
 }
