@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createDatabase, createId, runMigrations, type Database } from '@ashapp/platform';
+import { ConflictError, createDatabase, createId, runMigrations, type Database } from '@ashapp/platform';
 import { createTestDatabase, testDialects, type TestDatabase } from '@ashapp/platform/testing';
 import {
   createDeployerMigrations,
@@ -54,6 +54,7 @@ for (const dialect of testDialects) {
 
     test('numbers revisions per app and records the first deployer as the owner', async () => {
       const first = await repo.createDeployment(draft('hello', 'alice', 1000));
+      await repo.updateDeployment(first.id, { state: 'Stable', finished_at: 1500 });
       const second = await repo.createDeployment(draft('hello', 'alice', 2000));
       const other = await repo.createDeployment(draft('other', 'bob', 3000));
       assert.deepEqual([first.revision, second.revision, other.revision], [1, 2, 1]);
@@ -110,6 +111,21 @@ for (const dialect of testDialects) {
       assert.equal((await repo.listDeployments({ limit: 10 })).length, 4);
     });
 
+    test('one unfinished deployment per app across replicas: concurrent creates, one wins, the other is a conflict', async () => {
+      const results = await Promise.allSettled([
+        repo.createDeployment(draft('raced', 'alice', 15_000)),
+        repo.createDeployment(draft('raced', 'alice', 15_001)),
+      ]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.equal(won.length, 1, JSON.stringify(lost.map((r) => String(r.reason))));
+      assert.ok(lost[0]?.reason instanceof ConflictError, String(lost[0]?.reason));
+      assert.equal(await repo.hasUnfinished('default', 'raced'), true);
+      await repo.updateDeployment((won[0] as PromiseFulfilledResult<DeploymentRow>).value.id, { state: 'Failed', finished_at: 15_500 });
+      assert.equal(await repo.hasUnfinished('default', 'raced'), false);
+      assert.equal((await repo.createDeployment(draft('raced', 'alice', 16_000))).revision, 2);
+    });
+
     test('leases: the holder renews; a lapsed lease is listed and exactly one replica claims it', async () => {
       const d = await repo.createDeployment({ ...draft('leased', 'alice', 20_000), lease_expires_at: 21_000 });
       assert.deepEqual(await repo.renewLeases('replica-a', [d.id], 22_000), [d.id]);
@@ -143,6 +159,7 @@ for (const dialect of testDialects) {
       const app = await repo.getApp('default', 'hello');
       assert.equal(app?.deleted_at, 9000);
       assert.equal(app?.live_revision, null);
+      for (const row of await repo.listRevisions('default', 'hello')) await repo.updateDeployment(row.id, { finished_at: 9500 });
       const again = await repo.createDeployment(draft('hello', 'bob', 10_000));
       assert.equal(again.revision, 3);
       assert.equal((await repo.getApp('default', 'hello'))?.user_id, 'bob');

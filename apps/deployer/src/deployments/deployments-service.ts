@@ -615,6 +615,10 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       const reservation = runner.reserve(appKey(namespace, appName));
       try {
         const app = await readOwnApp(caller, namespace, appName);
+        // Another replica may be running a deployment of it (the local reservation only covers this one).
+        if (await repository.hasUnfinished(namespace, appName)) {
+          throw new ConflictError(`a deployment of ${namespace}/${appName} is running; delete it once it has finished`);
+        }
         await target.delete({ appName, namespace, owner: app.user_id });
         await repository.markAppDeleted(namespace, appName, Date.now());
         await recordRequestAudit(caller, meta, 'deployment.app_deleted', { app_name: appName, namespace }, { deleted: true });
