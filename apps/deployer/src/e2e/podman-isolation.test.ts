@@ -16,6 +16,7 @@ import { createPodmanTarget } from '../targets/podman-target.ts';
 import { readLocalName } from '../targets/resource-names.ts';
 import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
+import { identityHeaders, startTestDeployer, users } from '../../test/service-harness.ts';
 
 /**
  * The attack from issue 8, item 3, on real podman: alice's `{app: "b-c", namespace: "a"}` and bob's
@@ -26,8 +27,8 @@ import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts'
 const log = pino({ level: 'silent' });
 const env = readTestChildEnv();
 const storage = readTestStorage();
-const alice: AppRef = { owner: 'arn:aws:iam::111111111111:user/alice', namespace: 'a', appName: 'b-c' };
-const bob: AppRef = { owner: 'arn:aws:iam::111111111111:user/bob', namespace: 'a-b', appName: 'c' };
+const alice: AppRef = { owner: 'arn:aws:iam::222222222222:user/alice', namespace: 'a', appName: 'b-c' };
+const bob: AppRef = { owner: 'arn:aws:iam::222222222222:user/bob', namespace: 'a-b', appName: 'c' };
 
 const appCode = (who: string) => `from flask import Flask
 
@@ -118,6 +119,52 @@ describe('podman target: one user cannot replace or delete another user\'s app (
     assert.equal(await target.readStatus(alice), 'missing');
     assert.equal(await get(second.url), "bob's app", "alice's delete did not remove bob's app");
     assert.equal(await target.readStatus(bob), 'running');
+  });
+
+  test('the exact attack through the deployer API: bob\'s deploy and alice\'s delete leave the other\'s app serving and live', async () => {
+    const deployer = await startTestDeployer({
+      builder,
+      target: createPodmanTarget({ log, env, storage, stateDir: join(work, 'api-podman-state') }),
+      config: {
+        baseImage: base.localImage,
+        baseImageHasRuntime: true,
+        childEnv: env,
+        rolloutTimeoutMs: 60_000,
+        namespaces: { perUser: true, shared: ['a', 'a-b'], platform: 'ashapp' },
+      },
+    });
+    const call = (method: 'GET' | 'POST' | 'DELETE', url: string, userId: string, payload?: object) =>
+      deployer.app.inject({ method, url, headers: identityHeaders(userId), ...(payload ? { payload } : {}) });
+    const settings = { k8s_kind: 'Deployment', replicas: 1, service_type: 'ClusterIP', container_port: 5000 };
+    const deployAs = async (userId: string, appName: string, namespace: string, who: string) => {
+      const res = await call('POST', '/deployer-api/deploy', userId, { app_name: appName, namespace, code: appCode(who), ...settings });
+      assert.equal(res.statusCode, 202, res.body);
+      await deployer.runner.idle();
+      const record = (await call('GET', `/deployer-api/deployments/${res.json().deployment_id}`, userId)).json();
+      assert.equal(record.state, 'Stable', JSON.stringify(record.events.map((e: { text: string }) => e.text)));
+      return record as { id: string; url: string; image: string };
+    };
+    try {
+      const aliceRecord = await deployAs(users.alice, 'b-c', 'a', 'alice-api');
+      // (users.alice/bob are other ids than the target-level test's, so the two tests never share an app.)
+      const bobRecord = await deployAs(users.bob, 'c', 'a-b', 'bob-api');
+      images.push(aliceRecord.image, bobRecord.image);
+      assert.notEqual(aliceRecord.image, bobRecord.image);
+      assert.equal(await get(aliceRecord.url), "alice-api's app", "bob's deploy left alice's app serving");
+      assert.equal(await get(bobRecord.url), "bob-api's app");
+
+      const deleted = await call('DELETE', '/deployer-api/apps/b-c?namespace=a', users.alice);
+      assert.equal(deleted.statusCode, 200, deleted.body);
+      assert.equal(await get(bobRecord.url), "bob-api's app", "alice's delete left bob's app serving");
+      const bobView = (await call('GET', `/deployer-api/deployments/${bobRecord.id}`, users.bob)).json();
+      assert.deepEqual([bobView.state, bobView.live, bobView.target_status], ['Stable', true, 'running']);
+      const aliceView = (await call('GET', `/deployer-api/deployments/${aliceRecord.id}`, users.alice)).json();
+      assert.equal(aliceView.live, false);
+    } finally {
+      await call('DELETE', '/deployer-api/apps/c?namespace=a-b', users.bob);
+      await call('DELETE', '/deployer-api/apps/b-c?namespace=a', users.alice);
+      await deployer.close();
+    }
   });
 
   test('a pod removed behind the deployer\'s back reads as missing; a pod with the name but another identity is never touched', async () => {

@@ -228,9 +228,13 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       const pods = await listPods(app);
       if (pods.length === 0) return 'missing';
       if (pods.some((p) => p.Labels?.[ownershipKeys.identity] !== readIdentityHash(app))) return 'foreign';
-      const state = await readState(app);
-      const containers = await inspectContainers(pods[0]?.Id ?? state?.podId);
-      return containers.length > 0 && containers.every((c) => /running/i.test(c.State)) ? 'running' : 'not-ready';
+      // `pod inspect` reads only this pod (a `ps` over every container fails when any other one is broken).
+      const inspected = await podman_(['pod', 'inspect', '--format', '{{.State}}', pods[0]!.Id], 30_000);
+      if (inspected.code !== 0) {
+        if (/no such pod/i.test(inspected.stderr)) return 'missing';
+        throw new UnavailableError(`podman pod inspect failed: ${summarizeOutput(inspected, 3)}`);
+      }
+      return inspected.stdout.trim() === 'Running' ? 'running' : 'not-ready';
     },
     async delete(app) {
       await assertOwnPods(app);
