@@ -212,6 +212,9 @@ function renderForStrategy(spec: Omit<ManifestSpec, 'strategy'>, strategy: Strat
 
 type ObservedStatus = TargetStatus | 'unknown';
 
+/** How long a target's answer about an app is reused by list and detail views. */
+const observeTtlMs = 2000;
+
 /** The record's view; `observed` is what the target runs for the app's live revision (see `observe`). */
 function toView(row: DeploymentRow, app: AppRow | undefined, observed: ObservedStatus | undefined): DeploymentView {
   const recordedLive = app !== undefined && app.deleted_at === null && app.live_revision === row.revision;
@@ -257,6 +260,8 @@ function describeSource(request: string): Record<string, unknown> {
  */
 export function createDeploymentsService(options: DeploymentsServiceOptions): DeploymentsService {
   const { repository, runner, target } = options;
+  /** Recent target answers per app (see `observe`). */
+  const observed = new Map<string, { owner: string; status: ObservedStatus; at: number }>();
 
   /** Runs a task for a record in the app's reserved slot, keeping the record's lease renewed until it settles. */
   function startLeased(reservation: ReturnType<DeploymentRunner['reserve']>, id: string, task: (signal: AbortSignal, releaseApp: () => void) => Promise<void>): void {
@@ -317,15 +322,35 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
    * What the target really runs for an app the records call live: a pod removed behind the deployer's back
    * must not be shown as "Stable, live". Not checked while a pipeline of this app runs here (it is changing).
    */
-  async function observe(app: AppRow | undefined): Promise<ObservedStatus | undefined> {
+  async function observe(app: AppRow | undefined, reuse = false): Promise<ObservedStatus | undefined> {
     if (!app || app.deleted_at !== null || app.live_revision === null) return undefined;
-    if (runner.isRunning(appKey(app.namespace, app.app_name))) return 'running';
+    const key = appKey(app.namespace, app.app_name);
+    if (runner.isRunning(key)) return 'running';
+    // A list page asks for many apps and pages are polled: their answers are reused for a moment (one
+    // record's view always asks the target).
+    const cached = observed.get(key);
+    if (reuse && cached && cached.owner === app.user_id && Date.now() - cached.at < observeTtlMs) return cached.status;
+    let status: ObservedStatus;
     try {
-      return await target.readStatus({ appName: app.app_name, namespace: app.namespace, owner: app.user_id });
+      status = await target.readStatus({ appName: app.app_name, namespace: app.namespace, owner: app.user_id });
     } catch (err) {
       options.log.warn({ err, app: app.app_name, namespace: app.namespace }, 'could not read the app from the target');
-      return 'unknown';
+      status = 'unknown';
     }
+    if (observed.size >= 1000) observed.clear();
+    observed.set(key, { owner: app.user_id, status, at: Date.now() });
+    return status;
+  }
+
+  /** Observes several apps, a few target queries at a time (each may start a podman process). */
+  async function observeAll(apps: ReadonlyMap<string, AppRow | undefined>): Promise<Map<string, ObservedStatus | undefined>> {
+    const result = new Map<string, ObservedStatus | undefined>();
+    const entries = [...apps];
+    for (let i = 0; i < entries.length; i += 4) {
+      const batch = entries.slice(i, i + 4);
+      for (const [key, status] of await Promise.all(batch.map(async ([k, app]) => [k, await observe(app, true)] as const))) result.set(key, status);
+    }
+    return result;
   }
 
   async function readRegistry(caller: Identity): Promise<RegistrySession | undefined> {
@@ -515,14 +540,12 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         const key = appKey(row.namespace, row.app_name);
         if (!apps.has(key)) apps.set(key, await repository.getApp(row.namespace, row.app_name));
       }
-      const observed = new Map<string, ObservedStatus | undefined>(
-        await Promise.all([...apps].map(async ([key, app]) => [key, await observe(app)] as const)),
-      );
+      const statuses = await observeAll(apps);
       const last = page.at(-1);
       return {
         items: page.map((row) => {
           const key = appKey(row.namespace, row.app_name);
-          return toView(row, apps.get(key), observed.get(key));
+          return toView(row, apps.get(key), statuses.get(key));
         }),
         next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
       };
