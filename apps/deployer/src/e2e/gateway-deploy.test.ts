@@ -106,7 +106,10 @@ describe('deployer end to end through the gateway (buildah, docker-registry, pod
 
     const deleted = await call('DELETE', '/deployer-api/apps/hello?namespace=default');
     assert.equal(deleted.status, 200);
-    assert.deepEqual(await platform.listContainers('default-hello'), []);
+    // The app's own pod name ends with the same hash as its image tag (other tests' pods may share the prefix).
+    const hash = /-([0-9a-f]{12})$/.exec(String(first.done.data.image))?.[1];
+    assert.ok(hash);
+    assert.deepEqual(await platform.listContainers(`default-hello-${hash}-`), []);
     await assert.rejects(answer(url, 'ashwanth'));
 
     const history = await fetch(`${platform.gatewayUrl}/api/history?limit=10`, { headers: { authorization: `Bearer ${token}` } });
