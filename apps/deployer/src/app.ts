@@ -1,4 +1,5 @@
 import {
+  createId,
   createSecretBox,
   createServiceApp,
   type AuditOutbox,
@@ -27,6 +28,7 @@ import { createRegistryLoginsRepository, type RegistryLoginTables } from './regi
 import { createRegistryLoginsService } from './registry-logins/registry-logins-service.ts';
 import { registerRegistryLoginRoutes } from './registry-logins/routes.ts';
 import { createGitSource, type GitSource } from './sources/git-source.ts';
+import { createNamespacePolicy } from './validation/namespace-policy.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
 
 export type DeployerAppConfig = Pick<
@@ -47,6 +49,9 @@ export type DeployerAppConfig = Pick<
   | 'kubernetesHttpCheck'
   | 'sseHeartbeatMs'
   | 'childEnv'
+  | 'namespaces'
+  | 'leaseMs'
+  | 'streamPollMs'
 >;
 
 export interface DeployerAppDeps {
@@ -67,6 +72,8 @@ export interface DeployerAppDeps {
   readEcrLogin?: typeof readEcrRegistryLogin;
   runner?: DeploymentRunner;
   bus?: DeploymentEventBus;
+  /** This process among the replicas sharing the database (default: a new id per process). */
+  replicaId?: string;
 }
 
 export interface DeployerApp {
@@ -138,8 +145,11 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     registryLogins,
     audit: deps.audit,
     allowLocalGit: config.allowLocalGit,
+    namespaces: createNamespacePolicy(config.namespaces),
+    replicaId: deps.replicaId ?? createId(),
+    leaseMs: config.leaseMs,
   });
-  const streams = createDeploymentStreams({ repository, bus, log, heartbeatMs: config.sseHeartbeatMs });
+  const streams = createDeploymentStreams({ repository, bus, log, heartbeatMs: config.sseHeartbeatMs, pollMs: config.streamPollMs });
   registerRegistryLoginRoutes(app, registryLogins);
   registerCapabilitiesRoutes(app, { builder: deps.builder, target: deps.target });
   registerDeploymentRoutes(app, { service: deployments, streams });

@@ -14,6 +14,18 @@ import { Type } from 'typebox';
 import { defaultBaseImage } from './build/dockerfile.ts';
 import type { ContainerStorage } from './build/buildah-builder.ts';
 
+export interface NamespaceSettings {
+  /** Each user gets their own namespace, derived injectively from the user id (see namespace-policy.ts). */
+  readonly perUser: boolean;
+  /** Namespaces every user may deploy into (the operator's list). */
+  readonly shared: readonly string[];
+  /** The namespace the platform itself runs in: never a deploy target. */
+  readonly platform: string;
+}
+
+/** Namespaces no user app may ever go into, whatever the operator lists. */
+export const reservedNamespaces = Object.freeze(['kube-system', 'kube-public', 'kube-node-lease']);
+
 export type BuilderChoice = 'buildah' | 'docker' | 'auto';
 export type TargetChoice = 'kubernetes' | 'podman';
 
@@ -44,6 +56,15 @@ export interface DeployerConfig extends BaseServiceConfig {
   readonly ecrEndpoint: string | undefined;
   readonly python: string;
   readonly sseHeartbeatMs: number;
+  /**
+   * A running deployment's lease: the replica running it renews it; when it lapses (the replica died),
+   * another replica ends or takes over the deployment.
+   */
+  readonly leaseMs: number;
+  /** How often an open progress stream reads new events from the database (events of other replicas). */
+  readonly streamPollMs: number;
+  /** Namespaces users may deploy into: one per user (derived from the user id) and/or a shared set. */
+  readonly namespaces: NamespaceSettings;
   /** Environment of every child (buildah, podman, git, python): nothing else of ours reaches them. */
   readonly childEnv: Readonly<Record<string, string>>;
 }
@@ -76,6 +97,11 @@ const DeployerEnv = Type.Object({
   DEPLOYER_ECR_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
   DEPLOYER_PYTHON: Type.String({ minLength: 1, default: '/usr/bin/python3' }),
   DEPLOYER_SSE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
+  DEPLOYER_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+  DEPLOYER_STREAM_POLL_MS: Type.Integer({ minimum: 50, maximum: 10_000, default: 500 }),
+  DEPLOYER_NAMESPACES: Type.String({ default: '' }),
+  DEPLOYER_USER_NAMESPACES: Type.Boolean({ default: true }),
+  DEPLOYER_PLATFORM_NAMESPACE: Type.String({ minLength: 1, maxLength: 63, default: 'ashapp' }),
   CONTAINERS_CONF: Type.String({ minLength: 1, default: 'deploy/podman/containers.conf' }),
   PATH: Type.String({ default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }),
   HOME: Type.Optional(Type.String()),
@@ -108,6 +134,18 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     throw new ConfigError(
       'invalid configuration: set both DEPLOYER_CONTAINERS_ROOT and DEPLOYER_CONTAINERS_RUNROOT, or neither',
     );
+  }
+  const shared = [...new Set(own.DEPLOYER_NAMESPACES.split(',').map((n) => n.trim()).filter(Boolean))];
+  for (const namespace of shared) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+      throw new ConfigError(`invalid configuration: DEPLOYER_NAMESPACES: ${namespace} is not a namespace name (DNS-1123 label)`);
+    }
+    if (reservedNamespaces.includes(namespace) || namespace === own.DEPLOYER_PLATFORM_NAMESPACE) {
+      throw new ConfigError(`invalid configuration: DEPLOYER_NAMESPACES: ${namespace} is reserved for the cluster or the platform`);
+    }
+  }
+  if (!own.DEPLOYER_USER_NAMESPACES && shared.length === 0) {
+    throw new ConfigError('invalid configuration: DEPLOYER_USER_NAMESPACES=false needs DEPLOYER_NAMESPACES (no namespace would be allowed)');
   }
   const containersConf = path.resolve(repoRoot, own.CONTAINERS_CONF);
   const childEnv: Record<string, string> = {
@@ -144,6 +182,13 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     ecrEndpoint: own.DEPLOYER_ECR_ENDPOINT,
     python: own.DEPLOYER_PYTHON,
     sseHeartbeatMs: own.DEPLOYER_SSE_HEARTBEAT_MS,
+    leaseMs: own.DEPLOYER_LEASE_MS,
+    streamPollMs: own.DEPLOYER_STREAM_POLL_MS,
+    namespaces: Object.freeze({
+      perUser: own.DEPLOYER_USER_NAMESPACES,
+      shared: Object.freeze(shared),
+      platform: own.DEPLOYER_PLATFORM_NAMESPACE,
+    }),
     childEnv: Object.freeze(childEnv),
   });
 }

@@ -72,17 +72,20 @@ async function main(): Promise<void> {
     'deployer configured',
   );
   audit.start();
+  // Only records whose lease lapsed: another replica may be running the rest right now.
   const recovered = await deployments.recoverUnfinished();
-  if (recovered > 0)
-    log.warn({ recovered }, 'deployments left running by a previous process are being finished');
+  if (recovered > 0) log.warn({ recovered }, 'deployments whose replica stopped are being finished');
+  deployments.leases.start();
   const { stopped } = await runService({
     app,
     host: config.host,
     port: config.port,
     log,
     onShutdown: async () => {
-      // Running pipelines are stopped (their children killed) and record how they ended before we exit.
+      // Running pipelines are stopped (their children killed) and record how they ended before we exit;
+      // leases are renewed until then, so no other replica claims them meanwhile.
       await runner.stop();
+      await deployments.leases.stop();
       await audit.stop();
       await database.close();
     },

@@ -115,6 +115,11 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
   let resourceVersion = 1;
   let nodePort = 30625;
   const podPolls = new Map<string, number>();
+  // The namespaces a fresh cluster has; writes into any other answer 404 until it is created, as a real
+  // API server does.
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    store.set(`/namespaces//${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: randomUUID(), labels: {} } });
+  }
 
   const key = (group: string, plural: string, namespace: string, name: string) =>
     `${group}/${plural}/${namespace}/${name}`;
@@ -388,6 +393,8 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
       }
       if (!url.searchParams.get('fieldManager'))
         return status(res, 400, 'BadRequest', 'fieldManager is required for apply requests');
+      if (resource.namespaced && !store.has(key('', 'namespaces', '', namespace)))
+        return status(res, 404, 'NotFound', `namespaces "${namespace}" not found`);
       const parsed = parse(body) as Obj;
       if (parsed?.kind !== resource.kind || parsed?.metadata?.name !== name)
         return status(res, 400, 'BadRequest', 'the name or kind of the object does not match the URL');

@@ -70,6 +70,8 @@ export async function startDeployerPlatform(
         DEPLOYER_BASE_IMAGE_HAS_RUNTIME: 'true',
         DEPLOYER_INSECURE_REGISTRIES: registry.host,
         DEPLOYER_ALLOW_LOCAL_GIT: 'true',
+        // The end-to-end tests deploy into shared namespaces, as the web page's default does.
+        DEPLOYER_NAMESPACES: 'default,team-a',
         DEPLOYER_CONTAINERS_ROOT: storage.root,
         DEPLOYER_CONTAINERS_RUNROOT: storage.runroot,
         DEPLOYER_STABILITY_WINDOW_MS: String(options.stabilityWindowMs ?? 1000),
@@ -125,7 +127,7 @@ export async function startDeployerPlatform(
       async stop(leftovers) {
         await stopAll();
         // A test that failed half-way may leave pods behind; remove them by the names it used.
-        // podman kube play names pods `<namespace>-<app>-pod…`; remove those that start with a used name.
+        // podman kube play names pods `<namespace>-<app>-<hash>-pod…`; remove those that start with a used name.
         const pods = await runCommand({
           command: 'podman',
           args: [...storageArgs, 'pod', 'ps', '--format', '{{.Name}}'],
@@ -134,7 +136,7 @@ export async function startDeployerPlatform(
         });
         for (const pod of pods.stdout
           .split('\n')
-          .filter((n) => leftovers.pods.some((prefix) => n.startsWith(`${prefix}-pod`)))) {
+          .filter((n) => leftovers.pods.some((prefix) => n.startsWith(`${prefix}-`) && /-[0-9a-f]{12}-pod(-\d+)?$/.test(n)))) {
           await runCommand({
             command: 'podman',
             args: [...storageArgs, 'pod', 'rm', '-f', pod],

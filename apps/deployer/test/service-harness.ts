@@ -164,6 +164,7 @@ export async function createFakeTarget(): Promise<FakeTarget> {
         workload: {
           appName,
           namespace: options.namespace,
+          owner: options.owner,
           kind: workload.kind as 'Deployment',
           name: workload.metadata.name,
         },
@@ -184,6 +185,9 @@ export async function createFakeTarget(): Promise<FakeTarget> {
     async delete(app) {
       target.deleted.push(app);
       running.delete(`${app.namespace}/${app.appName}`);
+    },
+    async readStatus(app) {
+      return running.has(`${app.namespace}/${app.appName}`) ? 'running' : 'missing';
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -239,6 +243,10 @@ export async function startTestDeployer(
     kubernetesHttpCheck: false,
     sseHeartbeatMs: 200,
     childEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workDir },
+    // Route tests deploy into shared namespaces too; each user also has their own.
+    namespaces: { perUser: true, shared: ['default', 'team-a'], platform: 'ashapp' },
+    leaseMs: 30_000,
+    streamPollMs: 100,
     ...options.config,
   };
   const built = await buildApp({

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError, type AuditOutbox, type Logger } from '@ashapp/platform';
+import { AppError, NotAllowedError, type AuditOutbox, type Logger } from '@ashapp/platform';
 import { writeBuildContext } from '../build/dockerfile.ts';
 import type { ImageBuilder } from '../build/image-builder.ts';
 import { parseManifests } from '../manifests/parse-manifests.ts';
@@ -20,7 +20,8 @@ import type { RegistrySession, RequestMeta } from '../registry-logins/registry-l
 import type { GitCheckout, GitSource } from '../sources/git-source.ts';
 import { type AppRef, type DeployTarget, type RolloutEvent, type WorkloadRef } from '../targets/deploy-target.ts';
 import type { KubernetesTarget } from '../targets/kubernetes-target.ts';
-import { abortCanary, deployBlueGreen, promoteCanary, startCanary } from '../targets/strategies.ts';
+import { abortCanary, deployBlueGreen, promoteCanary, startCanary, type StrategySpec } from '../targets/strategies.ts';
+import { readIdentityHash, readLocalName } from '../targets/resource-names.ts';
 import type { ServiceType, WorkloadKind } from '../validation/inputs.ts';
 import type { DeploymentEventBus } from './deployment-events.ts';
 import { createDeploymentJournal, type DeploymentJournal } from './deployment-journal.ts';
@@ -81,7 +82,10 @@ export interface PipelineDeps {
 export interface DeploymentPipeline {
   /** `releaseApp` is called once the target is no longer touched, so the next deploy of the app may start. */
   run(plan: DeploymentPlan, signal: AbortSignal, releaseApp?: () => void): Promise<void>;
-  /** Finishes a record a previous process left running: Failed if nothing changed, else rolled back. */
+  /**
+   * Finishes a record whose replica stopped (restart, SIGKILL, lost node: its lease lapsed): Failed if
+   * nothing changed, else rolled back.
+   */
   recover(row: DeploymentRow, signal: AbortSignal): Promise<void>;
 }
 
@@ -108,14 +112,18 @@ const ecrHost = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 const repositoryComponent = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
 
 /**
- * Where the image goes: `<registry>/<user>/<app>:r<revision>` (Docker Hub style), `<registry>/<image_name>:<tag>`
- * for a repository source that names one, and a local-only name when no registry is signed in (podman).
- * Revision tags keep every revision's image addressable for rollbacks.
+ * Where the image goes: `<registry>/<user>/<app>:r<revision>-<hash>` (Docker Hub style),
+ * `<registry>/<image_name>:<tag>` for a repository source that names one (the user's explicit choice), and
+ * a local-only `localhost/ashapp/<namespace>-<app>-<hash>:r<revision>` when no registry is signed in
+ * (podman). The hash names the exact (owner, namespace, app) triple, so two apps never share a tag even when
+ * their names join to the same text or they push with one registry account. Revision tags keep every
+ * revision's image addressable for rollbacks.
  */
-export function readImageName(plan: Pick<DeploymentPlan, 'row' | 'source' | 'registry'>): string {
+export function readImageName(plan: Pick<DeploymentPlan, 'row' | 'source' | 'registry'> & { owner: string }): string {
   const { row, source, registry } = plan;
-  const tag = source.type === 'git' && source.tag ? source.tag : `r${row.revision}`;
-  if (!registry) return `localhost/ashapp/${row.namespace}-${row.app_name}:${tag}`;
+  const identity = { owner: plan.owner, namespace: row.namespace, appName: row.app_name };
+  if (!registry) return `localhost/ashapp/${readLocalName(identity)}:${source.type === 'git' && source.tag ? source.tag : `r${row.revision}`}`;
+  const tag = source.type === 'git' && source.tag ? source.tag : `r${row.revision}-${readIdentityHash(identity)}`;
   if (source.type === 'git' && source.imageName) return `${registry.registry}/${source.imageName}:${tag}`;
   const user = registry.credentials.username.toLowerCase();
   if (ecrHost.test(registry.registry) || !repositoryComponent.test(user)) {
@@ -207,15 +215,16 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
     registry: RegistrySession | undefined;
     follow: boolean;
     signal?: AbortSignal;
+    owner: string;
   }): Promise<void> {
     const { row, journal } = options;
-    const app: AppRef = { appName: row.app_name, namespace: row.namespace };
+    const app: AppRef = { appName: row.app_name, namespace: row.namespace, owner: options.owner };
     const previous =
       options.previousLive !== null ? await repository.getRevision(row.namespace, row.app_name, options.previousLive) : undefined;
     if (options.strategy.type === 'canary' && isKubernetesTarget(target)) {
       const kind = (JSON.parse(row.request) as { settings?: { kind?: WorkloadKind } }).settings?.kind ?? 'Deployment';
       journal.log('removing the canary; the stable workload keeps serving');
-      await abortCanary(target, { appName: row.app_name, namespace: row.namespace, kind });
+      await abortCanary(target, { ...app, kind });
     }
     if (!previous?.manifest) {
       journal.log('no earlier revision to return to: removing what this deployment applied');
@@ -226,6 +235,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
     const objects = parseManifests(previous.manifest);
     const applied = await target.apply(objects, {
       namespace: row.namespace,
+      owner: options.owner,
       ...(options.registry
         ? { registry: { host: options.registry.registry, credentials: options.registry.credentials, insecure: options.registry.insecure } }
         : {}),
@@ -298,8 +308,11 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
     async run(plan, signal, releaseApp = () => undefined) {
       const { row, settings, strategy, source } = plan;
       const journal = openJournal(row);
-      const app: AppRef = { appName: row.app_name, namespace: row.namespace };
-      const previousLive = (await repository.getApp(row.namespace, row.app_name))?.live_revision ?? null;
+      const appRow = await repository.getApp(row.namespace, row.app_name);
+      // The app's owner, not the caller (an admin deploying over someone's app acts on that app).
+      const owner = appRow?.user_id ?? row.user_id;
+      const app: AppRef = { appName: row.app_name, namespace: row.namespace, owner };
+      const previousLive = appRow?.live_revision ?? null;
       const pullRegistry = plan.registry
         ? { host: plan.registry.registry, credentials: plan.registry.credentials, insecure: plan.registry.insecure }
         : undefined;
@@ -345,7 +358,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
           image = source.image;
           objects = parseManifests(source.manifest);
         } else {
-          image = readImageName(plan);
+          image = readImageName({ ...plan, owner });
           await mkdir(config.workDir, { recursive: true, mode: 0o700 });
           if (source.type === 'code') {
             workDir = await mkdtemp(join(config.workDir, 'context-'));
@@ -415,7 +428,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         changed = true;
         let workload: WorkloadRef;
         let recorded: KubeObject[] = objects;
-        const specOf = (): Omit<ManifestSpec, 'strategy'> => ({
+        const specOf = (): StrategySpec => ({
+          owner,
           appName: row.app_name,
           namespace: row.namespace,
           image: image!,
@@ -426,7 +440,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
           revision: row.revision,
         });
         if (source.type === 'revision' || strategy.type === 'rolling') {
-          const applied = await target.apply(objects, { namespace: row.namespace, ...(pullRegistry ? { registry: pullRegistry } : {}) });
+          const applied = await target.apply(objects, { namespace: row.namespace, owner, ...(pullRegistry ? { registry: pullRegistry } : {}) });
           for (const line of applied.applied) journal.log(line);
           const rollout = await target.followRollout(applied.workload, follow());
           if (!rollout.ok) throw new StepError(`rollout failed: ${rollout.reason}: ${rollout.message}`);
@@ -475,7 +489,9 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         const message = describeError(err);
         if (!(err instanceof StepError || err instanceof AppError)) deps.log.warn({ err, deploymentId: row.id }, 'deployment failed');
         journal.log(`error: ${message}`);
-        if (!changed) {
+        // A refused apply (the name is held by another owner, or by something ASHapp did not make) wrote
+        // nothing: there is nothing to roll back, and rolling back must not touch what is not ours.
+        if (!changed || err instanceof NotAllowedError) {
           releaseApp();
           await journal.finish('Failed', { error: message, ...(image ? { image } : {}) });
           await recordAudit(row, plan.meta, 'Failed', message);
@@ -484,6 +500,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
           await recordAudit(row, plan.meta, 'Rollback', message);
           try {
             await rollBack({
+              owner,
               row,
               journal,
               previousLive,
@@ -517,12 +534,14 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
       const journal = openJournal(row, events.at(-1)?.seq ?? 0);
       const state = row.state as DeploymentState;
       if (['Initialized', 'Validating', 'Preparing', 'Building'].includes(state)) {
-        const reason = 'interrupted by a deployer restart before anything was changed';
+        const reason = `the deployer replica running it stopped during ${state} (its lease lapsed) before anything was changed`;
         await journal.finish('Failed', { error: reason });
         await recordAudit(row, undefined, 'Failed', reason);
         return;
       }
-      const live = (await repository.getApp(row.namespace, row.app_name))?.live_revision ?? null;
+      const appRow = await repository.getApp(row.namespace, row.app_name);
+      const owner = appRow?.user_id ?? row.user_id;
+      const live = appRow?.live_revision ?? null;
       let previousLive = live;
       if (live === row.revision) {
         const earlier = (await repository.listRevisions(row.namespace, row.app_name)).find(
@@ -530,11 +549,11 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         );
         previousLive = earlier?.revision ?? null;
       }
-      const reason = 'interrupted by a deployer restart while changing the target';
+      const reason = `the deployer replica running it stopped during ${state} (its lease lapsed) while changing the target`;
       if (state !== 'Rollback') await journal.move('Rollback', reason);
       await recordAudit(row, undefined, 'Rollback', reason);
       try {
-        await rollBack({ row, journal, previousLive, strategy: parseStrategy(row.strategy), registry: undefined, follow: true, signal });
+        await rollBack({ owner, row, journal, previousLive, strategy: parseStrategy(row.strategy), registry: undefined, follow: true, signal });
         if (previousLive !== live) await repository.setLiveRevision(row.namespace, row.app_name, previousLive);
         await journal.finish('RolledBack', { error: reason });
         await recordAudit(row, undefined, 'RolledBack', reason);

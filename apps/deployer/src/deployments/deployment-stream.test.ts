@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readIdentityHash } from '../targets/resource-names.ts';
 import { after, before, describe, test } from 'node:test';
 import {
   createFakeBuilder,
@@ -60,7 +61,7 @@ describe('deployment stream (server-sent events over a real listening server)', 
     assert.equal(done?.event, 'done');
     assert.equal(done?.data.state, 'Stable');
     assert.match(String(done?.data.url), /^http:\/\/127\.0\.0\.1:/);
-    assert.equal(done?.data.image, 'localhost/ashapp/default-streamed:r1');
+    assert.equal(done?.data.image, `localhost/ashapp/default-streamed-${readIdentityHash({ owner: users.alice, namespace: 'default', appName: 'streamed' })}:r1`);
     assert.match(String(done?.data.manifest), /kind: Deployment/);
     assert.ok(result.comments >= 2, 'connected comment and heartbeats');
     const ids = result.messages.filter((m) => m.id !== undefined).map((m) => Number(m.id));

@@ -1,14 +1,16 @@
 import type { Logger } from '@ashapp/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { DeploymentEvent, DeploymentEventBus } from './deployment-events.ts';
+import type { DeploymentEventBus } from './deployment-events.ts';
 import { stateProgress, type DeploymentState } from './deployment-states.ts';
-import type { DeploymentRow, DeploymentsRepository } from './deployments-repository.ts';
+import type { DeploymentEventRow, DeploymentRow, DeploymentsRepository } from './deployments-repository.ts';
 
 /**
  * Server-sent events for one deployment, in the shape the web app reads: `state` ({state, progress, at,
  * message?}), `log` ({line, stage, at}) and a final `done` ({state, url?, image?, manifest?, error?}),
- * after which the stream ends. The stored events are replayed first, then live ones follow; each carries
- * its sequence number as the SSE id, so a reconnect (Last-Event-ID) resumes where it left off.
+ * after which the stream ends. Everything comes from the stored events, read with a cursor (their seq), so
+ * a viewer sees the same stream from any deployer replica sharing the database, whichever replica runs the
+ * deployment: the in-process bus only wakes the reader early, the poll interval catches events written by
+ * other replicas. Each event carries its seq as the SSE id, so a reconnect (Last-Event-ID) resumes.
  */
 export interface DeploymentStreams {
   open(request: FastifyRequest, reply: FastifyReply, row: DeploymentRow): Promise<void>;
@@ -31,14 +33,29 @@ function doneFromRow(row: DeploymentRow): Record<string, unknown> {
   };
 }
 
+function eventFrame(event: DeploymentEventRow): string {
+  const at = new Date(event.at).toISOString();
+  if (event.kind === 'state') {
+    const state = event.stage as DeploymentState;
+    return frame('state', { state, progress: stateProgress[state] ?? 0, at, ...(event.text ? { message: event.text } : {}) }, event.seq);
+  }
+  return frame('log', { line: event.text, stage: event.stage, at }, event.seq);
+}
+
+/** Events read per query; a long build log is sent in pages. */
+const pageSize = 500;
+
 export function createDeploymentStreams(options: {
   repository: DeploymentsRepository;
   bus: DeploymentEventBus;
   log: Logger;
   heartbeatMs: number;
+  /** How often to look for events written by another replica. */
+  pollMs?: number;
   retryMs?: number;
 }): DeploymentStreams {
   const closers = new Set<() => void>();
+  const pollMs = options.pollMs ?? 500;
 
   return {
     async open(request, reply, row) {
@@ -54,49 +71,25 @@ export function createDeploymentStreams(options: {
         'x-accel-buffering': 'no',
       });
       let closed = false;
-      let replaying = true;
-      const pending: DeploymentEvent[] = [];
-
+      let wake: (() => void) | undefined;
       const write = (chunk: string) => {
         if (!closed) raw.write(chunk);
       };
       const heartbeat = setInterval(() => write(': ping\n\n'), options.heartbeatMs);
+      // An event stored by this replica wakes the reader at once; other replicas' events are found by polling.
+      const unsubscribe = options.bus.subscribe(row.id, () => wake?.());
       function close(): void {
         if (closed) return;
         closed = true;
         unsubscribe();
         clearInterval(heartbeat);
         closers.delete(end);
+        wake?.();
       }
       function end(): void {
         close();
         raw.end();
       }
-      function deliver(event: DeploymentEvent): void {
-        if (event.type === 'done') {
-          const { type: _type, deploymentId: _id, at: _at, ...data } = event;
-          write(frame('done', data));
-          end();
-          return;
-        }
-        if (event.seq !== undefined) {
-          if (event.seq <= lastSeq) return;
-          lastSeq = event.seq;
-        }
-        if (event.type === 'state') {
-          write(frame('state', { state: event.state, progress: event.progress, at: event.at, ...(event.message ? { message: event.message } : {}) }, event.seq));
-        } else {
-          write(frame('log', { line: event.line, stage: event.stage, at: event.at }, event.seq));
-        }
-      }
-
-      // Subscribe before reading what is stored: the journal stores before it publishes, so nothing falls
-      // between the two.
-      const unsubscribe = options.bus.subscribe(row.id, (event) => {
-        if (closed) return;
-        if (replaying) pending.push(event);
-        else deliver(event);
-      });
       closers.add(end);
       raw.on('close', close);
       raw.on('error', (err) => {
@@ -105,33 +98,45 @@ export function createDeploymentStreams(options: {
       });
       write(`retry: ${options.retryMs ?? 3000}\n: connected\n\n`);
 
-      try {
-        for (const event of await options.repository.listEvents(row.id)) {
-          if (closed) return;
-          if (event.seq <= lastSeq) continue;
-          lastSeq = event.seq;
-          const at = new Date(event.at).toISOString();
-          if (event.kind === 'state') {
-            const state = event.stage as DeploymentState;
-            write(frame('state', { state, progress: stateProgress[state] ?? 0, at, ...(event.text ? { message: event.text } : {}) }, event.seq));
-          } else {
-            write(frame('log', { line: event.text, stage: event.stage, at }, event.seq));
+      /** Sends every stored event after the cursor; true when at least one was sent. */
+      async function drain(): Promise<boolean> {
+        let sent = false;
+        for (;;) {
+          const events = await options.repository.listEventsAfter(row.id, lastSeq, pageSize);
+          for (const event of events) {
+            if (closed) return sent;
+            lastSeq = event.seq;
+            write(eventFrame(event));
+            sent = true;
           }
+          if (events.length < pageSize) return sent;
         }
-        replaying = false;
-        for (const event of pending.splice(0)) {
+      }
+
+      try {
+        while (!closed) {
+          // Read the record before the events: the journal stores every event before it marks the record
+          // finished, so once finished is seen here, the drain below has everything.
+          const current = await options.repository.getDeployment(row.id);
+          await drain();
           if (closed) return;
-          deliver(event);
-        }
-        if (closed) return;
-        // Finished before this viewer subscribed: its `done` was published already, so say it from the record.
-        const current = await options.repository.getDeployment(row.id);
-        if (current && current.finished_at !== null && !closed) {
-          write(frame('done', doneFromRow(current)));
-          end();
+          if (!current || current.finished_at !== null) {
+            write(frame('done', doneFromRow(current ?? row)));
+            end();
+            return;
+          }
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, pollMs);
+            function done(): void {
+              clearTimeout(timer);
+              wake = undefined;
+              resolve();
+            }
+            wake = done;
+          });
         }
       } catch (err) {
-        options.log.error({ err, deploymentId: row.id }, 'deployment stream replay failed');
+        options.log.error({ err, deploymentId: row.id }, 'deployment stream failed to read events');
         end();
       }
     },

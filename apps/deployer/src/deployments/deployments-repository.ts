@@ -1,4 +1,4 @@
-import { largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
+import { ConflictError, largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
 import { sql, type Kysely } from 'kysely';
 import type { DeploymentState } from './deployment-states.ts';
 import {
@@ -39,6 +39,10 @@ export interface DeployerTables extends RegistryLoginTables {
     created_at: number;
     updated_at: number;
     finished_at: number | null;
+    /** The replica running the deployment (null for records made before leases existed). */
+    lease_owner: string | null;
+    /** Until when that replica holds it; it renews while it runs, another replica claims it after. */
+    lease_expires_at: number | null;
   };
   deployment_events: {
     deployment_id: string;
@@ -112,6 +116,13 @@ export function createDeployerMigrations(dialect: Dialect): Readonly<Record<stri
       },
     },
     '0002_create_registry_logins': createRegistryLoginsMigration,
+    '0003_add_deployment_leases': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('deployments').addColumn('lease_owner', 'varchar(64)').execute();
+        await db.schema.alterTable('deployments').addColumn('lease_expires_at', 'bigint').execute();
+        await db.schema.createIndex('deployments_unfinished_idx').on('deployments').columns(['finished_at', 'lease_expires_at']).execute();
+      },
+    },
   };
 }
 
@@ -120,8 +131,13 @@ export type AppRow = DeployerTables['apps'];
 export type DeploymentEventRow = DeployerTables['deployment_events'];
 
 export interface DeploymentsRepository {
-  /** Creates the app on first deploy (owned by `userId`) and the deployment with the next revision. */
+  /**
+   * Creates the app on first deploy (owned by `userId`) and the deployment with the next revision.
+   * ConflictError while another deployment of the app is unfinished (on any replica).
+   */
   createDeployment(row: Omit<DeploymentRow, 'revision'>): Promise<DeploymentRow>;
+  /** Whether a deployment of the app is unfinished (running on some replica, or waiting to be recovered). */
+  hasUnfinished(namespace: string, appName: string): Promise<boolean>;
   updateDeployment(
     id: string,
     patch: Partial<
@@ -144,51 +160,100 @@ export interface DeploymentsRepository {
   markAppDeleted(namespace: string, appName: string, at: number): Promise<void>;
   /** Records still running (not in a final state): after a restart they are failed, not left hanging. */
   listUnfinished(): Promise<DeploymentRow[]>;
+  /** Stored events after `afterSeq`, in order (live progress read by any replica). */
+  listEventsAfter(deploymentId: string, afterSeq: number, limit: number): Promise<DeploymentEventRow[]>;
+  /** Extends the leases this replica holds on these running deployments; returns the ids it still holds. */
+  renewLeases(owner: string, ids: readonly string[], expiresAt: number): Promise<string[]>;
+  /** Unfinished deployments whose lease lapsed (or that never had one) before `now`. */
+  listExpiredLeases(now: number): Promise<DeploymentRow[]>;
+  /**
+   * Takes over a lapsed lease if nobody else did first (compare-and-set on the lease this replica saw):
+   * true when this replica now holds it.
+   */
+  claimLease(row: Pick<DeploymentRow, 'id' | 'lease_owner' | 'lease_expires_at'>, owner: string, expiresAt: number): Promise<boolean>;
+}
+
+/** A duplicate key or a deadlock: what the loser of two concurrent first deployments of an app gets. */
+function isRaceLost(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown };
+  // PostgreSQL 23505 unique_violation, 40P01 deadlock; MySQL 1062 ER_DUP_ENTRY, 1213 ER_LOCK_DEADLOCK;
+  // SQLite constraint codes.
+  return e.code === '23505' || e.code === '40P01' || e.errno === 1062 || e.errno === 1213 || (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT'));
 }
 
 export function createDeploymentsRepository(database: Database<DeployerTables>): DeploymentsRepository {
   const { db } = database;
+
+  async function insertDeployment(row: Omit<DeploymentRow, 'revision'>): Promise<DeploymentRow> {
+    return db.transaction().execute(async (trx) => {
+      let appQuery = trx.selectFrom('apps').selectAll().where('namespace', '=', row.namespace).where('app_name', '=', row.app_name);
+      // Replicas share the database: the app row is locked so two of them cannot both start a pipeline
+      // (SQLite serializes writing transactions by itself and has no FOR UPDATE).
+      if (database.dialect !== 'sqlite') appQuery = appQuery.forUpdate();
+      const app = await appQuery.executeTakeFirst();
+      const unfinished = await trx
+        .selectFrom('deployments')
+        .select('id')
+        .where('namespace', '=', row.namespace)
+        .where('app_name', '=', row.app_name)
+        .where('finished_at', 'is', null)
+        .executeTakeFirst();
+      if (unfinished) throw new ConflictError(`a deployment of ${row.namespace}/${row.app_name} is already running; wait for it to finish`);
+      if (!app) {
+        await trx
+          .insertInto('apps')
+          .values({
+            namespace: row.namespace,
+            app_name: row.app_name,
+            user_id: row.user_id,
+            created_at: row.created_at,
+            live_revision: null,
+            deleted_at: null,
+          })
+          .execute();
+      } else if (app.deleted_at !== null) {
+        // Deploying a deleted app's name again revives it for the new owner; revisions keep counting.
+        await trx
+          .updateTable('apps')
+          .set({ deleted_at: null, user_id: row.user_id, live_revision: null })
+          .where('namespace', '=', row.namespace)
+          .where('app_name', '=', row.app_name)
+          .execute();
+      }
+      const last = await trx
+        .selectFrom('deployments')
+        .select((eb) => eb.fn.max('revision').as('max'))
+        .where('namespace', '=', row.namespace)
+        .where('app_name', '=', row.app_name)
+        .executeTakeFirst();
+      const revision = Number(last?.max ?? 0) + 1;
+      const full: DeploymentRow = { ...row, revision };
+      await trx.insertInto('deployments').values(full).execute();
+      return full;
+    });
+  }
+
   return {
     async createDeployment(row) {
-      return db.transaction().execute(async (trx) => {
-        const app = await trx
-          .selectFrom('apps')
-          .selectAll()
-          .where('namespace', '=', row.namespace)
-          .where('app_name', '=', row.app_name)
-          .executeTakeFirst();
-        if (!app) {
-          await trx
-            .insertInto('apps')
-            .values({
-              namespace: row.namespace,
-              app_name: row.app_name,
-              user_id: row.user_id,
-              created_at: row.created_at,
-              live_revision: null,
-              deleted_at: null,
-            })
-            .execute();
-        } else if (app.deleted_at !== null) {
-          // Deploying a deleted app's name again revives it for the new owner; revisions keep counting.
-          await trx
-            .updateTable('apps')
-            .set({ deleted_at: null, user_id: row.user_id, live_revision: null })
-            .where('namespace', '=', row.namespace)
-            .where('app_name', '=', row.app_name)
-            .execute();
-        }
-        const last = await trx
-          .selectFrom('deployments')
-          .select((eb) => eb.fn.max('revision').as('max'))
-          .where('namespace', '=', row.namespace)
-          .where('app_name', '=', row.app_name)
-          .executeTakeFirst();
-        const revision = Number(last?.max ?? 0) + 1;
-        const full: DeploymentRow = { ...row, revision };
-        await trx.insertInto('deployments').values(full).execute();
-        return full;
-      });
+      try {
+        return await insertDeployment(row);
+      } catch (err) {
+        // Two replicas creating the app's first rows at once: one wins, the other sees a duplicate key (or,
+        // on MySQL, a deadlock on the gap lock); for the caller both mean "another deployment is starting".
+        if (isRaceLost(err)) throw new ConflictError(`a deployment of ${row.namespace}/${row.app_name} is already running; wait for it to finish`);
+        throw err;
+      }
+    },
+
+    async hasUnfinished(namespace, appName) {
+      const row = await db
+        .selectFrom('deployments')
+        .select('id')
+        .where('namespace', '=', namespace)
+        .where('app_name', '=', appName)
+        .where('finished_at', 'is', null)
+        .executeTakeFirst();
+      return row !== undefined;
     },
 
     async updateDeployment(id, patch) {
@@ -274,5 +339,51 @@ export function createDeploymentsRepository(database: Database<DeployerTables>):
         .selectAll()
         .where('state', 'not in', ['Stable', 'RolledBack', 'Failed'] satisfies DeploymentState[])
         .execute(),
+
+    listEventsAfter: (deploymentId, afterSeq, limit) =>
+      db
+        .selectFrom('deployment_events')
+        .selectAll()
+        .where('deployment_id', '=', deploymentId)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .execute(),
+
+    async renewLeases(owner, ids, expiresAt) {
+      if (ids.length === 0) return [];
+      await db
+        .updateTable('deployments')
+        .set({ lease_expires_at: expiresAt })
+        .where('lease_owner', '=', owner)
+        .where('id', 'in', [...ids])
+        .where('finished_at', 'is', null)
+        .execute();
+      const held = await db
+        .selectFrom('deployments')
+        .select('id')
+        .where('lease_owner', '=', owner)
+        .where('id', 'in', [...ids])
+        .execute();
+      return held.map((r) => r.id);
+    },
+
+    listExpiredLeases: (now) =>
+      db
+        .selectFrom('deployments')
+        .selectAll()
+        .where('finished_at', 'is', null)
+        .where('state', 'not in', ['Stable', 'RolledBack', 'Failed'] satisfies DeploymentState[])
+        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]))
+        .orderBy('created_at')
+        .execute(),
+
+    async claimLease(row, owner, expiresAt) {
+      let query = db.updateTable('deployments').set({ lease_owner: owner, lease_expires_at: expiresAt }).where('id', '=', row.id);
+      query = row.lease_expires_at === null ? query.where('lease_expires_at', 'is', null) : query.where('lease_expires_at', '=', row.lease_expires_at);
+      query = row.lease_owner === null ? query.where('lease_owner', 'is', null) : query.where('lease_owner', '=', row.lease_owner);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
   };
 }

@@ -12,29 +12,13 @@ import {
   type Logger,
 } from '@ashapp/platform';
 import { previewManifests } from '../manifests/preview.ts';
-import {
-  renderService,
-  renderWorkload,
-  serializeManifests,
-  type KubeObject,
-  type ManifestSpec,
-} from '../manifests/render-manifests.ts';
+import { serializeManifests, type KubeObject } from '../manifests/render-manifests.ts';
 import type { ManifestValidator } from '../manifests/validate-manifests.ts';
 import type { PythonChecker } from '../python-check/python-check.ts';
 import type { RegistryLoginsService, RegistrySession, RequestMeta } from '../registry-logins/registry-logins-service.ts';
 import type { DeployTarget } from '../targets/deploy-target.ts';
-import { readCanaryReplicas } from '../targets/strategies.ts';
-import {
-  validateAppCode,
-  validateAppName,
-  validateDeploySettings,
-  validateGitRef,
-  validateGitUrl,
-  validateNamespace,
-  validateRepositoryName,
-  validateRequirements,
-  validateTag,
-} from '../validation/inputs.ts';
+import { validateAppCode, validateAppName } from '../validation/inputs.ts';
+import type { NamespacePolicy } from '../validation/namespace-policy.ts';
 import {
   formatStrategy,
   readImageName,
@@ -43,8 +27,18 @@ import {
   type StrategyPlan,
   type WorkloadSettings,
 } from './deployment-pipeline.ts';
+import { createDeploymentLeases, type DeploymentLeases } from './deployment-leases.ts';
+import {
+  appKey,
+  describeSource,
+  iso,
+  parseDeployBody,
+  present,
+  renderForStrategy,
+  toView,
+  type ObservedStatus,
+} from './deployment-requests.ts';
 import type { DeploymentRunner } from './deployment-runner.ts';
-import { isFinalState, type DeploymentState } from './deployment-states.ts';
 import type { AppRow, DeploymentRow, DeploymentsRepository } from './deployments-repository.ts';
 import type {
   DeployAccepted,
@@ -69,6 +63,7 @@ export interface DeploymentsService {
     app_name: string;
     namespace: string;
     live_revision: number | null;
+    target_status: 'running' | 'not-ready' | 'missing' | 'foreign' | 'unknown' | null;
     items: Array<{
       id: string;
       revision: number;
@@ -84,8 +79,15 @@ export interface DeploymentsService {
   }>;
   rollback(caller: Identity, appName: string, body: RollbackBody, meta: RequestMeta): Promise<DeployAccepted>;
   deleteApp(caller: Identity, appName: string, namespace: unknown, meta: RequestMeta): Promise<{ deleted: boolean; app_name: string; namespace: string }>;
-  /** Start-up: finishes records a previous process left running (as tracked tasks). */
+  /** The namespaces the caller may deploy into and the one a request without a namespace goes to. */
+  namespaces(caller: Identity): { default: string; allowed: string[] };
+  /**
+   * Finishes records whose replica stopped renewing their lease (a previous process of this one, or another
+   * replica that died), as tracked tasks. Start-up calls it once; `leases` keeps doing it on a timer.
+   */
   recoverUnfinished(): Promise<number>;
+  /** Lease renewal and the sweep for lapsed leases (main starts and stops the timer). */
+  readonly leases: DeploymentLeases;
 }
 
 export interface DeploymentsServiceOptions {
@@ -99,134 +101,14 @@ export interface DeploymentsServiceOptions {
   registryLogins: RegistryLoginsService;
   audit: AuditOutbox;
   allowLocalGit: boolean;
+  namespaces: NamespacePolicy;
+  /** This process among the deployer replicas sharing the database. */
+  replicaId: string;
+  leaseMs: number;
 }
 
-interface ParsedRequest {
-  appName: string;
-  namespace: string;
-  settings: WorkloadSettings;
-  strategy: StrategyPlan;
-  source: Exclude<SourcePlan, { type: 'revision' }>;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const appKey = (namespace: string, appName: string) => `${namespace}/${appName}`;
-
-function present(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== '';
-}
-
-/** Checks a deploy/preview body beyond its schema; each problem is a 400 naming the field. */
-function parseDeployBody(body: DeployBody, options: { allowLocalGit: boolean; target: DeployTarget }): ParsedRequest {
-  const hasCode = present(body.code);
-  const hasRepo = present(body.repo_url);
-  if (hasCode && hasRepo) throw new InputError('code: give either code or repo_url, not both', { field: 'code' });
-  if (!hasCode && !hasRepo) throw new InputError('code: pasted code or a repo_url is required', { field: 'code' });
-  let source: ParsedRequest['source'];
-  let derivedName: string | undefined;
-  if (hasCode) {
-    for (const field of ['ref', 'image_name', 'tag'] as const) {
-      if (present(body[field])) throw new InputError(`${field}: only applies to a repository source`, { field });
-    }
-    const requirements = validateRequirements(body.requirements);
-    source = { type: 'code', code: validateAppCode(body.code), ...(requirements !== undefined ? { requirements } : {}) };
-  } else {
-    if (present(body.requirements)) throw new InputError('requirements: only applies to pasted code', { field: 'requirements' });
-    const url = validateGitUrl(body.repo_url, { allowLocalPaths: options.allowLocalGit });
-    const imageName = present(body.image_name) ? validateRepositoryName(body.image_name) : undefined;
-    const tag = present(body.tag) ? validateTag(body.tag) : undefined;
-    source = {
-      type: 'git',
-      repoUrl: url.kind === 'https' ? url.url : url.path,
-      ref: validateGitRef(body.ref),
-      ...(imageName ? { imageName } : {}),
-      ...(tag ? { tag } : {}),
-    };
-    derivedName = imageName?.split('/').at(-1);
-  }
-  const withName = { ...body, app_name: present(body.app_name) ? body.app_name : derivedName };
-  if (!present(withName.app_name)) throw new InputError('app_name: is required', { field: 'app_name' });
-  const settings = validateDeploySettings(withName as Record<string, unknown>);
-  const strategyName = body.strategy ?? 'rolling';
-  if (strategyName !== 'rolling' && options.target.name !== 'kubernetes') {
-    throw new InputError(
-      `strategy: ${strategyName} needs the kubernetes target; this deployer runs apps with ${options.target.name}, which supports rolling only`,
-      { field: 'strategy' },
-    );
-  }
-  const strategy: StrategyPlan =
-    strategyName === 'canary'
-      ? { type: 'canary', percent: body.canary_percent ?? 20 }
-      : strategyName === 'blue-green'
-        ? { type: 'blue-green' }
-        : { type: 'rolling' };
-  return {
-    appName: settings.appName,
-    namespace: settings.namespace,
-    settings: {
-      kind: settings.kind,
-      replicas: settings.replicas,
-      serviceType: settings.serviceType,
-      containerPort: settings.containerPort,
-    },
-    strategy,
-    source,
-  };
-}
-
-/** What preview shows: the objects the chosen strategy would apply for this revision. */
-function renderForStrategy(spec: Omit<ManifestSpec, 'strategy'>, strategy: StrategyPlan): KubeObject[] {
-  if (strategy.type === 'blue-green') {
-    const bg = { type: 'blue-green' as const, colour: 'blue' as const, serviceColour: 'blue' as const };
-    return [renderWorkload({ ...spec, strategy: bg }), renderService({ ...spec, strategy: bg })];
-  }
-  if (strategy.type === 'canary') {
-    return [
-      renderWorkload({ ...spec, strategy: { type: 'canary', track: 'stable' } }),
-      renderWorkload({
-        ...spec,
-        replicas: readCanaryReplicas(spec.replicas, strategy.percent / 100),
-        strategy: { type: 'canary', track: 'canary' },
-      }),
-      renderService({ ...spec, strategy: { type: 'canary', track: 'canary' } }),
-    ];
-  }
-  return [renderWorkload(spec), renderService(spec)];
-}
-
-function toView(row: DeploymentRow, app: AppRow | undefined): DeploymentView {
-  return {
-    id: row.id,
-    app_name: row.app_name,
-    namespace: row.namespace,
-    revision: row.revision,
-    kind: row.kind,
-    source_revision: row.source_revision,
-    state: row.state,
-    progress: row.progress,
-    strategy: row.strategy,
-    target: row.target,
-    image: row.image,
-    url: row.url,
-    error: row.error,
-    user_id: row.user_id,
-    live: app !== undefined && app.deleted_at === null && app.live_revision === row.revision,
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
-    finished_at: row.finished_at === null ? null : iso(row.finished_at),
-  };
-}
-
-/** The stored request without pasted code: a summary of the source for the record view. */
-function describeSource(request: string): Record<string, unknown> {
-  const parsed = JSON.parse(request) as { source?: Record<string, unknown>; settings?: unknown; strategy?: unknown };
-  const source = { ...(parsed.source ?? {}) };
-  if (typeof source.code === 'string') {
-    source.code_bytes = Buffer.byteLength(source.code, 'utf8');
-    delete source.code;
-  }
-  return { ...source, settings: parsed.settings, strategy: parsed.strategy };
-}
+/** How long a target's answer about an app is reused by list and detail views. */
+const observeTtlMs = 2000;
 
 /**
  * Everything behind /deployer-api/deploy and /deployer-api/deployments: checks a request completely before
@@ -235,16 +117,97 @@ function describeSource(request: string): Record<string, unknown> {
  */
 export function createDeploymentsService(options: DeploymentsServiceOptions): DeploymentsService {
   const { repository, runner, target } = options;
+  /** Recent target answers per app (see `observe`). */
+  const observed = new Map<string, { owner: string; status: ObservedStatus; at: number }>();
+
+  /** Runs a task for a record in the app's reserved slot, keeping the record's lease renewed until it settles. */
+  function startLeased(reservation: ReturnType<DeploymentRunner['reserve']>, id: string, task: (signal: AbortSignal, releaseApp: () => void) => Promise<void>): void {
+    leases.track(id);
+    reservation.start(async (signal, releaseApp) => {
+      try {
+        await task(signal, releaseApp);
+      } finally {
+        leases.untrack(id);
+      }
+    });
+  }
+
+  const leases = createDeploymentLeases({
+    repository,
+    replicaId: options.replicaId,
+    leaseMs: options.leaseMs,
+    log: options.log,
+    recover(row) {
+      let reservation;
+      try {
+        reservation = runner.reserve(appKey(row.namespace, row.app_name));
+      } catch (err) {
+        if (err instanceof ConflictError) return false;
+        throw err;
+      }
+      options.log.warn({ deploymentId: row.id, state: row.state }, 'finishing a deployment whose replica stopped');
+      startLeased(reservation, row.id, (signal) => options.pipeline.recover(row, signal));
+      return true;
+    },
+  });
 
   function canSee(caller: Identity, row: { user_id: string }): boolean {
     return isAdmin(caller) || row.user_id === caller.userId;
   }
 
-  /** Only the app's owner (or an admin) may deploy over it, roll it back or delete it. */
-  function assertOwner(caller: Identity, app: AppRow | undefined, appName: string): void {
+  /**
+   * Only the app's owner (or an admin) may deploy over it. A deploy cannot help saying the name is taken;
+   * it says nothing more (no owner, no revision).
+   */
+  function assertOwner(caller: Identity, app: AppRow | undefined, appName: string, namespace: string): void {
     if (app && app.deleted_at === null && app.user_id !== caller.userId && !isAdmin(caller)) {
-      throw new NotAllowedError(`${appName} belongs to another user; only its owner or an admin may change it`);
+      throw new NotAllowedError(`${appName} in ${namespace} is not yours; choose another app name`);
     }
+  }
+
+  /**
+   * The caller's own live app (or any, for admins). Missing, deleted and another user's apps get the same
+   * 404, so revisions, rollback and delete cannot be used to learn which names other users hold.
+   */
+  async function readOwnApp(caller: Identity, namespace: string, appName: string): Promise<AppRow> {
+    const app = await repository.getApp(namespace, appName);
+    if (!app || app.deleted_at !== null || !canSee(caller, app)) throw new NotFoundError(`no app ${appName} in ${namespace}`);
+    return app;
+  }
+
+  /**
+   * What the target really runs for an app the records call live: a pod removed behind the deployer's back
+   * must not be shown as "Stable, live". Not checked while a pipeline of this app runs here (it is changing).
+   */
+  async function observe(app: AppRow | undefined, reuse = false): Promise<ObservedStatus | undefined> {
+    if (!app || app.deleted_at !== null || app.live_revision === null) return undefined;
+    const key = appKey(app.namespace, app.app_name);
+    if (runner.isRunning(key)) return 'running';
+    // A list page asks for many apps and pages are polled: their answers are reused for a moment (one
+    // record's view always asks the target).
+    const cached = observed.get(key);
+    if (reuse && cached && cached.owner === app.user_id && Date.now() - cached.at < observeTtlMs) return cached.status;
+    let status: ObservedStatus;
+    try {
+      status = await target.readStatus({ appName: app.app_name, namespace: app.namespace, owner: app.user_id });
+    } catch (err) {
+      options.log.warn({ err, app: app.app_name, namespace: app.namespace }, 'could not read the app from the target');
+      status = 'unknown';
+    }
+    if (observed.size >= 1000) observed.clear();
+    observed.set(key, { owner: app.user_id, status, at: Date.now() });
+    return status;
+  }
+
+  /** Observes several apps, a few target queries at a time (each may start a podman process). */
+  async function observeAll(apps: ReadonlyMap<string, AppRow | undefined>): Promise<Map<string, ObservedStatus | undefined>> {
+    const result = new Map<string, ObservedStatus | undefined>();
+    const entries = [...apps];
+    for (let i = 0; i < entries.length; i += 4) {
+      const batch = entries.slice(i, i + 4);
+      for (const [key, status] of await Promise.all(batch.map(async ([k, app]) => [k, await observe(app, true)] as const))) result.set(key, status);
+    }
+    return result;
   }
 
   async function readRegistry(caller: Identity): Promise<RegistrySession | undefined> {
@@ -305,6 +268,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       created_at: now,
       updated_at: now,
       finished_at: null,
+      ...leases.initial(now),
     });
     await repository.appendEvent({ deployment_id: row.id, seq: 0, at: now, kind: 'state', stage: 'Initialized', text: '' });
     await recordRequestAudit(
@@ -329,7 +293,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       registry: input.registry,
       meta: { ...input.meta, requestId: input.caller.requestId },
     };
-    input.reservation.start((signal, releaseApp) => options.pipeline.run(plan, signal, releaseApp));
+    startLeased(input.reservation, row.id, (signal, releaseApp) => options.pipeline.run(plan, signal, releaseApp));
     return {
       deployment_id: row.id,
       app_name: row.app_name,
@@ -361,7 +325,8 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         };
       } catch (err) {
         // "No Flask app" is an answer about the code, not a malformed request.
-        if (err instanceof InputError && err.details?.field === 'code') {
+        // Code beyond the checker's limits stays a 400: it is the request that is unacceptable.
+        if (err instanceof InputError && err.details?.field === 'code' && err.details.limit !== true) {
           const message = err.message.replace(/^code: /, '');
           return { valid: false, errors: [{ message }], error: message };
         }
@@ -370,14 +335,19 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     },
 
     async preview(caller, body) {
-      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target });
+      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target, caller, namespaces: options.namespaces });
       const registry = await options.registryLogins.readSession(caller);
+      // The same check as deploy: another user's app yields no revision number, owner or image name.
+      const existing = await repository.getApp(parsed.namespace, parsed.appName);
+      assertOwner(caller, existing, parsed.appName, parsed.namespace);
       const last = (await repository.listRevisions(parsed.namespace, parsed.appName))[0]?.revision ?? 0;
       const revision = last + 1;
+      const owner = existing && existing.deleted_at === null ? existing.user_id : caller.userId;
       const image = readImageName({
         row: { revision, namespace: parsed.namespace, app_name: parsed.appName } as DeploymentRow,
         source: parsed.source,
         registry,
+        owner,
       });
       const spec = { appName: parsed.appName, namespace: parsed.namespace, image, revision, ...parsed.settings };
       if (parsed.strategy.type === 'rolling') {
@@ -390,11 +360,11 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     },
 
     async deploy(caller, body, meta) {
-      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target });
+      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target, caller, namespaces: options.namespaces });
       // Claimed before any await, so two requests at once cannot both start a pipeline for the app.
       const reservation = runner.reserve(appKey(parsed.namespace, parsed.appName));
       try {
-        assertOwner(caller, await repository.getApp(parsed.namespace, parsed.appName), parsed.appName);
+        assertOwner(caller, await repository.getApp(parsed.namespace, parsed.appName), parsed.appName, parsed.namespace);
         const registry = await readRegistry(caller);
         return await startPipeline({
           caller,
@@ -427,9 +397,13 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         const key = appKey(row.namespace, row.app_name);
         if (!apps.has(key)) apps.set(key, await repository.getApp(row.namespace, row.app_name));
       }
+      const statuses = await observeAll(apps);
       const last = page.at(-1);
       return {
-        items: page.map((row) => toView(row, apps.get(appKey(row.namespace, row.app_name)))),
+        items: page.map((row) => {
+          const key = appKey(row.namespace, row.app_name);
+          return toView(row, apps.get(key), statuses.get(key));
+        }),
         next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
       };
     },
@@ -444,7 +418,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       const row = await this.readVisible(caller, id);
       const [app, events] = await Promise.all([repository.getApp(row.namespace, row.app_name), repository.listEvents(id)]);
       return {
-        ...toView(row, app),
+        ...toView(row, app, await observe(app)),
         manifest: row.manifest,
         source: describeSource(row.request),
         events: events.map((e) => ({ seq: e.seq, at: iso(e.at), kind: e.kind, stage: e.stage, text: e.text })),
@@ -453,16 +427,19 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
 
     async revisions(caller, appNameInput, namespaceInput) {
       const appName = validateAppName(appNameInput, 'app');
-      const namespace = validateNamespace(namespaceInput);
+      const namespace = options.namespaces.resolve(caller, namespaceInput);
       const app = await repository.getApp(namespace, appName);
-      if (!app) throw new NotFoundError(`no app ${appName} in ${namespace}`);
-      if (!canSee(caller, app)) throw new NotAllowedError(`${appName} belongs to another user`);
+      // Missing and foreign answer alike (no existence oracle); a deleted app's history stays readable.
+      if (!app || !canSee(caller, app)) throw new NotFoundError(`no app ${appName} in ${namespace}`);
       const rows = await repository.listRevisions(namespace, appName);
-      const live = app.deleted_at === null ? app.live_revision : null;
+      const observed = await observe(app);
+      const gone = observed === 'missing' || observed === 'foreign';
+      const live = app.deleted_at === null && !gone ? app.live_revision : null;
       return {
         app_name: appName,
         namespace,
         live_revision: live,
+        target_status: app.deleted_at === null && app.live_revision !== null ? (observed ?? 'unknown') : null,
         items: rows.map((r) => ({
           id: r.id,
           revision: r.revision,
@@ -480,12 +457,10 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
 
     async rollback(caller, appNameInput, body, meta) {
       const appName = validateAppName(appNameInput, 'app');
-      const namespace = validateNamespace(body.namespace);
+      const namespace = options.namespaces.resolve(caller, body.namespace);
       const reservation = runner.reserve(appKey(namespace, appName));
       try {
-        const app = await repository.getApp(namespace, appName);
-        if (!app || app.deleted_at !== null) throw new NotFoundError(`no app ${appName} in ${namespace}`);
-        assertOwner(caller, app, appName);
+        await readOwnApp(caller, namespace, appName);
         const source = await repository.getRevision(namespace, appName, body.revision);
         if (!source) throw new NotFoundError(`${appName} has no revision ${body.revision}`);
         if (source.state !== 'Stable' || !source.manifest || !source.image) {
@@ -516,13 +491,15 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
 
     async deleteApp(caller, appNameInput, namespaceInput, meta) {
       const appName = validateAppName(appNameInput, 'app');
-      const namespace = validateNamespace(namespaceInput);
+      const namespace = options.namespaces.resolve(caller, namespaceInput);
       const reservation = runner.reserve(appKey(namespace, appName));
       try {
-        const app = await repository.getApp(namespace, appName);
-        if (!app || app.deleted_at !== null) throw new NotFoundError(`no app ${appName} in ${namespace}`);
-        assertOwner(caller, app, appName);
-        await target.delete({ appName, namespace });
+        const app = await readOwnApp(caller, namespace, appName);
+        // Another replica may be running a deployment of it (the local reservation only covers this one).
+        if (await repository.hasUnfinished(namespace, appName)) {
+          throw new ConflictError(`a deployment of ${namespace}/${appName} is running; delete it once it has finished`);
+        }
+        await target.delete({ appName, namespace, owner: app.user_id });
         await repository.markAppDeleted(namespace, appName, Date.now());
         await recordRequestAudit(caller, meta, 'deployment.app_deleted', { app_name: appName, namespace }, { deleted: true });
         return { deleted: true, app_name: appName, namespace };
@@ -531,21 +508,12 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       }
     },
 
-    async recoverUnfinished() {
-      const rows = await repository.listUnfinished();
-      for (const row of rows) {
-        if (isFinalState(row.state as DeploymentState)) continue;
-        let reservation;
-        try {
-          reservation = runner.reserve(appKey(row.namespace, row.app_name));
-        } catch (err) {
-          if (err instanceof ConflictError) continue;
-          throw err;
-        }
-        options.log.warn({ deploymentId: row.id, state: row.state }, 'finishing a deployment left running by a previous process');
-        reservation.start((signal) => options.pipeline.recover(row, signal));
-      }
-      return rows.length;
+    namespaces(caller) {
+      return { default: options.namespaces.defaultFor(caller), allowed: options.namespaces.allowedFor(caller) };
     },
+
+    recoverUnfinished: () => leases.sweep(),
+
+    leases,
   };
 }

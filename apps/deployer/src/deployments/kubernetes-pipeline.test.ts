@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readIdentityHash } from '../targets/resource-names.ts';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { createCapturingLogger } from '@ashapp/platform/testing';
@@ -64,6 +65,8 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     return record.json() as { state: string; error: string | null; url: string | null; image: string; manifest: string; events: Array<{ kind: string; stage: string; text: string }> };
   }
 
+  const pushed = (appName: string, revision: number) =>
+    `${registryHost}/ashwanth01/${appName}:r${revision}-${readIdentityHash({ owner: users.alice, namespace: 'default', appName })}`;
   const imageOf = (name: string) => standIn.get('apps', 'deployments', 'default', name)?.spec.template.spec.containers[0].image as string | undefined;
 
   test('refuses a deploy to the cluster without a registry sign-in (the cluster must pull the image)', async () => {
@@ -80,10 +83,10 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
   test('rolling: builds, pushes to the signed-in registry, applies with server-side apply, follows the rollout to Stable', async () => {
     const record = await deploy({ app_name: 'hello' });
     assert.equal(record.state, 'Stable', record.error ?? '');
-    assert.equal(record.image, `${registryHost}/ashwanth01/hello:r1`);
+    assert.equal(record.image, pushed('hello', 1));
     assert.equal(builder.pushes.at(-1)?.registry, registryHost);
     assert.equal(builder.pushes.at(-1)?.credentials?.password, 'dckr_pat_example');
-    assert.equal(imageOf('hello'), `${registryHost}/ashwanth01/hello:r1`);
+    assert.equal(imageOf('hello'), pushed('hello', 1));
     assert.match(record.url ?? '', /^http:\/\/10\.0\.0\.14:3\d{4}\/$/);
     assert.ok(record.events.some((e) => e.stage === 'Deploying' && /Deployment\/hello: 2\/2 updated, 2 available/.test(e.text)));
     assert.ok(record.events.some((e) => e.stage === 'Testing' && /HTTP check .* is off/.test(e.text)));
@@ -92,15 +95,15 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
   });
 
   test('ImagePullBackOff: the new revision fails, is rolled back automatically to revision 1, and ends RolledBack', async () => {
-    behaviours.set(`${registryHost}/ashwanth01/hello:r2`, 'image-pull-error');
+    behaviours.set(pushed('hello', 2), 'image-pull-error');
     const record = await deploy({ app_name: 'hello' });
     assert.equal(record.state, 'RolledBack');
     assert.match(record.error ?? '', /ImagePullBackOff/);
     assert.match(record.error ?? '', /rolled back to revision 1/);
     assert.ok(record.events.some((e) => e.stage === 'Rollback' && /re-applying revision 1/.test(e.text)));
-    assert.equal(imageOf('hello'), `${registryHost}/ashwanth01/hello:r1`);
+    assert.equal(imageOf('hello'), pushed('hello', 1));
     const pods = standIn.list('', 'pods', 'default').filter((p) => p.metadata.labels['app.kubernetes.io/instance'] === 'hello');
-    assert.ok(pods.length >= 2 && pods.every((p) => p.spec.containers[0].image.endsWith(':r1')));
+    assert.ok(pods.length >= 2 && pods.every((p) => p.spec.containers[0].image === pushed('hello', 1)));
     const revisions = await deployer.app.inject({ url: '/deployer-api/deployments/hello/revisions?namespace=default', headers: identityHeaders(users.alice) });
     assert.equal(revisions.json().live_revision, 1);
   });
@@ -112,15 +115,15 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     const second = await deploy({ app_name: 'bg', strategy: 'blue-green' });
     assert.equal(second.state, 'Stable', second.error ?? '');
     assert.equal(standIn.get('', 'services', 'default', 'bg-svc')?.spec.selector['ashapp.io/colour'], 'green');
-    assert.equal(imageOf('bg-green'), `${registryHost}/ashwanth01/bg:r2`);
-    assert.equal(imageOf('bg-blue'), `${registryHost}/ashwanth01/bg:r1`, 'old colour kept for instant rollback');
+    assert.equal(imageOf('bg-green'), pushed('bg', 2));
+    assert.equal(imageOf('bg-blue'), pushed('bg', 1), 'old colour kept for instant rollback');
     assert.match(second.manifest, /name: bg-green/);
     // A failing third version never receives traffic; the failed colour is removed and green keeps serving.
-    behaviours.set(`${registryHost}/ashwanth01/bg:r3`, 'crash');
+    behaviours.set(pushed('bg', 3), 'crash');
     const third = await deploy({ app_name: 'bg', strategy: 'blue-green' });
     assert.equal(third.state, 'RolledBack');
     assert.equal(standIn.get('', 'services', 'default', 'bg-svc')?.spec.selector['ashapp.io/colour'], 'green');
-    assert.equal(imageOf('bg-green'), `${registryHost}/ashwanth01/bg:r2`);
+    assert.equal(imageOf('bg-green'), pushed('bg', 2));
   });
 
   test('canary: a share of replicas on the new version, then promoted; a failing canary is removed and the stable stays', async () => {
@@ -130,14 +133,14 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     assert.equal(second.state, 'Stable', second.error ?? '');
     assert.ok(second.events.some((e) => /canary with 25% of 4 replicas beside the stable version/.test(e.text)));
     assert.ok(second.events.some((e) => /promoting/.test(e.text)));
-    assert.equal(imageOf('can'), `${registryHost}/ashwanth01/can:r2`, 'stable promoted to the canary version');
+    assert.equal(imageOf('can'), pushed('can', 2), 'stable promoted to the canary version');
     assert.equal(standIn.get('apps', 'deployments', 'default', 'can-canary'), undefined, 'canary workload removed');
 
-    behaviours.set(`${registryHost}/ashwanth01/can:r3`, 'image-pull-error');
+    behaviours.set(pushed('can', 3), 'image-pull-error');
     const third = await deploy({ app_name: 'can', replicas: 4, strategy: 'canary', canary_percent: 25 });
     assert.equal(third.state, 'RolledBack');
     assert.ok(third.events.some((e) => /removing the canary/.test(e.text)));
     assert.equal(standIn.get('apps', 'deployments', 'default', 'can-canary'), undefined);
-    assert.equal(imageOf('can'), `${registryHost}/ashwanth01/can:r2`, 'stable never changed');
+    assert.equal(imageOf('can'), pushed('can', 2), 'stable never changed');
   });
 });

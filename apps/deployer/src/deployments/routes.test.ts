@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readIdentityHash } from '../targets/resource-names.ts';
+import { readUserNamespace } from '../validation/namespace-policy.ts';
 import { after, before, describe, test } from 'node:test';
 import type { Role } from '@ashapp/platform';
 import {
@@ -25,6 +27,10 @@ interface Detail {
   live: boolean;
   events: Array<{ seq: number; kind: string; stage: string; text: string }>;
 }
+
+/** The local image name of an app: readable prefix, then a hash of the exact (owner, namespace, app). */
+const localImage = (appName: string, revision: number, owner = users.alice, namespace = 'default') =>
+  `localhost/ashapp/${namespace}-${appName}-${readIdentityHash({ owner, namespace, appName })}:r${revision}`;
 
 describe('deployer routes (fake builder and fake podman-like target; real Python checker, SQLite, outbox)', () => {
   let deployer: TestDeployer;
@@ -89,6 +95,14 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     assert.match(badName.json().error.message, /app_name/);
   });
 
+  test('validate answers 400 with the reason for code nested beyond the checker\'s limits (was 503)', async () => {
+    for (const code of ['x = ' + '-'.repeat(100_000) + '1', '1+'.repeat(60_000)]) {
+      const res = await post('/deployer-api/validate', { code });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().error.message, 'code: an expression is nested more than 200 levels deep (line 1)');
+    }
+  });
+
   test('preview returns validated manifests without building or applying anything', async () => {
     const res = await post('/deployer-api/preview', { app_name: 'preview-me', code: helloCode, ...settings });
     assert.equal(res.statusCode, 200, res.body);
@@ -96,7 +110,7 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     assert.match(body.manifests, /kind: Deployment/);
     assert.match(body.manifests, /kind: Service/);
     assert.deepEqual(body.objects.map((o: { kind: string }) => o.kind), ['Deployment', 'Service']);
-    assert.equal(body.image, 'localhost/ashapp/default-preview-me:r1');
+    assert.equal(body.image, localImage('preview-me', 1));
     assert.equal(builder.builds.length, 0);
     assert.equal(target.applied.length, 0);
   });
@@ -154,7 +168,7 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     await deployer.runner.idle();
     const record = await detail(accepted.deployment_id);
     assert.equal(record.state, 'Stable', record.error ?? '');
-    assert.equal(record.image, 'localhost/ashapp/default-hello:r1');
+    assert.equal(record.image, localImage('hello', 1));
     assert.match(record.url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/default\/hello\/$/);
     assert.match(record.manifest ?? '', /ashapp.io\/revision: "1"/);
     assert.equal(record.live, true);
@@ -165,7 +179,7 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     assert.deepEqual(record.events.map((e) => e.seq), record.events.map((_e, i) => i), 'events numbered in order');
     assert.ok(record.events.some((e) => e.kind === 'log' && e.stage === 'Building' && /fake builder/.test(e.text)));
     assert.ok(record.events.some((e) => e.kind === 'log' && e.stage === 'Testing' && /healthz → 200/.test(e.text)));
-    assert.equal(builder.builds.at(-1)?.image, 'localhost/ashapp/default-hello:r1');
+    assert.equal(builder.builds.at(-1)?.image, localImage('hello', 1));
     assert.equal(builder.pushes.length, 0, 'no registry signed in: nothing pushed');
     const actions = (await deployer.auditEvents()).filter((e) => (e.request_data as { deployment_id?: string })?.deployment_id === accepted.deployment_id);
     assert.deepEqual(
@@ -187,7 +201,7 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     const second = await deployAndWait({ app_name: 'hello', code: helloCode.replace('Hello', 'Hi'), ...settings });
     assert.equal(second.state, 'Stable');
     assert.equal(second.revision, 2);
-    target.failingImages.add('localhost/ashapp/default-hello:r3');
+    target.failingImages.add(localImage('hello', 3));
     const third = await deployAndWait({ app_name: 'hello', code: helloCode.replace('Hello', 'Oops'), ...settings });
     assert.equal(third.state, 'RolledBack');
     assert.match(third.error ?? '', /CrashLoopBackOff.*rolled back to revision 2/);
@@ -195,7 +209,7 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
       third.events.filter((e) => e.kind === 'state').map((e) => e.stage).slice(-3),
       ['Deploying', 'Rollback', 'RolledBack'],
     );
-    assert.equal(target.running.get('default/hello'), 'localhost/ashapp/default-hello:r2', 'revision 2 serves again');
+    assert.equal(target.running.get('default/hello'), localImage('hello', 2), 'revision 2 serves again');
     const revisions = (await get('/deployer-api/deployments/hello/revisions?namespace=default')).json();
     assert.equal(revisions.live_revision, 2);
     assert.deepEqual(revisions.items.map((r: { revision: number; state: string }) => `${r.revision}:${r.state}`), ['3:RolledBack', '2:Stable', '1:Stable']);
@@ -209,10 +223,10 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     assert.equal(record.kind, 'rollback');
     assert.equal(record.state, 'Stable', record.error ?? '');
     assert.equal(record.revision, 4);
-    assert.equal(record.image, 'localhost/ashapp/default-hello:r1');
+    assert.equal(record.image, localImage('hello', 1));
     const first = (await get('/deployer-api/deployments')).json().items.find((d: Detail & { app_name: string }) => d.app_name === 'hello' && d.revision === 1);
     assert.equal(record.manifest, (await detail(first.id)).manifest, 'the very manifest of revision 1');
-    assert.equal(target.running.get('default/hello'), 'localhost/ashapp/default-hello:r1');
+    assert.equal(target.running.get('default/hello'), localImage('hello', 1));
     assert.equal((await post('/deployer-api/deployments/hello/rollback', { namespace: 'default', revision: 3 })).statusCode, 400);
     assert.equal((await post('/deployer-api/deployments/hello/rollback', { namespace: 'default', revision: 99 })).statusCode, 404);
   });
@@ -220,10 +234,21 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
   test("only the app's owner or an admin may deploy over, roll back or delete it", async () => {
     const deploy = await post('/deployer-api/deploy', { app_name: 'hello', code: helloCode, ...settings }, users.bob);
     assert.equal(deploy.statusCode, 403);
-    assert.equal((await post('/deployer-api/deployments/hello/rollback', { namespace: 'default', revision: 1 }, users.bob)).statusCode, 403);
+    // Another user's app answers exactly like a missing one: no existence oracle.
+    const missing = (await get('/deployer-api/deployments/nosuch/revisions?namespace=default', users.bob)).json().error.message as string;
+    const foreignRevisions = await get('/deployer-api/deployments/hello/revisions?namespace=default', users.bob);
+    assert.equal(foreignRevisions.statusCode, 404);
+    assert.equal(foreignRevisions.json().error.message, missing.replace('nosuch', 'hello'));
+    assert.equal((await post('/deployer-api/deployments/hello/rollback', { namespace: 'default', revision: 1 }, users.bob)).statusCode, 404);
+    assert.equal((await post('/deployer-api/deployments/nosuch/rollback', { namespace: 'default', revision: 1 }, users.bob)).statusCode, 404);
     const del = await deployer.app.inject({ method: 'DELETE', url: '/deployer-api/apps/hello?namespace=default', headers: identityHeaders(users.bob) });
-    assert.equal(del.statusCode, 403);
-    assert.equal((await get('/deployer-api/deployments/hello/revisions?namespace=default', users.bob)).statusCode, 403);
+    assert.equal(del.statusCode, 404);
+    assert.equal(del.json().error.message, missing.replace('nosuch', 'hello'));
+    assert.equal(target.running.has('default/hello'), true, "alice's app still runs");
+    // Preview says the name is taken, as deploy must, but not alice's revision counter.
+    const preview = await post('/deployer-api/preview', { app_name: 'hello', code: helloCode, ...settings }, users.bob);
+    assert.equal(preview.statusCode, 403);
+    assert.doesNotMatch(preview.body, /revision|alice/);
     assert.equal((await get('/deployer-api/deployments', users.bob)).json().items.length, 0, 'bob sees only his own');
     const all = (await get('/deployer-api/deployments', users.admin, ['user', 'admin'])).json();
     assert.ok(all.items.length >= 5, 'an admin sees everyone’s');
@@ -257,15 +282,49 @@ describe('deployer routes (fake builder and fake podman-like target; real Python
     await deployer.runner.idle();
   });
 
+  test('a pod removed behind the deployer\'s back is shown as missing, not as the live revision', async () => {
+    const stable = await deployAndWait({ app_name: 'vanishing', code: helloCode, ...settings });
+    assert.equal(stable.state, 'Stable');
+    assert.equal((await detail(stable.id)).live, true);
+    target.running.delete('default/vanishing');
+    const after = (await get(`/deployer-api/deployments/${stable.id}`)).json();
+    assert.equal(after.live, false);
+    assert.equal(after.target_status, 'missing');
+    const listed = (await get('/deployer-api/deployments?limit=200')).json().items.find((i: { id: string }) => i.id === stable.id);
+    assert.deepEqual([listed.live, listed.target_status], [false, 'missing']);
+    const revisions = (await get('/deployer-api/deployments/vanishing/revisions?namespace=default')).json();
+    assert.deepEqual([revisions.live_revision, revisions.target_status], [null, 'missing']);
+    assert.ok(revisions.items.every((r: { live: boolean }) => !r.live));
+  });
+
   test('deletes an app from the target and marks it deleted', async () => {
     const res = await deployer.app.inject({ method: 'DELETE', url: '/deployer-api/apps/busy?namespace=default', headers: identityHeaders(users.alice) });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { deleted: true, app_name: 'busy', namespace: 'default' });
-    assert.deepEqual(target.deleted.at(-1), { appName: 'busy', namespace: 'default' });
+    assert.deepEqual(target.deleted.at(-1), { appName: 'busy', namespace: 'default', owner: users.alice });
     assert.equal(target.running.has('default/busy'), false);
     assert.equal((await get('/deployer-api/deployments/busy/revisions?namespace=default')).json().live_revision, null);
     const again = await deployer.app.inject({ method: 'DELETE', url: '/deployer-api/apps/busy?namespace=default', headers: identityHeaders(users.alice) });
     assert.equal(again.statusCode, 404);
+  });
+
+  test('deploys only into namespaces the operator allows: kube-system, kube-public and the platform\'s are 403 naming the allowed ones', async () => {
+    const own = readUserNamespace(users.alice);
+    assert.deepEqual((await get('/deployer-api/namespaces')).json(), { default: own, allowed: [own, 'default', 'team-a'] });
+    const builds = builder.builds.length;
+    for (const namespace of ['kube-system', 'kube-public', 'ashapp', 'somebody-else', readUserNamespace(users.bob)]) {
+      const res = await post('/deployer-api/deploy', { app_name: 'sneaky', code: helloCode, ...settings, namespace });
+      assert.equal(res.statusCode, 403, res.body);
+      assert.equal(res.json().error.message, `namespace: ${namespace} is not a namespace you may deploy into; allowed: ${own}, default, team-a`);
+      assert.equal((await post('/deployer-api/preview', { app_name: 'sneaky', code: helloCode, ...settings, namespace })).statusCode, 403);
+    }
+    assert.equal(builder.builds.length, builds, 'nothing was built');
+    assert.equal((await get('/deployer-api/deployments?limit=200')).json().items.filter((i: { app_name: string }) => i.app_name === 'sneaky').length, 0);
+    const { namespace: _omitted, ...withoutNamespace } = settings;
+    const mine = await deployAndWait({ app_name: 'in-own-namespace', code: helloCode, ...withoutNamespace });
+    assert.equal(mine.state, 'Stable');
+    assert.equal((mine as unknown as { namespace: string }).namespace, own);
+    assert.equal(target.running.has(`${own}/in-own-namespace`), true);
   });
 
   test('stops a running pipeline cleanly at shutdown: the record ends Failed, nothing left hanging', async () => {

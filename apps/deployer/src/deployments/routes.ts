@@ -12,6 +12,7 @@ import {
   DeploymentParams,
   ListDeploymentsQuery,
   NamespaceQuery,
+  NamespacesView,
   PreviewView,
   RevisionList,
   RollbackBody,
@@ -63,6 +64,17 @@ export function registerDeploymentRoutes(app: ServiceApp, deps: { service: Deplo
       const accepted = await service.deploy(requireIdentity(request), request.body, readRequestMeta(request));
       return reply.status(202).send(accepted);
     },
+  );
+
+  app.get(
+    '/deployer-api/namespaces',
+    {
+      schema: {
+        summary: 'The namespaces you may deploy into, and the one used when a request names none',
+        response: { 200: NamespacesView },
+      },
+    },
+    async (request) => service.namespaces(requireIdentity(request)),
   );
 
   app.get(

@@ -75,6 +75,16 @@ export type DeployAccepted = Static<typeof DeployAccepted>;
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+const TargetStatusView = Nullable(
+  Type.Union(
+    [Type.Literal('running'), Type.Literal('not-ready'), Type.Literal('missing'), Type.Literal('foreign'), Type.Literal('unknown')],
+    {
+      description:
+        "For the revision the records call live: what the target really runs (missing: removed behind the deployer's back; foreign: the name is held by something else; unknown: the target did not answer). Null for other revisions.",
+    },
+  ),
+);
+
 export const DeploymentView = Type.Object({
   id: Type.String(),
   app_name: Type.String(),
@@ -90,7 +100,8 @@ export const DeploymentView = Type.Object({
   url: Nullable(Type.String()),
   error: Nullable(Type.String()),
   user_id: Type.String(),
-  live: Type.Boolean({ description: 'Whether this revision is the one serving now.' }),
+  live: Type.Boolean({ description: 'Whether this revision is the one serving now (checked against the target itself).' }),
+  target_status: TargetStatusView,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
   finished_at: Nullable(Type.String({ format: 'date-time' })),
@@ -145,6 +156,7 @@ export const RevisionList = Type.Object({
   app_name: Type.String(),
   namespace: Type.String(),
   live_revision: Nullable(Type.Integer()),
+  target_status: TargetStatusView,
   items: Type.Array(RevisionView),
 });
 
@@ -161,4 +173,9 @@ export const DeletedView = Type.Object({
   deleted: Type.Boolean(),
   app_name: Type.String(),
   namespace: Type.String(),
+});
+
+export const NamespacesView = Type.Object({
+  default: Type.String({ description: 'Where a deploy without a namespace goes (your own namespace, unless the operator turned those off).' }),
+  allowed: Type.Array(Type.String(), { description: 'Namespaces you may deploy into (DEPLOYER_NAMESPACES plus your own).' }),
 });

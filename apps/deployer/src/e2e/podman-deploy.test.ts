@@ -30,6 +30,7 @@ const run = promisify(execFile);
 const log = pino({ level: 'silent' });
 const env = readTestChildEnv();
 const storage = readTestStorage();
+const owner = 'arn:aws:iam::111111111111:user/ashwanth';
 
 const helloCode = `from flask import Flask
 
@@ -111,12 +112,13 @@ describe('deploy end to end: pasted code and a git repository → buildah → re
     validator.assertValid(objects);
     const applied = await target.apply(objects, {
       namespace: spec.namespace,
+      owner,
       registry: { host: registry.host, credentials: registry, insecure: true },
     });
     const events: string[] = [];
     const rollout = await target.followRollout(applied.workload, { timeoutMs: 60_000, onEvent: (e) => events.push(e.message) });
     assert.deepEqual(rollout, { ok: true, readyReplicas: 1 }, events.join('\n'));
-    const url = (await target.readUrl(spec))?.url;
+    const url = (await target.readUrl({ ...spec, owner }))?.url;
     assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/$/);
     return { objects, url: url! };
   }
@@ -128,7 +130,7 @@ describe('deploy end to end: pasted code and a git repository → buildah → re
   });
 
   test('pasted hello app: deploy, answer, change, roll back, delete, nothing left running', async () => {
-    const app: AppRef = { appName: 'hello', namespace: 'default' };
+    const app: AppRef = { appName: 'hello', namespace: 'default', owner };
     deployed.push(app);
     const spec = (image: string, revision: number): ManifestSpec => ({
       ...app,
@@ -151,7 +153,7 @@ describe('deploy end to end: pasted code and a git repository → buildah → re
     assert.equal((await get(`${second.url}ashwanth`)).text, 'Hi there, ashwanth!');
 
     // Roll back: re-apply revision 1's exact manifest (and so its image).
-    const rolledBack = await target.apply(first.objects, { namespace: 'default', registry: { host: registry.host, credentials: registry, insecure: true } });
+    const rolledBack = await target.apply(first.objects, { namespace: 'default', owner, registry: { host: registry.host, credentials: registry, insecure: true } });
     assert.deepEqual(await target.followRollout(rolledBack.workload, { timeoutMs: 60_000 }), { ok: true, readyReplicas: 1 });
     assert.equal((await get(`${first.url}ashwanth`)).text, 'Hello, ashwanth!');
 
@@ -194,7 +196,7 @@ describe('deploy end to end: pasted code and a git repository → buildah → re
     }
     await builder.push({ image, registry: registry.host, credentials: registry, insecure: true, log: () => undefined });
 
-    const app: AppRef = { appName: 'from-git', namespace: 'team-a' };
+    const app: AppRef = { appName: 'from-git', namespace: 'team-a', owner };
     deployed.push(app);
     const { url } = await deploy({ ...app, image, kind: 'ReplicaSet', replicas: 1, serviceType: 'ClusterIP', containerPort: 8080, revision: 1 });
     assert.equal((await get(`${url}ashwanth`)).text, 'Hello from git, ashwanth!');

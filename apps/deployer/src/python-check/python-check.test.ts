@@ -86,6 +86,32 @@ describe('python checker (real /usr/bin/python3)', () => {
     );
   });
 
+  test('refuses code nested beyond the limit with the reason instead of failing (issue 8: MemoryError, RecursionError)', async () => {
+    for (const code of ['x = ' + '-'.repeat(100_000) + '1', 'x = ' + '1+'.repeat(60_000) + '1', 'x = ' + '('.repeat(250) + '1' + ')'.repeat(250)]) {
+      await assert.rejects(checker.checkFlaskApp(code), (err: unknown) => {
+        assert.ok(err instanceof InputError, String(err));
+        assert.equal(err.message, 'code: an expression is nested more than 200 levels deep (line 1)');
+        assert.equal(err.details?.limit, true);
+        return true;
+      });
+    }
+  });
+
+  test('reports code the parser cannot hold as too complex, not as a checker failure', async () => {
+    // Nesting the token estimate does not count (conditional expressions, call chains): the parser's own
+    // RecursionError/MemoryError is caught inside the memory-capped checker.
+    for (const code of ['x = ' + '1 if 1 else '.repeat(50_000) + '1', 'x = f' + '()'.repeat(60_000)]) {
+      await assert.rejects(checker.checkFlaskApp(code), /^InputError: code: the code is too complex to check/);
+    }
+  });
+
+  test('accepts long flat data and moderately chained expressions', async () => {
+    const data = `from flask import Flask\napp = Flask(__name__)\nDATA = [${Array.from({ length: 5000 }, (_, i) => -i).join(', ')}]\nTOTAL = ${'1 + '.repeat(150)}1\n`;
+    const result = await checker.checkFlaskApp(data);
+    assert.ok(result.ok);
+    assert.equal(result.appVariable, 'app');
+  });
+
   test('ends a checker that runs longer than its timeout', async () => {
     // 1 ms is shorter than Python's own start-up, so the child is always still running when the timer fires.
     const slow = createPythonChecker({ timeoutMs: 1, env: { PATH: '/usr/bin:/bin' } });

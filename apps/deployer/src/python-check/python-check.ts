@@ -43,6 +43,8 @@ export interface PythonCheckerOptions {
 
 interface CheckerOutput {
   ok: boolean;
+  /** The code is beyond what the checker accepts (nesting, memory): a 400, not a syntax error. */
+  limit?: { message: string; line: number | null };
   error?: { message: string; line: number | null; column: number | null; text: string };
   app_variable?: string | null;
   port?: number | null;
@@ -53,7 +55,8 @@ interface CheckerOutput {
 
 /**
  * Asks Python's own parser about pasted Flask code. A syntax error is a normal answer (`ok: false`);
- * code without a module-level Flask object is an `InputError` naming `code`.
+ * code without a module-level Flask object is an `InputError` naming `code`, and so is code beyond the
+ * checker's limits (nesting deeper than 200, more memory than the checker may use), with `details.limit`.
  */
 export function createPythonChecker(options: PythonCheckerOptions = {}): PythonChecker {
   const python = options.python ?? '/usr/bin/python3';
@@ -79,6 +82,10 @@ export function createPythonChecker(options: PythonCheckerOptions = {}): PythonC
         parsed = JSON.parse(result.stdout) as CheckerOutput;
       } catch {
         throw new UnavailableError('the Python checker answered something unexpected');
+      }
+      if (parsed.limit) {
+        const where = parsed.limit.line !== null ? ` (line ${parsed.limit.line})` : '';
+        throw new InputError(`code: ${parsed.limit.message}${where}`, { field: 'code', limit: true });
       }
       if (!parsed.ok) {
         const error = parsed.error ?? { message: 'invalid syntax', line: null, column: null, text: '' };

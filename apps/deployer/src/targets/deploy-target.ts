@@ -4,7 +4,16 @@ import type { RegistryCredentials } from '../registry/auth-file.ts';
 export interface AppRef {
   appName: string;
   namespace: string;
+  /** The app's owner (user id): part of every derived name and stamped on every object (see resource-names.ts). */
+  owner: string;
 }
+
+/**
+ * What the target actually runs for an app: `running` (ready), `not-ready` (exists, not serving),
+ * `missing` (nothing there: removed behind the deployer's back), `foreign` (the name is held by something
+ * that is not this app's: another user's or not made by ASHapp).
+ */
+export type TargetStatus = 'running' | 'not-ready' | 'missing' | 'foreign';
 
 export interface WorkloadRef extends AppRef {
   kind: 'Deployment' | 'ReplicaSet';
@@ -14,6 +23,8 @@ export interface WorkloadRef extends AppRef {
 
 export interface ApplyOptions {
   namespace: string;
+  /** The app's owner: objects held by anyone else are never overwritten (NotAllowedError, nothing applied). */
+  owner: string;
   /** Credentials for pulling the image, when the registry needs them. */
   registry?: { host: string; credentials: RegistryCredentials; insecure: boolean };
 }
@@ -52,8 +63,10 @@ export interface DeployTarget {
   followRollout(workload: WorkloadRef, options: FollowOptions): Promise<RolloutResult>;
   /** The URL the app answers on, when it is known yet. */
   readUrl(app: AppRef): Promise<{ url: string; hint?: string } | undefined>;
-  /** Removes everything the app has on the target; a missing app is not an error. */
+  /** Removes everything the app has on the target (never another owner's objects); a missing app is not an error. */
   delete(app: AppRef): Promise<void>;
+  /** The app's real state on the target, read from the resources themselves (records can be stale). */
+  readStatus(app: AppRef): Promise<TargetStatus>;
 }
 
 /** The Deployment/ReplicaSet among applied objects. */

@@ -1,8 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
-import { InputError, UpstreamError, type Logger } from '@ashapp/platform';
+import { InputError, NotAllowedError, UpstreamError, type Logger } from '@ashapp/platform';
 import { labelKeys, readServiceName, revisionAnnotation, type KubeObject } from '../manifests/render-manifests.ts';
 import type { ManifestValidator } from '../manifests/validate-manifests.ts';
-import type { AppRef, ApplyResult, DeployTarget, FollowOptions, RolloutEvent, RolloutResult, WorkloadRef } from './deploy-target.ts';
+import type { AppRef, ApplyResult, DeployTarget, FollowOptions, RolloutEvent, RolloutResult, TargetStatus, WorkloadRef } from './deploy-target.ts';
+import { readOwnership, stampOwnership, type AppIdentity } from './resource-names.ts';
 
 export const fieldManager = 'ashapp';
 
@@ -23,8 +24,8 @@ export interface KubernetesTarget extends DeployTarget {
   readonly name: 'kubernetes';
   /** The current Service of an app, if any (blue-green reads its live colour from it). */
   readService(app: AppRef): Promise<KubeObject | undefined>;
-  /** Applies the Service alone: the blue-green switch. */
-  applyService(service: KubeObject, namespace: string): Promise<void>;
+  /** Applies the Service alone (the blue-green switch), unless another owner holds it. */
+  applyService(service: KubeObject, namespace: string, owner: string): Promise<void>;
   /** Deletes one workload object (a finished canary, an old colour). */
   deleteWorkload(workload: WorkloadRef): Promise<void>;
 }
@@ -96,6 +97,51 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
     }
   }
 
+  /** The object as it is on the cluster, or undefined when there is none. */
+  async function readExisting(object: KubeObject): Promise<KubeObject | undefined> {
+    try {
+      const header = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace ?? '' } };
+      return (await objects.read(header)) as unknown as KubeObject;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw new UpstreamError(`kubernetes: reading ${object.kind}/${object.metadata.name} failed: ${describeApiError(err)}`);
+    }
+  }
+
+  /** Ownership is read from the objects themselves: nothing another user (or anyone but ASHapp) holds is overwritten. */
+  async function assertMayWrite(objectsToWrite: readonly KubeObject[], identity: AppIdentity): Promise<void> {
+    for (const object of objectsToWrite) {
+      const existing = await readExisting(object);
+      if (!existing) continue;
+      const ownership = readOwnership(existing.metadata, identity);
+      if (ownership.kind === 'foreign') {
+        throw new NotAllowedError(`${object.kind}/${object.metadata.name} in ${identity.namespace} was not changed: ${ownership.reason}`);
+      }
+    }
+  }
+
+  /** Deletes one object by name unless it is someone else's; a missing one is fine. */
+  async function deleteIfOwned(object: KubeObject, identity: AppIdentity, remove: () => Promise<unknown>): Promise<void> {
+    const existing = await readExisting(object);
+    if (!existing || readOwnership(existing.metadata, identity).kind === 'foreign') return;
+    await ignoreNotFound(remove());
+  }
+
+  /**
+   * Creates the app's namespace when the cluster has none of that name (per-user namespaces appear on first
+   * deploy); an existing namespace is never changed. Needs `create` on namespaces in the deployer's RBAC.
+   */
+  async function ensureNamespace(namespace: string): Promise<void> {
+    try {
+      await core.readNamespace({ name: namespace });
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw new UpstreamError(`kubernetes: reading namespace ${namespace} failed: ${describeApiError(err)}`);
+    }
+    await applyObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [labelKeys.managedBy]: 'ashapp' } } });
+    options.log.info({ namespace }, 'namespace created');
+  }
+
   async function applyObject(object: KubeObject): Promise<string> {
     try {
       await objects.patch(object as k8s.KubernetesObject, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
@@ -121,8 +167,16 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
     async apply(manifests, applyOptions): Promise<ApplyResult> {
       const workload = manifests.find((o) => o.kind === 'Deployment' || o.kind === 'ReplicaSet');
       if (!workload) throw new InputError('manifest: no Deployment or ReplicaSet to apply', { field: 'manifest' });
-      const withNamespace = manifests.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: applyOptions.namespace } }));
+      const identity: AppIdentity = {
+        owner: applyOptions.owner,
+        namespace: applyOptions.namespace,
+        appName: workload.metadata.labels?.[labelKeys.name] ?? workload.metadata.name,
+      };
+      const withNamespace = manifests.map((o) => stampOwnership({ ...o, metadata: { ...o.metadata, namespace: applyOptions.namespace } }, identity));
       options.validator.assertValid(withNamespace);
+      // Every object is checked before any is written: a refused deploy changes nothing.
+      await assertMayWrite(withNamespace, identity);
+      await ensureNamespace(applyOptions.namespace);
       const applied: string[] = [];
       for (const object of withNamespace) applied.push(await applyObject(object));
       if (workload.kind === 'ReplicaSet') {
@@ -139,8 +193,9 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       options.log.info({ namespace: applyOptions.namespace, applied }, 'manifests applied');
       return {
         workload: {
-          appName: workload.metadata.labels?.[labelKeys.name] ?? workload.metadata.name,
+          appName: identity.appName,
           namespace: applyOptions.namespace,
+          owner: applyOptions.owner,
           kind: workload.kind as 'Deployment' | 'ReplicaSet',
           name: workload.metadata.name,
         },
@@ -264,15 +319,18 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       }
     },
 
-    async applyService(service, namespace) {
+    async applyService(service, namespace, owner) {
       if (service.kind !== 'Service') throw new InputError('manifest: expected a Service', { field: 'manifest' });
-      const object = { ...service, metadata: { ...service.metadata, namespace } };
+      const identity: AppIdentity = { owner, namespace, appName: service.metadata.labels?.[labelKeys.name] ?? service.metadata.name };
+      const object = stampOwnership({ ...service, metadata: { ...service.metadata, namespace } }, identity);
       options.validator.assertValid([object]);
+      await assertMayWrite([object], identity);
       await applyObject(object);
     },
 
     async deleteWorkload(ref) {
-      await ignoreNotFound(
+      const header = { apiVersion: 'apps/v1', kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
+      await deleteIfOwned(header, ref, () =>
         ref.kind === 'Deployment'
           ? apps.deleteNamespacedDeployment({ name: ref.name, namespace: ref.namespace, propagationPolicy: 'Background' })
           : apps.deleteNamespacedReplicaSet({ name: ref.name, namespace: ref.namespace, propagationPolicy: 'Background' }),
@@ -281,18 +339,43 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
 
     async delete(app) {
       const selector = toSelector({ [labelKeys.name]: app.appName, [labelKeys.managedBy]: 'ashapp' });
+      const mine = (o: { metadata?: k8s.V1ObjectMeta }) =>
+        readOwnership(o.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> }, app).kind !== 'foreign';
       const deployments = await apps.listNamespacedDeployment({ namespace: app.namespace, labelSelector: selector });
-      for (const d of deployments.items) {
+      for (const d of deployments.items.filter(mine)) {
         await ignoreNotFound(apps.deleteNamespacedDeployment({ name: d.metadata!.name!, namespace: app.namespace, propagationPolicy: 'Background' }));
       }
       const replicaSets = await apps.listNamespacedReplicaSet({ namespace: app.namespace, labelSelector: selector });
       // ReplicaSets owned by a Deployment go with it; only stand-alone ones are deleted here.
-      for (const rs of replicaSets.items.filter((r) => !r.metadata?.ownerReferences?.length)) {
+      for (const rs of replicaSets.items.filter((r) => !r.metadata?.ownerReferences?.length).filter(mine)) {
         await ignoreNotFound(apps.deleteNamespacedReplicaSet({ name: rs.metadata!.name!, namespace: app.namespace, propagationPolicy: 'Background' }));
       }
-      await ignoreNotFound(core.deleteNamespacedService({ name: readServiceName(app.appName), namespace: app.namespace }));
-      await ignoreNotFound(networking.deleteNamespacedIngress({ name: app.appName, namespace: app.namespace }));
-      await ignoreNotFound(autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: app.appName, namespace: app.namespace }));
+      const ns = app.namespace;
+      await deleteIfOwned({ apiVersion: 'v1', kind: 'Service', metadata: { name: readServiceName(app.appName), namespace: ns } }, app, () =>
+        core.deleteNamespacedService({ name: readServiceName(app.appName), namespace: ns }),
+      );
+      await deleteIfOwned({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: app.appName, namespace: ns } }, app, () =>
+        networking.deleteNamespacedIngress({ name: app.appName, namespace: ns }),
+      );
+      await deleteIfOwned({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: app.appName, namespace: ns } }, app, () =>
+        autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: app.appName, namespace: ns }),
+      );
+    },
+
+    async readStatus(app): Promise<TargetStatus> {
+      const selector = toSelector({ [labelKeys.name]: app.appName, [labelKeys.managedBy]: 'ashapp' });
+      const [deployments, replicaSets] = await Promise.all([
+        apps.listNamespacedDeployment({ namespace: app.namespace, labelSelector: selector }),
+        apps.listNamespacedReplicaSet({ namespace: app.namespace, labelSelector: selector }),
+      ]).catch((err: unknown) => {
+        throw new UpstreamError(`kubernetes: reading ${app.appName} failed: ${describeApiError(err)}`);
+      });
+      const workloads = [...deployments.items, ...replicaSets.items.filter((r) => !r.metadata?.ownerReferences?.length)];
+      const owned = workloads.filter(
+        (w) => readOwnership(w.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> }, app).kind !== 'foreign',
+      );
+      if (owned.length === 0) return workloads.length > 0 ? 'foreign' : 'missing';
+      return owned.some((w) => (w.status?.readyReplicas ?? 0) > 0) ? 'running' : 'not-ready';
     },
   };
 }

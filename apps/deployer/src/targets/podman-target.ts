@@ -1,14 +1,15 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { InputError, UnavailableError, UpstreamError, type Logger } from '@ashapp/platform';
+import { InputError, NotAllowedError, UnavailableError, UpstreamError, type Logger } from '@ashapp/platform';
 import { stringify } from 'yaml';
 import { runCommand, summarizeOutput } from '../process/run-command.ts';
 import { readStorageArgs, type ContainerStorage } from '../build/buildah-builder.ts';
 import { withTemporaryAuthFile } from '../registry/auth-file.ts';
 import { healthPath } from '../build/dockerfile.ts';
 import type { KubeObject } from '../manifests/render-manifests.ts';
-import { findWorkload, type AppRef, type DeployTarget, type RolloutEvent } from './deploy-target.ts';
+import { findWorkload, type AppRef, type DeployTarget, type RolloutEvent, type TargetStatus } from './deploy-target.ts';
+import { ownershipKeys, readIdentityHash, readLocalName, stampOwnership } from './resource-names.ts';
 
 export interface PodmanTargetOptions {
   log: Logger;
@@ -61,8 +62,9 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
   const readyPath = options.readyPath ?? healthPath;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
 
-  const appDir = (app: AppRef) => join(options.stateDir, app.namespace, app.appName);
-  const podName = (app: AppRef) => `${app.namespace}-${app.appName}`;
+  // Injective over (owner, namespace, app): `${namespace}-${app}` let `a`/`b-c` and `a-b`/`c` share a pod.
+  const appDir = (app: AppRef) => join(options.stateDir, readLocalName(app));
+  const podName = (app: AppRef) => readLocalName(app);
 
   async function readState(app: AppRef): Promise<AppState | undefined> {
     try {
@@ -118,6 +120,34 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
     }
   }
 
+  interface PodSummary {
+    Id: string;
+    Name: string;
+    Status: string;
+    Labels?: Record<string, string> | null;
+  }
+
+  /** Pods kube play made for this app's name (`<name>-pod`, `<name>-pod-0` … depending on the podman version). */
+  async function listPods(app: AppRef): Promise<PodSummary[]> {
+    const name = podName(app);
+    const result = await podman_(['pod', 'ps', '--filter', `name=^${name}-pod`, '--format', 'json'], 60_000);
+    if (result.code !== 0) throw new UnavailableError(`podman pod ps failed: ${summarizeOutput(result, 3)}`);
+    const pods = JSON.parse(result.stdout || '[]') as PodSummary[];
+    return pods.filter((p) => p.Name === `${name}-pod` || new RegExp(`^${name}-pod-\\d+$`).test(p.Name));
+  }
+
+  /** Refuses to touch a pod under this app's name that carries another identity (or none: not ours). */
+  async function assertOwnPods(app: AppRef): Promise<PodSummary[]> {
+    const pods = await listPods(app);
+    const mine = readIdentityHash(app);
+    for (const pod of pods) {
+      if (pod.Labels?.[ownershipKeys.identity] !== mine) {
+        throw new NotAllowedError(`pod ${pod.Name} is not ${app.appName}'s in ${app.namespace}; it is left untouched`);
+      }
+    }
+    return pods;
+  }
+
   return {
     name: 'podman',
     async available() {
@@ -131,10 +161,12 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       const app: AppRef = {
         appName: workload.metadata.labels?.['app.kubernetes.io/name'] ?? workload.metadata.name,
         namespace: applyOptions.namespace,
+        owner: applyOptions.owner,
       };
+      await assertOwnPods(app);
       const previous = await readState(app);
       const hostPort = previous?.hostPort ?? (await allocateLoopbackPort(hostIp));
-      const { yaml, containerPort, probePath } = derivePod(workload, app, hostPort);
+      const { yaml, containerPort, probePath } = derivePod(stampOwnership(workload, app), app, hostPort);
       const dir = appDir(app);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, 'pod.yaml');
@@ -192,7 +224,20 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       return state ? { url: `http://${hostIp}:${state.hostPort}/` } : undefined;
     },
 
+    async readStatus(app): Promise<TargetStatus> {
+      const pods = await listPods(app);
+      if (pods.length === 0) return 'missing';
+      if (pods.some((p) => p.Labels?.[ownershipKeys.identity] !== readIdentityHash(app))) return 'foreign';
+      // `pod inspect` reads only this pod (a `ps` over every container fails when any other one is broken).
+      const inspected = await podman_(['pod', 'inspect', '--format', '{{.State}}', pods[0]!.Id], 30_000);
+      if (inspected.code !== 0) {
+        if (/no such pod/i.test(inspected.stderr)) return 'missing';
+        throw new UnavailableError(`podman pod inspect failed: ${summarizeOutput(inspected, 3)}`);
+      }
+      return inspected.stdout.trim() === 'Running' ? 'running' : 'not-ready';
+    },
     async delete(app) {
+      await assertOwnPods(app);
       const file = join(appDir(app), 'pod.yaml');
       const exists = await readFile(file, 'utf8').then(() => true, () => false);
       if (exists) {

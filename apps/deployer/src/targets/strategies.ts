@@ -2,19 +2,19 @@ import { labelKeys, readWorkloadName, renderService, renderWorkload, type Colour
 import type { FollowOptions, RolloutResult, WorkloadRef } from './deploy-target.ts';
 import type { KubernetesTarget } from './kubernetes-target.ts';
 
-/** A spec without a strategy: the strategy functions decide colour and track. */
-export type StrategySpec = Omit<ManifestSpec, 'strategy'>;
+/** A spec without a strategy (the strategy functions decide colour and track), with the app's owner. */
+export type StrategySpec = Omit<ManifestSpec, 'strategy'> & { owner: string };
 
 export type BlueGreenResult =
   | { ok: true; live: Colour; previous: Colour | undefined }
   | { ok: false; reason: string; message: string; live: Colour | undefined };
 
 function workloadRef(spec: StrategySpec, name: string): WorkloadRef {
-  return { appName: spec.appName, namespace: spec.namespace, kind: spec.kind, name };
+  return { appName: spec.appName, namespace: spec.namespace, owner: spec.owner, kind: spec.kind, name };
 }
 
 /** The colour the app's Service sends traffic to now, if it has one. */
-export async function readLiveColour(target: KubernetesTarget, spec: Pick<StrategySpec, 'appName' | 'namespace'>): Promise<Colour | undefined> {
+export async function readLiveColour(target: KubernetesTarget, spec: Pick<StrategySpec, 'appName' | 'namespace' | 'owner'>): Promise<Colour | undefined> {
   const service = await target.readService(spec);
   const selector = (service?.spec as { selector?: Record<string, string> } | undefined)?.selector;
   const colour = selector?.[labelKeys.colour];
@@ -30,7 +30,7 @@ export async function deployBlueGreen(target: KubernetesTarget, spec: StrategySp
   const live = await readLiveColour(target, spec);
   const next: Colour = live === 'blue' ? 'green' : 'blue';
   const workload = renderWorkload({ ...spec, strategy: { type: 'blue-green', colour: next, serviceColour: live ?? next } });
-  await target.apply([workload], { namespace: spec.namespace });
+  await target.apply([workload], { namespace: spec.namespace, owner: spec.owner });
   const rollout = await target.followRollout(workloadRef(spec, workload.metadata.name), follow);
   if (!rollout.ok) return { ...rollout, live };
   await switchBlueGreen(target, spec, next);
@@ -40,7 +40,7 @@ export async function deployBlueGreen(target: KubernetesTarget, spec: StrategySp
 /** Points the Service at one colour (the switch, and the instant rollback). */
 export async function switchBlueGreen(target: KubernetesTarget, spec: StrategySpec, colour: Colour): Promise<void> {
   const service = renderService({ ...spec, strategy: { type: 'blue-green', colour, serviceColour: colour } });
-  await target.applyService(service, spec.namespace);
+  await target.applyService(service, spec.namespace, spec.owner);
 }
 
 /** Replicas the canary gets for a share of the total: at least one, fewer than all when possible. */
@@ -56,20 +56,20 @@ export function readCanaryReplicas(replicas: number, share: number): number {
 export async function startCanary(target: KubernetesTarget, spec: StrategySpec, share: number, follow: FollowOptions): Promise<RolloutResult> {
   const canary = renderWorkload({ ...spec, replicas: readCanaryReplicas(spec.replicas, share), strategy: { type: 'canary', track: 'canary' } });
   const service = renderService({ ...spec, strategy: { type: 'canary', track: 'canary' } });
-  await target.apply([canary, service], { namespace: spec.namespace });
+  await target.apply([canary, service], { namespace: spec.namespace, owner: spec.owner });
   return target.followRollout(workloadRef(spec, canary.metadata.name), follow);
 }
 
 /** Promote: the stable workload takes the canary's version, then the canary goes. */
 export async function promoteCanary(target: KubernetesTarget, spec: StrategySpec, follow: FollowOptions): Promise<RolloutResult> {
   const stable = renderWorkload({ ...spec, strategy: { type: 'canary', track: 'stable' } });
-  await target.apply([stable], { namespace: spec.namespace });
+  await target.apply([stable], { namespace: spec.namespace, owner: spec.owner });
   const rollout = await target.followRollout(workloadRef(spec, stable.metadata.name), follow);
   if (rollout.ok) await target.deleteWorkload(workloadRef(spec, readWorkloadName(spec.appName, { type: 'canary', track: 'canary' })));
   return rollout;
 }
 
 /** Abort: the canary goes; the stable workload never changed. */
-export async function abortCanary(target: KubernetesTarget, spec: Pick<StrategySpec, 'appName' | 'namespace' | 'kind'>): Promise<void> {
-  await target.deleteWorkload({ appName: spec.appName, namespace: spec.namespace, kind: spec.kind, name: readWorkloadName(spec.appName, { type: 'canary', track: 'canary' }) });
+export async function abortCanary(target: KubernetesTarget, spec: Pick<StrategySpec, 'appName' | 'namespace' | 'owner' | 'kind'>): Promise<void> {
+  await target.deleteWorkload({ appName: spec.appName, namespace: spec.namespace, owner: spec.owner, kind: spec.kind, name: readWorkloadName(spec.appName, { type: 'canary', track: 'canary' }) });
 }

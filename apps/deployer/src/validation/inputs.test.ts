@@ -185,6 +185,23 @@ describe('code and requirements', () => {
       assertInputError(() => validateRequirements(bad), 'requirements');
     }
   });
+
+  test('refuses pip options hidden after an environment marker, variables, continuations and direct references (issue 8)', () => {
+    assert.ok(validateRequirements('gunicorn; python_version >= "3.8" and platform_machine != "x86-64"  # fine\n'));
+    for (const bad of [
+      'flask; python_version>"0" --config-settings=editable_mode=compat',
+      'flask; python_version>"0" --hash=sha256:0000',
+      "flask; sys_platform == 'linux' -i https://evil/simple",
+      'flask;python_version>"0"\t--global-option=--x',
+      'flask==${AWS_SECRET_ACCESS_KEY}',
+      'flask \\\n--index-url https://evil/simple',
+      'flask; python_version>"0" \\',
+      'flask @ https://evil/flask.whl',
+      'flask; python_version>"0" @ https://evil/x',
+    ]) {
+      assert.throws(() => validateRequirements(bad), (err: unknown) => err instanceof InputError && /^requirements: line \d/.test(err.message), bad);
+    }
+  });
 });
 
 describe('git repository URLs and refs', () => {

@@ -36,8 +36,16 @@ export function validateAppName(value: unknown, field = 'app_name'): string {
   if (!dns1035Label.test(name)) {
     fail(field, 'must be lowercase letters, digits and dashes, start with a letter and end with a letter or digit');
   }
+  const reserved = reservedAppSuffixes.find((suffix) => name.endsWith(suffix));
+  if (reserved) fail(field, `must not end with "${reserved}": the deployer names blue-green and canary workloads that way`);
   return name;
 }
+
+/**
+ * Suffixes of derived workload names (`<app>-blue`, `<app>-green`, `<app>-canary`). An app named `x-canary`
+ * would be the same Kubernetes object as app `x`'s canary, so such names are refused: names stay injective.
+ */
+export const reservedAppSuffixes = Object.freeze(['-blue', '-green', '-canary']);
 
 /** A namespace is a DNS-1123 label of at most 63 characters; empty means `default`. */
 export function validateNamespace(value: unknown, field = 'namespace'): string {
@@ -172,7 +180,22 @@ export function validateAppCode(value: unknown, field = 'code'): string {
   return code;
 }
 
-const requirementLine = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]+\])?\s*([<>=!~]=?[^;\s]+\s*(,\s*[<>=!~]=?[^;,\s]+\s*)*)?(;[^#]*)?(\s+#.*)?$/;
+const requirementLine =
+  /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._, -]+\])?\s*([<>=!~]=?[^;\s]+\s*(,\s*[<>=!~]=?[^;,\s]+\s*)*)?(;[A-Za-z0-9_.\s'"<>=!~(),-]*)?(\s+#.*)?$/;
+
+/**
+ * What pip reads in a requirement line besides the requirement: any whitespace-separated token starting
+ * with "-" is an option (`--config-settings`, `--hash`, `--global-option` … also after a `;` marker),
+ * `${VAR}` is expanded from the build's environment, a trailing backslash joins the next line, `@` makes a
+ * direct URL reference.
+ */
+function readRequirementProblem(line: string): string | undefined {
+  if (line.split(/\s+/).some((token) => token.startsWith('-'))) return 'pip options are not allowed';
+  if (line.includes('$')) return 'environment variables are not allowed';
+  if (line.includes('\\')) return 'line continuations are not allowed';
+  if (line.includes('@') || line.includes('://')) return 'URLs and direct references are not allowed';
+  return undefined;
+}
 
 /**
  * Optional `requirements.txt`: only requirement specifiers, comments and blank lines. pip options
@@ -188,6 +211,10 @@ export function validateRequirements(value: unknown, field = 'requirements'): st
   lines.forEach((raw, index) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
+    // Everything after a "#" that follows whitespace is a comment to pip; the rest is checked.
+    const content = line.replace(/\s+#.*$/, '');
+    const problem = readRequirementProblem(content);
+    if (problem) fail(field, `line ${index + 1}: ${problem} (name[extras][version][; marker] only)`);
     if (controlCharacters.test(raw.replace(/\r$/, '').replace(/\t/g, ' ')) || !requirementLine.test(line)) {
       fail(field, `line ${index + 1} is not a requirement specifier (name[extras][version]; options and URLs are not allowed)`);
     }
