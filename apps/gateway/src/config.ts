@@ -9,6 +9,7 @@ import {
   type Env,
 } from '@ashapp/platform';
 import { Type } from 'typebox';
+import { createSignInPolicy, isLoopbackHost } from './auth/sign-in-policy.ts';
 
 export interface RateLimitRule {
   readonly max: number;
@@ -29,6 +30,10 @@ export interface GatewayConfig extends BaseServiceConfig {
   readonly trustProxy: boolean | string[];
   readonly adminArns: readonly string[];
   readonly adminAccounts: readonly string[];
+  /** Account ids that may sign in (`SIGN_IN_ALLOWED_ACCOUNTS`); with the ARN patterns, the allow-list. */
+  readonly signInAllowedAccounts: readonly string[];
+  /** ARN patterns (`*`, `?` wildcards) that may sign in (`SIGN_IN_ALLOWED_ARNS`). */
+  readonly signInAllowedArns: readonly string[];
   readonly rateLimits: {
     readonly perUser: RateLimitRule;
     readonly perIp: RateLimitRule;
@@ -54,6 +59,8 @@ const GatewayEnv = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   ADMIN_ARNS: Type.Optional(Type.String()),
   ADMIN_ACCOUNTS: Type.Optional(Type.String()),
+  SIGN_IN_ALLOWED_ACCOUNTS: Type.Optional(Type.String()),
+  SIGN_IN_ALLOWED_ARNS: Type.Optional(Type.String()),
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   RATE_LIMIT_USER_MAX: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_IP_MAX: Type.Integer({ minimum: 1, default: 1200 }),
@@ -115,6 +122,18 @@ export function readGatewayConfig(env: Env): GatewayConfig {
   if (stsEndpoint !== undefined && !/^https?:\/\//i.test(stsEndpoint)) {
     throw new ConfigError('AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL must be an http(s) URL');
   }
+  const signInAllowedAccounts = readList(own.SIGN_IN_ALLOWED_ACCOUNTS);
+  const signInAllowedArns = readList(own.SIGN_IN_ALLOWED_ARNS);
+  // Validates every entry; the app builds the same policy from the frozen lists.
+  const policy = createSignInPolicy({ accounts: signInAllowedAccounts, arnPatterns: signInAllowedArns });
+  if (policy.allowsAnyAccount && !isLoopbackHost(base.host)) {
+    throw new ConfigError(
+      `HOST is ${base.host}, reachable from other machines, but no sign-in allow-list is set: anyone with ` +
+        'any AWS account could sign in. Set SIGN_IN_ALLOWED_ACCOUNTS (12-digit account ids) and/or ' +
+        'SIGN_IN_ALLOWED_ARNS (ARN patterns such as arn:aws:iam::111122223333:user/team/*), ' +
+        'or listen on 127.0.0.1.',
+    );
+  }
   const window = own.RATE_LIMIT_WINDOW_SECONDS * 1000;
   return Object.freeze({
     ...base,
@@ -127,6 +146,8 @@ export function readGatewayConfig(env: Env): GatewayConfig {
     trustProxy: parseTrustProxy(own.TRUST_PROXY),
     adminArns: Object.freeze(readList(own.ADMIN_ARNS)),
     adminAccounts: Object.freeze(readList(own.ADMIN_ACCOUNTS)),
+    signInAllowedAccounts: Object.freeze(signInAllowedAccounts),
+    signInAllowedArns: Object.freeze(signInAllowedArns),
     rateLimits: Object.freeze({
       perUser: { max: own.RATE_LIMIT_USER_MAX, windowMs: window },
       perIp: { max: own.RATE_LIMIT_IP_MAX, windowMs: window },
@@ -152,6 +173,10 @@ export function describeGatewayConfig(config: GatewayConfig): Record<string, unk
     trustProxy: config.trustProxy,
     adminArns: config.adminArns.length,
     adminAccounts: config.adminAccounts.length,
+    signIn:
+      config.signInAllowedAccounts.length + config.signInAllowedArns.length === 0
+        ? 'any AWS account (no allow-list)'
+        : { accounts: config.signInAllowedAccounts.length, arnPatterns: config.signInAllowedArns.length },
     rateLimits: config.rateLimits,
     webDistDir: config.webDistDir,
     serviceUrls: config.serviceUrls,
