@@ -11,6 +11,7 @@ import { registerDocsRoutes } from './docs/routes.ts';
 import type { RateLimiter } from './rate-limit/rate-limiter.ts';
 import { createForwarder } from './routing/forwarder.ts';
 import { registerForwardRoutes } from './routing/routes.ts';
+import { registerUserEventRoutes } from './routing/user-events.ts';
 import { applySecurityHeaders } from './security/headers.ts';
 import type { ActiveSession, SessionService } from './sessions/session-service.ts';
 import { createPageNotFound, registerWebRoutes } from './web/routes.ts';
@@ -116,6 +117,7 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
     ...(deps.endSession ? { endSession: deps.endSession } : {}),
   });
   await registerForwardRoutes(app, { forwarder, audit: deps.audit, sessions: deps.sessions });
+  registerUserEventRoutes(app, { forwarder });
   await registerDocsRoutes(app);
   await registerWebRoutes(app, { distDir: config.webDistDir });
   return app;

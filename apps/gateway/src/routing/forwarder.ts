@@ -23,6 +23,8 @@ export interface ForwardOptions {
   awsCredentials?: AwsCredentials;
   /** Rewrites the service's `Link` header to the public path the caller used. */
   rewriteLink?: (link: string) => string;
+  /** A JSON body the gateway wrote itself, sent instead of the caller's stream. */
+  body?: Buffer;
 }
 
 export interface Forwarder {
@@ -89,6 +91,11 @@ function buildHeaders(request: FastifyRequest, forward: ForwardOptions, secret: 
   if (forward.awsCredentials) {
     headers[awsCredentialsHeader] = sealAwsCredentials(forward.awsCredentials, secret, request.id);
   }
+  if (forward.body) {
+    delete headers['content-encoding'];
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(forward.body.length);
+  }
   return headers;
 }
 
@@ -121,7 +128,7 @@ export function createForwarder(options: {
     const basePath = base.pathname.replace(/\/+$/, '');
     const headers = buildHeaders(request, options_, options.identitySecret);
     const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > options.bodyLimit) {
+    if (!options_.body && declared > options.bodyLimit) {
       return Promise.reject(new PayloadTooLargeError(`request body larger than ${options.bodyLimit} bytes`));
     }
     return new Promise((resolve, reject) => {
@@ -159,7 +166,9 @@ export function createForwarder(options: {
         else if (upstreamResponse && !upstreamResponse.complete) upstreamResponse.destroy();
       });
       const body = request.body as Readable | undefined;
-      if (body && typeof body.pipe === 'function') {
+      if (options_.body) {
+        upstream.end(options_.body);
+      } else if (body && typeof body.pipe === 'function') {
         const limiter = limitBody(options.bodyLimit);
         limiter.on('error', (err) => upstream.destroy(err));
         body.pipe(limiter).pipe(upstream);

@@ -82,20 +82,6 @@ export function listForwardRoutes(): ForwardRoute[] {
       target: (r) => `/monitor/stats${queryOf(r)}`,
       summary: 'Audit statistics (monitor GET /monitor/stats)',
     },
-    {
-      method: 'POST',
-      url: '/api/monitor/log',
-      service: 'monitor',
-      target: (r) => `/monitor/log${queryOf(r)}`,
-      summary: 'Record an audit event (monitor POST /monitor/log)',
-    },
-    {
-      method: 'POST',
-      url: '/monitor/log',
-      service: 'monitor',
-      target: samePath,
-      summary: "Record an audit event (the original's path)",
-    },
     ...['/api/plan', '/api/ask', '/api/confirm', '/create-codebuild-project'].map((url): ForwardRoute => ({
       method: 'POST',
       url,
