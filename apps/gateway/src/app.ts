@@ -26,6 +26,7 @@ export interface GatewayAppDeps {
     | 'allowedOrigins'
     | 'webDistDir'
     | 'forwardBodyLimit'
+    | 'serviceBodyLimits'
     | 'forwardTimeoutMs'
     | 'adminArns'
     | 'adminAccounts'
@@ -116,7 +117,12 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
     signInPolicy,
     ...(deps.endSession ? { endSession: deps.endSession } : {}),
   });
-  await registerForwardRoutes(app, { forwarder, audit: deps.audit, sessions: deps.sessions });
+  await registerForwardRoutes(app, {
+    forwarder,
+    audit: deps.audit,
+    sessions: deps.sessions,
+    bodyLimits: config.serviceBodyLimits,
+  });
   registerUserEventRoutes(app, { forwarder });
   await registerDocsRoutes(app);
   await registerWebRoutes(app, { distDir: config.webDistDir });

@@ -7,6 +7,7 @@ import {
   secret,
   type BaseServiceConfig,
   type Env,
+  type ServiceName,
 } from '@ashapp/platform';
 import { Type } from 'typebox';
 import { createSignInPolicy, isLoopbackHost } from './auth/sign-in-policy.ts';
@@ -15,6 +16,8 @@ export interface RateLimitRule {
   readonly max: number;
   readonly windowMs: number;
 }
+
+export type ForwardedService = Exclude<ServiceName, 'gateway'>;
 
 export interface GatewayConfig extends BaseServiceConfig {
   /** STS endpoint override (`AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`); undefined = AWS itself. */
@@ -42,8 +45,13 @@ export interface GatewayConfig extends BaseServiceConfig {
   /** Extra origins (besides the gateway's own) allowed to post `/api/login` from a browser. */
   readonly allowedOrigins: readonly string[];
   readonly webDistDir: string;
-  /** Largest forwarded request body in bytes (the services apply their own, smaller limits). */
+  /** Largest forwarded request body in bytes, for any service. */
   readonly forwardBodyLimit: number;
+  /**
+   * Largest body per service, at most the service's own limit: the gateway answers 413 itself before
+   * forwarding, so a service never cuts an upload short (which a proxy saw as a reset, a 503).
+   */
+  readonly serviceBodyLimits: Readonly<Record<ForwardedService, number>>;
   /** How long a service may take to start answering a forwarded call. */
   readonly forwardTimeoutMs: number;
 }
@@ -69,6 +77,12 @@ const GatewayEnv = Type.Object({
   ALLOWED_ORIGINS: Type.Optional(Type.String()),
   WEB_DIST_DIR: Type.Optional(Type.String({ minLength: 1 })),
   GATEWAY_FORWARD_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+  // Defaults equal the services' own limits (assistant 256 KiB; deployer twice its code limits + 64 KiB;
+  // history twice its 1 MiB output limit + 64 KiB; monitor 32 MiB, capped by the forward limit).
+  GATEWAY_BODY_LIMIT_ASSISTANT_BYTES: Type.Integer({ minimum: 1024, default: 256 * 1024 }),
+  GATEWAY_BODY_LIMIT_DEPLOYER_BYTES: Type.Integer({ minimum: 1024, default: 608 * 1024 }),
+  GATEWAY_BODY_LIMIT_HISTORY_BYTES: Type.Integer({ minimum: 1024, default: 2112 * 1024 }),
+  GATEWAY_BODY_LIMIT_MONITOR_BYTES: Type.Integer({ minimum: 1024, default: 32 * 1024 * 1024 }),
   GATEWAY_FORWARD_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 120_000 }),
 });
 
@@ -156,6 +170,12 @@ export function readGatewayConfig(env: Env): GatewayConfig {
     allowedOrigins: Object.freeze(readList(own.ALLOWED_ORIGINS).map((o) => o.replace(/\/+$/, ''))),
     webDistDir: own.WEB_DIST_DIR ?? defaultWebDist(),
     forwardBodyLimit: own.GATEWAY_FORWARD_BODY_LIMIT_BYTES,
+    serviceBodyLimits: Object.freeze({
+      assistant: Math.min(own.GATEWAY_BODY_LIMIT_ASSISTANT_BYTES, own.GATEWAY_FORWARD_BODY_LIMIT_BYTES),
+      deployer: Math.min(own.GATEWAY_BODY_LIMIT_DEPLOYER_BYTES, own.GATEWAY_FORWARD_BODY_LIMIT_BYTES),
+      history: Math.min(own.GATEWAY_BODY_LIMIT_HISTORY_BYTES, own.GATEWAY_FORWARD_BODY_LIMIT_BYTES),
+      monitor: Math.min(own.GATEWAY_BODY_LIMIT_MONITOR_BYTES, own.GATEWAY_FORWARD_BODY_LIMIT_BYTES),
+    }),
     forwardTimeoutMs: own.GATEWAY_FORWARD_TIMEOUT_MS,
   });
 }

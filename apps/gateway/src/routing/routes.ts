@@ -151,7 +151,13 @@ function toIdentity(request: FastifyRequest): Identity | undefined {
  */
 export async function registerForwardRoutes(
   app: ServiceApp,
-  deps: { forwarder: Forwarder; audit: AuditOutbox; sessions: Pick<SessionService, 'readCredentials'> },
+  deps: {
+    forwarder: Forwarder;
+    audit: AuditOutbox;
+    sessions: Pick<SessionService, 'readCredentials'>;
+    /** Per target service; bodies above it get 413 from the gateway, never forwarded. */
+    bodyLimits: Readonly<Record<Exclude<ServiceName, 'gateway'>, number>>;
+  },
 ): Promise<void> {
   // Requests that got past authentication and CSRF and were sent on (refused ones are not forwarded calls).
   const forwarded = new WeakSet<FastifyRequest>();
@@ -183,6 +189,7 @@ export async function registerForwardRoutes(
           return deps.forwarder.forward(request, reply, {
             service: route.service,
             path: route.target(request),
+            ...(route.service !== 'gateway' ? { bodyLimit: deps.bodyLimits[route.service] } : {}),
             identity: toIdentity(request),
             ...(request.auth && actsInAws.has(route.service)
               ? {
