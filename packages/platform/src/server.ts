@@ -17,6 +17,7 @@ import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { AppError, NotAuthenticatedError } from './errors.ts';
+import { answerClientError, answerFrameworkError, codeForStatus } from './framework-errors.ts';
 import { identityHeader, verifyIdentity, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
 import { createHttpMetrics } from './metrics.ts';
@@ -139,6 +140,9 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false } },
+    // Errors before routing (a 414, a URL that does not decode, unparsable HTTP) keep the platform's shape.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -221,7 +225,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     if (status === 415) return sendError(reply, request, 415, 'UNSUPPORTED_MEDIA_TYPE', fastifyErr.message);
     if (status >= 400 && status < 500) {
       // Fastify's own 4xx (malformed JSON, empty body with a JSON content type …) are the client's fault.
-      return sendError(reply, request, status, 'INPUT_INVALID', fastifyErr.message);
+      return sendError(reply, request, status, codeForStatus(status), fastifyErr.message);
     }
     request.log.error({ err }, 'unhandled error');
     return sendError(reply, request, 500, 'INTERNAL', 'internal error');
