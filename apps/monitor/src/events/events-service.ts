@@ -52,17 +52,6 @@ function isService(caller: Identity): boolean {
   return caller.roles.includes('service');
 }
 
-/** The name in a service identity (`service:history` → `history`). */
-function serviceNameOf(caller: Identity): string {
-  return caller.userId.startsWith('service:') ? caller.userId.slice('service:'.length) : caller.userId;
-}
-
-/** A service writes events of its own service only, whatever the event says. */
-function stampService<T extends { service: string }>(caller: Identity, input: T): T {
-  const own = serviceNameOf(caller);
-  return input.service === own ? input : { ...input, service: own };
-}
-
 /** The service name of every event a user logs; no platform service is called that. */
 export const userEventService = 'user';
 /** A user's action types are namespaced so they never read as a platform action (`login` → `user.login`). */
@@ -236,7 +225,7 @@ export function createEventsService(deps: {
     async log(caller, body, meta) {
       const receivedAt = now();
       const input = isService(caller)
-        ? stampService(caller, { ...body, user_id: body.user_id ?? caller.userId })
+        ? { ...body, user_id: body.user_id ?? caller.userId }
         : stampUser(caller, body, meta, receivedAt);
       const event = normalize(input, receivedAt);
       const stored = await store([event]);
@@ -244,11 +233,14 @@ export function createEventsService(deps: {
     },
 
     async ingestBatch(caller, batch) {
+      // Service events come from service identities only. Which service is not pinned to the identity: with
+      // one DATABASE_URL the services share one outbox table, so a replica may deliver a sibling's events
+      // (and every service holds the same assertion key anyway).
       if (!isService(caller)) throw new NotAllowedError('only services deliver event batches');
       const receivedAt = now();
       const unique = new Map<string, StoredEvent>();
       for (const input of batch) {
-        const event = normalize(stampService(caller, input), receivedAt);
+        const event = normalize(input, receivedAt);
         if (!unique.has(event.id)) unique.set(event.id, event);
       }
       const stored = await store([...unique.values()]);
