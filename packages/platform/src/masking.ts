@@ -90,7 +90,7 @@ const secretNameFragments = [
 ];
 // Names that contain a fragment but describe the secret (its id, name, age …) or are not secrets at all.
 const describingSuffix =
-  /(?:id|ids|arn|arns|name|names|type|types|url|uri|endpoint|count|length|expiration|expiry|expires|date|time|version|versions|status|policy|enabled|required|used|lastused|changed|rotation|tokens|list|size|format|algorithm|location|path|file|filter|filters|prefix|header)$/;
+  /(?:id|ids|arn|arns|name|names|type|types|url|uri|endpoint|count|length|expiration|expiry|expires|date|time|version|versions|status|policy|enabled|required|used|lastused|changed|rotation|tokens|list|size|format|algorithm|location|path|file|filter|filters|prefix|header|stdin)$/;
 const notSecretNames = new Set([
   'nexttoken',
   'startingtoken',
