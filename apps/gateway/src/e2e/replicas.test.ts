@@ -14,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createDatabase } from '@ashapp/platform';
+import { createDatabase, identityHeader, signIdentity } from '@ashapp/platform';
 import {
   createTestDatabase,
   getFreePort,
@@ -88,7 +88,10 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
   const processes: ServiceProcess[] = [];
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let sts: StsStandIn;
-  const gw: { a: ServiceProcess | undefined; b: ServiceProcess | undefined } = { a: undefined, b: undefined };
+  type Pair = { a: ServiceProcess | undefined; b: ServiceProcess | undefined };
+  const gw: Pair = { a: undefined, b: undefined };
+  const historyProcs: Pair = { a: undefined, b: undefined };
+  const monitorProcs: Pair = { a: undefined, b: undefined };
   // Enough for the load below from one address; the sign-in limit is the one the test exhausts.
   const loginLimit = 6;
 
@@ -103,6 +106,9 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
         INTERNAL_AUTH_SECRET: secret,
         ASHAPP_DATA_DIR: dataDir,
         LOG_LEVEL: 'warn',
+        // What a deployment behind a balancer sets (see the gateway README): keep serving a moment after
+        // SIGTERM with /ready 503 and Connection: close.
+        SHUTDOWN_DELAY_MS: '1000',
         ASSISTANT_URL: closedServiceUrl,
         DEPLOYER_URL: closedServiceUrl,
         [`${name.toUpperCase()}_PORT`]: String(port),
@@ -129,12 +135,12 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
     };
     const url = (p: number) => `http://127.0.0.1:${p}`;
     const monitorEnv = { MONITOR_DATABASE_URL: databases.monitor?.url ?? '' };
-    await Promise.all([
+    [monitorProcs.a, monitorProcs.b] = await Promise.all([
       start('monitor', port.monitorA, monitorEnv),
       start('monitor', port.monitorB, monitorEnv),
     ]);
     const historyEnv = { HISTORY_DATABASE_URL: databases.history?.url ?? '' };
-    await Promise.all([
+    [historyProcs.a, historyProcs.b] = await Promise.all([
       start('history', port.historyA, { ...historyEnv, MONITOR_URL: url(port.monitorB) }),
       start('history', port.historyB, { ...historyEnv, MONITOR_URL: url(port.monitorA) }),
     ]);
@@ -145,8 +151,6 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
       AWS_ENDPOINT_URL_STS: sts.url,
       WEB_DIST_DIR: path.join(os.tmpdir(), 'ashapp-no-web-build'),
       LOGIN_RATE_LIMIT_MAX: String(loginLimit),
-      // What a deployment behind a balancer sets (see the gateway README): keep serving a moment after SIGTERM.
-      SHUTDOWN_DELAY_MS: '1000',
       RATE_LIMIT_IP_MAX: '100000',
       RATE_LIMIT_USER_MAX: '100000',
     };
@@ -322,22 +326,29 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
     }
   });
 
-  test('SIGTERM on gateway A under load: in-flight requests finish, no request fails', async () => {
-    const auth = { authorization: `Bearer ${session.token}` };
+  /**
+   * Sends `total` GETs from 8 concurrent clients through a balancer like a Kubernetes Service: it routes to
+   * replicas whose /ready answers 200 (checked every 100 ms), round robin; a connection refused before the
+   * request was sent goes to the other replica. Anything else that is not a 200 counts as failed. 400 ms
+   * in, replica A gets SIGTERM.
+   */
+  async function drainUnderLoad(options: {
+    urls: { a: string; b: string };
+    stopA: () => Promise<number | null> | undefined;
+    path: string;
+    headers: () => Record<string, string>;
+  }) {
     let served = 0;
     const failures: string[] = [];
     let next = 0;
     const total = 600;
-    // A balancer like a Kubernetes Service: it routes to replicas whose /ready answers 200 (checked every
-    // 100 ms), round robin; a connection refused before the request was sent goes to another replica.
-    // Anything else that is not a 200 counts as a failed request.
     const ready = { a: true, b: true };
     let probing = true;
     const prober = (async () => {
       while (probing) {
         for (const which of ['a', 'b'] as const) {
           try {
-            ready[which] = (await fetch(`${urlOf(which)}/ready`)).status === 200;
+            ready[which] = (await fetch(`${options.urls[which]}/ready`)).status === 200;
           } catch {
             ready[which] = false;
           }
@@ -350,7 +361,7 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
       const order = preferred.filter((w) => ready[w]).concat(preferred.filter((w) => !ready[w]));
       for (const which of order) {
         try {
-          const res = await fetch(`${urlOf(which)}/api/history?limit=5`, { headers: auth });
+          const res = await fetch(`${options.urls[which]}${options.path}`, { headers: options.headers() });
           await res.arrayBuffer();
           if (res.status !== 200) failures.push(`${which}: ${res.status}`);
           else served += 1;
@@ -368,7 +379,7 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
     }
     const load = Promise.all(Array.from({ length: 8 }, () => worker()));
     await delay(400);
-    const stopping = gw.a?.stop(20_000);
+    const stopping = options.stopA();
     await delay(300);
     const servedWhileDraining = served;
     const exitCode = await stopping;
@@ -376,11 +387,45 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
     await load;
     probing = false;
     await prober;
-    assert.equal(exitCode, 0, gw.a?.output());
+    assert.equal(exitCode, 0);
     assert.deepEqual(failures, []);
     assert.equal(served, total);
-    assert.equal(ready.a, false, 'gateway A left the balancer');
+    assert.equal(ready.a, false, 'replica A left the balancer');
     assert.ok(servedWhileDraining > 0);
-    assert.ok(servedBeforeExit < total, 'gateway A stopped while the load was still running');
+    assert.ok(servedBeforeExit < total, 'replica A stopped while the load was still running');
+  }
+
+  const asAlice = () => ({
+    [identityHeader]: signIdentity(
+      { userId: testUsers.alice.arn, roles: ['user'], requestId: randomUUID() },
+      secret,
+    ),
+  });
+
+  test('SIGTERM on gateway A under load: in-flight requests finish, no request fails', async () => {
+    await drainUnderLoad({
+      urls: { a: urlOf('a'), b: urlOf('b') },
+      stopA: () => gw.a?.stop(20_000),
+      path: '/api/history?limit=5',
+      headers: () => ({ authorization: `Bearer ${session.token}` }),
+    });
+  });
+
+  test('SIGTERM on history A under load: in-flight requests finish, no request fails', async () => {
+    await drainUnderLoad({
+      urls: { a: historyProcs.a?.url ?? '', b: historyProcs.b?.url ?? '' },
+      stopA: () => historyProcs.a?.stop(20_000),
+      path: '/history/list?limit=5',
+      headers: asAlice,
+    });
+  });
+
+  test('SIGTERM on monitor A under load: in-flight requests finish, no request fails', async () => {
+    await drainUnderLoad({
+      urls: { a: monitorProcs.a?.url ?? '', b: monitorProcs.b?.url ?? '' },
+      stopA: () => monitorProcs.a?.stop(20_000),
+      path: '/monitor/events?limit=5',
+      headers: asAlice,
+    });
   });
 });
