@@ -5,11 +5,13 @@ import type { CallerVerifier } from './auth/caller-verifier.ts';
 import { createCsrfTokens } from './auth/csrf.ts';
 import { createRequestAuth, type CookiePolicy } from './auth/request-auth.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
+import { createSignInPolicy } from './auth/sign-in-policy.ts';
 import type { GatewayConfig } from './config.ts';
 import { registerDocsRoutes } from './docs/routes.ts';
 import type { RateLimiter } from './rate-limit/rate-limiter.ts';
 import { createForwarder } from './routing/forwarder.ts';
 import { registerForwardRoutes } from './routing/routes.ts';
+import { registerUserEventRoutes } from './routing/user-events.ts';
 import { applySecurityHeaders } from './security/headers.ts';
 import type { ActiveSession, SessionService } from './sessions/session-service.ts';
 import { createPageNotFound, registerWebRoutes } from './web/routes.ts';
@@ -24,9 +26,12 @@ export interface GatewayAppDeps {
     | 'allowedOrigins'
     | 'webDistDir'
     | 'forwardBodyLimit'
+    | 'serviceBodyLimits'
     | 'forwardTimeoutMs'
     | 'adminArns'
     | 'adminAccounts'
+    | 'signInAllowedAccounts'
+    | 'signInAllowedArns'
     | 'sessionAbsoluteMs'
     | 'sessionEncryptionKey'
   >;
@@ -65,6 +70,18 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
     sessionMaxAgeSeconds: Math.floor(config.sessionAbsoluteMs / 1000),
   };
   const csrf = createCsrfTokens(config.sessionEncryptionKey);
+  const signInPolicy = createSignInPolicy({
+    accounts: config.signInAllowedAccounts,
+    arnPatterns: config.signInAllowedArns,
+    adminArns: config.adminArns,
+    adminAccounts: config.adminAccounts,
+  });
+  if (signInPolicy.allowsAnyAccount) {
+    deps.log.warn(
+      'sign-in allow-list not set: ANY AWS account whose keys STS accepts may sign in. ' +
+        'Set SIGN_IN_ALLOWED_ACCOUNTS and/or SIGN_IN_ALLOWED_ARNS (required off loopback).',
+    );
+  }
   const forwarder = createForwarder({
     serviceUrls: config.serviceUrls,
     identitySecret: config.internalAuthSecret,
@@ -97,9 +114,16 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
     cookies,
     audit: deps.audit,
     admins: { arns: config.adminArns, accounts: config.adminAccounts },
+    signInPolicy,
     ...(deps.endSession ? { endSession: deps.endSession } : {}),
   });
-  await registerForwardRoutes(app, { forwarder, audit: deps.audit, sessions: deps.sessions });
+  await registerForwardRoutes(app, {
+    forwarder,
+    audit: deps.audit,
+    sessions: deps.sessions,
+    bodyLimits: config.serviceBodyLimits,
+  });
+  registerUserEventRoutes(app, { forwarder });
   await registerDocsRoutes(app);
   await registerWebRoutes(app, { distDir: config.webDistDir });
   return app;

@@ -7,13 +7,17 @@ import {
   secret,
   type BaseServiceConfig,
   type Env,
+  type ServiceName,
 } from '@ashapp/platform';
 import { Type } from 'typebox';
+import { createSignInPolicy, isLoopbackHost } from './auth/sign-in-policy.ts';
 
 export interface RateLimitRule {
   readonly max: number;
   readonly windowMs: number;
 }
+
+export type ForwardedService = Exclude<ServiceName, 'gateway'>;
 
 export interface GatewayConfig extends BaseServiceConfig {
   /** STS endpoint override (`AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`); undefined = AWS itself. */
@@ -29,6 +33,10 @@ export interface GatewayConfig extends BaseServiceConfig {
   readonly trustProxy: boolean | string[];
   readonly adminArns: readonly string[];
   readonly adminAccounts: readonly string[];
+  /** Account ids that may sign in (`SIGN_IN_ALLOWED_ACCOUNTS`); with the ARN patterns, the allow-list. */
+  readonly signInAllowedAccounts: readonly string[];
+  /** ARN patterns (`*`, `?` wildcards) that may sign in (`SIGN_IN_ALLOWED_ARNS`). */
+  readonly signInAllowedArns: readonly string[];
   readonly rateLimits: {
     readonly perUser: RateLimitRule;
     readonly perIp: RateLimitRule;
@@ -37,8 +45,13 @@ export interface GatewayConfig extends BaseServiceConfig {
   /** Extra origins (besides the gateway's own) allowed to post `/api/login` from a browser. */
   readonly allowedOrigins: readonly string[];
   readonly webDistDir: string;
-  /** Largest forwarded request body in bytes (the services apply their own, smaller limits). */
+  /** Largest forwarded request body in bytes, for any service. */
   readonly forwardBodyLimit: number;
+  /**
+   * Largest body per service, at most the service's own limit: the gateway answers 413 itself before
+   * forwarding, so a service never cuts an upload short (which a proxy saw as a reset, a 503).
+   */
+  readonly serviceBodyLimits: Readonly<Record<ForwardedService, number>>;
   /** How long a service may take to start answering a forwarded call. */
   readonly forwardTimeoutMs: number;
 }
@@ -54,6 +67,8 @@ const GatewayEnv = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   ADMIN_ARNS: Type.Optional(Type.String()),
   ADMIN_ACCOUNTS: Type.Optional(Type.String()),
+  SIGN_IN_ALLOWED_ACCOUNTS: Type.Optional(Type.String()),
+  SIGN_IN_ALLOWED_ARNS: Type.Optional(Type.String()),
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   RATE_LIMIT_USER_MAX: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_IP_MAX: Type.Integer({ minimum: 1, default: 1200 }),
@@ -62,6 +77,12 @@ const GatewayEnv = Type.Object({
   ALLOWED_ORIGINS: Type.Optional(Type.String()),
   WEB_DIST_DIR: Type.Optional(Type.String({ minLength: 1 })),
   GATEWAY_FORWARD_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+  // Defaults equal the services' own limits (assistant 256 KiB; deployer twice its code limits + 64 KiB;
+  // history twice its 1 MiB output limit + 64 KiB; monitor 32 MiB, capped by the forward limit).
+  GATEWAY_BODY_LIMIT_ASSISTANT_BYTES: Type.Integer({ minimum: 1024, default: 256 * 1024 }),
+  GATEWAY_BODY_LIMIT_DEPLOYER_BYTES: Type.Integer({ minimum: 1024, default: 608 * 1024 }),
+  GATEWAY_BODY_LIMIT_HISTORY_BYTES: Type.Integer({ minimum: 1024, default: 2112 * 1024 }),
+  GATEWAY_BODY_LIMIT_MONITOR_BYTES: Type.Integer({ minimum: 1024, default: 32 * 1024 * 1024 }),
   GATEWAY_FORWARD_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 120_000 }),
 });
 
@@ -115,6 +136,18 @@ export function readGatewayConfig(env: Env): GatewayConfig {
   if (stsEndpoint !== undefined && !/^https?:\/\//i.test(stsEndpoint)) {
     throw new ConfigError('AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL must be an http(s) URL');
   }
+  const signInAllowedAccounts = readList(own.SIGN_IN_ALLOWED_ACCOUNTS);
+  const signInAllowedArns = readList(own.SIGN_IN_ALLOWED_ARNS);
+  // Validates every entry; the app builds the same policy from the frozen lists.
+  const policy = createSignInPolicy({ accounts: signInAllowedAccounts, arnPatterns: signInAllowedArns });
+  if (policy.allowsAnyAccount && !isLoopbackHost(base.host)) {
+    throw new ConfigError(
+      `HOST is ${base.host}, reachable from other machines, but no sign-in allow-list is set: anyone with ` +
+        'any AWS account could sign in. Set SIGN_IN_ALLOWED_ACCOUNTS (12-digit account ids) and/or ' +
+        'SIGN_IN_ALLOWED_ARNS (ARN patterns such as arn:aws:iam::111122223333:user/team/*), ' +
+        'or listen on 127.0.0.1.',
+    );
+  }
   const window = own.RATE_LIMIT_WINDOW_SECONDS * 1000;
   return Object.freeze({
     ...base,
@@ -127,6 +160,8 @@ export function readGatewayConfig(env: Env): GatewayConfig {
     trustProxy: parseTrustProxy(own.TRUST_PROXY),
     adminArns: Object.freeze(readList(own.ADMIN_ARNS)),
     adminAccounts: Object.freeze(readList(own.ADMIN_ACCOUNTS)),
+    signInAllowedAccounts: Object.freeze(signInAllowedAccounts),
+    signInAllowedArns: Object.freeze(signInAllowedArns),
     rateLimits: Object.freeze({
       perUser: { max: own.RATE_LIMIT_USER_MAX, windowMs: window },
       perIp: { max: own.RATE_LIMIT_IP_MAX, windowMs: window },
@@ -135,6 +170,12 @@ export function readGatewayConfig(env: Env): GatewayConfig {
     allowedOrigins: Object.freeze(readList(own.ALLOWED_ORIGINS).map((o) => o.replace(/\/+$/, ''))),
     webDistDir: own.WEB_DIST_DIR ?? defaultWebDist(),
     forwardBodyLimit: own.GATEWAY_FORWARD_BODY_LIMIT_BYTES,
+    serviceBodyLimits: Object.freeze({
+      assistant: Math.min(own.GATEWAY_BODY_LIMIT_ASSISTANT_BYTES, own.GATEWAY_FORWARD_BODY_LIMIT_BYTES),
+      deployer: Math.min(own.GATEWAY_BODY_LIMIT_DEPLOYER_BYTES, own.GATEWAY_FORWARD_BODY_LIMIT_BYTES),
+      history: Math.min(own.GATEWAY_BODY_LIMIT_HISTORY_BYTES, own.GATEWAY_FORWARD_BODY_LIMIT_BYTES),
+      monitor: Math.min(own.GATEWAY_BODY_LIMIT_MONITOR_BYTES, own.GATEWAY_FORWARD_BODY_LIMIT_BYTES),
+    }),
     forwardTimeoutMs: own.GATEWAY_FORWARD_TIMEOUT_MS,
   });
 }
@@ -152,6 +193,10 @@ export function describeGatewayConfig(config: GatewayConfig): Record<string, unk
     trustProxy: config.trustProxy,
     adminArns: config.adminArns.length,
     adminAccounts: config.adminAccounts.length,
+    signIn:
+      config.signInAllowedAccounts.length + config.signInAllowedArns.length === 0
+        ? 'any AWS account (no allow-list)'
+        : { accounts: config.signInAllowedAccounts.length, arnPatterns: config.signInAllowedArns.length },
     rateLimits: config.rateLimits,
     webDistDir: config.webDistDir,
     serviceUrls: config.serviceUrls,

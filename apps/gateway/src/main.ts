@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     host: config.host,
     port: config.port,
     log,
+    drainDelayMs: config.shutdownDelayMs,
     onShutdown: async () => {
       await sweeper.stop();
       await audit.stop();

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     host: config.host,
     port: config.port,
     log,
+    drainDelayMs: config.shutdownDelayMs,
     onShutdown: async () => {
       await audit.stop();
       await database.close();

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     host: config.host,
     port: config.port,
     log,
+    drainDelayMs: config.shutdownDelayMs,
     onShutdown: async () => {
       await retention.stop();
       await database.close();

@@ -83,6 +83,11 @@ export interface BaseServiceConfig {
   /** HMAC key for identity assertions between the gateway and the services. Secret. */
   readonly internalAuthSecret: string;
   readonly logLevel: string;
+  /**
+   * After SIGTERM, how long to keep serving (every answer with `Connection: close`) before closing the
+   * listener: time for a balancer to stop sending new requests and for keep-alive clients to move on.
+   */
+  readonly shutdownDelayMs: number;
   /** Base URLs of every service, from `<SERVICE>_URL` or `http://127.0.0.1:<port>`. */
   readonly serviceUrls: Readonly<Record<ServiceName, string>>;
 }
@@ -90,7 +95,7 @@ export interface BaseServiceConfig {
 /**
  * Reads the settings shared by every service: `<SERVICE>_PORT`, `HOST`, `ASHAPP_DATA_DIR`,
  * `<SERVICE>_DATABASE_URL` (or `DATABASE_URL`), `INTERNAL_AUTH_SECRET` (generated once and kept in the data
- * folder when unset), `LOG_LEVEL`, `<SERVICE>_URL` for each service.
+ * folder when unset), `LOG_LEVEL`, `SHUTDOWN_DELAY_MS`, `<SERVICE>_URL` for each service.
  */
 export function readBaseServiceConfig(service: ServiceName, env: Env): BaseServiceConfig {
   const upper = service.toUpperCase();
@@ -102,6 +107,7 @@ export function readBaseServiceConfig(service: ServiceName, env: Env): BaseServi
     DATABASE_URL: Type.Optional(secret(Type.String({ minLength: 1 }))),
     INTERNAL_AUTH_SECRET: Type.Optional(secret(Type.String({ minLength: 32 }))),
     LOG_LEVEL: { ...LogLevel, default: 'info' },
+    SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 0 }),
     ...Object.fromEntries(serviceNames.map((s) => [`${s.toUpperCase()}_URL`, Type.Optional(Type.String())])),
   });
   const raw = readEnv(schema, env) as Record<string, unknown>;
@@ -126,6 +132,7 @@ export function readBaseServiceConfig(service: ServiceName, env: Env): BaseServi
       (raw.INTERNAL_AUTH_SECRET as string | undefined) ??
       readOrCreateSecretFile(dataDir, 'internal-auth-secret'),
     logLevel: String(raw.LOG_LEVEL),
+    shutdownDelayMs: Number(raw.SHUTDOWN_DELAY_MS),
     serviceUrls: Object.freeze(serviceUrls),
   });
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceApp } from './server.ts';
@@ -6,6 +7,11 @@ import type { ServiceApp } from './server.ts';
  * Listens, then on SIGTERM or SIGINT stops taking connections, lets in-flight requests finish (up to
  * `drainTimeoutMs`), runs `onShutdown` (stop background work, close the database) and resolves. The
  * caller's `main.ts` exits afterwards.
+ *
+ * `/ready` answers 503 from the signal on. On SIGTERM with `drainDelayMs`, it first keeps serving that long with `Connection: close` on every
+ * answer: a keep-alive client's socket is then closed by us after an answer, never reaped while idle at
+ * the moment the client sends on it (the reset a client counts as a failed request), and a balancer has
+ * time to stop routing here.
  */
 export async function runService(options: {
   app: ServiceApp;
@@ -13,6 +19,8 @@ export async function runService(options: {
   port: number;
   log: Logger;
   drainTimeoutMs?: number;
+  /** SIGTERM only: keep serving this long, closing each connection after its answer (default 0). */
+  drainDelayMs?: number;
   onShutdown?: () => Promise<void>;
   signals?: readonly NodeJS.Signals[];
 }): Promise<{ address: string; stopped: Promise<void> }> {
@@ -25,6 +33,15 @@ export async function runService(options: {
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
+      app.lifecycle.draining = true;
+      const delayMs = signal === 'SIGTERM' ? (options.drainDelayMs ?? 0) : 0;
+      if (delayMs > 0) {
+        log.info({ signal, delayMs }, 'shutting down: answering with Connection: close before closing');
+        app.server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+          if (!response.headersSent) response.setHeader('connection', 'close');
+        });
+        await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+      }
       log.info({ signal }, 'shutting down: draining in-flight requests');
       const timer = setTimeout(() => {
         log.warn('drain timeout reached; closing remaining connections');

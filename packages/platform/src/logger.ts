@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { maskSecretsInText } from './masking.ts';
 
 export type { Logger } from 'pino';
 
@@ -12,6 +13,7 @@ export const redactedLogPaths: readonly string[] = [
   'req.headers["x-ashapp-identity"]',
   'req.headers["x-ashapp-aws-credentials"]',
   'res.headers["set-cookie"]',
+  'req.headers["x-amz-security-token"]',
   ...[
     'password',
     'secret',
@@ -28,8 +30,35 @@ export const redactedLogPaths: readonly string[] = [
     'apiKey',
     'databaseUrl',
     'internalAuthSecret',
+    'session_token',
+    'client_secret',
+    'private_key',
+    'privateKey',
+    'api_key',
+    'aws_secret_access_key',
+    'aws_session_token',
+    'redisUrl',
   ].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
 ];
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/** Fastify's request serializer, with secrets in the URL (`?token=…`, `user:pass@`) masked. */
+function serializeRequest(request: LoggedRequest) {
+  return {
+    method: request.method,
+    url: typeof request.url === 'string' ? maskSecretsInText(request.url) : request.url,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
 
 /**
  * Creates the process's root logger (JSON lines on stdout). Services take a child per request from
@@ -46,7 +75,18 @@ export function createLogger(options: {
   const config: LoggerOptions = {
     name: options.name,
     level: options.level ?? 'info',
+    // Known secret fields by path; secret-shaped text in messages and request URLs by the masking rules.
     redact: { paths: [...redactedLogPaths], censor: '[redacted]' },
+    serializers: { req: serializeRequest },
+    hooks: {
+      logMethod(args, method) {
+        for (let i = 0; i < args.length; i++) {
+          const arg: unknown = args[i];
+          if (typeof arg === 'string') args[i] = maskSecretsInText(arg);
+        }
+        method.apply(this, args as Parameters<typeof method>);
+      },
+    },
     base: { service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

@@ -153,5 +153,28 @@ for (const dialect of testDialects) {
       assert.ok(removed >= 1);
       assert.equal(await store.findPendingByQuery('alice', query, clock), undefined);
     });
+
+    test('stores the query and command masked, keeps the plan whole, and still finds it by the query', async () => {
+      const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+      const text = `put parameter db with Values=${secret}`;
+      const { confirmationId } = await service().requestConfirmation({
+        userId: 'masker',
+        sessionId: 's1',
+        query: text,
+        plan: { ...stopPlan, parameters: { Value: secret } },
+        command: `aws ssm put-parameter --name db --value ${secret}`,
+      });
+      const raw = JSON.stringify(
+        await database.db
+          .selectFrom('assistant_confirmations')
+          .select(['query', 'command', 'query_hash'])
+          .where('id', '=', confirmationId)
+          .execute(),
+      );
+      assert.ok(!raw.includes(secret), raw);
+      const found = await store.findPendingByQuery('masker', text, clock);
+      assert.equal(found?.id, confirmationId);
+      assert.deepEqual(found?.plan.parameters, { Value: secret });
+    });
   });
 }

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { largeTextType, type Database, type Dialect, type Migration } from '@ashapp/platform';
+import {
+  largeTextType,
+  maskSecretsInText,
+  type Database,
+  type Dialect,
+  type Migration,
+} from '@ashapp/platform';
 import { sql, type Kysely } from 'kysely';
 import type { Plan } from '../planning/plan.ts';
 import type { ConfirmationRecord, ConfirmationStatus, ConfirmationStore } from './confirmation-store.ts';
@@ -87,15 +93,18 @@ export function createDatabaseConfirmationStore(database: Database<ConfirmationT
   const { db } = database;
   return {
     async insert(record) {
+      // The query and the displayed command are stored masked (an ask may carry `Values=<secret>`); the
+      // plan stays whole because an accepted confirmation runs it.
+      const query = maskSecretsInText(record.query);
       const values = {
         id: record.id,
         user_id: record.userId,
         session_id: record.sessionId,
-        query_hash: hashQuery(record.query),
-        query: record.query,
+        query_hash: hashQuery(query),
+        query,
         plan: JSON.stringify(record.plan),
         plan_hash: record.planHash,
-        command: record.command,
+        command: maskSecretsInText(record.command),
         status: record.status,
         created_at: record.createdAt.getTime(),
         expires_at: record.expiresAt.getTime(),
@@ -117,7 +126,9 @@ export function createDatabaseConfirmationStore(database: Database<ConfirmationT
       return row ? toRecord(row) : undefined;
     },
 
-    async findPendingByQuery(userId, query, now) {
+    async findPendingByQuery(userId, asked, now) {
+      // Stored masked, so looked up masked.
+      const query = maskSecretsInText(asked);
       const rows = await db
         .selectFrom('assistant_confirmations')
         .selectAll()

@@ -80,6 +80,21 @@ function readBearer(request: FastifyRequest): string | undefined {
   return match?.[1] ?? '';
 }
 
+/**
+ * The distinct values of the session cookie in the request. A browser sends two when another site on a
+ * parent domain (or a more specific path) planted a second one: cookie parsers keep the first, which may be
+ * the planted one (a session-fixation / cookie-tossing attack).
+ */
+export function readSessionCookieValues(header: string | undefined): string[] {
+  if (!header) return [];
+  const values = new Set<string>();
+  for (const part of header.split(';')) {
+    const pair = part.trim();
+    if (pair.startsWith(`${sessionCookieName}=`)) values.add(pair.slice(sessionCookieName.length + 1));
+  }
+  return [...values];
+}
+
 export interface RequestAuthOptions {
   sessions: SessionService;
   csrf: CsrfTokens;
@@ -129,6 +144,17 @@ export function createRequestAuth(options: RequestAuthOptions) {
       request.auth = await sessions.resolveToken(bearer);
       if (!request.auth && access !== 'page' && access !== 'public' && access !== 'login') {
         throw new NotAuthenticatedError('the bearer token is invalid, expired or revoked');
+      }
+    } else if (readSessionCookieValues(request.headers.cookie).length > 1) {
+      // Ambiguous: use neither session. Signed out until the planted cookie is gone.
+      request.log.warn('request carried two different session cookies; neither is used');
+      clearSessionCookie(reply, request, cookies);
+      if (access === 'user' || access === 'login') {
+        throw new NotAuthenticatedError(
+          'two different ashapp_session cookies were sent (one may have been set by another site); ' +
+            "clear this site's cookies and sign in again",
+          { reason: 'duplicate_session_cookie' },
+        );
       }
     } else {
       const cookieValue = request.cookies[sessionCookieName];

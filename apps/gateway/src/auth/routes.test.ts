@@ -300,3 +300,36 @@ describe('sign-in, sessions and bearer tokens (STS stand-in)', () => {
     }
   });
 });
+
+describe('two session cookies (cookie tossing)', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(async () => gw.close());
+
+  test("neither of two different session cookies is used: 401 naming the cause, not the first one's session", async () => {
+    const victim = await gw.login(testUsers.alice);
+    const attacker = await gw.login(testUsers.bob);
+    for (const order of [
+      [attacker.sessionCookie, victim.sessionCookie],
+      [victim.sessionCookie, attacker.sessionCookie],
+    ]) {
+      const cookie = order.map((v) => `ashapp_session=${v}`).join('; ');
+      const user = await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie } });
+      assert.equal(user.statusCode, 401, user.body);
+      const history = await gw.app.inject({ method: 'GET', url: '/api/history', headers: { cookie } });
+      assert.equal(history.statusCode, 401);
+      const error = (history.json() as { error: { message: string; details?: { reason?: string } } }).error;
+      assert.match(error.message, /two different ashapp_session cookies/);
+      assert.equal(error.details?.reason, 'duplicate_session_cookie');
+      const page = await gw.app.inject({ method: 'GET', url: '/history', headers: { cookie } });
+      assert.equal(page.statusCode, 302);
+    }
+    // The same cookie twice is not ambiguous; one alone still works.
+    const same = `ashapp_session=${victim.sessionCookie}; ashapp_session=${victim.sessionCookie}`;
+    const ok = await gw.app.inject({ method: 'GET', url: '/api/user', headers: { cookie: same } });
+    assert.equal(ok.statusCode, 200);
+    assert.equal((ok.json() as { username: string }).username, 'alice');
+  });
+});

@@ -1,5 +1,6 @@
 import {
   InputError,
+  NotAllowedError,
   NotAuthenticatedError,
   maskSecretsInText,
   type AuditEventInput,
@@ -12,7 +13,8 @@ import { readUsername, type CallerVerifier } from './caller-verifier.ts';
 import { anonymousBinding, type CsrfTokens } from './csrf.ts';
 import { clearSessionCookie, setCsrfCookie, setSessionCookie, type CookiePolicy } from './request-auth.ts';
 import { resolveRoles } from './roles.ts';
-import { CurrentUser, LoginBody, LoginResult, SignedOut, SuccessResult } from './schemas.ts';
+import { CurrentUser, LoginBody, LoginResult, SignInOptions, SignedOut, SuccessResult } from './schemas.ts';
+import type { SignInPolicy } from './sign-in-policy.ts';
 
 export interface AuthRouteDeps {
   sessions: SessionService;
@@ -21,6 +23,8 @@ export interface AuthRouteDeps {
   cookies: CookiePolicy;
   audit: AuditOutbox;
   admins: { arns: readonly string[]; accounts: readonly string[] };
+  /** Which AWS identities may sign in at all (checked after STS proved the keys). */
+  signInPolicy: SignInPolicy;
   /**
    * Tells the services that keep per-session secrets (the deployer's registry sign-ins) that the session
    * ended, so they forget them now rather than at expiry. Failures are logged, never block a sign-out.
@@ -120,6 +124,21 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthRouteDeps): void {
         });
         throw err;
       }
+      if (!deps.signInPolicy.allows(caller)) {
+        await audit.record({
+          user_id: caller.arn,
+          endpoint,
+          action_type: 'login_refused',
+          request_data: { access_key_id: maskAccessKey(credentials.accessKeyId), region },
+          response_summary: { status: 403, reason: 'not in the sign-in allow-list', account: caller.account },
+          ...describeRequest(request),
+        });
+        throw new NotAllowedError(
+          `${caller.arn} may not sign in here: its account and ARN are not in this ASHapp's sign-in ` +
+            'allow-list. Ask the operator to add them.',
+          { reason: 'not_allowed_to_sign_in' },
+        );
+      }
       // A new sign-in never continues an old session (no fixation): the previous one ends here.
       if (request.auth) await sessions.destroy(request.auth);
       const roles = resolveRoles(caller, deps.admins);
@@ -140,6 +159,19 @@ export function registerAuthRoutes(app: ServiceApp, deps: AuthRouteDeps): void {
       });
       return { success: true, username, token };
     },
+  );
+
+  app.get(
+    '/api/auth/options',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'How sign-in is configured (the sign-in page warns when any AWS account may sign in)',
+        security: [],
+        response: { 200: SignInOptions },
+      },
+    },
+    async () => ({ any_account: deps.signInPolicy.allowsAnyAccount }),
   );
 
   app.post(

@@ -32,3 +32,9 @@ export const SignedOut = Type.Object({
   logged_in: Type.Boolean(),
   error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
 });
+
+export const SignInOptions = Type.Object({
+  any_account: Type.Boolean({
+    description: 'True when no allow-list is set: any AWS identity STS accepts may sign in (loopback only)',
+  }),
+});

@@ -97,6 +97,8 @@ describe(
       assert.match(new URL(page.url()).pathname, /^\/login/);
       await page.getByTestId('login-form').waitFor();
       assert.equal(await page.getByTestId('login-region').inputValue(), 'us-east-1');
+      // No sign-in allow-list on this loopback gateway: the page says any AWS account may sign in.
+      await page.getByTestId('login-any-account-warning').waitFor();
       await shot('login.png');
       await page.getByTestId('login-access-key').fill(alice.accessKeyId);
       await page.getByTestId('login-secret-key').fill('wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY00');

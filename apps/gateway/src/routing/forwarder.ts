@@ -23,6 +23,10 @@ export interface ForwardOptions {
   awsCredentials?: AwsCredentials;
   /** Rewrites the service's `Link` header to the public path the caller used. */
   rewriteLink?: (link: string) => string;
+  /** A JSON body the gateway wrote itself, sent instead of the caller's stream. */
+  body?: Buffer;
+  /** This route's largest body (the target service's limit); default: the forwarder's. */
+  bodyLimit?: number;
 }
 
 export interface Forwarder {
@@ -64,15 +68,40 @@ const dropResponseHeaders = new Set([
   'x-frame-options',
 ]);
 
+function tooLarge(limit: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(
+    `request body larger than ${limit} bytes (${Math.floor(limit / 1024)} KiB)`,
+    {
+      limitBytes: limit,
+    },
+  );
+}
+
+// The service never receives more than `limit` bytes, so it never answers 413 mid-upload and resets the
+// connection under us: the gateway is the one that says 413.
 function limitBody(limit: number): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, callback) {
       seen += chunk.length;
-      if (seen > limit) callback(new PayloadTooLargeError(`request body larger than ${limit} bytes`));
+      if (seen > limit) callback(tooLarge(limit));
       else callback(null, chunk);
     },
   });
+}
+
+/**
+ * After a 413 the client may still be uploading. Reading and dropping the rest lets it finish and read the
+ * answer on the same connection (a paused upload stalled until the keep-alive timeout); past `cap` more
+ * bytes the connection is cut instead, so an endless upload costs nothing but the cap.
+ */
+function discardRest(body: Readable, cap: number): void {
+  let dropped = 0;
+  body.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > cap) body.destroy();
+  });
+  body.resume();
 }
 
 function buildHeaders(request: FastifyRequest, forward: ForwardOptions, secret: string) {
@@ -88,6 +117,11 @@ function buildHeaders(request: FastifyRequest, forward: ForwardOptions, secret: 
   if (identity) headers[identityHeader] = signIdentity(identity, secret);
   if (forward.awsCredentials) {
     headers[awsCredentialsHeader] = sealAwsCredentials(forward.awsCredentials, secret, request.id);
+  }
+  if (forward.body) {
+    delete headers['content-encoding'];
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(forward.body.length);
   }
   return headers;
 }
@@ -120,9 +154,10 @@ export function createForwarder(options: {
     const isHttps = base.protocol === 'https:';
     const basePath = base.pathname.replace(/\/+$/, '');
     const headers = buildHeaders(request, options_, options.identitySecret);
+    const limit = Math.min(options_.bodyLimit ?? options.bodyLimit, options.bodyLimit);
     const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > options.bodyLimit) {
-      return Promise.reject(new PayloadTooLargeError(`request body larger than ${options.bodyLimit} bytes`));
+    if (!options_.body && declared > limit) {
+      return Promise.reject(tooLarge(limit));
     }
     return new Promise((resolve, reject) => {
       const upstream = (isHttps ? https : http).request({
@@ -159,9 +194,15 @@ export function createForwarder(options: {
         else if (upstreamResponse && !upstreamResponse.complete) upstreamResponse.destroy();
       });
       const body = request.body as Readable | undefined;
-      if (body && typeof body.pipe === 'function') {
-        const limiter = limitBody(options.bodyLimit);
-        limiter.on('error', (err) => upstream.destroy(err));
+      if (options_.body) {
+        upstream.end(options_.body);
+      } else if (body && typeof body.pipe === 'function') {
+        const limiter = limitBody(limit);
+        limiter.on('error', (err) => {
+          upstream.destroy(err);
+          body.unpipe(limiter);
+          discardRest(body, options.bodyLimit);
+        });
         body.pipe(limiter).pipe(upstream);
       } else {
         upstream.end();

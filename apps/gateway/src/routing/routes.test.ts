@@ -148,6 +148,52 @@ describe('routing to the real history and monitor services', () => {
     assert.deepEqual(forward.response_summary, { status: 204 });
   });
 
+  test('a user cannot forge an audit event: service, action, address, agent and user are stamped (issue 8)', async () => {
+    const forged = {
+      user_id: testUsers.admin.arn,
+      service: 'gateway',
+      endpoint: 'POST /api/login',
+      action_type: 'login',
+      ip_address: '6.6.6.6',
+      user_agent: 'forged-agent',
+      request_id: 'forged-request-id',
+      timestamp: '2020-01-01T00:00:00.000Z',
+      request_data: { note: 'welcome back, admin' },
+    };
+    for (const path of ['/api/monitor/log', '/monitor/log', '/services/monitor/monitor/log']) {
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { ...bearer(alice), 'content-type': 'application/json', 'user-agent': 'alice-browser' },
+        body: JSON.stringify({ ...forged, endpoint: `${forged.endpoint} via ${path}` }),
+      });
+      assert.ok([200, 201].includes(res.status), `${path}: ${res.status} ${await res.clone().text()}`);
+    }
+    type Page = { items: Array<Record<string, unknown>> };
+    const all = (await (
+      await fetch(`${base}/api/monitor/events?limit=500`, { headers: bearer(admin) })
+    ).json()) as Page;
+    const mine = all.items.filter((e) => String(e.endpoint).startsWith('POST /api/login via'));
+    assert.equal(mine.length, 3, JSON.stringify(all.items.map((e) => e.endpoint)));
+    for (const e of mine) {
+      assert.equal(e.service, 'user', JSON.stringify(e));
+      assert.equal(e.action_type, 'user.login');
+      assert.equal(e.user_id, testUsers.alice.arn);
+      assert.equal(e.ip_address, '127.0.0.1');
+      assert.equal(e.user_agent, 'alice-browser');
+      assert.notEqual(e.request_id, 'forged-request-id');
+      assert.ok(Date.parse(String(e.timestamp)) > Date.parse('2025-01-01T00:00:00Z'));
+    }
+    // Nothing a user sent reads as a platform sign-in.
+    assert.ok(!all.items.some((e) => e.service === 'gateway' && e.ip_address === '6.6.6.6'));
+    // Only services deliver batches.
+    const batch = await fetch(`${base}/services/monitor/monitor/events/batch`, {
+      method: 'POST',
+      headers: { ...bearer(alice), 'content-type': 'application/json' },
+      body: JSON.stringify({ events: [{ ...forged, user_id: testUsers.alice.arn }] }),
+    });
+    assert.equal(batch.status, 403);
+  });
+
   test('monitor events: users see their own, admins see everyone; both original and /api log paths work', async () => {
     const body = (marker: string) =>
       JSON.stringify({

@@ -82,20 +82,6 @@ export function listForwardRoutes(): ForwardRoute[] {
       target: (r) => `/monitor/stats${queryOf(r)}`,
       summary: 'Audit statistics (monitor GET /monitor/stats)',
     },
-    {
-      method: 'POST',
-      url: '/api/monitor/log',
-      service: 'monitor',
-      target: (r) => `/monitor/log${queryOf(r)}`,
-      summary: 'Record an audit event (monitor POST /monitor/log)',
-    },
-    {
-      method: 'POST',
-      url: '/monitor/log',
-      service: 'monitor',
-      target: samePath,
-      summary: "Record an audit event (the original's path)",
-    },
     ...['/api/plan', '/api/ask', '/api/confirm', '/create-codebuild-project'].map((url): ForwardRoute => ({
       method: 'POST',
       url,
@@ -165,7 +151,13 @@ function toIdentity(request: FastifyRequest): Identity | undefined {
  */
 export async function registerForwardRoutes(
   app: ServiceApp,
-  deps: { forwarder: Forwarder; audit: AuditOutbox; sessions: Pick<SessionService, 'readCredentials'> },
+  deps: {
+    forwarder: Forwarder;
+    audit: AuditOutbox;
+    sessions: Pick<SessionService, 'readCredentials'>;
+    /** Per target service; bodies above it get 413 from the gateway, never forwarded. */
+    bodyLimits: Readonly<Record<Exclude<ServiceName, 'gateway'>, number>>;
+  },
 ): Promise<void> {
   // Requests that got past authentication and CSRF and were sent on (refused ones are not forwarded calls).
   const forwarded = new WeakSet<FastifyRequest>();
@@ -197,6 +189,7 @@ export async function registerForwardRoutes(
           return deps.forwarder.forward(request, reply, {
             service: route.service,
             path: route.target(request),
+            ...(route.service !== 'gateway' ? { bodyLimit: deps.bodyLimits[route.service] } : {}),
             identity: toIdentity(request),
             ...(request.auth && actsInAws.has(route.service)
               ? {

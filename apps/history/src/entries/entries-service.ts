@@ -4,6 +4,7 @@ import {
   encodeCursor,
   isAdmin,
   isUuid,
+  maskSecretsInText,
   NotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
@@ -58,26 +59,28 @@ export function createHistoryService(deps: {
         throw new PayloadTooLargeError(`output is ${bytes} bytes; at most ${deps.maxOutputBytes} are kept`);
       }
       const now = Date.now();
+      // Secrets never reach the store: an ask may hold `Values=<secret>`, an output a credential.
+      const output = maskSecretsInText(input.output);
       const entry = {
         id: createId(now),
         userId: input.user_id ?? caller.userId,
         createdAt: now,
-        query: input.query,
+        query: maskSecretsInText(input.query),
       };
       // Services record their own actions; a user saving directly is an action of its own.
       const audited = !caller.roles.includes('service');
       if (!audited) {
-        await entries.insert({ ...entry, output: input.output });
+        await entries.insert({ ...entry, output });
         return { id: entry.id, created_at: new Date(now).toISOString() };
       }
       await deps.inTransaction(async (trx) => {
-        await entries.insert({ ...entry, output: input.output }, trx);
+        await entries.insert({ ...entry, output }, trx);
         await audit.record(
           {
             user_id: caller.userId,
             endpoint: meta.endpoint,
             action_type: 'history.save',
-            request_data: { query: input.query, output_bytes: bytes },
+            request_data: { query: entry.query, output_bytes: bytes },
             response_summary: { id: entry.id },
             ip_address: meta.ip,
             ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),

@@ -89,6 +89,26 @@ describe('history routes', () => {
     assert.equal(body[0].output, 'two');
   });
 
+  test('masks secrets in the query and the output before storing them (issue 8)', async () => {
+    const secretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const query = `aws ec2 describe-instances --filters Name=tag:k,Values=${secretKey}`;
+    const output = '{"SecretString": "{\\"password\\":\\"hunter2x\\"}", "Name": "prod/db"}';
+    const res = await save('arn:aws:iam::111111111111:user/carol', { query, output });
+    assert.equal(res.statusCode, 201, res.body);
+    const rows = await database.db.selectFrom('history_entries').selectAll().execute();
+    const raw = JSON.stringify(rows);
+    assert.ok(!raw.includes(secretKey), 'the secret key is not stored');
+    assert.ok(!raw.includes('hunter2x'), 'the password is not stored');
+    assert.ok(raw.includes('prod/db'), 'the rest of the output is kept');
+    const outbox = JSON.stringify(
+      await database.db
+        .selectFrom('audit_outbox' as never)
+        .selectAll()
+        .execute(),
+    );
+    assert.ok(!outbox.includes(secretKey));
+  });
+
   test('announces the next page in a Link header and follows it to the end', async () => {
     for (let i = 0; i < 5; i += 1) await save(bob, { query: `q${i}`, output: `o${i}` });
     const seen: string[] = [];

@@ -52,6 +52,40 @@ function isService(caller: Identity): boolean {
   return caller.roles.includes('service');
 }
 
+/** The service name of every event a user logs; no platform service is called that. */
+export const userEventService = 'user';
+/** A user's action types are namespaced so they never read as a platform action (`login` → `user.login`). */
+export function userActionType(given: string): string {
+  const action = given.startsWith('user.') ? given : `user.${given}`;
+  return action.slice(0, limits.actionType);
+}
+
+/**
+ * A user's own event (`POST /monitor/log` from a signed-in user): who, from where, with which agent, when
+ * and as which service are the platform's facts, not the caller's claims (issue 8: a user stored
+ * `service: gateway, action_type: login, ip_address: 6.6.6.6` and admins saw it as real).
+ */
+function stampUser(
+  caller: Identity,
+  body: LogEventBody,
+  meta: RequestMeta,
+  receivedAt: number,
+): Omit<BatchEvent, 'user_id'> & { user_id: string } {
+  return {
+    ...(body.id !== undefined ? { id: body.id } : {}),
+    timestamp: new Date(receivedAt).toISOString(),
+    user_id: caller.userId,
+    service: userEventService,
+    endpoint: body.endpoint,
+    action_type: userActionType(body.action_type),
+    ...(body.request_data !== undefined ? { request_data: body.request_data } : {}),
+    ...(body.response_summary !== undefined ? { response_summary: body.response_summary } : {}),
+    ip_address: meta.ip ?? null,
+    user_agent: meta.userAgent ?? null,
+    request_id: caller.requestId,
+  };
+}
+
 function readTime(text: string | undefined, field: string): number | undefined {
   if (text === undefined) return undefined;
   const ms = Date.parse(text);
@@ -192,20 +226,16 @@ export function createEventsService(deps: {
       const receivedAt = now();
       const input = isService(caller)
         ? { ...body, user_id: body.user_id ?? caller.userId }
-        : {
-            ...body,
-            // Nobody logs on behalf of someone else but a service.
-            user_id: caller.userId,
-            ip_address: body.ip_address ?? meta.ip ?? null,
-            user_agent: body.user_agent ?? meta.userAgent ?? null,
-            request_id: body.request_id ?? caller.requestId,
-          };
+        : stampUser(caller, body, meta, receivedAt);
       const event = normalize(input, receivedAt);
       const stored = await store([event]);
       return { id: event.id, stored: stored.has(event.id) };
     },
 
     async ingestBatch(caller, batch) {
+      // Service events come from service identities only. Which service is not pinned to the identity: with
+      // one DATABASE_URL the services share one outbox table, so a replica may deliver a sibling's events
+      // (and every service holds the same assertion key anyway).
       if (!isService(caller)) throw new NotAllowedError('only services deliver event batches');
       const receivedAt = now();
       const unique = new Map<string, StoredEvent>();

@@ -132,7 +132,8 @@ describe('monitor live feed over a listening server', () => {
     // Asking for bob's events does not widen a user's view.
     const frames = await openStream(
       as(alice),
-      `?action_type=deploy-app&user_id=${encodeURIComponent(bob)}`,
+      // A user's own events are stored as `user.<action>` (issue 8: users cannot claim platform actions).
+      `?action_type=user.deploy-app&user_id=${encodeURIComponent(bob)}`,
       controller.signal,
     );
     try {
@@ -163,7 +164,12 @@ describe('monitor live feed over a listening server', () => {
     try {
       const heartbeat = await frames.next(2000);
       assert.equal(heartbeat.comment, 'ping');
-      const id = await logEvent(as(bob), { service: 'history', action_type: 'history.save' });
+      // A history event comes from the history service (a user cannot claim one), on bob's behalf.
+      const id = await logEvent(as('service:history', ['service']), {
+        user_id: bob,
+        service: 'history',
+        action_type: 'history.save',
+      });
       const { event } = await nextAudit(frames);
       assert.equal(event.id, id);
       assert.equal(event.user_id, bob);

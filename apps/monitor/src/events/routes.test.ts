@@ -38,6 +38,28 @@ function event(overrides: Record<string, unknown> = {}): Record<string, unknown>
   };
 }
 
+async function startForgeryMonitor(): Promise<{
+  database: Database<MonitorTables>;
+  drop: () => Promise<void>;
+  app: ServiceApp;
+}> {
+  const testDb = await createTestDatabase('sqlite');
+  const database = createDatabase<MonitorTables>({ url: testDb.url });
+  await runMigrations(database.db, 'monitor', createMonitorMigrations(database.dialect));
+  const app = await buildApp({
+    config: {
+      internalAuthSecret: secret,
+      maxFieldBytes: 64 * 1024,
+      bodyLimitBytes: 1024 * 1024,
+      heartbeatMs: 15_000,
+    },
+    log: createCapturingLogger('monitor').log,
+    database,
+    bus: createInMemoryEventBus(),
+  });
+  return { database, drop: () => testDb.drop(), app };
+}
+
 describe('monitor routes', () => {
   let testDb: TestDatabase;
   let database: Database<MonitorTables>;
@@ -119,13 +141,16 @@ describe('monitor routes', () => {
     assert.equal(res.statusCode, 201, res.body);
     const { id, stored } = res.json();
     assert.equal(stored, true);
-    const [mine] = (await list(as(alice), '?action_type=validate-code')).items;
+    const [mine] = (await list(as(alice), '?action_type=user.validate-code')).items;
     assert.equal(mine?.id, id);
     assert.equal(mine?.user_id, alice);
     assert.equal(mine?.ip_address, '203.0.113.9');
     assert.equal(mine?.user_agent, 'Mozilla/5.0 test');
     assert.deepEqual(mine?.request_data, { query: 'list buckets' });
-    assert.equal((await list(as(bob), '?action_type=validate-code')).items.length, 0);
+    // A user's event is the user's: service `user`, its action namespaced (issue 8 item 6).
+    assert.equal(mine?.service, 'user');
+    assert.equal(mine?.action_type, 'user.validate-code');
+    assert.equal((await list(as(bob), '?action_type=user.validate-code')).items.length, 0);
   });
 
   test('takes a service report as given and stores a repeated id once (201 then 200)', async () => {
@@ -291,11 +316,11 @@ describe('monitor routes', () => {
     const rows = await database.db
       .selectFrom('audit_events')
       .selectAll()
-      .where('action_type', '=', 'masking-check')
+      .where('action_type', '=', 'user.masking-check')
       .execute();
     assert.equal(rows.length, 1);
     const raw = JSON.stringify(rows[0]);
-    const [view] = (await list(as(alice), '?action_type=masking-check')).items;
+    const [view] = (await list(as(alice), '?action_type=user.masking-check')).items;
     for (const s of secrets) {
       assert.ok(!raw.includes(s), `stored row leaks ${s}`);
       assert.ok(!JSON.stringify(view).includes(s), `view leaks ${s}`);
@@ -313,7 +338,7 @@ describe('monitor routes', () => {
       payload: event({ action_type: 'big-one', request_data: big }),
     });
     assert.equal(res.statusCode, 201);
-    const [view] = (await list(as(alice), '?action_type=big-one')).items;
+    const [view] = (await list(as(alice), '?action_type=user.big-one')).items;
     const data = view?.request_data as { truncated: boolean; original_bytes: number; preview: string };
     assert.equal(data.truncated, true);
     assert.ok(data.original_bytes > 200 * 1024);
@@ -330,16 +355,16 @@ describe('monitor routes', () => {
         payload: event({ action_type: 'visibility' }),
       });
     }
-    const asAlice = await list(as(alice), `?action_type=visibility&user_id=${encodeURIComponent(bob)}`);
+    const asAlice = await list(as(alice), `?action_type=user.visibility&user_id=${encodeURIComponent(bob)}`);
     assert.deepEqual(
       asAlice.items.map((e) => e.user_id),
       [alice],
     );
-    const asAdmin = await list(as(root, ['user', 'admin']), '?action_type=visibility');
+    const asAdmin = await list(as(root, ['user', 'admin']), '?action_type=user.visibility');
     assert.deepEqual(new Set(asAdmin.items.map((e) => e.user_id)), new Set([alice, bob]));
     const adminForBob = await list(
       as(root, ['user', 'admin']),
-      `?action_type=visibility&user_id=${encodeURIComponent(bob)}`,
+      `?action_type=user.visibility&user_id=${encodeURIComponent(bob)}`,
     );
     assert.deepEqual(
       adminForBob.items.map((e) => e.user_id),
@@ -414,5 +439,91 @@ describe('monitor routes', () => {
       headers: as(root, ['admin']),
     });
     assert.deepEqual(admin.json().by_service, [{ service: 'gateway', count: 4 }]);
+  });
+});
+
+describe('forged audit events (issue 8 item 6)', () => {
+  let database: Database<MonitorTables>;
+  let dropDb: () => Promise<void>;
+  let app: ServiceApp;
+  before(async () => {
+    ({ database, drop: dropDb, app } = await startForgeryMonitor());
+  });
+  after(async () => {
+    await app.close();
+    await database.close();
+    await dropDb();
+  });
+
+  test('a user cannot claim a platform service, action, address, agent, time or another user', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/monitor/log',
+      headers: { ...as(alice), 'x-forwarded-for': '203.0.113.9', 'user-agent': 'real-browser' },
+      payload: {
+        user_id: bob,
+        service: 'gateway',
+        endpoint: 'POST /api/login',
+        action_type: 'login',
+        ip_address: '6.6.6.6',
+        user_agent: 'forged-agent',
+        timestamp: '2020-01-01T00:00:00.000Z',
+        request_id: 'forged-request',
+        request_data: { note: 'I am the gateway' },
+      },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const rows = await database.db.selectFrom('audit_events').selectAll().execute();
+    const forged = rows.filter((r) => r.service === 'gateway' || r.action_type === 'login');
+    assert.deepEqual(forged, [], 'no event reads as a gateway sign-in');
+    const [stored] = rows;
+    assert.equal(rows.length, 1);
+    assert.equal(stored?.service, 'user');
+    assert.equal(stored?.action_type, 'user.login');
+    assert.equal(stored?.user_id, alice);
+    assert.equal(stored?.ip_address, '203.0.113.9');
+    assert.equal(stored?.user_agent, 'real-browser');
+    assert.notEqual(stored?.request_id, 'forged-request');
+    assert.ok(
+      Number(stored?.occurred_at) > Date.parse('2025-01-01T00:00:00Z'),
+      'stamped with the receive time',
+    );
+  });
+
+  test('masks a secret after = in a note (issue 8 item 4) in single events and batches', async () => {
+    const secretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const note = `aws_secret_access_key=${secretKey}`;
+    await app.inject({
+      method: 'POST',
+      url: '/monitor/log',
+      headers: as(alice),
+      payload: event({ action_type: 'note-check', request_data: { note } }),
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/monitor/events/batch',
+      headers: asService('assistant'),
+      payload: {
+        events: [{ ...event({ action_type: 'note-check', request_data: { note } }), user_id: alice }],
+      },
+    });
+    const rows = await database.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action_type', 'in', ['note-check', 'user.note-check'])
+      .execute();
+    assert.equal(rows.length, 2);
+    assert.ok(!JSON.stringify(rows).includes(secretKey));
+    assert.ok(rows.every((r) => String(r.request_data).includes('aws_secret_access_key=***')));
+  });
+
+  test('a user cannot deliver a batch at all', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/monitor/events/batch',
+      headers: as(alice),
+      payload: { events: [{ ...event({ service: 'gateway' }), user_id: alice }] },
+    });
+    assert.equal(res.statusCode, 403);
   });
 });

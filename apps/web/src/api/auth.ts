@@ -21,7 +21,14 @@ export interface CurrentUser {
   roles: string[];
 }
 
+/** `GET /api/auth/options`: how sign-in is configured. */
+export interface SignInOptions {
+  /** True when no allow-list is set and any AWS account whose keys STS accepts may sign in. */
+  any_account: boolean;
+}
+
 export interface AuthClient {
+  getSignInOptions(): Promise<SignInOptions>;
   login(input: LoginInput): Promise<LoginResult>;
   logout(): Promise<void>;
   /** Resolves to the signed-in user; rejects with a 401 ApiError when nobody is signed in. */
@@ -34,6 +41,7 @@ export function isAdmin(user: Pick<CurrentUser, 'roles'> | null | undefined): bo
 
 export function createAuthClient(http: HttpClient): AuthClient {
   return {
+    getSignInOptions: () => http.json<SignInOptions>('/api/auth/options', { redirectOn401: false }),
     login: (input) =>
       http.json<LoginResult>('/api/login', { method: 'POST', body: input, redirectOn401: false }),
     async logout() {

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../../api-context.tsx';
 import { describeError } from '../../api/http.ts';
 import { navigate, safeNextPath, useLocation } from '../../router.tsx';
@@ -37,6 +37,21 @@ export function LoginPage() {
   const [region, setRegion] = useState('us-east-1');
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
+  const [anyAccount, setAnyAccount] = useState(false);
+
+  useEffect(() => {
+    let active = true;
+    // Only a warning: when the options cannot be read the form still works.
+    api.auth
+      .getSignInOptions()
+      .then((options) => {
+        if (active) setAnyAccount(options.any_account);
+      })
+      .catch(() => undefined);
+    return () => {
+      active = false;
+    };
+  }, [api]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -71,6 +86,12 @@ export function LoginPage() {
       >
         <h1 id="login-title">Login to AWS</h1>
         <p className="muted center">ASHapp | cloud made easy</p>
+        {anyAccount ? (
+          <p className="notice notice-warning" role="note" data-testid="login-any-account-warning">
+            No sign-in allow-list is set: anyone with keys for any AWS account can sign in to this ASHapp.
+            Fine on your own machine; set SIGN_IN_ALLOWED_ACCOUNTS or SIGN_IN_ALLOWED_ARNS before sharing it.
+          </p>
+        ) : null}
         <div className="field">
           <label htmlFor="login-access-key">AWS Access Key ID</label>
           <input
