@@ -27,6 +27,7 @@ import { createRegistryLoginsService } from './registry-logins/registry-logins-s
 import { registerRegistryLoginRoutes } from './registry-logins/routes.ts';
 import { createGitSource, type GitSource } from './sources/git-source.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
+import { traceDeploymentPipeline, tracePipelineDeps, traceRegistrySignIn } from './deployments/pipeline-tracing.ts';
 
 export type DeployerAppConfig = Pick<
   DeployerConfig,
@@ -105,7 +106,9 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     // The deployer's database holds the registry_logins table among its own (DeployerTables extends it).
     repository: createRegistryLoginsRepository(database as unknown as Database<RegistryLoginTables>),
     box: createSecretBox(config.encryptionKey),
-    checker: deps.registryChecker ?? createRegistrySignInChecker({ insecureRegistries: config.insecureRegistries }),
+    checker: traceRegistrySignIn(
+      deps.registryChecker ?? createRegistrySignInChecker({ insecureRegistries: config.insecureRegistries }),
+    ),
     audit: deps.audit,
     internalSecret: config.internalAuthSecret,
     insecureRegistries: config.insecureRegistries,
@@ -113,7 +116,7 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     ...(config.ecrEndpoint ? { ecrEndpoint: config.ecrEndpoint } : {}),
     ...(deps.readEcrLogin ? { readEcrLogin: deps.readEcrLogin } : {}),
   });
-  const pipeline = createDeploymentPipeline({
+  const pipeline = traceDeploymentPipeline(createDeploymentPipeline(tracePipelineDeps({
     log,
     repository,
     bus,
@@ -125,7 +128,7 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     audit: deps.audit,
     history: createHistoryRecorder({ history: deps.history, log }),
     config,
-  });
+  })));
   const deployments = createDeploymentsService({
     log,
     repository,

@@ -35,3 +35,4 @@ export function createHttpMetrics(options: { service: string }): HttpMetrics {
     },
   };
 }
+export type { Registry as MetricsRegistry } from 'prom-client';

@@ -19,7 +19,8 @@ import { Value } from 'typebox/value';
 import { AppError, NotAuthenticatedError } from './errors.ts';
 import { identityHeader, verifyIdentity, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
-import { createHttpMetrics } from './metrics.ts';
+import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
+import { addTraceIdHooks } from './tracing.ts';
 
 /** A Fastify instance whose routes take TypeBox schemas and infer their types from them. */
 export type ServiceApp = FastifyInstance<
@@ -34,6 +35,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The caller, verified from the gateway's assertion. Absent only on public routes. */
     identity?: Identity;
+    /** The request's trace id while tracing is on (see `addTraceIdHooks`). */
+    traceId?: string | undefined;
+  }
+  interface FastifyInstance {
+    /** The app's metrics registry: services add their own metrics and collectors to it. */
+    metrics: HttpMetrics;
   }
   interface FastifyContextConfig {
     /** Routes that answer without an identity assertion (health, readiness, metrics, OpenAPI). */
@@ -98,7 +105,13 @@ function describeValidation(context: string | undefined, issues: readonly Valida
 
 /** The one error body every service answers with. */
 export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown>; requestId: string };
+  error: {
+    code: string;
+    message: string;
+    details?: Record<string, unknown>;
+    requestId: string;
+    traceId?: string;
+  };
 }
 
 function sendError(
@@ -110,7 +123,13 @@ function sendError(
   details?: Record<string, unknown>,
 ): FastifyReply {
   const body: ErrorBody = {
-    error: { code, message, requestId: request.id, ...(details ? { details } : {}) },
+    error: {
+      code,
+      message,
+      requestId: request.id,
+      ...(request.traceId ? { traceId: request.traceId } : {}),
+      ...(details ? { details } : {}),
+    },
   };
   return reply.status(status).type('application/json; charset=utf-8').send(body);
 }
@@ -146,6 +165,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  addTraceIdHooks(app);
 
   await app.register(swagger, {
     openapi: {
@@ -183,6 +203,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   }
 
   const metrics = createHttpMetrics({ service: options.name });
+  app.decorate('metrics', metrics);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observe({
       method: request.method,

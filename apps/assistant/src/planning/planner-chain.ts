@@ -1,4 +1,4 @@
-import { InputError } from '@ashapp/platform';
+import { InputError, withSpan, withSyncSpan } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
 import type { ValidatedPlan } from '../aws-models/plan-validator.ts';
@@ -43,7 +43,9 @@ const MAX_REQUEST_CHARS = 4000;
  */
 export function createPlannerChain({ catalog, literal, builtIn, llm }: PlannerChainOptions): PlannerChain {
   function finish(candidate: unknown, planner: PlannerName, defaultRegion: string): PlanResult {
-    const validated = validatePlan(catalog, candidate, { defaultRegion });
+    const validated = withSyncSpan('assistant.validate', { 'ashapp.planner': planner }, () =>
+      validatePlan(catalog, candidate, { defaultRegion }),
+    );
     return { ...validated, planner, command: renderCommand(catalog, validated.plan) };
   }
 
@@ -84,5 +86,5 @@ export function createPlannerChain({ catalog, literal, builtIn, llm }: PlannerCh
     throw new NotUnderstoodError(request, builtIn.suggest(request));
   }
 
-  return { planRequest };
+  return { planRequest: (input) => withSpan('assistant.plan', {}, () => planRequest(input)) };
 }
