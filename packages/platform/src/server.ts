@@ -19,7 +19,7 @@ import { Value } from 'typebox/value';
 import { AppError, NotAuthenticatedError } from './errors.ts';
 import { identityHeader, verifyIdentity, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
-import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
+import { createHttpMetrics, registerReadinessGauge, type HttpMetrics } from './metrics.ts';
 import { addTraceIdHooks } from './tracing.ts';
 
 /** A Fastify instance whose routes take TypeBox schemas and infer their types from them. */
@@ -204,6 +204,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
 
   const metrics = createHttpMetrics({ service: options.name });
   app.decorate('metrics', metrics);
+  registerReadinessGauge(metrics.registry, options.readinessChecks ?? []);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observe({
       method: request.method,
