@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   });
   const history = createHistoryRecorder({ history: client('history'), log });
   const app = await buildApp({ config, log, database, audit, history, cli });
-  auditMetrics.register(app.metrics.registry);
+  auditMetrics.register(app.metrics.registry, 'assistant');
   registerAuditOutboxMetrics(app.metrics.registry, database);
 
   const store = createDatabaseConfirmationStore(database);

@@ -128,7 +128,7 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     audit: deps.audit,
     history: createHistoryRecorder({ history: deps.history, log }),
     config,
-  })));
+  }, app.metrics.registry)));
   const deployments = createDeploymentsService({
     log,
     repository,

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     },
     'deployer configured',
   );
-  auditMetrics.register(app.metrics.registry);
+  auditMetrics.register(app.metrics.registry, 'deployer');
   registerAuditOutboxMetrics(app.metrics.registry, database);
   registerDeploymentStateMetric(app.metrics.registry, database);
   audit.start();

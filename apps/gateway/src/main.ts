@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     endSession,
     readinessChecks,
   });
-  auditMetrics.register(app.metrics.registry);
+  auditMetrics.register(app.metrics.registry, 'gateway');
   registerAuditOutboxMetrics(app.metrics.registry, database);
   if (store.kind === 'database') registerSessionCountMetric(app.metrics.registry, database);
   audit.start();

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     onRecord: auditMetrics.observe,
   });
   const app = await buildApp({ config, log, database, audit });
-  auditMetrics.register(app.metrics.registry);
+  auditMetrics.register(app.metrics.registry, 'history');
   registerAuditOutboxMetrics(app.metrics.registry, database);
   audit.start();
   const { stopped } = await runService({

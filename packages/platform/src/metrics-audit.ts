@@ -11,8 +11,11 @@ import type { AuditEvent } from './audit.ts';
 export interface AuditEventMetrics {
   /** Counts one recorded event; pass as the outbox's `onRecord`. Never throws. */
   observe(event: AuditEvent): void;
-  /** Adds the metrics to the app's registry (once the app exists). */
-  register(registry: Registry): void;
+  /**
+   * Adds the metrics to the app's registry (once the app exists). With the service's name, the series that
+   * service produces start at 0 (so rates and ratios exist before the first event, as Prometheus advises).
+   */
+  register(registry: Registry, service?: string): void;
 }
 
 const durationBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60];
@@ -159,7 +162,14 @@ export function createAuditEventMetrics(): AuditEventMetrics {
           if (event.action_type.startsWith('deployment.')) observeDeployment(event);
       }
     },
-    register(registry) {
+    register(registry, service) {
+      if (service === 'gateway') for (const outcome of ['success', 'failure']) signIns.inc({ outcome }, 0);
+      if (service === 'assistant')
+        for (const decision of ['requested', 'accept', 'decline']) confirmations.inc({ decision }, 0);
+      if (service === 'deployer') {
+        for (const outcome of finalDeployStates.values()) deploys.inc({ outcome }, 0);
+        for (const trigger of ['automatic', 'requested']) rollbacks.inc({ trigger }, 0);
+      }
       for (const metric of [
         recorded,
         runs,

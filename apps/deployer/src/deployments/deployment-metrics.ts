@@ -17,7 +17,14 @@ export function registerDeploymentStateMetric(
         .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
         .groupBy('state')
         .execute();
-      return rows.map((r) => ({ labels: { state: String(r.state) }, value: Number(r.n) }));
+      // The final states are always reported (0 until the first), so panels and ratios have a series.
+      const counts = new Map<string, number>([
+        ['Stable', 0],
+        ['Failed', 0],
+        ['RolledBack', 0],
+      ]);
+      for (const r of rows) counts.set(String(r.state), Number(r.n));
+      return [...counts].map(([state, value]) => ({ labels: { state }, value }));
     },
   });
 }

@@ -1,4 +1,11 @@
-import { withSpan, withSyncSpan } from '@ashapp/platform';
+import {
+  withSpan as spanOf,
+  withSyncSpan,
+  type Attributes,
+  type MetricsRegistry,
+  type Span,
+} from '@ashapp/platform';
+import { Histogram } from 'prom-client';
 import type { RegistrySignInChecker } from '../registry/registry-sign-in.ts';
 import type { DeploymentPipeline, PipelineDeps } from './deployment-pipeline.ts';
 
@@ -8,6 +15,7 @@ import type { DeploymentPipeline, PipelineDeps } from './deployment-pipeline.ts'
 
 /** The pipeline with one parent span per deployment run; its stages become its children. */
 export function traceDeploymentPipeline(pipeline: DeploymentPipeline): DeploymentPipeline {
+  const withSpan = spanOf;
   return {
     run: (plan, signal, releaseApp) =>
       withSpan(
@@ -26,9 +34,35 @@ export function traceDeploymentPipeline(pipeline: DeploymentPipeline): Deploymen
   };
 }
 
-/** The pipeline's dependencies with a span around each stage they carry out. */
-export function tracePipelineDeps(deps: PipelineDeps): PipelineDeps {
+/**
+ * The pipeline's dependencies with a span around each stage they carry out, and each stage's duration in
+ * `ashapp_deployment_stage_duration_seconds{stage, outcome}` when a registry is given.
+ */
+export function tracePipelineDeps(deps: PipelineDeps, registry?: MetricsRegistry): PipelineDeps {
   const { builder, target, checker, validator } = deps;
+  const stageDuration = registry
+    ? new Histogram({
+        name: 'ashapp_deployment_stage_duration_seconds',
+        help: 'Duration of deploy pipeline stages (validate, build, push, apply, rollout) in seconds, by outcome.',
+        labelNames: ['stage', 'outcome'],
+        buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+        registers: [registry],
+      })
+    : undefined;
+  const withSpan = <T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> => {
+    const stage = name.split(/[ .]/)[1] ?? name;
+    const started = performance.now();
+    return spanOf(name, attributes, fn).then(
+      (value) => {
+        stageDuration?.observe({ stage, outcome: 'success' }, (performance.now() - started) / 1000);
+        return value;
+      },
+      (err: unknown) => {
+        stageDuration?.observe({ stage, outcome: 'failure' }, (performance.now() - started) / 1000);
+        throw err;
+      },
+    );
+  };
   return {
     ...deps,
     checker: {
@@ -75,6 +109,7 @@ export function tracePipelineDeps(deps: PipelineDeps): PipelineDeps {
 
 /** Registry sign-in checks in a span (registry host and outcome; never the user name or token). */
 export function traceRegistrySignIn(checker: RegistrySignInChecker): RegistrySignInChecker {
+  const withSpan = spanOf;
   return {
     ...checker,
     verifyCredentials: (request) =>
