@@ -15,10 +15,9 @@ import type { DeploymentPipeline, PipelineDeps } from './deployment-pipeline.ts'
 
 /** The pipeline with one parent span per deployment run; its stages become its children. */
 export function traceDeploymentPipeline(pipeline: DeploymentPipeline): DeploymentPipeline {
-  const withSpan = spanOf;
   return {
     run: (plan, signal, releaseApp) =>
-      withSpan(
+      spanOf(
         'deploy',
         {
           'ashapp.deployment.id': plan.row.id,
@@ -30,7 +29,7 @@ export function traceDeploymentPipeline(pipeline: DeploymentPipeline): Deploymen
         () => pipeline.run(plan, signal, releaseApp),
       ),
     recover: (row, signal) =>
-      withSpan('deploy.recover', { 'ashapp.deployment.id': row.id }, () => pipeline.recover(row, signal)),
+      spanOf('deploy.recover', { 'ashapp.deployment.id': row.id }, () => pipeline.recover(row, signal)),
   };
 }
 
@@ -49,7 +48,7 @@ export function tracePipelineDeps(deps: PipelineDeps, registry?: MetricsRegistry
         registers: [registry],
       })
     : undefined;
-  const withSpan = <T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> => {
+  const stageSpan = <T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> => {
     const stage = name.split(/[ .]/)[1] ?? name;
     const started = performance.now();
     return spanOf(name, attributes, fn).then(
@@ -68,7 +67,7 @@ export function tracePipelineDeps(deps: PipelineDeps, registry?: MetricsRegistry
     checker: {
       ...checker,
       checkFlaskApp: (code, options) =>
-        withSpan('deploy.validate code', {}, () => checker.checkFlaskApp(code, options)),
+        stageSpan('deploy.validate code', {}, () => checker.checkFlaskApp(code, options)),
     },
     validator: {
       ...validator,
@@ -80,21 +79,21 @@ export function tracePipelineDeps(deps: PipelineDeps, registry?: MetricsRegistry
     builder: builder && {
       ...builder,
       build: (request) =>
-        withSpan('deploy.build', { 'ashapp.builder': builder.name }, () => builder.build(request)),
+        stageSpan('deploy.build', { 'ashapp.builder': builder.name }, () => builder.build(request)),
       // The registry host only: the credentials in the request never reach a span.
       push: (request) =>
-        withSpan('deploy.push', { 'ashapp.registry': request.registry }, () => builder.push(request)),
+        stageSpan('deploy.push', { 'ashapp.registry': request.registry }, () => builder.push(request)),
     },
     target: {
       ...target,
       apply: (objects, options) =>
-        withSpan(
+        stageSpan(
           'deploy.apply',
           { 'ashapp.target': target.name, 'k8s.namespace.name': options.namespace },
           () => target.apply(objects, options),
         ),
       followRollout: (workload, options) =>
-        withSpan(
+        stageSpan(
           'deploy.rollout',
           { 'ashapp.target': target.name, 'ashapp.workload': workload.name },
           async (span) => {
@@ -109,11 +108,10 @@ export function tracePipelineDeps(deps: PipelineDeps, registry?: MetricsRegistry
 
 /** Registry sign-in checks in a span (registry host and outcome; never the user name or token). */
 export function traceRegistrySignIn(checker: RegistrySignInChecker): RegistrySignInChecker {
-  const withSpan = spanOf;
   return {
     ...checker,
     verifyCredentials: (request) =>
-      withSpan('registry.sign_in', { 'ashapp.registry': request.registry }, () =>
+      spanOf('registry.sign_in', { 'ashapp.registry': request.registry }, () =>
         checker.verifyCredentials(request),
       ),
   };
