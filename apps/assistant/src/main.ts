@@ -3,8 +3,12 @@ import {
   createAuditOutboxMigrations,
   createDatabase,
   createLogger,
+  createAuditEventMetrics,
   createPlatformClient,
+  readTracingConfig,
+  registerAuditOutboxMetrics,
   runMigrations,
+  startTracing,
   runMain,
   runService,
 } from '@ashapp/platform';
@@ -24,7 +28,10 @@ const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000;
 
 async function main(): Promise<void> {
   const config = readAssistantConfig(process.env);
+  const tracingConfig = readTracingConfig('assistant', process.env);
   const log = createLogger({ name: 'assistant', level: config.logLevel });
+  // Before any app or client exists: the instrumentations hook in as they are created.
+  const tracing = await startTracing(tracingConfig, log);
   // Without the CLI the assistant still starts (planning works, runs answer 503, /ready says why), so the
   // rest of the platform comes up on a machine that lacks it.
   const cli = await findAwsCli(config.awsCliPath ? { configuredPath: config.awsCliPath } : {}).catch(
@@ -37,9 +44,18 @@ async function main(): Promise<void> {
   await runMigrations(database.db, 'assistant', createConfirmationMigrations(database.dialect));
   await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
   const client = (name: 'monitor' | 'history') => createPlatformClient(config, name, log);
-  const audit = createAuditOutbox({ database, service: 'assistant', monitor: client('monitor'), log });
+  const auditMetrics = createAuditEventMetrics();
+  const audit = createAuditOutbox({
+    database,
+    service: 'assistant',
+    monitor: client('monitor'),
+    log,
+    onRecord: auditMetrics.observe,
+  });
   const history = createHistoryRecorder({ history: client('history'), log });
   const app = await buildApp({ config, log, database, audit, history, cli });
+  auditMetrics.register(app.metrics.registry, 'assistant');
+  registerAuditOutboxMetrics(app.metrics.registry, database);
 
   const store = createDatabaseConfirmationStore(database);
   let sweeping: Promise<void> = Promise.resolve();
@@ -64,6 +80,7 @@ async function main(): Promise<void> {
       await sweeping;
       await audit.stop();
       await database.close();
+      await tracing.shutdown();
     },
   });
   await stopped;

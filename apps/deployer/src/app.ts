@@ -30,6 +30,7 @@ import { registerRegistryLoginRoutes } from './registry-logins/routes.ts';
 import { createGitSource, type GitSource } from './sources/git-source.ts';
 import { createNamespacePolicy } from './validation/namespace-policy.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
+import { traceDeploymentPipeline, tracePipelineDeps, traceRegistrySignIn } from './deployments/pipeline-tracing.ts';
 
 export type DeployerAppConfig = Pick<
   DeployerConfig,
@@ -113,7 +114,9 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     // The deployer's database holds the registry_logins table among its own (DeployerTables extends it).
     repository: createRegistryLoginsRepository(database as unknown as Database<RegistryLoginTables>),
     box: createSecretBox(config.encryptionKey),
-    checker: deps.registryChecker ?? createRegistrySignInChecker({ insecureRegistries: config.insecureRegistries }),
+    checker: traceRegistrySignIn(
+      deps.registryChecker ?? createRegistrySignInChecker({ insecureRegistries: config.insecureRegistries }),
+    ),
     audit: deps.audit,
     internalSecret: config.internalAuthSecret,
     insecureRegistries: config.insecureRegistries,
@@ -121,7 +124,7 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     ...(config.ecrEndpoint ? { ecrEndpoint: config.ecrEndpoint } : {}),
     ...(deps.readEcrLogin ? { readEcrLogin: deps.readEcrLogin } : {}),
   });
-  const pipeline = createDeploymentPipeline({
+  const pipeline = traceDeploymentPipeline(createDeploymentPipeline(tracePipelineDeps({
     log,
     repository,
     bus,
@@ -133,7 +136,7 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     audit: deps.audit,
     history: createHistoryRecorder({ history: deps.history, log }),
     config,
-  });
+  }, app.metrics.registry)));
   const deployments = createDeploymentsService({
     log,
     repository,

@@ -4,8 +4,12 @@ import {
   createAuditOutboxMigrations,
   createDatabase,
   createLogger,
+  createAuditEventMetrics,
   createPlatformClient,
+  readTracingConfig,
+  registerAuditOutboxMetrics,
   runMigrations,
+  startTracing,
   runMain,
   runService,
   type Logger,
@@ -15,6 +19,7 @@ import { createBuildahBuilder } from './build/buildah-builder.ts';
 import { createDockerBuilder } from './build/docker-builder.ts';
 import { selectImageBuilder } from './build/image-builder.ts';
 import { readDeployerConfig, type DeployerConfig } from './config.ts';
+import { registerDeploymentStateMetric } from './deployments/deployment-metrics.ts';
 import { createDeployerMigrations, type DeployerTables } from './deployments/deployments-repository.ts';
 import { createManifestValidator } from './manifests/validate-manifests.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
@@ -39,12 +44,22 @@ function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
 
 async function main(): Promise<void> {
   const config = readDeployerConfig(process.env);
+  const tracingConfig = readTracingConfig('deployer', process.env);
   const log = createLogger({ name: 'deployer', level: config.logLevel });
+  // Before any app or client exists: the instrumentations hook in as they are created.
+  const tracing = await startTracing(tracingConfig, log);
   const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
   await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
   await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
   const client = (name: 'monitor' | 'history') => createPlatformClient(config, name, log);
-  const audit = createAuditOutbox({ database, service: 'deployer', monitor: client('monitor'), log });
+  const auditMetrics = createAuditEventMetrics();
+  const audit = createAuditOutbox({
+    database,
+    service: 'deployer',
+    monitor: client('monitor'),
+    log,
+    onRecord: auditMetrics.observe,
+  });
   const storage = config.containerStorage ? { storage: config.containerStorage } : {};
   const builder = await selectImageBuilder(config.builder, [
     createBuildahBuilder({ log, env: config.childEnv, tempDir: config.workDir, ...storage }),
@@ -71,6 +86,9 @@ async function main(): Promise<void> {
     },
     'deployer configured',
   );
+  auditMetrics.register(app.metrics.registry, 'deployer');
+  registerAuditOutboxMetrics(app.metrics.registry, database);
+  registerDeploymentStateMetric(app.metrics.registry, database);
   audit.start();
   // Only records whose lease lapsed: another replica may be running the rest right now.
   const recovered = await deployments.recoverUnfinished();
@@ -88,6 +106,7 @@ async function main(): Promise<void> {
       await deployments.leases.stop();
       await audit.stop();
       await database.close();
+      await tracing.shutdown();
     },
   });
   await stopped;

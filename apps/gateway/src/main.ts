@@ -3,8 +3,12 @@ import {
   createAuditOutboxMigrations,
   createDatabase,
   createLogger,
+  createAuditEventMetrics,
   createPlatformClient,
+  readTracingConfig,
+  registerAuditOutboxMetrics,
   runMigrations,
+  startTracing,
   runMain,
   runService,
 } from '@ashapp/platform';
@@ -22,12 +26,16 @@ import {
 } from './sessions/database-session-store.ts';
 import { createRedisSessionStore } from './sessions/redis-session-store.ts';
 import { createSessionEndNotifier } from './sessions/session-end-notifier.ts';
+import { registerSessionCountMetric } from './sessions/session-metrics.ts';
 import { createSessionService } from './sessions/session-service.ts';
 import { createSessionSweeper } from './sessions/session-sweeper.ts';
 
 async function main(): Promise<void> {
   const config = readGatewayConfig(process.env);
+  const tracingConfig = readTracingConfig('gateway', process.env);
   const log = createLogger({ name: 'gateway', level: config.logLevel });
+  // Before any app or client exists: the instrumentations hook in as they are created.
+  const tracing = await startTracing(tracingConfig, log);
   log.info({ config: describeGatewayConfig(config) }, 'starting');
   const database = createDatabase<SessionTables>({ url: config.databaseUrl });
   await runMigrations(database.db, 'gateway', createSessionMigrations(database.dialect));
@@ -50,11 +58,13 @@ async function main(): Promise<void> {
     absoluteMs: config.sessionAbsoluteMs,
   });
   const rateLimiter = redis ? createRedisRateLimiter({ redis }) : createMemoryRateLimiter();
+  const auditMetrics = createAuditEventMetrics();
   const audit = createAuditOutbox({
     database,
     service: 'gateway',
     monitor: createPlatformClient(config, 'monitor', log),
     log,
+    onRecord: auditMetrics.observe,
   });
   const deployer = createPlatformClient(config, 'deployer', log, { timeoutMs: 2000, retries: 0 });
   const endSession = createSessionEndNotifier({ deployer, log });
@@ -75,6 +85,9 @@ async function main(): Promise<void> {
     endSession,
     readinessChecks,
   });
+  auditMetrics.register(app.metrics.registry, 'gateway');
+  registerAuditOutboxMetrics(app.metrics.registry, database);
+  if (store.kind === 'database') registerSessionCountMetric(app.metrics.registry, database);
   audit.start();
   if (store.kind === 'database') sweeper.start();
   const { stopped } = await runService({
@@ -88,6 +101,7 @@ async function main(): Promise<void> {
       await audit.stop();
       await redis?.quit();
       await database.close();
+      await tracing.shutdown();
     },
   });
   await stopped;

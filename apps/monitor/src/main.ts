@@ -1,4 +1,12 @@
-import { createDatabase, createLogger, runMain, runMigrations, runService } from '@ashapp/platform';
+import {
+  createDatabase,
+  createLogger,
+  readTracingConfig,
+  runMain,
+  runMigrations,
+  runService,
+  startTracing,
+} from '@ashapp/platform';
 import { buildApp } from './app.ts';
 import { readMonitorConfig } from './config.ts';
 import { createInMemoryEventBus } from './events/event-bus.ts';
@@ -11,7 +19,10 @@ import { createRetentionSweeper } from './retention/retention-sweeper.ts';
 
 async function main(): Promise<void> {
   const config = readMonitorConfig(process.env);
+  const tracingConfig = readTracingConfig('monitor', process.env);
   const log = createLogger({ name: 'monitor', level: config.logLevel });
+  // Before any app or client exists: the instrumentations hook in as they are created.
+  const tracing = await startTracing(tracingConfig, log);
   log.info(
     {
       port: config.port,
@@ -42,6 +53,7 @@ async function main(): Promise<void> {
     onShutdown: async () => {
       await retention.stop();
       await database.close();
+      await tracing.shutdown();
     },
   });
   retention.start();

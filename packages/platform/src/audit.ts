@@ -6,6 +6,7 @@ import { serviceIdentity } from './identity.ts';
 import type { Logger } from './logger.ts';
 import { maskSecrets } from './masking.ts';
 import type { ServiceClient } from './http-client.ts';
+import { currentTraceId, currentTraceparent, withSpan, withTraceparent } from './tracing.ts';
 
 /** One audit event as the monitor stores it (field names as the original's `/monitor/log`). */
 export interface AuditEvent {
@@ -20,6 +21,8 @@ export interface AuditEvent {
   ip_address?: string;
   user_agent?: string;
   request_id?: string;
+  /** The trace of the action recorded (W3C trace id, 32 hex digits), when tracing was on. */
+  trace_id?: string;
 }
 
 export type AuditEventInput = Omit<AuditEvent, 'id' | 'timestamp' | 'service'> & {
@@ -28,7 +31,14 @@ export type AuditEventInput = Omit<AuditEvent, 'id' | 'timestamp' | 'service'> &
 };
 
 interface OutboxTable {
-  audit_outbox: { id: string; created_at: number; payload: string; attempts: number };
+  audit_outbox: {
+    id: string;
+    created_at: number;
+    payload: string;
+    attempts: number;
+    /** W3C traceparent of the action, so its delivery continues that trace. */
+    traceparent: string | null;
+  };
 }
 
 /** The outbox table; run with `runMigrations(db, 'audit_outbox', createAuditOutboxMigrations(dialect))`. */
@@ -48,6 +58,11 @@ export function createAuditOutboxMigrations(dialect: Dialect): Readonly<Record<s
           .on('audit_outbox')
           .columns(['created_at', 'id'])
           .execute();
+      },
+    },
+    '0002_add_audit_outbox_traceparent': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('audit_outbox').addColumn('traceparent', 'varchar(64)').execute();
       },
     },
   };
@@ -79,6 +94,8 @@ export interface AuditOutboxOptions<DB> {
   maxBackoffMs?: number;
   /** Times the monitor may refuse one event as invalid (4xx) before it is logged and dropped. */
   maxRejections?: number;
+  /** Called with each event once it is stored (metrics derived from audit events). Must not throw. */
+  onRecord?: (event: AuditEvent) => void;
 }
 
 /**
@@ -117,13 +134,19 @@ export function createAuditOutbox<DB>(options: AuditOutboxOptions<DB>): AuditOut
   async function shipBatch(): Promise<number> {
     const rows = await db
       .selectFrom('audit_outbox')
-      .select(['id', 'payload', 'attempts'])
+      .select(['id', 'payload', 'attempts', 'traceparent'])
       .orderBy('created_at')
       .orderBy('id')
       .limit(batchSize)
       .execute();
     if (rows.length === 0) return 0;
-    const status = await send(rows.map((r) => JSON.parse(r.payload) as AuditEvent));
+    // A batch is delivered as part of the trace of its oldest event (usually the only one): the monitor's
+    // ingest then shows in the trace of the action it records.
+    const status = await withTraceparent(rows[0]?.traceparent ?? undefined, () =>
+      withSpan('audit.deliver', { 'ashapp.audit.events': rows.length }, () =>
+        send(rows.map((r) => JSON.parse(r.payload) as AuditEvent)),
+      ),
+    );
     if (status >= 200 && status < 300) {
       await db
         .deleteFrom('audit_outbox')
@@ -218,17 +241,26 @@ export function createAuditOutbox<DB>(options: AuditOutboxOptions<DB>): AuditOut
   return {
     async record(event, executor) {
       const id = event.id ?? createId();
+      const traceId = event.trace_id ?? currentTraceId();
       const stored: AuditEvent = maskSecrets({
         ...event,
         id,
         timestamp: event.timestamp ?? new Date().toISOString(),
         service: options.service,
+        ...(traceId ? { trace_id: traceId } : {}),
       });
       const target = (executor ?? options.database.db) as unknown as Kysely<OutboxTable>;
       await target
         .insertInto('audit_outbox')
-        .values({ id, created_at: Date.now(), payload: JSON.stringify(stored), attempts: 0 })
+        .values({
+          id,
+          created_at: Date.now(),
+          payload: JSON.stringify(stored),
+          attempts: 0,
+          traceparent: currentTraceparent() ?? null,
+        })
         .execute();
+      options.onRecord?.(stored);
       // Deliver soon, unless the shipper is backing off after failures.
       if (failures === 0) wake?.();
       return id;

@@ -13,3 +13,8 @@ export * from './http-client.ts';
 export * from './audit.ts';
 export * from './secret-box.ts';
 export * from './aws-credentials.ts';
+export * from './tracing.ts';
+export * from './tracing-config.ts';
+export * from './tracing-sdk.ts';
+export * from './metrics-audit.ts';
+export * from './metrics-outbox.ts';

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface HttpMetrics {
   readonly registry: Registry;
@@ -34,4 +34,31 @@ export function createHttpMetrics(options: { service: string }): HttpMetrics {
       duration.observe(labels, seconds);
     },
   };
+}
+export type { Registry as MetricsRegistry } from 'prom-client';
+
+/**
+ * `ashapp_service_ready`: 1 when every readiness check passes at scrape time, else 0 — the `/ready` answer
+ * as a series, so an alert can tell "up but not ready" (database gone, AWS CLI missing) from "down".
+ */
+export function registerReadinessGauge(
+  registry: Registry,
+  checks: ReadonlyArray<{ name: string; check: () => Promise<void> }>,
+): void {
+  new Gauge({
+    name: 'ashapp_service_ready',
+    help: 'Whether the service passes its readiness checks (1) or not (0), as GET /ready answers.',
+    registers: [registry],
+    async collect() {
+      let ready = 1;
+      for (const { check } of checks) {
+        try {
+          await check();
+        } catch {
+          ready = 0;
+        }
+      }
+      this.set(ready);
+    },
+  });
 }

@@ -20,7 +20,8 @@ import { AppError, NotAuthenticatedError } from './errors.ts';
 import { answerClientError, answerFrameworkError, codeForStatus } from './framework-errors.ts';
 import { identityHeader, verifyIdentity, type Identity } from './identity.ts';
 import type { Logger } from './logger.ts';
-import { createHttpMetrics } from './metrics.ts';
+import { createHttpMetrics, registerReadinessGauge, type HttpMetrics } from './metrics.ts';
+import { addTraceIdHooks } from './tracing.ts';
 
 /** A Fastify instance whose routes take TypeBox schemas and infer their types from them. */
 export type ServiceApp = FastifyInstance<
@@ -43,6 +44,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The caller, verified from the gateway's assertion. Absent only on public routes. */
     identity?: Identity;
+    /** The request's trace id while tracing is on (see `addTraceIdHooks`). */
+    traceId?: string | undefined;
+  }
+  interface FastifyInstance {
+    /** The app's metrics registry: services add their own metrics and collectors to it. */
+    metrics: HttpMetrics;
   }
   interface FastifyContextConfig {
     /** Routes that answer without an identity assertion (health, readiness, metrics, OpenAPI). */
@@ -107,7 +114,13 @@ function describeValidation(context: string | undefined, issues: readonly Valida
 
 /** The one error body every service answers with. */
 export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown>; requestId: string };
+  error: {
+    code: string;
+    message: string;
+    details?: Record<string, unknown>;
+    requestId: string;
+    traceId?: string;
+  };
 }
 
 function sendError(
@@ -119,7 +132,13 @@ function sendError(
   details?: Record<string, unknown>,
 ): FastifyReply {
   const body: ErrorBody = {
-    error: { code, message, requestId: request.id, ...(details ? { details } : {}) },
+    error: {
+      code,
+      message,
+      requestId: request.id,
+      ...(request.traceId ? { traceId: request.traceId } : {}),
+      ...(details ? { details } : {}),
+    },
   };
   return reply.status(status).type('application/json; charset=utf-8').send(body);
 }
@@ -161,6 +180,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  addTraceIdHooks(app);
 
   await app.register(swagger, {
     openapi: {
@@ -198,6 +218,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   }
 
   const metrics = createHttpMetrics({ service: options.name });
+  app.decorate('metrics', metrics);
+  registerReadinessGauge(metrics.registry, options.readinessChecks ?? []);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observe({
       method: request.method,

@@ -9,6 +9,7 @@ import type { Plan } from '../planning/plan.ts';
 import { buildCliArguments } from './cli-arguments.ts';
 import { CREDENTIAL_ERROR_CODES, mapCliFailure, parseAwsError } from './cli-errors.ts';
 import { renderText } from './render-output.ts';
+import { traceCliRun } from './cli-span.ts';
 
 /** The slice of a pino logger the executor uses. */
 export interface ExecutorLogger {
@@ -213,7 +214,9 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
       options.endpointUrl ? { endpointUrl: options.endpointUrl } : {},
     );
     return withPrivateHome(async (home) => {
-      const outcome = await spawnCli(argv, buildEnv(plan, credentials, home), runOptions.signal);
+      const outcome = await traceCliRun(plan, false, () =>
+        spawnCli(argv, buildEnv(plan, credentials, home), runOptions.signal),
+      );
       options.log?.info(
         {
           service: plan.service,
@@ -253,7 +256,9 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
       ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
     });
     return withPrivateHome(async (home) => {
-      const outcome = await spawnCli(argv, buildEnv(plan, credentials, home), runOptions.signal);
+      const outcome = await traceCliRun(plan, true, () =>
+        spawnCli(argv, buildEnv(plan, credentials, home), runOptions.signal),
+      );
       if (outcome.exitCode === 0) {
         // AWS always answers a dry run with an error; success here means the flag was not honoured.
         throw new UpstreamError('the dry run returned no verdict (the endpoint ignored --dry-run)');

@@ -1,4 +1,4 @@
-import { InputError } from '@ashapp/platform';
+import { InputError, withSpan, withSyncSpan } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
 import type { ValidatedPlan } from '../aws-models/plan-validator.ts';
@@ -60,7 +60,9 @@ export function createPlannerChain({
   llm,
 }: PlannerChainOptions): PlannerChain {
   function finish(candidate: unknown, planner: PlannerName, defaultRegion: string): PlanResult {
-    const validated = validatePlan(catalog, candidate, { defaultRegion });
+    const validated = withSyncSpan('assistant.validate', { 'ashapp.planner': planner }, () =>
+      validatePlan(catalog, candidate, { defaultRegion }),
+    );
     return { ...validated, planner, command: renderCommand(catalog, validated.plan) };
   }
 
@@ -188,5 +190,8 @@ export function createPlannerChain({
     });
   }
 
-  return { planRequest, classifyPlan };
+  return {
+    planRequest: (input) => withSpan('assistant.plan', {}, () => planRequest(input)),
+    classifyPlan,
+  };
 }

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError, NotAllowedError, type AuditOutbox, type Logger } from '@ashapp/platform';
+import { AppError, NotAllowedError, withSpan, type AuditOutbox, type Logger } from '@ashapp/platform';
 import { writeBuildContext } from '../build/dockerfile.ts';
 import type { ImageBuilder } from '../build/image-builder.ts';
 import { parseManifests } from '../manifests/parse-manifests.ts';
@@ -466,7 +466,7 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
 
         await step('Testing', 'checking the new version over HTTP');
         url = (await target.readUrl(app))?.url;
-        if (url) await checkOverHttp(url, journal, source);
+        if (url) await withSpan('deploy.test', {}, checkOverHttp.bind(null, url, journal, source));
         else journal.log("the target reports no URL yet; the rollout's readiness result stands");
 
         await step('Monitoring', `watching for ${Math.round(config.stabilityWindowMs / 100) / 10} s`);

@@ -6,6 +6,7 @@ import {
   UnavailableError,
   awsCredentialsHeader,
   identityHeader,
+  injectTraceContext,
   sealAwsCredentials,
   signIdentity,
   type AwsCredentials,
@@ -48,6 +49,9 @@ const passRequestHeaders = [
   'if-none-match',
   'if-modified-since',
   'cache-control',
+  // W3C trace context: replaced by the gateway's own span when tracing is on, passed on as sent when off.
+  'traceparent',
+  'tracestate',
 ];
 
 // Hop-by-hop headers, cookies a service must never set on our origin, and headers the gateway owns.
@@ -112,6 +116,7 @@ function buildHeaders(request: FastifyRequest, forward: ForwardOptions, secret: 
     if (typeof value === 'string') headers[name] = value;
   }
   headers['x-request-id'] = request.id;
+  injectTraceContext(headers);
   headers['x-forwarded-for'] = request.ip;
   headers['x-forwarded-proto'] = request.protocol;
   if (identity) headers[identityHeader] = signIdentity(identity, secret);

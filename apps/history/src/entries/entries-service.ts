@@ -1,4 +1,5 @@
 import {
+  withSpan,
   createId,
   decodeCursor,
   encodeCursor,
@@ -70,7 +71,9 @@ export function createHistoryService(deps: {
       // Services record their own actions; a user saving directly is an action of its own.
       const audited = !caller.roles.includes('service');
       if (!audited) {
-        await entries.insert({ ...entry, output });
+        await withSpan('db.insert history_entries', { 'db.collection.name': 'history_entries' }, () =>
+          entries.insert({ ...entry, output }),
+        );
         return { id: entry.id, created_at: new Date(now).toISOString() };
       }
       await deps.inTransaction(async (trx) => {

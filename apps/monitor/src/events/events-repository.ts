@@ -1,9 +1,11 @@
 import {
+  dbSpanAttributes,
   largeTextType,
   readThroughIndex,
   type Database,
   type Dialect,
   type Migration,
+  withSpan,
 } from '@ashapp/platform';
 import {
   CompiledQuery,
@@ -28,6 +30,7 @@ export interface MonitorTables {
     ip_address: string | null;
     user_agent: string | null;
     request_id: string | null;
+    trace_id: string | null;
   };
 }
 
@@ -44,6 +47,8 @@ export interface StoredEvent {
   ipAddress: string | null;
   userAgent: string | null;
   requestId: string | null;
+  /** The trace of the action recorded, when the sender traced it. */
+  traceId?: string | null;
 }
 
 export interface EventFilter {
@@ -109,6 +114,15 @@ export function createMonitorMigrations(dialect: Dialect): Readonly<Record<strin
         }
       },
     },
+    // Links an event to the trace of the action it records (docs/observability.md).
+    '0002_add_audit_events_trace_id': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('audit_events')
+          .addColumn('trace_id', `varchar(${limits.traceId})`)
+          .execute();
+      },
+    },
   };
 }
 
@@ -117,7 +131,7 @@ function escapeLike(text: string): string {
   return text.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
-// 11 parameters a row: 500 rows stay far below every engine's placeholder limit (SQLite 32,766).
+// 12 parameters a row: 500 rows stay far below every engine's placeholder limit (SQLite 32,766).
 const insertChunkRows = 500;
 
 type Row = MonitorTables['audit_events'];
@@ -134,6 +148,7 @@ const columns: ReadonlyArray<keyof Row> = [
   'ip_address',
   'user_agent',
   'request_id',
+  'trace_id',
 ];
 
 function toRow(e: StoredEvent): Row {
@@ -149,6 +164,7 @@ function toRow(e: StoredEvent): Row {
     ip_address: e.ipAddress,
     user_agent: e.userAgent,
     request_id: e.requestId,
+    trace_id: e.traceId ?? null,
   };
 }
 
@@ -165,6 +181,7 @@ function fromRow(r: Row): StoredEvent {
     ipAddress: r.ip_address,
     userAgent: r.user_agent,
     requestId: r.request_id,
+    ...(r.trace_id ? { traceId: r.trace_id } : {}),
   };
 }
 
@@ -246,11 +263,13 @@ export function createEventsRepository(database: Database<MonitorTables>): Event
       const stored = new Set<string>();
       if (events.length === 0) return stored;
       const rows = events.map(toRow);
-      await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += insertChunkRows) {
-          for (const id of await insertChunk(trx, rows.slice(i, i + insertChunkRows))) stored.add(id);
-        }
-      });
+      await withSpan('db.transaction audit_events.insert', dbSpanAttributes(dialect, rows.length), () =>
+        db.transaction().execute(async (trx) => {
+          for (let i = 0; i < rows.length; i += insertChunkRows) {
+            for (const id of await insertChunk(trx, rows.slice(i, i + insertChunkRows))) stored.add(id);
+          }
+        }),
+      );
       return stored;
     },
 

@@ -134,6 +134,7 @@ export function toEventView(e: StoredEvent): EventView {
     ip_address: e.ipAddress,
     user_agent: e.userAgent,
     request_id: e.requestId,
+    trace_id: e.traceId ?? null,
   };
 }
 
@@ -192,6 +193,7 @@ export function createEventsService(deps: {
       ipAddress: input.ip_address ?? null,
       userAgent: input.user_agent ? cutText(maskSecretsInText(input.user_agent), limits.userAgent) : null,
       requestId: input.request_id ?? null,
+      traceId: input.trace_id ?? null,
     };
   }
 

@@ -9,6 +9,7 @@ export const limits = {
   ipAddress: 64,
   userAgent: 1024,
   requestId: 128,
+  traceId: 32,
 } as const;
 
 const eventFields = {
@@ -30,6 +31,12 @@ const eventFields = {
   // User agents are free text from browsers: long ones are cut, not refused.
   user_agent: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   request_id: Type.Optional(Type.Union([Type.String({ maxLength: limits.requestId }), Type.Null()])),
+  trace_id: Type.Optional(
+    Type.Union([
+      Type.String({ pattern: '^[0-9a-f]{32}$', description: 'W3C trace id of the action (tracing on).' }),
+      Type.Null(),
+    ]),
+  ),
 };
 
 export const LogEventBody = Type.Object(
@@ -84,6 +91,7 @@ export const EventView = Type.Object({
   ip_address: Type.Union([Type.String(), Type.Null()]),
   user_agent: Type.Union([Type.String(), Type.Null()]),
   request_id: Type.Union([Type.String(), Type.Null()]),
+  trace_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type EventView = Static<typeof EventView>;
 
