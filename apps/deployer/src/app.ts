@@ -27,6 +27,8 @@ import { createRegistryLoginsService } from './registry-logins/registry-logins-s
 import { registerRegistryLoginRoutes } from './registry-logins/routes.ts';
 import { createGitSource, type GitSource } from './sources/git-source.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
+import type { BuildSandbox } from './sandbox/build-sandbox.ts';
+import type { AddressPolicy } from './sandbox/network-policy.ts';
 
 export type DeployerAppConfig = Pick<
   DeployerConfig,
@@ -58,6 +60,10 @@ export interface DeployerAppDeps {
   /** Undefined when no builder is available on this host (deploys of code then fail in Building). */
   builder: ImageBuilder | undefined;
   target: DeployTarget;
+  /** Where clones (and, through the builder, builds) run; `none` only when the operator turned it off. */
+  sandbox: BuildSandbox | 'none';
+  /** Which addresses a repository host may resolve to (default: public ones only). */
+  addressPolicy?: AddressPolicy;
   /** Defaults: the real adapters built from `config`. */
   checker?: PythonChecker;
   git?: GitSource;
@@ -97,7 +103,16 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
   });
   const validator = deps.validator ?? createManifestValidator();
   const checker = deps.checker ?? createPythonChecker({ python: config.python, env: { PATH: config.childEnv.PATH ?? '/usr/bin:/bin' } });
-  const git = deps.git ?? createGitSource({ log, env: config.childEnv, allowLocalPaths: config.allowLocalGit, tempDir: config.workDir });
+  const git =
+    deps.git ??
+    createGitSource({
+      log,
+      env: config.childEnv,
+      allowLocalPaths: config.allowLocalGit,
+      tempDir: config.workDir,
+      sandbox: deps.sandbox,
+      ...(deps.addressPolicy ? { policy: deps.addressPolicy } : {}),
+    });
   const bus = deps.bus ?? createDeploymentEventBus();
   const runner = deps.runner ?? createDeploymentRunner({ log });
   const repository = createDeploymentsRepository(database);

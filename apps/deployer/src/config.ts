@@ -13,6 +13,8 @@ import {
 import { Type } from 'typebox';
 import { defaultBaseImage } from './build/dockerfile.ts';
 import type { ContainerStorage } from './build/buildah-builder.ts';
+import type { SandboxLimits } from './sandbox/build-sandbox.ts';
+import { parseAllowedCidrs } from './sandbox/network-policy.ts';
 
 export type BuilderChoice = 'buildah' | 'docker' | 'auto';
 export type TargetChoice = 'kubernetes' | 'podman';
@@ -44,6 +46,16 @@ export interface DeployerConfig extends BaseServiceConfig {
   readonly ecrEndpoint: string | undefined;
   readonly python: string;
   readonly sseHeartbeatMs: number;
+  /**
+   * `required`: builds and clones run only in the build sandbox (when it is missing, they fail naming what
+   * to install); `off`: unsandboxed, the operator's explicit choice for a trusted single-user machine.
+   */
+  readonly buildSandbox: 'required' | 'off';
+  /** Private/link-local CIDRs builds and clones may reach anyway (a proxy, a package mirror, a Git server). */
+  readonly buildAllowedCidrs: readonly string[];
+  /** System user whose /etc/subuid and /etc/subgid ranges root inside a build maps to. */
+  readonly buildUser: string;
+  readonly buildLimits: SandboxLimits;
   /** Environment of every child (buildah, podman, git, python): nothing else of ours reaches them. */
   readonly childEnv: Readonly<Record<string, string>>;
 }
@@ -76,6 +88,13 @@ const DeployerEnv = Type.Object({
   DEPLOYER_ECR_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
   DEPLOYER_PYTHON: Type.String({ minLength: 1, default: '/usr/bin/python3' }),
   DEPLOYER_SSE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
+  DEPLOYER_BUILD_SANDBOX: Type.Union([Type.Literal('required'), Type.Literal('off')], { default: 'required' }),
+  DEPLOYER_BUILD_ALLOW_CIDRS: Type.String({ default: '' }),
+  DEPLOYER_BUILD_USER: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z_][a-z0-9_-]*$', default: 'ashapp-build' }),
+  DEPLOYER_BUILD_MEMORY_MB: Type.Integer({ minimum: 128, maximum: 262_144, default: 2048 }),
+  DEPLOYER_BUILD_CPUS: Type.Number({ minimum: 0.1, maximum: 256, default: 1 }),
+  DEPLOYER_BUILD_PIDS: Type.Integer({ minimum: 32, maximum: 1_000_000, default: 1024 }),
+  DEPLOYER_BUILD_MAX_FILE_MB: Type.Integer({ minimum: 1, maximum: 1_048_576, default: 4096 }),
   CONTAINERS_CONF: Type.String({ minLength: 1, default: 'deploy/podman/containers.conf' }),
   PATH: Type.String({ default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }),
   HOME: Type.Optional(Type.String()),
@@ -108,6 +127,12 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     throw new ConfigError(
       'invalid configuration: set both DEPLOYER_CONTAINERS_ROOT and DEPLOYER_CONTAINERS_RUNROOT, or neither',
     );
+  }
+  let buildAllowedCidrs: string[];
+  try {
+    buildAllowedCidrs = parseAllowedCidrs(own.DEPLOYER_BUILD_ALLOW_CIDRS);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: DEPLOYER_BUILD_ALLOW_CIDRS: ${(err as Error).message}`);
   }
   const containersConf = path.resolve(repoRoot, own.CONTAINERS_CONF);
   const childEnv: Record<string, string> = {
@@ -144,6 +169,15 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     ecrEndpoint: own.DEPLOYER_ECR_ENDPOINT,
     python: own.DEPLOYER_PYTHON,
     sseHeartbeatMs: own.DEPLOYER_SSE_HEARTBEAT_MS,
+    buildSandbox: own.DEPLOYER_BUILD_SANDBOX,
+    buildAllowedCidrs: Object.freeze(buildAllowedCidrs),
+    buildUser: own.DEPLOYER_BUILD_USER,
+    buildLimits: Object.freeze({
+      memoryBytes: own.DEPLOYER_BUILD_MEMORY_MB * 1024 * 1024,
+      cpus: own.DEPLOYER_BUILD_CPUS,
+      pids: own.DEPLOYER_BUILD_PIDS,
+      maxFileBytes: own.DEPLOYER_BUILD_MAX_FILE_MB * 1024 * 1024,
+    }),
     childEnv: Object.freeze(childEnv),
   });
 }

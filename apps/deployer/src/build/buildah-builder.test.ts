@@ -12,16 +12,18 @@ import { writeBuildContext } from './dockerfile.ts';
 import { startLocalRegistry, type LocalRegistry } from '../../test/local-registry.ts';
 import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
+import { createTestBuildSandbox } from '../../test/build-sandbox.ts';
 
 const log = pino({ level: 'silent' });
 const env = readTestChildEnv();
 const storage = readTestStorage();
+const sandbox = createTestBuildSandbox();
 
-describe('buildah builder (real buildah, real docker-registry)', () => {
+describe('buildah builder (real buildah in the build sandbox, real docker-registry)', () => {
   let registry: LocalRegistry;
   let base: TestBaseImage;
   let work: string;
-  const builder = createBuildahBuilder({ log, env, storage });
+  const builder = createBuildahBuilder({ log, env, storage, sandbox });
   const image = () => `${registry.host}/builder-test:r1`;
 
   before(async () => {
@@ -64,7 +66,7 @@ describe('buildah builder (real buildah, real docker-registry)', () => {
 
   test('pushes with credentials from a temporary auth file that is removed afterwards', async () => {
     const tempDir = await mkdtemp(join(work, 'auth-'));
-    const withTemp = createBuildahBuilder({ log, env, storage, tempDir });
+    const withTemp = createBuildahBuilder({ log, env, storage, tempDir, sandbox });
     const result = await withTemp.push({
       image: image(),
       registry: registry.host,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UnavailableError, UpstreamError, type Logger } from '@ashapp/platform';
 import { runCommand, summarizeOutput } from '../process/run-command.ts';
 import { withTemporaryAuthFile } from '../registry/auth-file.ts';
+import { SandboxUnavailableError, type BuildSandbox } from '../sandbox/build-sandbox.ts';
 import { readImageRegistry, type ImageBuilder } from './image-builder.ts';
 
 export interface ContainerStorage {
@@ -20,6 +21,17 @@ export interface BuildahBuilderOptions {
   storage?: ContainerStorage;
   /** Where temporary auth and digest files go. */
   tempDir?: string;
+  /**
+   * Where RUN steps execute: a build sandbox (own user, network and PID namespaces, cgroup limits), or
+   * `none` for the operator's explicit choice of unsandboxed builds (DEPLOYER_BUILD_SANDBOX=off).
+   */
+  sandbox: BuildSandbox | 'none';
+  /**
+   * Registries the operator trusts (the configured base image's, the insecure ones): their images are
+   * pulled before the build, from the host. Everything else is pulled from inside the sandbox, so a
+   * Dockerfile cannot make the host reach a private address through a FROM line.
+   */
+  trustedRegistries?: readonly string[];
 }
 
 export function readStorageArgs(storage: ContainerStorage | undefined): string[] {
@@ -35,6 +47,24 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
   const buildah = options.buildah ?? 'buildah';
   const globalArgs = readStorageArgs(options.storage);
   const tempDir = options.tempDir ?? tmpdir();
+  const trusted = new Set(options.trustedRegistries ?? []);
+
+  /** Pulls an operator-trusted base image from the host network when it is not in local storage yet. */
+  async function pullOutsideSandbox(ref: string, insecure: boolean, request: { log: (line: string) => void; timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+    const present = await runCommand({ command: buildah, args: [...globalArgs, 'inspect', '--type', 'image', ref], env: options.env, timeoutMs: 60_000 });
+    if (present.code === 0) return;
+    const result = await runCommand({
+      command: buildah,
+      args: [...globalArgs, 'pull', '--quiet', `--tls-verify=${insecure ? 'false' : 'true'}`, ref],
+      env: options.env,
+      timeoutMs: request.timeoutMs ?? 10 * 60_000,
+      onLine: (line) => request.log(line),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    if (result.timedOut) throw new UpstreamError('pulling the base image timed out');
+    if (result.code !== 0) throw new UpstreamError(`pulling the base image ${ref} failed: ${summarizeOutput(result, 2)}`);
+  }
+
   return {
     name: 'buildah',
     async available() {
@@ -47,30 +77,48 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
     },
     async build(request) {
       const started = Date.now();
+      const sandbox = options.sandbox;
       const work = await mkdtemp(join(tempDir, 'ashapp-build-'));
       try {
         const iidFile = join(work, 'iid');
+        const fromImages = await readFromImages(request.contextDir);
+        const insecure = (ref: string) => request.insecureRegistries?.includes(readImageRegistry(ref)) ?? false;
+        if (sandbox !== 'none' && request.pull === 'missing') {
+          for (const ref of fromImages.filter((r) => trusted.has(readImageRegistry(r)))) {
+            await pullOutsideSandbox(ref, insecure(ref), request);
+          }
+        }
         const args = [
           ...globalArgs,
           'bud',
           '--isolation', 'chroot',
+          ...(sandbox === 'none' ? [] : await sandbox.userNamespaceArgs()),
           '--layers',
           `--pull=${request.pull === 'missing' ? 'false' : 'never'}`,
           '--iidfile', iidFile,
           '-t', request.image,
         ];
-        const baseRegistry = await readBaseRegistry(request.contextDir);
-        if (baseRegistry && request.insecureRegistries?.includes(baseRegistry)) args.push('--tls-verify=false');
+        const first = fromImages[0];
+        if (first && insecure(first)) args.push('--tls-verify=false');
         args.push(request.contextDir);
-        const result = await runCommand({
+        const command = {
           command: buildah,
           args,
           env: options.env,
           timeoutMs: request.timeoutMs ?? 10 * 60_000,
-          onLine: (line) => request.log(line),
+          onLine: (line: string) => request.log(line),
           ...(request.signal ? { signal: request.signal } : {}),
-        });
+        };
+        const result = sandbox === 'none'
+          ? { ...(await runCommand(command)), oomKilled: false }
+          : await sandbox.run({ ...command, network: 'outside' }).catch((err: unknown) => {
+              if (err instanceof SandboxUnavailableError) throw new UnavailableError(err.message);
+              throw err;
+            });
         if (result.timedOut) throw new UpstreamError('image build timed out');
+        if (result.oomKilled && sandbox !== 'none') {
+          throw new UpstreamError(`image build failed: it ran out of memory (the limit is ${Math.round(sandbox.limits.memoryBytes / 1024 / 1024)} MiB)`);
+        }
         if (result.code !== 0) throw new UpstreamError(`image build failed: ${summarizeOutput(result, 3)}`);
         const imageId = (await readFile(iidFile, 'utf8').catch(() => '')).trim() || undefined;
         return { imageId, durationMs: Date.now() - started };
@@ -129,9 +177,18 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
   };
 }
 
-/** The registry host of the Dockerfile's first FROM, to decide whether pulling it may skip TLS. */
-async function readBaseRegistry(contextDir: string): Promise<string | undefined> {
+/**
+ * The images the Dockerfile's FROM lines name, without build stages and `scratch`; lines using build
+ * arguments are skipped (their image is pulled inside the sandbox, if at all).
+ */
+export async function readFromImages(contextDir: string): Promise<string[]> {
   const text = await readFile(join(contextDir, 'Dockerfile'), 'utf8').catch(() => '');
-  const from = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)/im.exec(text)?.[1];
-  return from ? readImageRegistry(from) : undefined;
+  const stages = new Set<string>();
+  const images: string[] = [];
+  for (const match of text.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/gim)) {
+    const ref = match[1] ?? '';
+    if (ref && !ref.includes('$') && ref.toLowerCase() !== 'scratch' && !stages.has(ref.toLowerCase())) images.push(ref);
+    if (match[2]) stages.add(match[2].toLowerCase());
+  }
+  return [...new Set(images)];
 }

@@ -9,8 +9,10 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { InputError } from '@ashapp/platform';
 import { createGitSource } from './git-source.ts';
+import { createTestBuildSandbox } from '../../test/build-sandbox.ts';
 
 const run = promisify(execFile);
+const sandbox = createTestBuildSandbox();
 const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
 
 async function makeRepo(dir: string, files: Record<string, string>, branch = 'main'): Promise<void> {
@@ -23,7 +25,7 @@ async function makeRepo(dir: string, files: Record<string, string>, branch = 'ma
 describe('git source (real git, local repositories)', () => {
   let work: string;
   let repo: string;
-  const source = () => createGitSource({ log: pino({ level: 'silent' }), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, allowLocalPaths: true, tempDir: work });
+  const source = () => createGitSource({ log: pino({ level: 'silent' }), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, allowLocalPaths: true, tempDir: work, sandbox });
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'ashapp-git-test-'));
@@ -70,7 +72,7 @@ describe('git source (real git, local repositories)', () => {
   test('refuses checkouts over the size cap', async () => {
     const big = join(work, 'big');
     await makeRepo(big, { Dockerfile: 'FROM scratch\n', 'blob.bin': 'x'.repeat(200_000) });
-    const small = createGitSource({ log: pino({ level: 'silent' }), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, allowLocalPaths: true, tempDir: work, maxBytes: 100_000 });
+    const small = createGitSource({ log: pino({ level: 'silent' }), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, allowLocalPaths: true, tempDir: work, maxBytes: 100_000, sandbox });
     await assert.rejects(small.clone({ repoUrl: big, ref: 'main' }), /larger than/);
   });
 
@@ -93,7 +95,7 @@ describe('git source (real git, local repositories)', () => {
   });
 
   test('refuses local paths when they are not allowed', async () => {
-    const remoteOnly = createGitSource({ log: pino({ level: 'silent' }), env: { PATH: '/usr/bin:/bin' }, allowLocalPaths: false, tempDir: work });
+    const remoteOnly = createGitSource({ log: pino({ level: 'silent' }), env: { PATH: '/usr/bin:/bin' }, allowLocalPaths: false, tempDir: work, sandbox });
     await assert.rejects(remoteOnly.clone({ repoUrl: repo, ref: 'main' }), InputError);
   });
 });

@@ -1,0 +1,281 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, readFile, readlink } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Logger } from '@ashapp/platform';
+import { runCommand, type CommandResult } from '../process/run-command.ts';
+import { checkCgroupSupport, createBuildCgroup, type ResourceLimits } from './cgroups.ts';
+import { readHostAddresses, type AddressPolicy } from './network-policy.ts';
+import { renderSandboxRuleset } from './nft-ruleset.ts';
+
+export interface IdRange {
+  start: number;
+  count: number;
+}
+
+export interface SandboxLimits extends ResourceLimits {
+  /** Largest single file a sandboxed process may write (RLIMIT_FSIZE); the only disk bound enforced here. */
+  maxFileBytes: number;
+}
+
+export interface BuildSandboxOptions {
+  log: Logger;
+  /** PATH used to find the sandbox tools (the same PATH the children get). */
+  path: string;
+  policy: AddressPolicy;
+  limits: SandboxLimits;
+  /** System user whose /etc/subuid and /etc/subgid ranges root inside a build maps to. */
+  user: string;
+  /** Files holding the subordinate ranges (tests may point elsewhere). */
+  subuidFile?: string;
+  subgidFile?: string;
+}
+
+export type SandboxStatus = { ready: true; uids: IdRange; gids: IdRange } | { ready: false; problems: string[] };
+
+export interface SandboxRunRequest {
+  command: string;
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  cwd?: string;
+  timeoutMs: number;
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+  /** `outside`: the outside world through slirp4netns and the egress rules; `none`: its own loopback only. */
+  network: 'outside' | 'none';
+}
+
+export interface SandboxRunResult extends CommandResult {
+  /** The memory limit was hit and the kernel killed a process of the build. */
+  oomKilled: boolean;
+}
+
+/**
+ * Runs a command (buildah, git) in its own network, PID, mount and IPC namespaces, in its own cgroups, with
+ * a file-size limit. Root inside buildah's RUN steps is mapped to `user`'s subordinate range by buildah
+ * itself (`userNamespaceArgs`).
+ */
+export interface BuildSandbox {
+  status(): Promise<SandboxStatus>;
+  run(request: SandboxRunRequest): Promise<SandboxRunResult>;
+  /** buildah flags mapping root inside a build to the sandbox user's subordinate ids. */
+  userNamespaceArgs(): Promise<string[]>;
+  readonly limits: SandboxLimits;
+}
+
+export const sandboxTools: ReadonlyArray<{ name: string; from: string }> = Object.freeze([
+  { name: 'unshare', from: 'util-linux' },
+  { name: 'nsenter', from: 'util-linux' },
+  { name: 'prlimit', from: 'util-linux' },
+  { name: 'ip', from: 'iproute2' },
+  { name: 'nft', from: 'nftables' },
+  { name: 'slirp4netns', from: 'slirp4netns' },
+  { name: 'cgexec', from: 'cgroup-tools' },
+]);
+
+export class SandboxUnavailableError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`the build sandbox is not available on this host: ${problems.join('; ')}`);
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
+async function findTool(name: string, path: string): Promise<boolean> {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    try {
+      await access(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      // next directory
+    }
+  }
+  return false;
+}
+
+async function readIdRange(file: string, user: string): Promise<IdRange | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const [name, start, count] = line.trim().split(':');
+    if (name === user && start && count && /^\d+$/.test(start) && /^\d+$/.test(count)) {
+      return { start: Number(start), count: Number(count) };
+    }
+  }
+  return undefined;
+}
+
+/** Reads from a stream until it yields data or ends; bounded by `timeoutMs`. */
+function waitForData(stream: Readable, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      resolve(value);
+    };
+    const onData = () => done(true);
+    const onEnd = () => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  return exited;
+}
+
+export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
+  const { log, policy, limits } = options;
+  const env = { PATH: options.path, LC_ALL: 'C' };
+  // Only success is remembered: an operator who installs what was missing needs no restart.
+  let ready: Promise<SandboxStatus> | undefined;
+
+  async function checkStatus(): Promise<SandboxStatus> {
+    const problems: string[] = [];
+    const missing = [];
+    for (const tool of sandboxTools) if (!(await findTool(tool.name, options.path))) missing.push(tool);
+    if (missing.length > 0) {
+      const packages = [...new Set(missing.map((t) => t.from))];
+      problems.push(`missing ${missing.map((t) => t.name).join(', ')} (apt-get install ${packages.join(' ')})`);
+    }
+    const uids = await readIdRange(options.subuidFile ?? '/etc/subuid', options.user);
+    const gids = await readIdRange(options.subgidFile ?? '/etc/subgid', options.user);
+    if (!uids || !gids || uids.count < 65536 || gids.count < 65536) {
+      problems.push(
+        `no subordinate id range of at least 65536 for user "${options.user}" in /etc/subuid and /etc/subgid (run scripts/setup-build-sandbox.ts)`,
+      );
+    }
+    const cgroupProblem = await checkCgroupSupport();
+    if (cgroupProblem) problems.push(cgroupProblem);
+    if (missing.every((t) => t.name !== 'unshare')) {
+      const probe = await runCommand({ command: 'unshare', args: ['--net', '--pid', '--fork', '--mount-proc', '--', 'true'], env, timeoutMs: 10_000 }).catch(
+        (err: Error) => ({ code: -1, stderr: err.message }),
+      );
+      if (probe.code !== 0) problems.push(`cannot create network, PID and mount namespaces (${probe.stderr.trim() || `exit ${probe.code}`}): run the deployer as root`);
+    }
+    if (problems.length > 0 || !uids || !gids) return { ready: false, problems };
+    return { ready: true, uids, gids };
+  }
+
+  async function status(): Promise<SandboxStatus> {
+    if (ready) return ready;
+    const current = checkStatus();
+    const result = await current;
+    if (result.ready) ready = current;
+    return result;
+  }
+
+  /** A process that only holds a fresh network namespace open; `cat` ends when its stdin closes. */
+  async function startNamespaceHolder(): Promise<{ child: ChildProcess; pid: number }> {
+    const child = spawn('unshare', ['--net', '--', 'cat'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const failed = new Promise<never>((_, reject) => child.once('error', reject));
+    failed.catch(() => undefined);
+    const own = await readlink('/proc/self/ns/net');
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      if (child.pid !== undefined) {
+        const ns = await readlink(`/proc/${child.pid}/ns/net`).catch(() => own);
+        if (ns !== own) return { child, pid: child.pid };
+      }
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await stopChild(child);
+        throw new Error('could not create a network namespace for the build');
+      }
+      await Promise.race([new Promise((r) => setTimeout(r, 5)), failed]);
+    }
+  }
+
+  async function inNamespace(pid: number, args: string[], input?: string): Promise<void> {
+    const result = await runCommand({
+      command: 'nsenter',
+      args: ['-t', String(pid), '-n', '--', ...args],
+      env,
+      timeoutMs: 15_000,
+      ...(input !== undefined ? { input } : {}),
+    });
+    if (result.code !== 0) throw new Error(`${args[0]} in the build network failed: ${result.stderr.trim()}`);
+  }
+
+  /** User-mode networking into the namespace: connections leave from the host as ordinary sockets. */
+  async function startSlirp(pid: number): Promise<ChildProcess> {
+    const child = spawn(
+      'slirp4netns',
+      ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4', String(pid), 'tap0'],
+      // fd 4 is a pipe nobody writes to: slirp4netns exits when it closes, i.e. when we do.
+      { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    const readyFd = child.stdio[3] as Readable | null;
+    const isReady = readyFd ? await waitForData(readyFd, 10_000) : false;
+    if (!isReady) {
+      await stopChild(child);
+      throw new Error(`slirp4netns did not come up: ${stderr.trim()}`);
+    }
+    return child;
+  }
+
+  return {
+    limits,
+    status,
+    async userNamespaceArgs() {
+      const current = await status();
+      if (!current.ready) throw new SandboxUnavailableError(current.problems);
+      return [
+        '--userns-uid-map', `0:${current.uids.start}:${Math.min(current.uids.count, 65536)}`,
+        '--userns-gid-map', `0:${current.gids.start}:${Math.min(current.gids.count, 65536)}`,
+      ];
+    },
+    async run(request) {
+      const current = await status();
+      if (!current.ready) throw new SandboxUnavailableError(current.problems);
+      const name = `ashapp-build-${randomBytes(6).toString('hex')}`;
+      const holder = await startNamespaceHolder();
+      let slirp: ChildProcess | undefined;
+      let cgroup: Awaited<ReturnType<typeof createBuildCgroup>> | undefined;
+      try {
+        await inNamespace(holder.pid, ['ip', 'link', 'set', 'lo', 'up']);
+        // Rules first, network second: no packet leaves before the rules are in place.
+        const ruleset = renderSandboxRuleset({ allowed: policy.allowed, hostAddresses: readHostAddresses() });
+        await inNamespace(holder.pid, ['nft', '-f', '-'], ruleset);
+        if (request.network === 'outside') slirp = await startSlirp(holder.pid);
+        cgroup = await createBuildCgroup(name, limits);
+        const started = Date.now();
+        const result = await runCommand({
+          command: 'cgexec',
+          args: [
+            ...cgroup.cgexecArgs,
+            'nsenter', '-t', String(holder.pid), '-n', '--',
+            // The command is PID 1 of its own PID namespace: when it ends, or unshare is killed, all its
+            // descendants go too; /proc shows only them.
+            'unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--ipc', '--',
+            'prlimit', `--fsize=${limits.maxFileBytes}`, '--core=0', '--',
+            request.command, ...request.args,
+          ],
+          env: request.env,
+          timeoutMs: request.timeoutMs,
+          ...(request.cwd ? { cwd: request.cwd } : {}),
+          ...(request.onLine ? { onLine: request.onLine } : {}),
+          ...(request.maxOutputBytes ? { maxOutputBytes: request.maxOutputBytes } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+        const oomKilled = await cgroup.oomKilled();
+        log.debug({ sandbox: name, command: request.command, code: result.code, oomKilled, ms: Date.now() - started }, 'sandboxed command ended');
+        return { ...result, oomKilled };
+      } finally {
+        await cgroup?.remove();
+        if (slirp) await stopChild(slirp);
+        holder.child.stdin?.end();
+        await stopChild(holder.child);
+      }
+    },
+  };
+}
