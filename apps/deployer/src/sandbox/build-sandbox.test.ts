@@ -52,6 +52,8 @@ interface Probe {
   mknod: string;
   connections: Record<string, string>;
   threads_started: number;
+  busy_wall?: number;
+  busy_cpu?: number;
 }
 
 function listenOnHost(address: string): Promise<{ server: Server; port: number; connections(): number }> {
@@ -228,17 +230,20 @@ describe('build sandbox: a hostile Dockerfile cannot reach the host, its network
     assert.doesNotMatch(requestsSeen[privateHost] ?? '', /GET/, 'the private index saw no request');
   });
 
-  test('memory, process and file-size limits stop a build that exceeds them, with the reason', async () => {
-    const sandbox = createTestBuildSandbox({ limits: { memoryBytes: 256 * 1024 * 1024, pids: 300, maxFileBytes: 32 * 1024 * 1024 } });
+  test('memory, process, CPU and file-size limits hold a build that tries to exceed them', async () => {
+    const sandbox = createTestBuildSandbox({ limits: { memoryBytes: 256 * 1024 * 1024, pids: 300, cpus: 0.25, maxFileBytes: 32 * 1024 * 1024 } });
     const builder = createBuildahBuilder({ log, env, storage, sandbox });
 
-    const threadsConfig = JSON.stringify({ targets: [], host_pid: process.pid, threads: 2000 });
+    const threadsConfig = JSON.stringify({ targets: [], host_pid: process.pid, threads: 2000, busy_seconds: 2 });
     const threadsContext = await writeContext('threads', `FROM ${base.localImage}\nCOPY escape_probe.py /escape_probe.py\nRUN ${JSON.stringify(['python3', '/escape_probe.py', threadsConfig])}\n`);
     const lines: string[] = [];
     images.push('localhost/ashapp-sandbox-threads:1');
     await builder.build({ contextDir: threadsContext, image: 'localhost/ashapp-sandbox-threads:1', log: (l) => lines.push(l), pull: 'never' });
     const probe = JSON.parse(lines.find((l) => l.startsWith('PROBE '))?.slice(6) ?? '{}') as Probe;
     assert.ok(probe.threads_started > 10 && probe.threads_started < 300, `threads started: ${probe.threads_started}`);
+    // Two spinning processes for 2 s of wall time get at most a quarter of a CPU (plus scheduling slack).
+    assert.ok((probe.busy_wall ?? 0) >= 2);
+    assert.ok((probe.busy_cpu ?? Infinity) <= 0.25 * (probe.busy_wall ?? 0) * 1.5 + 0.1, `CPU seconds ${probe.busy_cpu} in ${probe.busy_wall} s`);
 
     const memoryContext = await writeContext('memory', `FROM ${base.localImage}\nRUN python3 -c "b = bytearray(600 * 1024 * 1024); print('ALLOCATED', len(b))"\n`);
     const memoryLines: string[] = [];

@@ -23,7 +23,7 @@ export const forbiddenIpv4Ranges: readonly string[] = Object.freeze([
 export const forbiddenIpv6Ranges: readonly string[] = Object.freeze([
   '::/128',
   '::1/128',
-  '::ffff:0:0/96', // IPv4-mapped: judged by the IPv4 address instead
+  // IPv4-mapped addresses (::ffff:a.b.c.d) need no entry: BlockList matches them against the IPv4 rules.
   'fc00::/7', // unique local (includes the EC2 IPv6 metadata address fd00:ec2::254)
   'fe80::/10',
   'ff00::/8',
@@ -71,9 +71,6 @@ export function createAddressPolicy(allowed: readonly string[] = []): AddressPol
   const family = (a: string) => (isIP(a) === 6 ? 'ipv6' : 'ipv4');
   const allows = (address: string): boolean => {
     if (isIP(address) === 0) return false;
-    // ::ffff:a.b.c.d is an IPv4 destination in disguise: judge the IPv4 address.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    if (mapped) return allows(mapped);
     if (exceptions.check(address, family(address))) return true;
     return !forbidden.check(address, family(address));
   };

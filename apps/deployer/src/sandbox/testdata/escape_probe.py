@@ -1,6 +1,6 @@
 """Run as a RUN step by build-sandbox.test.ts: tries each way out of a build and prints what happened.
 
-Argument: JSON {"targets": [[name, host, port], ...], "host_pid": int, "threads": int}.
+Argument: JSON {"targets": [[name, host, port], ...], "host_pid": int, "threads": int, "busy_seconds": float}.
 Prints one line: PROBE <json>.
 """
 import errno
@@ -58,5 +58,24 @@ result['threads_started'] = len(started)
 stop.set()
 for t in started:
     t.join()
+
+# Two processes spinning for busy_seconds of wall time: the CPU time they got shows the CPU quota.
+busy = config.get('busy_seconds', 0)
+if busy:
+    wall_start = time.time()
+    children = []
+    for _ in range(2):
+        pid = os.fork()
+        if pid == 0:
+            end = time.time() + busy
+            while time.time() < end:
+                pass
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    times = os.times()
+    result['busy_wall'] = time.time() - wall_start
+    result['busy_cpu'] = times.children_user + times.children_system
 
 print('PROBE ' + json.dumps(result), flush=True)
