@@ -55,6 +55,8 @@ export interface DeployerConfig extends BaseServiceConfig {
   readonly buildAllowedCidrs: readonly string[];
   /** System user whose /etc/subuid and /etc/subgid ranges root inside a build maps to. */
   readonly buildUser: string;
+  /** The build user's container storage, home and per-build folders (its parents must be traversable). */
+  readonly buildStorageDir: string;
   readonly buildLimits: SandboxLimits;
   /** Environment of every child (buildah, podman, git, python): nothing else of ours reaches them. */
   readonly childEnv: Readonly<Record<string, string>>;
@@ -91,6 +93,7 @@ const DeployerEnv = Type.Object({
   DEPLOYER_BUILD_SANDBOX: Type.Union([Type.Literal('required'), Type.Literal('off')], { default: 'required' }),
   DEPLOYER_BUILD_ALLOW_CIDRS: Type.String({ default: '' }),
   DEPLOYER_BUILD_USER: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z_][a-z0-9_-]*$', default: 'ashapp-build' }),
+  DEPLOYER_BUILD_STORAGE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   DEPLOYER_BUILD_MEMORY_MB: Type.Integer({ minimum: 128, maximum: 262_144, default: 2048 }),
   DEPLOYER_BUILD_CPUS: Type.Number({ minimum: 0.1, maximum: 256, default: 1 }),
   DEPLOYER_BUILD_PIDS: Type.Integer({ minimum: 32, maximum: 1_000_000, default: 1024 }),
@@ -134,6 +137,7 @@ export function readDeployerConfig(env: Env): DeployerConfig {
   } catch (err) {
     throw new ConfigError(`invalid configuration: DEPLOYER_BUILD_ALLOW_CIDRS: ${(err as Error).message}`);
   }
+  const workDir = path.resolve(own.DEPLOYER_WORK_DIR ?? path.join(base.dataDir, 'deployer-work'));
   const containersConf = path.resolve(repoRoot, own.CONTAINERS_CONF);
   const childEnv: Record<string, string> = {
     PATH: own.PATH,
@@ -160,7 +164,7 @@ export function readDeployerConfig(env: Env): DeployerConfig {
       own.DEPLOYER_CONTAINERS_ROOT && own.DEPLOYER_CONTAINERS_RUNROOT
         ? { root: path.resolve(own.DEPLOYER_CONTAINERS_ROOT), runroot: path.resolve(own.DEPLOYER_CONTAINERS_RUNROOT) }
         : undefined,
-    workDir: path.resolve(own.DEPLOYER_WORK_DIR ?? path.join(base.dataDir, 'deployer-work')),
+    workDir,
     rolloutTimeoutMs: own.DEPLOYER_ROLLOUT_TIMEOUT_MS,
     buildTimeoutMs: own.DEPLOYER_BUILD_TIMEOUT_MS,
     stabilityWindowMs: own.DEPLOYER_STABILITY_WINDOW_MS,
@@ -172,6 +176,7 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     buildSandbox: own.DEPLOYER_BUILD_SANDBOX,
     buildAllowedCidrs: Object.freeze(buildAllowedCidrs),
     buildUser: own.DEPLOYER_BUILD_USER,
+    buildStorageDir: path.resolve(own.DEPLOYER_BUILD_STORAGE_DIR ?? path.join(workDir, 'build-sandbox')),
     buildLimits: Object.freeze({
       memoryBytes: own.DEPLOYER_BUILD_MEMORY_MB * 1024 * 1024,
       cpus: own.DEPLOYER_BUILD_CPUS,

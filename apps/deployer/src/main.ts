@@ -58,6 +58,7 @@ async function main(): Promise<void> {
           policy: addressPolicy,
           limits: config.buildLimits,
           user: config.buildUser,
+          storageDir: config.buildStorageDir,
         });
   if (sandbox === 'none') {
     log.warn('DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited');

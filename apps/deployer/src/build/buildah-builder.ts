@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { UnavailableError, UpstreamError, type Logger } from '@ashapp/platform';
 import { runCommand, summarizeOutput } from '../process/run-command.ts';
 import { withTemporaryAuthFile } from '../registry/auth-file.ts';
-import { SandboxUnavailableError, type BuildSandbox } from '../sandbox/build-sandbox.ts';
+import type { BuildSandbox } from '../sandbox/build-sandbox.ts';
 import { readImageRegistry, type ImageBuilder } from './image-builder.ts';
+import { runSandboxedBuild } from './sandboxed-build.ts';
 
 export interface ContainerStorage {
   /** Passed as `--root` / `--runroot`: keeps tests and the service off the host's default store. */
@@ -28,8 +29,8 @@ export interface BuildahBuilderOptions {
   sandbox: BuildSandbox | 'none';
   /**
    * Registries the operator trusts (the configured base image's, the insecure ones): their images are
-   * pulled before the build, from the host. Everything else is pulled from inside the sandbox, so a
-   * Dockerfile cannot make the host reach a private address through a FROM line.
+   * pulled before the build on the host network. Everything else is pulled from inside the sandbox
+   * network, so a Dockerfile cannot make the host reach a private address through a FROM line.
    */
   trustedRegistries?: readonly string[];
 }
@@ -49,22 +50,6 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
   const tempDir = options.tempDir ?? tmpdir();
   const trusted = new Set(options.trustedRegistries ?? []);
 
-  /** Pulls an operator-trusted base image from the host network when it is not in local storage yet. */
-  async function pullOutsideSandbox(ref: string, insecure: boolean, request: { log: (line: string) => void; timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
-    const present = await runCommand({ command: buildah, args: [...globalArgs, 'inspect', '--type', 'image', ref], env: options.env, timeoutMs: 60_000 });
-    if (present.code === 0) return;
-    const result = await runCommand({
-      command: buildah,
-      args: [...globalArgs, 'pull', '--quiet', `--tls-verify=${insecure ? 'false' : 'true'}`, ref],
-      env: options.env,
-      timeoutMs: request.timeoutMs ?? 10 * 60_000,
-      onLine: (line) => request.log(line),
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
-    if (result.timedOut) throw new UpstreamError('pulling the base image timed out');
-    if (result.code !== 0) throw new UpstreamError(`pulling the base image ${ref} failed: ${summarizeOutput(result, 2)}`);
-  }
-
   return {
     name: 'buildah',
     async available() {
@@ -76,49 +61,35 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
       }
     },
     async build(request) {
+      const fromImages = await readFromImages(request.contextDir);
+      if (options.sandbox !== 'none') {
+        return runSandboxedBuild(request, { buildah, sandbox: options.sandbox, rootStorageArgs: globalArgs, env: options.env, trusted, fromImages });
+      }
       const started = Date.now();
-      const sandbox = options.sandbox;
       const work = await mkdtemp(join(tempDir, 'ashapp-build-'));
       try {
         const iidFile = join(work, 'iid');
-        const fromImages = await readFromImages(request.contextDir);
-        const insecure = (ref: string) => request.insecureRegistries?.includes(readImageRegistry(ref)) ?? false;
-        if (sandbox !== 'none' && request.pull === 'missing') {
-          for (const ref of fromImages.filter((r) => trusted.has(readImageRegistry(r)))) {
-            await pullOutsideSandbox(ref, insecure(ref), request);
-          }
-        }
         const args = [
           ...globalArgs,
           'bud',
           '--isolation', 'chroot',
-          ...(sandbox === 'none' ? [] : await sandbox.userNamespaceArgs()),
           '--layers',
           `--pull=${request.pull === 'missing' ? 'false' : 'never'}`,
           '--iidfile', iidFile,
           '-t', request.image,
         ];
         const first = fromImages[0];
-        if (first && insecure(first)) args.push('--tls-verify=false');
+        if (first && request.insecureRegistries?.includes(readImageRegistry(first))) args.push('--tls-verify=false');
         args.push(request.contextDir);
-        const command = {
+        const result = await runCommand({
           command: buildah,
           args,
           env: options.env,
           timeoutMs: request.timeoutMs ?? 10 * 60_000,
-          onLine: (line: string) => request.log(line),
+          onLine: (line) => request.log(line),
           ...(request.signal ? { signal: request.signal } : {}),
-        };
-        const result = sandbox === 'none'
-          ? { ...(await runCommand(command)), oomKilled: false }
-          : await sandbox.run({ ...command, network: 'outside' }).catch((err: unknown) => {
-              if (err instanceof SandboxUnavailableError) throw new UnavailableError(err.message);
-              throw err;
-            });
+        });
         if (result.timedOut) throw new UpstreamError('image build timed out');
-        if (result.oomKilled && sandbox !== 'none') {
-          throw new UpstreamError(`image build failed: it ran out of memory (the limit is ${Math.round(sandbox.limits.memoryBytes / 1024 / 1024)} MiB)`);
-        }
         if (result.code !== 0) throw new UpstreamError(`image build failed: ${summarizeOutput(result, 3)}`);
         const imageId = (await readFile(iidFile, 'utf8').catch(() => '')).trim() || undefined;
         return { imageId, durationMs: Date.now() - started };

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { UpstreamError } from '@ashapp/platform';
 import { createBuildahBuilder } from '../build/buildah-builder.ts';
 import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.ts';
-import { createTestBuildSandbox, testIdRange } from '../../test/build-sandbox.ts';
+import { createTestBuildSandbox } from '../../test/build-sandbox.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
 import { createTestNetwork, waitForOutput, type TestNetwork } from '../../test/test-network.ts';
 import { createBuildSandbox, SandboxUnavailableError } from './build-sandbox.ts';
@@ -114,7 +114,9 @@ describe('build sandbox: a hostile Dockerfile cannot reach the host, its network
     const dir = join(work, name);
     await mkdir(dir, { recursive: true });
     await copyFile(probeSource, join(dir, 'escape_probe.py'));
-    await writeFile(join(dir, 'Dockerfile'), dockerfile);
+    // The build user's store keeps layers across runs (a rebuild reuses them); every test build must run.
+    const nonce = `ENV ASHAPP_TEST_RUN=${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    await writeFile(join(dir, 'Dockerfile'), dockerfile.replace(/^(FROM [^\n]+\n)/, `$1${nonce}\n`));
     return dir;
   }
 
@@ -157,7 +159,11 @@ describe('build sandbox: a hostile Dockerfile cannot reach the host, its network
       const probe = JSON.parse(line.slice('PROBE '.length)) as Probe;
 
       assert.equal(probe.uid, 0, 'root inside the build');
-      assert.equal(probe.uid_map, `0 ${testIdRange.start} ${testIdRange.count}`, 'root inside is an unprivileged id outside');
+      const status = await createTestBuildSandbox().status();
+      assert.ok(status.ready);
+      const { uid, uids } = status.user;
+      assert.notEqual(uid, 0);
+      assert.equal(probe.uid_map, `0 ${uid} 1 1 ${uids.start} ${Math.min(uids.count, 65536)}`, 'root inside is the unprivileged build user outside');
       assert.equal(probe.mknod, 'EPERM', 'capabilities are only those of its user namespace: no device nodes');
       assert.ok(!probe.pids_visible.includes(process.pid), 'host processes are not visible');
       assert.ok(probe.pids_visible.length < 20, `only the build's processes are visible: ${probe.pids_visible.length}`);
@@ -290,13 +296,14 @@ describe('build sandbox: a hostile Dockerfile cannot reach the host, its network
       policy: createAddressPolicy(),
       limits: { memoryBytes: 1 << 30, cpus: 1, pids: 100, maxFileBytes: 1 << 30 },
       user: 'nobody-has-this-user',
+      storageDir: join(work, 'storage'),
     });
     const status = await sandbox.status();
     assert.equal(status.ready, false);
     const problems = status.ready ? '' : status.problems.join('\n');
-    assert.match(problems, /missing unshare, nsenter, prlimit, ip, nft, slirp4netns, cgexec/);
-    assert.match(problems, /apt-get install util-linux iproute2 nftables slirp4netns cgroup-tools/);
-    assert.match(problems, /subordinate id range .* "nobody-has-this-user"/);
-    await assert.rejects(sandbox.run({ command: 'true', args: [], env: {}, timeoutMs: 1000, network: 'none' }), SandboxUnavailableError);
+    assert.match(problems, /missing unshare, nsenter, prlimit, ip, nft, slirp4netns, cgexec, setpriv, newuidmap, newgidmap/);
+    assert.match(problems, /apt-get install util-linux iproute2 nftables slirp4netns cgroup-tools uidmap/);
+    assert.match(problems, /no system user "nobody-has-this-user" with subordinate id ranges/);
+    await assert.rejects(sandbox.run({ command: 'true', args: [], env: {}, timeoutMs: 1000, network: 'none', asUser: true }), SandboxUnavailableError);
   });
 });

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, readFile, readlink } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { access, chmod, chown, cp, mkdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '@ashapp/platform';
 import { runCommand, type CommandResult } from '../process/run-command.ts';
@@ -26,14 +26,33 @@ export interface BuildSandboxOptions {
   path: string;
   policy: AddressPolicy;
   limits: SandboxLimits;
-  /** System user whose /etc/subuid and /etc/subgid ranges root inside a build maps to. */
+  /**
+   * Unprivileged system user that runs buildah (rootless): root inside a build is this user outside, and
+   * the other ids of a build are its /etc/subuid and /etc/subgid ranges (mapped by newuidmap/newgidmap).
+   */
   user: string;
-  /** Files holding the subordinate ranges (tests may point elsewhere). */
-  subuidFile?: string;
-  subgidFile?: string;
+  /** The build user's own container storage, home and per-build folders (created, owned by the user). */
+  storageDir: string;
 }
 
-export type SandboxStatus = { ready: true; uids: IdRange; gids: IdRange } | { ready: false; problems: string[] };
+export interface SandboxUser {
+  uid: number;
+  gid: number;
+  uids: IdRange;
+  gids: IdRange;
+}
+
+export type SandboxStatus = { ready: true; user: SandboxUser } | { ready: false; problems: string[] };
+
+/** A folder for one build, owned by the build user (context copy, image exports); removed afterwards. */
+export interface SandboxWorkspace {
+  dir: string;
+  /** Copies a folder in (e.g. the build context) and hands it to the build user. */
+  copyIn(source: string, name: string): Promise<string>;
+  /** Hands a folder root wrote (e.g. an exported image) to the build user. */
+  giveToUser(path: string): Promise<void>;
+  remove(): Promise<void>;
+}
 
 export interface SandboxRunRequest {
   command: string;
@@ -44,8 +63,18 @@ export interface SandboxRunRequest {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   maxOutputBytes?: number;
   signal?: AbortSignal;
-  /** `outside`: the outside world through slirp4netns and the egress rules; `none`: its own loopback only. */
-  network: 'outside' | 'none';
+  /**
+   * `outside`: the outside world through slirp4netns and the egress rules; `none`: its own loopback only;
+   * `host`: the host's network, for operator-trusted steps only (pulling a configured base image).
+   */
+  network: 'outside' | 'none' | 'host';
+  /** Run as the build user (rootless buildah) instead of root. */
+  asUser: boolean;
+  /**
+   * Whether the file-size limit applies (default true). Off only for the service's own steps on a build's
+   * result, such as exporting an image, which write whole layers.
+   */
+  limitFileSize?: boolean;
 }
 
 export interface SandboxRunResult extends CommandResult {
@@ -55,14 +84,15 @@ export interface SandboxRunResult extends CommandResult {
 
 /**
  * Runs a command (buildah, git) in its own network, PID, mount and IPC namespaces, in its own cgroups, with
- * a file-size limit. Root inside buildah's RUN steps is mapped to `user`'s subordinate range by buildah
- * itself (`userNamespaceArgs`).
+ * a file-size limit, optionally as the unprivileged build user (then buildah is rootless: its RUN steps are
+ * root only inside a user namespace mapped to that user and its subordinate ids).
  */
 export interface BuildSandbox {
   status(): Promise<SandboxStatus>;
   run(request: SandboxRunRequest): Promise<SandboxRunResult>;
-  /** buildah flags mapping root inside a build to the sandbox user's subordinate ids. */
-  userNamespaceArgs(): Promise<string[]>;
+  createWorkspace(): Promise<SandboxWorkspace>;
+  /** `--root`/`--runroot`/driver flags of the build user's own container storage. */
+  readonly storageArgs: readonly string[];
   readonly limits: SandboxLimits;
 }
 
@@ -74,6 +104,9 @@ export const sandboxTools: ReadonlyArray<{ name: string; from: string }> = Objec
   { name: 'nft', from: 'nftables' },
   { name: 'slirp4netns', from: 'slirp4netns' },
   { name: 'cgexec', from: 'cgroup-tools' },
+  { name: 'setpriv', from: 'util-linux' },
+  { name: 'newuidmap', from: 'uidmap' },
+  { name: 'newgidmap', from: 'uidmap' },
 ]);
 
 export class SandboxUnavailableError extends Error {
@@ -93,6 +126,24 @@ async function findTool(name: string, path: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+async function readUserIds(user: string): Promise<{ uid: number; gid: number } | undefined> {
+  const text = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const [name, , uid, gid] = line.split(':');
+    if (name === user && uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid)) return { uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
+}
+
+/** Parent folders the build user must be able to traverse to reach its storage. */
+async function findUntraversable(dir: string, uid: number): Promise<string | undefined> {
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    const info = await stat(current).catch(() => undefined);
+    if (info && info.uid !== uid && (info.mode & 0o001) === 0) return current;
+    if (current === dirname(current)) return undefined;
+  }
 }
 
 async function readIdRange(file: string, user: string): Promise<IdRange | undefined> {
@@ -133,6 +184,15 @@ function stopChild(child: ChildProcess): Promise<void> {
 export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
   const { log, policy, limits } = options;
   const env = { PATH: options.path, LC_ALL: 'C' };
+  const dirs = {
+    root: join(options.storageDir, 'storage'),
+    runroot: join(options.storageDir, 'run', 'storage'),
+    home: join(options.storageDir, 'home'),
+    run: join(options.storageDir, 'run'),
+    builds: join(options.storageDir, 'builds'),
+    tmp: join(options.storageDir, 'tmp'),
+  };
+  const storageArgs = Object.freeze(['--root', dirs.root, '--runroot', dirs.runroot, '--storage-driver', 'overlay']);
   // Only success is remembered: an operator who installs what was missing needs no restart.
   let ready: Promise<SandboxStatus> | undefined;
 
@@ -144,12 +204,16 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
       const packages = [...new Set(missing.map((t) => t.from))];
       problems.push(`missing ${missing.map((t) => t.name).join(', ')} (apt-get install ${packages.join(' ')})`);
     }
-    const uids = await readIdRange(options.subuidFile ?? '/etc/subuid', options.user);
-    const gids = await readIdRange(options.subgidFile ?? '/etc/subgid', options.user);
-    if (!uids || !gids || uids.count < 65536 || gids.count < 65536) {
+    const ids = await readUserIds(options.user);
+    const uids = await readIdRange('/etc/subuid', options.user);
+    const gids = await readIdRange('/etc/subgid', options.user);
+    if (!ids || !uids || !gids || uids.count < 65536 || gids.count < 65536) {
       problems.push(
-        `no subordinate id range of at least 65536 for user "${options.user}" in /etc/subuid and /etc/subgid (run scripts/setup-build-sandbox.ts)`,
+        `no system user "${options.user}" with subordinate id ranges of at least 65536 in /etc/subuid and /etc/subgid (run scripts/setup-build-sandbox.ts as root)`,
       );
+    } else {
+      const blocked = await findUntraversable(options.storageDir, ids.uid);
+      if (blocked) problems.push(`the build user cannot reach ${options.storageDir}: ${blocked} is not traversable by others (chmod o+x, or set DEPLOYER_BUILD_STORAGE_DIR)`);
     }
     const cgroupProblem = await checkCgroupSupport();
     if (cgroupProblem) problems.push(cgroupProblem);
@@ -159,8 +223,14 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
       );
       if (probe.code !== 0) problems.push(`cannot create network, PID and mount namespaces (${probe.stderr.trim() || `exit ${probe.code}`}): run the deployer as root`);
     }
-    if (problems.length > 0 || !uids || !gids) return { ready: false, problems };
-    return { ready: true, uids, gids };
+    if (problems.length > 0 || !ids || !uids || !gids) return { ready: false, problems };
+    // The user's own folders: storage, home and runtime dir as rootless buildah expects them (0700, its own).
+    for (const dir of [options.storageDir, dirs.root, dirs.run, dirs.runroot, dirs.home, dirs.builds, dirs.tmp]) {
+      await mkdir(dir, { recursive: true });
+      await chown(dir, ids.uid, ids.gid);
+      await chmod(dir, dir === options.storageDir ? 0o711 : 0o700);
+    }
+    return { ready: true, user: { ...ids, uids, gids } };
   }
 
   async function status(): Promise<SandboxStatus> {
@@ -189,6 +259,11 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
       }
       await Promise.race([new Promise((r) => setTimeout(r, 5)), failed]);
     }
+  }
+
+  async function run(command: string, args: string[]): Promise<void> {
+    const result = await runCommand({ command, args, env, timeoutMs: 120_000 });
+    if (result.code !== 0) throw new Error(`${command} failed: ${result.stderr.trim()}`);
   }
 
   async function inNamespace(pid: number, args: string[], input?: string): Promise<void> {
@@ -226,46 +301,76 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
   return {
     limits,
     status,
-    async userNamespaceArgs() {
+    storageArgs,
+    async createWorkspace() {
       const current = await status();
       if (!current.ready) throw new SandboxUnavailableError(current.problems);
-      return [
-        '--userns-uid-map', `0:${current.uids.start}:${Math.min(current.uids.count, 65536)}`,
-        '--userns-gid-map', `0:${current.gids.start}:${Math.min(current.gids.count, 65536)}`,
-      ];
+      const { uid, gid } = current.user;
+      const dir = join(dirs.builds, randomBytes(8).toString('hex'));
+      await mkdir(dir, { mode: 0o700 });
+      await chown(dir, uid, gid);
+      const giveToUser = async (path: string) => {
+        await run('chown', ['-R', '--no-dereference', `${uid}:${gid}`, '--', path]);
+      };
+      return {
+        dir,
+        giveToUser,
+        async copyIn(source, name) {
+          const target = join(dir, name);
+          // Symlinks are copied as links, never followed: the context cannot pull host files in.
+          await cp(source, target, { recursive: true, verbatimSymlinks: true });
+          await giveToUser(target);
+          return target;
+        },
+        remove: () => rm(dir, { recursive: true, force: true }),
+      };
     },
     async run(request) {
       const current = await status();
       if (!current.ready) throw new SandboxUnavailableError(current.problems);
       const name = `ashapp-build-${randomBytes(6).toString('hex')}`;
-      const holder = await startNamespaceHolder();
+      const holder = request.network === 'host' ? undefined : await startNamespaceHolder();
       let slirp: ChildProcess | undefined;
       let cgroup: Awaited<ReturnType<typeof createBuildCgroup>> | undefined;
       try {
-        await inNamespace(holder.pid, ['ip', 'link', 'set', 'lo', 'up']);
-        // Rules first, network second: no packet leaves before the rules are in place.
-        const ruleset = renderSandboxRuleset({ allowed: policy.allowed, hostAddresses: readHostAddresses() });
-        await inNamespace(holder.pid, ['nft', '-f', '-'], ruleset);
-        if (request.network === 'outside') slirp = await startSlirp(holder.pid);
+        if (holder) {
+          await inNamespace(holder.pid, ['ip', 'link', 'set', 'lo', 'up']);
+          // Rules first, network second: no packet leaves before the rules are in place.
+          const ruleset = renderSandboxRuleset({ allowed: policy.allowed, hostAddresses: readHostAddresses() });
+          await inNamespace(holder.pid, ['nft', '-f', '-'], ruleset);
+          if (request.network === 'outside') slirp = await startSlirp(holder.pid);
+        }
         cgroup = await createBuildCgroup(name, limits);
+        const { uid, gid } = current.user;
         const started = Date.now();
+        // Killing the top process is not enough: setpriv's change of user clears unshare's parent-death
+        // signal, so a timeout or an abort ends the whole group, which also closes the output pipes.
+        const group = cgroup;
+        const killGroup = () => group.killNow();
+        const timer = setTimeout(killGroup, request.timeoutMs);
+        request.signal?.addEventListener('abort', killGroup, { once: true });
         const result = await runCommand({
           command: 'cgexec',
           args: [
             ...cgroup.cgexecArgs,
-            'nsenter', '-t', String(holder.pid), '-n', '--',
+            ...(holder ? ['nsenter', '-t', String(holder.pid), '-n', '--'] : []),
             // The command is PID 1 of its own PID namespace: when it ends, or unshare is killed, all its
             // descendants go too; /proc shows only them.
             'unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--ipc', '--',
-            'prlimit', `--fsize=${limits.maxFileBytes}`, '--core=0', '--',
+            'prlimit', `--fsize=${request.limitFileSize === false ? 'unlimited' : limits.maxFileBytes}`, '--core=0', '--',
+            ...(request.asUser ? ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'] : []),
             request.command, ...request.args,
           ],
-          env: request.env,
+          // TMPDIR: rootless buildah stages blobs there; the user's own folder, not the shared /var/tmp.
+          env: request.asUser ? { ...request.env, HOME: dirs.home, XDG_RUNTIME_DIR: dirs.run, TMPDIR: dirs.tmp } : request.env,
           timeoutMs: request.timeoutMs,
           ...(request.cwd ? { cwd: request.cwd } : {}),
           ...(request.onLine ? { onLine: request.onLine } : {}),
           ...(request.maxOutputBytes ? { maxOutputBytes: request.maxOutputBytes } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
+        }).finally(() => {
+          clearTimeout(timer);
+          request.signal?.removeEventListener('abort', killGroup);
         });
         const oomKilled = await cgroup.oomKilled();
         log.debug({ sandbox: name, command: request.command, code: result.code, oomKilled, ms: Date.now() - started }, 'sandboxed command ended');
@@ -273,8 +378,10 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
       } finally {
         await cgroup?.remove();
         if (slirp) await stopChild(slirp);
-        holder.child.stdin?.end();
-        await stopChild(holder.child);
+        if (holder) {
+          holder.child.stdin?.end();
+          await stopChild(holder.child);
+        }
       }
     },
   };

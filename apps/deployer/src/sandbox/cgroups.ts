@@ -1,5 +1,5 @@
 import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ResourceLimits {
@@ -16,6 +16,11 @@ export interface BuildCgroup {
   readonly cgexecArgs: readonly string[];
   /** Whether the memory limit was hit (an OOM kill happened in the group). */
   oomKilled(): Promise<boolean>;
+  /**
+   * Sends SIGKILL to every process in the group now (a timeout, an abort), synchronously so a timer can call
+   * it; `remove` sweeps up anything forked meanwhile.
+   */
+  killNow(): void;
   /** Kills whatever is left in the group and removes it. */
   remove(): Promise<void>;
 }
@@ -67,8 +72,7 @@ export async function createBuildCgroup(name: string, limits: ResourceLimits, ro
   const relative = (c: Controller) => join(own[c], name);
   const dir = (c: Controller) => join(root, c, relative(c));
   const created: Controller[] = [];
-  const removeAll = async () => {
-    for (const controller of created) {
+  const killAll = async (controller: Controller) => {
       // Kill until empty: a process may fork while we read the list; bounded so a stuck group cannot hang us.
       for (let attempt = 0; attempt < 50; attempt += 1) {
         const procs = (await readFile(join(dir(controller), 'cgroup.procs'), 'utf8').catch(() => ''))
@@ -84,6 +88,10 @@ export async function createBuildCgroup(name: string, limits: ResourceLimits, ro
         }
         await new Promise((r) => setTimeout(r, 20));
       }
+  };
+  const removeAll = async () => {
+    for (const controller of created) {
+      await killAll(controller);
       await rmdir(dir(controller)).catch(() => undefined);
     }
   };
@@ -110,6 +118,21 @@ export async function createBuildCgroup(name: string, limits: ResourceLimits, ro
       // `oom_kill` is there since Linux 4.13; older kernels only report whether the group is under OOM.
       const count = /oom_kill (\d+)/.exec(text)?.[1] ?? /under_oom (\d+)/.exec(text)?.[1];
       return Number(count ?? 0) > 0;
+    },
+    killNow() {
+      let procs: string[] = [];
+      try {
+        procs = readFileSync(join(dir('pids'), 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+      } catch {
+        return;
+      }
+      for (const pid of procs) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
     },
     remove: removeAll,
   };

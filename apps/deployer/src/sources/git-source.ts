@@ -131,7 +131,7 @@ export function createGitSource(options: GitSourceOptions): GitSource {
         if (options.sandbox === 'none') result = await runCommand(command);
         else {
           try {
-            result = await options.sandbox.run({ ...command, network: target.kind === 'https' ? 'outside' : 'none' });
+            result = await options.sandbox.run({ ...command, network: target.kind === 'https' ? 'outside' : 'none', asUser: false });
           } catch (err) {
             if (err instanceof SandboxUnavailableError) throw new UnavailableError(err.message);
             throw err;
