@@ -7,6 +7,8 @@ import { createAddressPolicy } from '../src/sandbox/network-policy.ts';
 
 /** The build user `scripts/setup-build-sandbox.ts` creates (CI runs it before the tests). */
 export const testBuildUser = 'ashapp-build';
+/** /tmp is world-traversable; the sandbox creates its folders below with the right owner. Kept across runs. */
+export const testBuildStorageDir = join(tmpdir(), 'ashapp-test-build-sandbox');
 
 /**
  * A real build sandbox for tests, with the machine's build user and a storage folder in the temp folder
@@ -14,8 +16,7 @@ export const testBuildUser = 'ashapp-build';
  * process.env.)
  */
 export function createTestBuildSandbox(options: { limits?: Partial<SandboxLimits>; allowed?: readonly string[] } = {}): BuildSandbox {
-  // /tmp is world-traversable; the sandbox creates its own folders below with the right owner.
-  const storageDir = join(tmpdir(), 'ashapp-test-build-sandbox');
+  const storageDir = testBuildStorageDir;
   mkdirSync(storageDir, { recursive: true, mode: 0o711 });
   return createBuildSandbox({
     log: pino({ level: 'silent' }),
