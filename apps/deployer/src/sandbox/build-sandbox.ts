@@ -279,9 +279,16 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
 
   /** User-mode networking into the namespace: connections leave from the host as ordinary sockets. */
   async function startSlirp(pid: number): Promise<ChildProcess> {
+    // slirp4netns' --enable-sandbox pivots into an empty root and unmounts the old one; where "/" is a shared
+    // mount its unmounts propagate to the host (measured: podman's /run/netns/* mounts vanished). So it
+    // starts in its own mount namespace whose mounts are all private first.
     const child = spawn(
-      'slirp4netns',
-      ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4', String(pid), 'tap0'],
+      'unshare',
+      [
+        '--mount', '--propagation', 'private', '--',
+        'slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
+        '--ready-fd=3', '--exit-fd=4', String(pid), 'tap0',
+      ],
       // fd 4 is a pipe nobody writes to: slirp4netns exits when it closes, i.e. when we do.
       { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
     );
