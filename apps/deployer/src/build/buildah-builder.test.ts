@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { UpstreamError } from '@ashapp/platform';
-import { createBuildahBuilder } from './buildah-builder.ts';
+import { createBuildahBuilder, readStorageArgs } from './buildah-builder.ts';
+import { runCommand } from '../process/run-command.ts';
 import { createDockerBuilder } from './docker-builder.ts';
 import { selectImageBuilder } from './image-builder.ts';
 import { writeBuildContext } from './dockerfile.ts';
@@ -62,6 +63,10 @@ describe('buildah builder (real buildah in the build sandbox, real docker-regist
     assert.match(result.imageId ?? '', /^(sha256:)?[0-9a-f]{64}$/);
     assert.ok(lines.some((l) => l.startsWith('STEP 1/')), 'build steps are streamed');
     assert.ok(lines.every((l) => !l.includes('\n')));
+    // The sandboxed build hands the image over through a folder; no name of that folder is left behind.
+    const names = await runCommand({ command: 'buildah', args: [...readStorageArgs(storage), 'images', '--format', '{{.Name}}:{{.Tag}} {{.ID}}'], env, timeoutMs: 60_000 });
+    assert.match(names.stdout, new RegExp(`^${image().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${result.imageId?.replace(/^sha256:/, '').slice(0, 12)}`, 'm'));
+    assert.doesNotMatch(names.stdout, /build-sandbox\/builds/);
   });
 
   test('pushes with credentials from a temporary auth file that is removed afterwards', async () => {

@@ -24,6 +24,14 @@ export interface SandboxedBuildOptions {
  * 3. the result is exported the same way into the service's store and tagged there, so push and the podman
  *    target work as before. Ownership stays right: the user's store holds ids as seen inside its namespace.
  */
+/**
+ * The name `buildah pull oci:<dir>` gives an image (buildah 1.28 has no `untag`; `rmi` of one of several
+ * names only removes that name). Dropped so no per-build folder names pile up in either store.
+ */
+function layoutImageName(layout: string): string {
+  return `localhost${layout}:latest`;
+}
+
 export async function runSandboxedBuild(request: BuildRequest, options: SandboxedBuildOptions): Promise<BuildResult> {
   const { buildah, sandbox, env } = options;
   const started = Date.now();
@@ -69,6 +77,7 @@ export async function runSandboxedBuild(request: BuildRequest, options: Sandboxe
         if (imported.code !== 0 || (await inSandbox(['tag', id, ref], 'none')).code !== 0) {
           throw new UpstreamError(`could not hand the base image ${ref} to the build: ${summarizeOutput(imported, 2)}`);
         }
+        await inSandbox(['rmi', layoutImageName(layout)], 'none');
       } else if (request.pull === 'missing' && options.trusted.has(readImageRegistry(ref))) {
         const pulled = await inSandbox(['pull', '--quiet', `--tls-verify=${insecure(ref) ? 'false' : 'true'}`, ref], 'host');
         if (pulled.timedOut) throw new UpstreamError('pulling the base image timed out');
@@ -96,8 +105,9 @@ export async function runSandboxedBuild(request: BuildRequest, options: Sandboxe
     if (imported.code !== 0 || !imageId || (await asRoot(['tag', imageId, request.image])).code !== 0) {
       throw new UpstreamError(`could not import the built image: ${summarizeOutput(imported, 2)}`);
     }
-    // The user's store keeps the layers (a rebuild reuses them), not the tag.
-    await inSandbox(['untag', request.image], 'none');
+    await asRoot(['rmi', layoutImageName(layout)]);
+    // The user's store keeps the cached layers (a rebuild reuses them), not the final image.
+    await inSandbox(['rmi', request.image], 'none');
     const iid = (await readFile(iidFile, 'utf8').catch(() => '')).trim();
     return { imageId: imageId || iid || undefined, durationMs: Date.now() - started };
   } finally {

@@ -354,7 +354,11 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
         // signal, so a timeout or an abort ends the whole group, which also closes the output pipes.
         const group = cgroup;
         const killGroup = () => group.killNow();
-        const timer = setTimeout(killGroup, request.timeoutMs);
+        let timerFired = false;
+        const timer = setTimeout(() => {
+          timerFired = true;
+          killGroup();
+        }, request.timeoutMs);
         request.signal?.addEventListener('abort', killGroup, { once: true });
         const result = await runCommand({
           command: 'cgexec',
@@ -381,7 +385,8 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
         });
         const oomKilled = await cgroup.oomKilled();
         log.debug({ sandbox: name, command: request.command, code: result.code, oomKilled, ms: Date.now() - started }, 'sandboxed command ended');
-        return { ...result, oomKilled };
+        // Our timer and runCommand's fire together; whichever kills first, it was the time limit.
+        return { ...result, timedOut: result.timedOut || timerFired, oomKilled };
       } finally {
         await cgroup?.remove();
         if (slirp) await stopChild(slirp);
