@@ -24,13 +24,22 @@ import { createManifestValidator, type ManifestValidator } from './manifests/val
 import { createPythonChecker, type PythonChecker } from './python-check/python-check.ts';
 import type { readEcrRegistryLogin } from './registry/ecr-sign-in.ts';
 import { createRegistrySignInChecker, type RegistrySignInChecker } from './registry/registry-sign-in.ts';
-import { createRegistryLoginsRepository, type RegistryLoginTables } from './registry-logins/registry-logins-repository.ts';
+import {
+  createRegistryLoginsRepository,
+  type RegistryLoginTables,
+} from './registry-logins/registry-logins-repository.ts';
 import { createRegistryLoginsService } from './registry-logins/registry-logins-service.ts';
 import { registerRegistryLoginRoutes } from './registry-logins/routes.ts';
 import { createGitSource, type GitSource } from './sources/git-source.ts';
 import { createNamespacePolicy } from './validation/namespace-policy.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
-import { traceDeploymentPipeline, tracePipelineDeps, traceRegistrySignIn } from './deployments/pipeline-tracing.ts';
+import {
+  traceDeploymentPipeline,
+  tracePipelineDeps,
+  traceRegistrySignIn,
+} from './deployments/pipeline-tracing.ts';
+import type { BuildSandbox } from './sandbox/build-sandbox.ts';
+import type { AddressPolicy } from './sandbox/network-policy.ts';
 
 export type DeployerAppConfig = Pick<
   DeployerConfig,
@@ -65,6 +74,10 @@ export interface DeployerAppDeps {
   /** Undefined when no builder is available on this host (deploys of code then fail in Building). */
   builder: ImageBuilder | undefined;
   target: DeployTarget;
+  /** Where clones (and, through the builder, builds) run; `none` only when the operator turned it off. */
+  sandbox: BuildSandbox | 'none';
+  /** Which addresses a repository host may resolve to (default: public ones only). */
+  addressPolicy?: AddressPolicy;
   /** Defaults: the real adapters built from `config`. */
   checker?: PythonChecker;
   git?: GitSource;
@@ -105,8 +118,19 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     ],
   });
   const validator = deps.validator ?? createManifestValidator();
-  const checker = deps.checker ?? createPythonChecker({ python: config.python, env: { PATH: config.childEnv.PATH ?? '/usr/bin:/bin' } });
-  const git = deps.git ?? createGitSource({ log, env: config.childEnv, allowLocalPaths: config.allowLocalGit, tempDir: config.workDir });
+  const checker =
+    deps.checker ??
+    createPythonChecker({ python: config.python, env: { PATH: config.childEnv.PATH ?? '/usr/bin:/bin' } });
+  const git =
+    deps.git ??
+    createGitSource({
+      log,
+      env: config.childEnv,
+      allowLocalPaths: config.allowLocalGit,
+      tempDir: config.workDir,
+      sandbox: deps.sandbox,
+      ...(deps.addressPolicy ? { policy: deps.addressPolicy } : {}),
+    });
   const bus = deps.bus ?? createDeploymentEventBus();
   const runner = deps.runner ?? createDeploymentRunner({ log });
   const repository = createDeploymentsRepository(database);
@@ -124,19 +148,26 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     ...(config.ecrEndpoint ? { ecrEndpoint: config.ecrEndpoint } : {}),
     ...(deps.readEcrLogin ? { readEcrLogin: deps.readEcrLogin } : {}),
   });
-  const pipeline = traceDeploymentPipeline(createDeploymentPipeline(tracePipelineDeps({
-    log,
-    repository,
-    bus,
-    builder: deps.builder,
-    target: deps.target,
-    checker,
-    git,
-    validator,
-    audit: deps.audit,
-    history: createHistoryRecorder({ history: deps.history, log }),
-    config,
-  }, app.metrics.registry)));
+  const pipeline = traceDeploymentPipeline(
+    createDeploymentPipeline(
+      tracePipelineDeps(
+        {
+          log,
+          repository,
+          bus,
+          builder: deps.builder,
+          target: deps.target,
+          checker,
+          git,
+          validator,
+          audit: deps.audit,
+          history: createHistoryRecorder({ history: deps.history, log }),
+          config,
+        },
+        app.metrics.registry,
+      ),
+    ),
+  );
   const deployments = createDeploymentsService({
     log,
     repository,
@@ -152,7 +183,13 @@ export async function buildApp(deps: DeployerAppDeps): Promise<DeployerApp> {
     replicaId: deps.replicaId ?? createId(),
     leaseMs: config.leaseMs,
   });
-  const streams = createDeploymentStreams({ repository, bus, log, heartbeatMs: config.sseHeartbeatMs, pollMs: config.streamPollMs });
+  const streams = createDeploymentStreams({
+    repository,
+    bus,
+    log,
+    heartbeatMs: config.sseHeartbeatMs,
+    pollMs: config.streamPollMs,
+  });
   registerRegistryLoginRoutes(app, registryLogins);
   registerCapabilitiesRoutes(app, { builder: deps.builder, target: deps.target });
   registerDeploymentRoutes(app, { service: deployments, streams });

@@ -13,6 +13,8 @@ import {
 import { Type } from 'typebox';
 import { defaultBaseImage } from './build/dockerfile.ts';
 import type { ContainerStorage } from './build/buildah-builder.ts';
+import type { SandboxLimits } from './sandbox/build-sandbox.ts';
+import { parseAllowedCidrs } from './sandbox/network-policy.ts';
 
 export interface NamespaceSettings {
   /** Each user gets their own namespace, derived injectively from the user id (see namespace-policy.ts). */
@@ -65,6 +67,18 @@ export interface DeployerConfig extends BaseServiceConfig {
   readonly streamPollMs: number;
   /** Namespaces users may deploy into: one per user (derived from the user id) and/or a shared set. */
   readonly namespaces: NamespaceSettings;
+  /**
+   * `required`: builds and clones run only in the build sandbox (when it is missing, they fail naming what
+   * to install); `off`: unsandboxed, the operator's explicit choice for a trusted single-user machine.
+   */
+  readonly buildSandbox: 'required' | 'off';
+  /** Private/link-local CIDRs builds and clones may reach anyway (a proxy, a package mirror, a Git server). */
+  readonly buildAllowedCidrs: readonly string[];
+  /** System user whose /etc/subuid and /etc/subgid ranges root inside a build maps to. */
+  readonly buildUser: string;
+  /** The build user's container storage, home and per-build folders (its parents must be traversable). */
+  readonly buildStorageDir: string;
+  readonly buildLimits: SandboxLimits;
   /** Environment of every child (buildah, podman, git, python): nothing else of ours reaches them. */
   readonly childEnv: Readonly<Record<string, string>>;
 }
@@ -102,6 +116,21 @@ const DeployerEnv = Type.Object({
   DEPLOYER_NAMESPACES: Type.String({ default: '' }),
   DEPLOYER_USER_NAMESPACES: Type.Boolean({ default: true }),
   DEPLOYER_PLATFORM_NAMESPACE: Type.String({ minLength: 1, maxLength: 63, default: 'ashapp' }),
+  DEPLOYER_BUILD_SANDBOX: Type.Union([Type.Literal('required'), Type.Literal('off')], {
+    default: 'required',
+  }),
+  DEPLOYER_BUILD_ALLOW_CIDRS: Type.String({ default: '' }),
+  DEPLOYER_BUILD_USER: Type.String({
+    minLength: 1,
+    maxLength: 32,
+    pattern: '^[a-z_][a-z0-9_-]*$',
+    default: 'ashapp-build',
+  }),
+  DEPLOYER_BUILD_STORAGE_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  DEPLOYER_BUILD_MEMORY_MB: Type.Integer({ minimum: 128, maximum: 262_144, default: 2048 }),
+  DEPLOYER_BUILD_CPUS: Type.Number({ minimum: 0.1, maximum: 256, default: 1 }),
+  DEPLOYER_BUILD_PIDS: Type.Integer({ minimum: 32, maximum: 1_000_000, default: 1024 }),
+  DEPLOYER_BUILD_MAX_FILE_MB: Type.Integer({ minimum: 1, maximum: 1_048_576, default: 4096 }),
   CONTAINERS_CONF: Type.String({ minLength: 1, default: 'deploy/podman/containers.conf' }),
   PATH: Type.String({ default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }),
   HOME: Type.Optional(Type.String()),
@@ -114,7 +143,9 @@ function decodeKey(text: string): Buffer {
     ? Buffer.from(trimmed, 'hex')
     : Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (key.length !== 32) {
-    throw new ConfigError('invalid configuration: DEPLOYER_ENCRYPTION_KEY must encode 32 bytes (base64 or hex)');
+    throw new ConfigError(
+      'invalid configuration: DEPLOYER_ENCRYPTION_KEY must encode 32 bytes (base64 or hex)',
+    );
   }
   return key;
 }
@@ -124,7 +155,11 @@ export function readDeployerConfig(env: Env): DeployerConfig {
   const own = readEnv(DeployerEnv, env);
   const inCluster = Boolean(own.KUBERNETES_SERVICE_HOST) && existsSync(inClusterTokenPath);
   const target: TargetChoice =
-    own.DEPLOYER_TARGET === 'auto' ? (own.KUBECONFIG || inCluster ? 'kubernetes' : 'podman') : own.DEPLOYER_TARGET;
+    own.DEPLOYER_TARGET === 'auto'
+      ? own.KUBECONFIG || inCluster
+        ? 'kubernetes'
+        : 'podman'
+      : own.DEPLOYER_TARGET;
   if (target === 'kubernetes' && !own.KUBECONFIG && !inCluster) {
     throw new ConfigError(
       'invalid configuration: DEPLOYER_TARGET=kubernetes needs KUBECONFIG or an in-cluster service account',
@@ -135,18 +170,37 @@ export function readDeployerConfig(env: Env): DeployerConfig {
       'invalid configuration: set both DEPLOYER_CONTAINERS_ROOT and DEPLOYER_CONTAINERS_RUNROOT, or neither',
     );
   }
-  const shared = [...new Set(own.DEPLOYER_NAMESPACES.split(',').map((n) => n.trim()).filter(Boolean))];
+  const shared = [
+    ...new Set(
+      own.DEPLOYER_NAMESPACES.split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const namespace of shared) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-      throw new ConfigError(`invalid configuration: DEPLOYER_NAMESPACES: ${namespace} is not a namespace name (DNS-1123 label)`);
+      throw new ConfigError(
+        `invalid configuration: DEPLOYER_NAMESPACES: ${namespace} is not a namespace name (DNS-1123 label)`,
+      );
     }
     if (reservedNamespaces.includes(namespace) || namespace === own.DEPLOYER_PLATFORM_NAMESPACE) {
-      throw new ConfigError(`invalid configuration: DEPLOYER_NAMESPACES: ${namespace} is reserved for the cluster or the platform`);
+      throw new ConfigError(
+        `invalid configuration: DEPLOYER_NAMESPACES: ${namespace} is reserved for the cluster or the platform`,
+      );
     }
   }
   if (!own.DEPLOYER_USER_NAMESPACES && shared.length === 0) {
-    throw new ConfigError('invalid configuration: DEPLOYER_USER_NAMESPACES=false needs DEPLOYER_NAMESPACES (no namespace would be allowed)');
+    throw new ConfigError(
+      'invalid configuration: DEPLOYER_USER_NAMESPACES=false needs DEPLOYER_NAMESPACES (no namespace would be allowed)',
+    );
   }
+  let buildAllowedCidrs: string[];
+  try {
+    buildAllowedCidrs = parseAllowedCidrs(own.DEPLOYER_BUILD_ALLOW_CIDRS);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: DEPLOYER_BUILD_ALLOW_CIDRS: ${(err as Error).message}`);
+  }
+  const workDir = path.resolve(own.DEPLOYER_WORK_DIR ?? path.join(base.dataDir, 'deployer-work'));
   const containersConf = path.resolve(repoRoot, own.CONTAINERS_CONF);
   const childEnv: Record<string, string> = {
     PATH: own.PATH,
@@ -171,9 +225,12 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     allowLocalGit: own.DEPLOYER_ALLOW_LOCAL_GIT,
     containerStorage:
       own.DEPLOYER_CONTAINERS_ROOT && own.DEPLOYER_CONTAINERS_RUNROOT
-        ? { root: path.resolve(own.DEPLOYER_CONTAINERS_ROOT), runroot: path.resolve(own.DEPLOYER_CONTAINERS_RUNROOT) }
+        ? {
+            root: path.resolve(own.DEPLOYER_CONTAINERS_ROOT),
+            runroot: path.resolve(own.DEPLOYER_CONTAINERS_RUNROOT),
+          }
         : undefined,
-    workDir: path.resolve(own.DEPLOYER_WORK_DIR ?? path.join(base.dataDir, 'deployer-work')),
+    workDir,
     rolloutTimeoutMs: own.DEPLOYER_ROLLOUT_TIMEOUT_MS,
     buildTimeoutMs: own.DEPLOYER_BUILD_TIMEOUT_MS,
     stabilityWindowMs: own.DEPLOYER_STABILITY_WINDOW_MS,
@@ -188,6 +245,16 @@ export function readDeployerConfig(env: Env): DeployerConfig {
       perUser: own.DEPLOYER_USER_NAMESPACES,
       shared: Object.freeze(shared),
       platform: own.DEPLOYER_PLATFORM_NAMESPACE,
+    }),
+    buildSandbox: own.DEPLOYER_BUILD_SANDBOX,
+    buildAllowedCidrs: Object.freeze(buildAllowedCidrs),
+    buildUser: own.DEPLOYER_BUILD_USER,
+    buildStorageDir: path.resolve(own.DEPLOYER_BUILD_STORAGE_DIR ?? path.join(workDir, 'build-sandbox')),
+    buildLimits: Object.freeze({
+      memoryBytes: own.DEPLOYER_BUILD_MEMORY_MB * 1024 * 1024,
+      cpus: own.DEPLOYER_BUILD_CPUS,
+      pids: own.DEPLOYER_BUILD_PIDS,
+      maxFileBytes: own.DEPLOYER_BUILD_MAX_FILE_MB * 1024 * 1024,
     }),
     childEnv: Object.freeze(childEnv),
   });

@@ -17,12 +17,14 @@ import {
 import { buildApp } from './app.ts';
 import { createBuildahBuilder } from './build/buildah-builder.ts';
 import { createDockerBuilder } from './build/docker-builder.ts';
-import { selectImageBuilder } from './build/image-builder.ts';
+import { readImageRegistry, selectImageBuilder } from './build/image-builder.ts';
 import { readDeployerConfig, type DeployerConfig } from './config.ts';
 import { registerDeploymentStateMetric } from './deployments/deployment-metrics.ts';
 import { createDeployerMigrations, type DeployerTables } from './deployments/deployments-repository.ts';
 import { createManifestValidator } from './manifests/validate-manifests.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
+import { createBuildSandbox, type BuildSandbox } from './sandbox/build-sandbox.ts';
+import { createAddressPolicy } from './sandbox/network-policy.ts';
 import { createKubernetesTarget } from './targets/kubernetes-target.ts';
 import { createPodmanTarget } from './targets/podman-target.ts';
 import path from 'node:path';
@@ -61,9 +63,35 @@ async function main(): Promise<void> {
     onRecord: auditMetrics.observe,
   });
   const storage = config.containerStorage ? { storage: config.containerStorage } : {};
+  const addressPolicy = createAddressPolicy(config.buildAllowedCidrs);
+  const sandbox: BuildSandbox | 'none' =
+    config.buildSandbox === 'off'
+      ? 'none'
+      : createBuildSandbox({
+          log,
+          path: config.childEnv.PATH ?? '/usr/bin:/bin',
+          policy: addressPolicy,
+          limits: config.buildLimits,
+          user: config.buildUser,
+          storageDir: config.buildStorageDir,
+        });
+  if (sandbox === 'none') {
+    log.warn('DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited');
+  } else {
+    const status = await sandbox.status();
+    if (!status.ready) log.warn({ problems: status.problems }, 'build sandbox not available: builds and clones will fail until this is fixed');
+  }
   const builder = await selectImageBuilder(config.builder, [
-    createBuildahBuilder({ log, env: config.childEnv, tempDir: config.workDir, ...storage }),
-    createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir }),
+    createBuildahBuilder({
+      log,
+      env: config.childEnv,
+      tempDir: config.workDir,
+      sandbox,
+      trustedRegistries: [readImageRegistry(config.baseImage), ...config.insecureRegistries],
+      ...storage,
+    }),
+    // A Docker daemon builds with its own isolation, which the sandbox cannot wrap: only when it is off.
+    ...(sandbox === 'none' ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })] : []),
   ]);
   if (!builder)
     log.warn({ choice: config.builder }, 'no image builder available: deploys from source will fail');
@@ -76,6 +104,8 @@ async function main(): Promise<void> {
     history: client('history'),
     builder,
     target,
+    sandbox,
+    addressPolicy,
   });
   log.info(
     {

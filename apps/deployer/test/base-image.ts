@@ -12,7 +12,7 @@ import { withTemporaryAuthFile } from '../src/registry/auth-file.ts';
  * dpkg-deb and imported with buildah. ~50 MB, a few seconds with a warm cache.
  */
 
-const wanted = ['python3-minimal', 'python3-flask', 'python3-gunicorn', 'dash'];
+const defaultPackages = ['python3-minimal', 'python3-flask', 'python3-gunicorn', 'dash'];
 /** Not needed at run time, and perl alone is bigger than everything else together. */
 const dropped = new Set([
   'dpkg',
@@ -53,7 +53,7 @@ async function run(
   return result;
 }
 
-async function resolvePackages(env: Record<string, string>): Promise<string[]> {
+async function resolvePackages(env: Record<string, string>, wanted: readonly string[]): Promise<string[]> {
   const result = await run(
     'apt-cache',
     [
@@ -111,11 +111,13 @@ export async function ensureTestBaseImage(options: {
   storage: ContainerStorage;
   registry?: { host: string; username: string; password: string };
   cacheDir?: string;
+  /** Debian packages whose dependency closure makes the image (default: Python, Flask, gunicorn, dash). */
+  packages?: readonly string[];
 }): Promise<TestBaseImage> {
   const { env, storage } = options;
   const storageArgs = readStorageArgs(storage);
   const cacheDir = options.cacheDir ?? join(tmpdir(), 'ashapp-test-debs');
-  const packages = await resolvePackages(env);
+  const packages = await resolvePackages(env, options.packages ?? defaultPackages);
   const debs = await downloadPackages(packages, cacheDir, env);
   if (debs.length !== packages.length) throw new Error('some packages could not be downloaded');
   const tag = createHash('sha256')

@@ -15,6 +15,7 @@ import { runCommand } from '../src/process/run-command.ts';
 import { ensureTestBaseImage, type TestBaseImage } from './base-image.ts';
 import { readTestChildEnv, readTestStorage } from './containers-env.ts';
 import { startLocalRegistry, type LocalRegistry } from './local-registry.ts';
+import { testBuildStorageDir } from './build-sandbox.ts';
 
 export interface DeployerPlatform {
   gatewayUrl: string;
@@ -74,6 +75,8 @@ export async function startDeployerPlatform(
         DEPLOYER_NAMESPACES: 'default,team-a',
         DEPLOYER_CONTAINERS_ROOT: storage.root,
         DEPLOYER_CONTAINERS_RUNROOT: storage.runroot,
+        // The build user must reach its store: the temp work dir above is root's alone (0700).
+        DEPLOYER_BUILD_STORAGE_DIR: testBuildStorageDir,
         DEPLOYER_STABILITY_WINDOW_MS: String(options.stabilityWindowMs ?? 1000),
         DEPLOYER_ROLLOUT_TIMEOUT_MS: '60000',
         LOG_LEVEL: 'info',

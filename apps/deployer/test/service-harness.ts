@@ -252,6 +252,8 @@ export async function startTestDeployer(
   const built = await buildApp({
     history: options.history ?? nowhere('history'),
     builder: options.builder,
+    // Route tests use a fake builder and local repositories; the sandbox has its own tests.
+    sandbox: options.sandbox ?? 'none',
     ...options,
     config,
     log,

@@ -5,23 +5,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { UpstreamError } from '@ashapp/platform';
-import { createBuildahBuilder } from './buildah-builder.ts';
+import { createBuildahBuilder, readStorageArgs } from './buildah-builder.ts';
+import { runCommand } from '../process/run-command.ts';
 import { createDockerBuilder } from './docker-builder.ts';
 import { selectImageBuilder } from './image-builder.ts';
 import { writeBuildContext } from './dockerfile.ts';
 import { startLocalRegistry, type LocalRegistry } from '../../test/local-registry.ts';
 import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
+import { createTestBuildSandbox } from '../../test/build-sandbox.ts';
 
 const log = pino({ level: 'silent' });
 const env = readTestChildEnv();
 const storage = readTestStorage();
+const sandbox = createTestBuildSandbox();
 
-describe('buildah builder (real buildah, real docker-registry)', () => {
+describe('buildah builder (real buildah in the build sandbox, real docker-registry)', () => {
   let registry: LocalRegistry;
   let base: TestBaseImage;
   let work: string;
-  const builder = createBuildahBuilder({ log, env, storage });
+  const builder = createBuildahBuilder({ log, env, storage, sandbox });
   const image = () => `${registry.host}/builder-test:r1`;
 
   before(async () => {
@@ -60,11 +63,15 @@ describe('buildah builder (real buildah, real docker-registry)', () => {
     assert.match(result.imageId ?? '', /^(sha256:)?[0-9a-f]{64}$/);
     assert.ok(lines.some((l) => l.startsWith('STEP 1/')), 'build steps are streamed');
     assert.ok(lines.every((l) => !l.includes('\n')));
+    // The sandboxed build hands the image over through a folder; no name of that folder is left behind.
+    const names = await runCommand({ command: 'buildah', args: [...readStorageArgs(storage), 'images', '--format', '{{.Name}}:{{.Tag}} {{.ID}}'], env, timeoutMs: 60_000 });
+    assert.match(names.stdout, new RegExp(`^${image().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${result.imageId?.replace(/^sha256:/, '').slice(0, 12)}`, 'm'));
+    assert.doesNotMatch(names.stdout, /build-sandbox\/builds/);
   });
 
   test('pushes with credentials from a temporary auth file that is removed afterwards', async () => {
     const tempDir = await mkdtemp(join(work, 'auth-'));
-    const withTemp = createBuildahBuilder({ log, env, storage, tempDir });
+    const withTemp = createBuildahBuilder({ log, env, storage, tempDir, sandbox });
     const result = await withTemp.push({
       image: image(),
       registry: registry.host,

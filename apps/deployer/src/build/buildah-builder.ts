@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { UnavailableError, UpstreamError, type Logger } from '@ashapp/platform';
 import { runCommand, summarizeOutput } from '../process/run-command.ts';
 import { withTemporaryAuthFile } from '../registry/auth-file.ts';
+import type { BuildSandbox } from '../sandbox/build-sandbox.ts';
 import { readImageRegistry, type ImageBuilder } from './image-builder.ts';
+import { runSandboxedBuild } from './sandboxed-build.ts';
 
 export interface ContainerStorage {
   /** Passed as `--root` / `--runroot`: keeps tests and the service off the host's default store. */
@@ -20,6 +22,17 @@ export interface BuildahBuilderOptions {
   storage?: ContainerStorage;
   /** Where temporary auth and digest files go. */
   tempDir?: string;
+  /**
+   * Where RUN steps execute: a build sandbox (own user, network and PID namespaces, cgroup limits), or
+   * `none` for the operator's explicit choice of unsandboxed builds (DEPLOYER_BUILD_SANDBOX=off).
+   */
+  sandbox: BuildSandbox | 'none';
+  /**
+   * Registries the operator trusts (the configured base image's, the insecure ones): their images are
+   * pulled before the build on the host network. Everything else is pulled from inside the sandbox
+   * network, so a Dockerfile cannot make the host reach a private address through a FROM line.
+   */
+  trustedRegistries?: readonly string[];
 }
 
 export function readStorageArgs(storage: ContainerStorage | undefined): string[] {
@@ -35,6 +48,8 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
   const buildah = options.buildah ?? 'buildah';
   const globalArgs = readStorageArgs(options.storage);
   const tempDir = options.tempDir ?? tmpdir();
+  const trusted = new Set(options.trustedRegistries ?? []);
+
   return {
     name: 'buildah',
     async available() {
@@ -46,6 +61,10 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
       }
     },
     async build(request) {
+      const fromImages = await readFromImages(request.contextDir);
+      if (options.sandbox !== 'none') {
+        return runSandboxedBuild(request, { buildah, sandbox: options.sandbox, rootStorageArgs: globalArgs, env: options.env, trusted, fromImages });
+      }
       const started = Date.now();
       const work = await mkdtemp(join(tempDir, 'ashapp-build-'));
       try {
@@ -59,8 +78,8 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
           '--iidfile', iidFile,
           '-t', request.image,
         ];
-        const baseRegistry = await readBaseRegistry(request.contextDir);
-        if (baseRegistry && request.insecureRegistries?.includes(baseRegistry)) args.push('--tls-verify=false');
+        const first = fromImages[0];
+        if (first && request.insecureRegistries?.includes(readImageRegistry(first))) args.push('--tls-verify=false');
         args.push(request.contextDir);
         const result = await runCommand({
           command: buildah,
@@ -129,9 +148,18 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
   };
 }
 
-/** The registry host of the Dockerfile's first FROM, to decide whether pulling it may skip TLS. */
-async function readBaseRegistry(contextDir: string): Promise<string | undefined> {
+/**
+ * The images the Dockerfile's FROM lines name, without build stages and `scratch`; lines using build
+ * arguments are skipped (their image is pulled inside the sandbox, if at all).
+ */
+export async function readFromImages(contextDir: string): Promise<string[]> {
   const text = await readFile(join(contextDir, 'Dockerfile'), 'utf8').catch(() => '');
-  const from = /^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)/im.exec(text)?.[1];
-  return from ? readImageRegistry(from) : undefined;
+  const stages = new Set<string>();
+  const images: string[] = [];
+  for (const match of text.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/gim)) {
+    const ref = match[1] ?? '';
+    if (ref && !ref.includes('$') && ref.toLowerCase() !== 'scratch' && !stages.has(ref.toLowerCase())) images.push(ref);
+    if (match[2]) stages.add(match[2].toLowerCase());
+  }
+  return [...new Set(images)];
 }

@@ -19,6 +19,7 @@ import { runCommand } from '../process/run-command.ts';
 import { startLocalRegistry, type LocalRegistry } from '../../test/local-registry.ts';
 import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
+import { createTestBuildSandbox } from '../../test/build-sandbox.ts';
 
 /**
  * End to end on this machine, nothing faked: a docker-registry with htpasswd, buildah, podman kube play.
@@ -31,6 +32,7 @@ const log = pino({ level: 'silent' });
 const env = readTestChildEnv();
 const storage = readTestStorage();
 const owner = 'arn:aws:iam::111111111111:user/ashwanth';
+const sandbox = createTestBuildSandbox();
 
 const helloCode = `from flask import Flask
 
@@ -61,7 +63,7 @@ describe('deploy end to end: pasted code and a git repository → buildah → re
   let base: TestBaseImage;
   let work: string;
   let target: DeployTarget;
-  const builder = createBuildahBuilder({ log, env, storage });
+  const builder = createBuildahBuilder({ log, env, storage, sandbox });
   const validator = createManifestValidator();
   const deployed: AppRef[] = [];
   const images: string[] = [];
@@ -186,7 +188,7 @@ describe('deploy end to end: pasted code and a git repository → buildah → re
     await run('git', ['-C', repo, 'add', '-A'], { env: gitEnv });
     await run('git', ['-C', repo, 'commit', '-q', '-m', 'app'], { env: gitEnv });
 
-    const checkout = await createGitSource({ log, env, allowLocalPaths: true, tempDir: work }).clone({ repoUrl: repo, ref: 'main' });
+    const checkout = await createGitSource({ log, env, allowLocalPaths: true, tempDir: work, sandbox }).clone({ repoUrl: repo, ref: 'main' });
     const image = `${registry.host}/from-git:r1`;
     images.push(image);
     try {

@@ -15,6 +15,7 @@ import type { AppRef, DeployTarget } from '../targets/deploy-target.ts';
 import { createPodmanTarget } from '../targets/podman-target.ts';
 import { readLocalName } from '../targets/resource-names.ts';
 import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.ts';
+import { createTestBuildSandbox } from '../../test/build-sandbox.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
 import { identityHeaders, startTestDeployer, users } from '../../test/service-harness.ts';
 
@@ -58,7 +59,7 @@ describe('podman target: one user cannot replace or delete another user\'s app (
   let base: TestBaseImage;
   let work: string;
   let target: DeployTarget;
-  const builder = createBuildahBuilder({ log, env, storage });
+  const builder = createBuildahBuilder({ log, env, storage, sandbox: createTestBuildSandbox() });
   const images: string[] = [];
 
   before(async () => {

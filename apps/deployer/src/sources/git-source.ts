@@ -2,8 +2,10 @@ import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InputError, UpstreamError, type Logger } from '@ashapp/platform';
-import { runCommand, summarizeOutput } from '../process/run-command.ts';
+import { InputError, UnavailableError, type Logger } from '@ashapp/platform';
+import { runCommand, type CommandResult } from '../process/run-command.ts';
+import { SandboxUnavailableError, type BuildSandbox } from '../sandbox/build-sandbox.ts';
+import { checkHostAllowed, createAddressPolicy, lookupAllAddresses, type AddressPolicy, type HostLookup } from '../sandbox/network-policy.ts';
 import { validateGitRef, validateGitUrl } from '../validation/inputs.ts';
 
 export interface GitSourceOptions {
@@ -18,7 +20,22 @@ export interface GitSourceOptions {
   maxBytes?: number;
   maxFiles?: number;
   tempDir?: string;
+  /**
+   * Where git runs: the build sandbox (its network rules apply to the clone), or `none` when the
+   * operator turned the sandbox off.
+   */
+  sandbox: BuildSandbox | 'none';
+  /** Which resolved addresses a repository host may have (default: public addresses only). */
+  policy?: AddressPolicy;
+  lookup?: HostLookup;
 }
+
+/**
+ * The one answer for a repository that cannot be cloned, whatever the reason: a reason would tell an open
+ * port from a closed one, or a private host from a missing one. The details go to the server log.
+ */
+export const cloneFailedMessage =
+  'repo_url: the repository could not be cloned (it does not exist, is private, is not a git repository, or is not reachable from the build network)';
 
 export interface GitCheckout {
   /** Build context: the repository's files, without .git, with a Dockerfile at its root. */
@@ -61,10 +78,21 @@ export function createGitSource(options: GitSourceOptions): GitSource {
   const git = options.git ?? 'git';
   const timeoutMs = options.timeoutMs ?? 120_000;
   const limits = { maxBytes: options.maxBytes ?? 50 * 1024 * 1024, maxFiles: options.maxFiles ?? 20_000 };
+  const policy = options.policy ?? createAddressPolicy();
+  const lookup = options.lookup ?? lookupAllAddresses;
+  const refuse = (details: Record<string, unknown>, message: string): never => {
+    options.log.warn(details, `git clone refused or failed: ${message}`);
+    throw new InputError(cloneFailedMessage, { field: 'repo_url' });
+  };
   return {
     async clone(request) {
       const target = validateGitUrl(request.repoUrl, { allowLocalPaths: options.allowLocalPaths });
       const ref = validateGitRef(request.ref);
+      if (target.kind === 'https') {
+        const host = new URL(target.url).hostname;
+        const verdict = await checkHostAllowed(host, policy, lookup);
+        if (!verdict.allowed) refuse({ host, addresses: verdict.addresses }, `host ${verdict.reason}`);
+      }
       // A file:// URL (not a bare path) so --depth applies to local clones too.
       const url = target.kind === 'https' ? target.url : pathToFileURL(target.path).toString();
       const work = await mkdtemp(join(options.tempDir ?? tmpdir(), 'ashapp-git-'));
@@ -91,24 +119,32 @@ export function createGitSource(options: GitSourceOptions): GitSource {
           '-c', 'http.followRedirects=false',
           '-c', 'credential.helper=',
         ];
-        const result = await runCommand({
+        const command = {
           command: git,
           args: [...protocolConfig, 'clone', '--depth', '1', '--single-branch', '--no-tags', '--branch', ref, '--', url, dir],
           env,
           cwd: work,
           timeoutMs,
-          onLine: (line) => request.log?.(line),
-        });
-        if (result.timedOut) throw new UpstreamError(`git clone took longer than ${Math.round(timeoutMs / 1000)} s`);
-        if (result.code !== 0) {
-          if (/Remote branch .* not found|couldn't find remote ref/i.test(result.stderr)) {
+        };
+        // git's own output is not streamed to the user: it names addresses, ports and our folders.
+        let result: CommandResult;
+        if (options.sandbox === 'none') result = await runCommand(command);
+        else {
+          try {
+            result = await options.sandbox.run({ ...command, network: target.kind === 'https' ? 'outside' : 'none', asUser: false });
+          } catch (err) {
+            if (err instanceof SandboxUnavailableError) throw new UnavailableError(err.message);
+            throw err;
+          }
+        }
+        if (result.timedOut || result.code !== 0) {
+          const stderr = result.stderr.split(work).join('<work>').trim().slice(-1000);
+          if (!result.timedOut && /Remote branch .* not found|couldn't find remote ref/i.test(result.stderr)) {
             throw new InputError(`ref: ${ref} does not exist in the repository`, { field: 'ref' });
           }
-          if (/not found|does not appear to be a git repository|does not exist|Authentication failed|could not read Username/i.test(result.stderr)) {
-            throw new InputError('repo_url: the repository could not be read (missing, private or not a git repository)', { field: 'repo_url' });
-          }
-          throw new UpstreamError(`git clone failed: ${summarizeOutput(result, 2)}`);
+          refuse({ code: result.code, timedOut: result.timedOut, stderr }, 'git clone failed');
         }
+        request.log?.(`cloned ${ref}`);
         const head = await runCommand({ command: git, args: ['-C', dir, 'rev-parse', 'HEAD'], env, timeoutMs: 30_000 });
         const commit = head.stdout.trim();
         await rm(join(dir, '.git'), { recursive: true, force: true });
