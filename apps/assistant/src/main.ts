@@ -10,6 +10,7 @@ import {
 } from '@ashapp/platform';
 import { buildApp } from './app.ts';
 import { findAwsCli } from './aws-cli/find-aws-cli.ts';
+import { findCliPython } from './aws-cli/warm-executor.ts';
 import { readAssistantConfig } from './config.ts';
 import { createHistoryRecorder } from './history/history-recorder.ts';
 import {
@@ -39,7 +40,17 @@ async function main(): Promise<void> {
   const client = (name: 'monitor' | 'history') => createPlatformClient(config, name, log);
   const audit = createAuditOutbox({ database, service: 'assistant', monitor: client('monitor'), log });
   const history = createHistoryRecorder({ history: client('history'), log });
-  const app = await buildApp({ config, log, database, audit, history, cli });
+  const cliPython =
+    config.executorPython ?? ('unavailable' in cli ? undefined : await findCliPython(cli.path));
+  const app = await buildApp({
+    config,
+    log,
+    database,
+    audit,
+    history,
+    cli,
+    ...(cliPython ? { cliPython } : {}),
+  });
 
   const store = createDatabaseConfirmationStore(database);
   let sweeping: Promise<void> = Promise.resolve();
