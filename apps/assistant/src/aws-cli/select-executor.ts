@@ -44,7 +44,8 @@ function unmanaged(executor: AwsCliExecutor, kind: 'cli', reason?: string): Mana
  */
 export function selectExecutor(options: SelectExecutorOptions): ManagedExecutor {
   const { cli, log } = options;
-  if ('unavailable' in cli) return unmanaged(createUnavailableExecutor(cli.unavailable), 'cli', cli.unavailable);
+  if ('unavailable' in cli)
+    return unmanaged(createUnavailableExecutor(cli.unavailable), 'cli', cli.unavailable);
   const cliExecutor = createAwsCliExecutor({
     catalog: options.catalog,
     cliPath: cli.path,

@@ -88,7 +88,12 @@ export async function findCliPython(cliPath: string): Promise<string | undefined
  * Each call carries its own credentials to a fresh botocore client; a timeout or an over-long answer ends
  * the worker, and a worker that exits is replaced.
  */
-export function createWarmExecutor(options: WarmExecutorOptions): ManagedExecutor {
+export interface WarmExecutor extends ManagedExecutor {
+  /** Process ids of the live workers (metrics and tests). */
+  workerPids(): number[];
+}
+
+export function createWarmExecutor(options: WarmExecutorOptions): WarmExecutor {
   const { catalog } = options;
   const maxQueue = options.maxQueue ?? 256;
   const idle: WarmWorker[] = [];
@@ -270,7 +275,8 @@ export function createWarmExecutor(options: WarmExecutorOptions): ManagedExecuto
     if (!supportsDryRun(plan)) return undefined;
     const answer = await submit(buildRequest(plan, credentials, true), runOptions.signal);
     if (answer.ok) return readDryRunOutcome(0, '');
-    if ('tooLarge' in answer) throw new UpstreamError('the dry run answered with an unexpectedly large result');
+    if ('tooLarge' in answer)
+      throw new UpstreamError('the dry run answered with an unexpectedly large result');
     return readDryRunOutcome(answer.exitCode, answer.stderr);
   }
 
@@ -291,5 +297,9 @@ export function createWarmExecutor(options: WarmExecutorOptions): ManagedExecuto
     if (workers.size === 0 && (paused() || closed)) throw unavailable();
   }
 
-  return { kind: 'warm', run, dryRun, supportsDryRun, start, close, checkReady };
+  function workerPids(): number[] {
+    return [...workers].flatMap((worker) => (worker.alive && worker.pid !== undefined ? [worker.pid] : []));
+  }
+
+  return { kind: 'warm', run, dryRun, supportsDryRun, start, close, checkReady, workerPids };
 }

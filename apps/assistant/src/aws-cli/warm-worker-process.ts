@@ -84,7 +84,9 @@ export async function startWarmWorker(options: WarmWorkerOptions): Promise<WarmW
   const exited = new Promise<void>((resolve) => {
     child.on('close', (code, signal) => {
       alive = false;
-      onExit?.(`exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`);
+      onExit?.(
+        `exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`,
+      );
       rm(home, { recursive: true, force: true }).then(
         () => resolve(),
         () => resolve(),
@@ -149,7 +151,8 @@ export async function startWarmWorker(options: WarmWorkerOptions): Promise<WarmW
     request: WorkerRequest,
     limits: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<WorkerAnswer> {
-    if (!alive || pending) return Promise.reject(new UnavailableError('the warm AWS executor is not available'));
+    if (!alive || pending)
+      return Promise.reject(new UnavailableError('the warm AWS executor is not available'));
     return new Promise<WorkerAnswer>((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);
