@@ -11,6 +11,7 @@ import { registerAssistantRoutes } from './assistant/routes.ts';
 import { selectExecutor } from './aws-cli/select-executor.ts';
 import type { AwsCliLocation } from './aws-cli/find-aws-cli.ts';
 import { createAwsModelCatalog, type AwsModelCatalog } from './aws-models/model-catalog.ts';
+import { createCompoundService } from './compound/compound-service.ts';
 import { createCodeBuildService } from './codebuild/codebuild-service.ts';
 import { registerCodeBuildRoutes } from './codebuild/routes.ts';
 import type { AssistantConfig } from './config.ts';
@@ -126,13 +127,22 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     store: createDatabaseConfirmationStore(deps.database),
     hashKey: config.confirmationKey,
   });
+  const policy = createSafetyPolicy(config.safetyRules);
   const service = createAssistantService({
     planner,
     executor,
-    policy: createSafetyPolicy(config.safetyRules),
+    policy,
     confirmations,
     history: deps.history,
     audit: deps.audit,
+    compound: createCompoundService({
+      catalog,
+      executor,
+      policy,
+      confirmations,
+      history: deps.history,
+      audit: deps.audit,
+    }),
   });
   registerAssistantRoutes(app, { service, internalSecret: config.internalAuthSecret });
   registerCodeBuildRoutes(app, {

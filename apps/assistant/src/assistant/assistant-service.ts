@@ -6,6 +6,7 @@ import {
   type Identity,
 } from '@ashapp/platform';
 import type { AwsCredentials } from '../aws-credentials.ts';
+import type { CompoundService, CompoundView } from '../compound/compound-service.ts';
 import type { AwsCliExecutor, CliRunResult, DryRunVerdict } from '../aws-cli/cli-executor.ts';
 import { renderTable, type TableView } from '../aws-cli/render-output.ts';
 import type { HistoryRecorder } from '../history/history-recorder.ts';
@@ -39,6 +40,9 @@ export interface PlanView {
   planner: PlannerName;
 }
 
+/** Who produced what an ask shows: a planner, or the compound patterns (read → select → change). */
+export type AskSource = PlannerName | 'compound';
+
 export interface RunView {
   json: unknown;
   text: string;
@@ -53,7 +57,10 @@ export interface DryRunView {
   verdict: string;
 }
 
-export interface AskView extends PlanView {
+export interface AskView extends Omit<PlanView, 'planner'> {
+  planner: AskSource;
+  /** A compound request: the read, its result, and the exact change per target (see compound/). */
+  compound?: CompoundView;
   confirmation_needed: boolean;
   query: string;
   output: string;
@@ -85,6 +92,7 @@ export interface ConfirmView {
   read_only: boolean;
   reference_url: string;
   result?: RunView;
+  compound?: CompoundView;
 }
 
 export interface AssistantService {
@@ -100,6 +108,8 @@ export interface AssistantServiceDeps {
   confirmations: ConfirmationService;
   history: HistoryRecorder;
   audit: AuditOutbox;
+  /** Compound requests, tried before the planner chain. */
+  compound?: CompoundService;
 }
 
 interface Planned extends PlanView {
@@ -240,6 +250,8 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
   }
 
   async function ask(caller: Caller, query: string): Promise<AskView> {
+    const compound = deps.compound?.match(query);
+    if (compound && deps.compound) return deps.compound.ask(caller, query, compound);
     await record(caller, 'assistant.ask', { query }, { received: true });
     let planned: Planned;
     try {
@@ -360,6 +372,8 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
       await record(caller, `assistant.${input.decision}`, requestData, summarizeError(err));
       throw err;
     }
+    // A compound confirmation runs its bound per-target operations, never as one plan.
+    if (deps.compound?.isCompound(resolved.plan)) return deps.compound.complete(caller, resolved);
     const base = {
       confirmation_needed: false as const,
       confirmation_id: resolved.confirmationId,
