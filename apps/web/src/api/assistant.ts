@@ -22,6 +22,29 @@ export interface DryRunVerdict {
   message?: string;
 }
 
+/** A compound request (read → selected targets → one change each); see apps/assistant/README.md. */
+export interface CompoundTarget {
+  id: string;
+  label: string;
+  command: string;
+}
+
+export interface CompoundOutcome extends CompoundTarget {
+  status: 'done' | 'failed' | 'skipped';
+  error?: { code: string; message: string };
+}
+
+export interface CompoundDetails {
+  pattern: string;
+  description: string;
+  action: string;
+  read: { command: string; result: { json?: unknown; text: string } };
+  targets: CompoundTarget[];
+  digest: string;
+  outcomes?: CompoundOutcome[];
+  appeared?: { id: string; label: string }[];
+}
+
 export interface AskResult {
   confirmation_needed: boolean;
   query: string;
@@ -33,6 +56,7 @@ export interface AskResult {
   dry_run?: DryRunVerdict | string | null;
   result?: { json?: unknown; text: string };
   reference_url?: string;
+  compound?: CompoundDetails;
 }
 
 export type Decision = 'accept' | 'decline';
