@@ -28,6 +28,7 @@ import sys
 # Importing awscli first installs its alias so that `botocore` is the copy the CLI ships with.
 import awscli  # noqa: F401
 import botocore
+import botocore.client
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoRegionError, ParamValidationError
@@ -84,6 +85,28 @@ def decode_blobs(value, shape):
         except (binascii.Error, ValueError):
             raise InvalidBase64('Invalid base64: "%s"' % value)
     return value
+
+
+def cache_client_classes():
+    """Builds each service's client class once instead of on every call (about 20 ms for EC2).
+
+    A client class holds the operation methods generated from the model and nothing else; credentials live
+    on each client instance (its request signer), so a fresh client per call still holds only that call's
+    credentials. If botocore's internals ever differ, calls simply go uncached.
+    """
+    creator = getattr(botocore.client, 'ClientCreator', None)
+    original = getattr(creator, '_create_client_class', None)
+    if original is None:
+        return
+    classes = {}
+
+    def create_client_class(self, service_name, service_model):
+        key = (service_name, service_model.api_version)
+        if key not in classes:
+            classes[key] = original(self, service_name, service_model)
+        return classes[key]
+
+    creator._create_client_class = create_client_class
 
 
 def create_base_session():
@@ -173,11 +196,16 @@ def answer(message):
 
 def main():
     endpoint_url = os.environ.get('ASHAPP_WARM_ENDPOINT_URL') or None
+    cache_client_classes()
     session = create_base_session()
-    # Load the models of the services most asked about once, so the first request does not pay for them.
-    for name in ('ec2', 'sts', 's3'):
+    # Build the clients of the services most asked about once (placeholder keys, never used for a call),
+    # so the first request does not pay for loading their models.
+    for name in ('ec2', 'sts', 's3', 'logs'):
         try:
-            session.get_service_model(name)
+            session.create_client(
+                name, region_name='us-east-1', endpoint_url=endpoint_url,
+                aws_access_key_id='warm-up', aws_secret_access_key='warm-up',
+            )
         except Exception:
             pass
     answer({'ready': True, 'botocore': botocore.__version__, 'pid': os.getpid()})
