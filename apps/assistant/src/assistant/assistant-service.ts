@@ -40,6 +40,11 @@ export interface PlanView {
   planner: PlannerName;
 }
 
+/** What /api/plan answers: a planner's plan, or a compound request's read step. */
+export interface PlanReplyView extends Omit<PlanView, 'planner'> {
+  planner: AskSource;
+}
+
 /** Who produced what an ask shows: a planner, or the compound patterns (read → select → change). */
 export type AskSource = PlannerName | 'compound';
 
@@ -96,7 +101,7 @@ export interface ConfirmView {
 }
 
 export interface AssistantService {
-  plan(caller: Caller, query: string): Promise<PlanView>;
+  plan(caller: Caller, query: string): Promise<PlanReplyView>;
   ask(caller: Caller, query: string): Promise<AskView>;
   confirm(caller: Caller, input: ConfirmInput): Promise<ConfirmView>;
 }
@@ -231,7 +236,10 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
     decision: p.decision.effect,
   });
 
-  async function plan(caller: Caller, query: string): Promise<PlanView> {
+  async function plan(caller: Caller, query: string): Promise<PlanReplyView> {
+    const compound = deps.compound?.match(query);
+    // A compound request's targets exist only once its read has run: planning shows the read step.
+    if (compound && deps.compound) return deps.compound.plan(caller, query, compound);
     let planned: Planned;
     try {
       planned = await planQuery(caller, query);

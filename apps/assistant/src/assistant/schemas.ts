@@ -35,7 +35,9 @@ export const PlanReply = Type.Object({
   plan: PlanSchema,
   command: Type.String({ description: 'The equivalent aws command line, for display only.' }),
   read_only: Type.Boolean(),
-  planner: PlannerName,
+  planner: Type.Union([PlannerName, Type.Literal('compound')], {
+    description: "'compound': plan is the read step; the changes are resolved when asked.",
+  }),
 });
 
 const TableSchema = Type.Object({

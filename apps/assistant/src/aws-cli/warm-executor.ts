@@ -9,6 +9,7 @@ import { mapCliFailure } from './cli-errors.ts';
 import type { AwsCliExecutor, ExecutorLogger } from './cli-executor.ts';
 import { readCliOutput, readDryRunOutcome, type CliRunResult, type DryRunVerdict } from './run-result.ts';
 import {
+  NotDispatchedError,
   startWarmWorker,
   tooLarge,
   type WarmWorker,
@@ -45,11 +46,7 @@ export interface ManagedExecutor extends AwsCliExecutor {
   checkReady(): void;
 }
 
-/**
- * Refusal before anything was sent to AWS: the call can safely go another way (the CLI), even a change,
- * because no worker ever saw it.
- */
-export class NotDispatchedError extends UnavailableError {}
+export { NotDispatchedError };
 
 interface Job {
   request: WorkerRequest;

@@ -41,6 +41,12 @@ export interface WarmWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * Refusal before anything was sent to AWS: the call can safely go another way (the CLI), even a change,
+ * because no worker ever saw it.
+ */
+export class NotDispatchedError extends UnavailableError {}
+
 // Room for the JSON envelope around an output that is just under the cap (escapes can double its size).
 const ENVELOPE_BYTES = 64 * 1024;
 const MAX_STDERR_BYTES = 16 * 1024;
@@ -152,7 +158,7 @@ export async function startWarmWorker(options: WarmWorkerOptions): Promise<WarmW
     limits: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<WorkerAnswer> {
     if (!alive || pending)
-      return Promise.reject(new UnavailableError('the warm AWS executor is not available'));
+      return Promise.reject(new NotDispatchedError('the warm AWS executor is not available'));
     return new Promise<WorkerAnswer>((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);

@@ -7,7 +7,7 @@ import {
   NotAuthenticatedError,
   type AuditOutbox,
 } from '@ashapp/platform';
-import type { AskView, Caller, ConfirmView, RunView } from '../assistant/assistant-service.ts';
+import type { AskView, Caller, ConfirmView, PlanReplyView, RunView } from '../assistant/assistant-service.ts';
 import type { AwsCliExecutor, CliRunResult } from '../aws-cli/cli-executor.ts';
 import { renderTable } from '../aws-cli/render-output.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
@@ -61,6 +61,8 @@ export interface CompoundView {
 
 export interface CompoundService {
   match(query: string): CompoundMatch | undefined;
+  /** Validates the read step and the kind of change; runs nothing. */
+  plan(caller: Caller, query: string, match: CompoundMatch): Promise<PlanReplyView>;
   ask(caller: Caller, query: string, match: CompoundMatch): Promise<AskView>;
   isCompound(plan: Plan): boolean;
   /** Runs (accept) or drops (decline) a resolved compound confirmation. */
@@ -103,7 +105,7 @@ function errorSummary(err: unknown): { code: string; message: string } {
  * tagged env=dev"). The ask runs the read, shows it and the exact change per target, and holds one
  * confirmation bound (HMAC, see the confirmation service) to exactly those per-target operations. Accept
  * reads again and runs the bound operations on the targets that still match — never any other target,
- * never any other operation (docs/adr/0012-compound-requests.md).
+ * never any other operation (docs/adr/0021-compound-requests.md).
  */
 export function createCompoundService(deps: CompoundServiceDeps): CompoundService {
   const { catalog, executor, policy, confirmations, history, audit } = deps;
@@ -394,8 +396,35 @@ export function createCompoundService(deps: CompoundServiceDeps): CompoundServic
     };
   }
 
+  async function plan(caller: Caller, query: string, match: CompoundMatch): Promise<PlanReplyView> {
+    const region = caller.credentials.region;
+    try {
+      const read = validatePlan(catalog, { ...match.read, region });
+      checkAllowed(caller, read.action, `${read.plan.service}:${read.plan.operation}`);
+      const probe = validatePlan(catalog, { ...match.change({ id: 'probe', label: '' }), region });
+      checkAllowed(caller, probe.action, `${probe.plan.service}:${probe.plan.operation}`);
+      const view = {
+        plan: read.plan,
+        command: renderCommand(catalog, read.plan),
+        read_only: false,
+        planner: 'compound' as const,
+      };
+      await record(
+        caller,
+        'assistant.plan',
+        { query },
+        { ok: true, compound: match.pattern, plan: read.plan },
+      );
+      return view;
+    } catch (err) {
+      await record(caller, 'assistant.plan', { query }, { ok: false, ...errorSummary(err) });
+      throw err;
+    }
+  }
+
   return {
     match: matchCompoundRequest,
+    plan,
     ask,
     isCompound: (plan) => plan.service === COMPOUND_SERVICE,
     complete,

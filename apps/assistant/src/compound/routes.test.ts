@@ -175,6 +175,18 @@ describe('compound requests through /api/ask and /api/confirm (stand-in)', () =>
       assert.ok(left.includes(kept), kept);
   });
 
+  test('stand-in: /api/plan shows the read step of a compound request and runs nothing', async () => {
+    const before = t.standIn.calls.length;
+    const res = await post('/api/plan', { query: 'stop all running instances tagged env=dev' });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.planner, 'compound');
+    assert.equal(body.read_only, false);
+    assert.equal(body.plan.operation, 'describe-instances');
+    assert.match(body.command, /^aws ec2 describe-instances --filters/);
+    assert.equal(t.standIn.calls.length, before);
+  });
+
   test('stand-in: nothing matching needs no confirmation and changes nothing', async () => {
     const ask = await post('/api/ask', { query: 'stop all running instances tagged env=staging' });
     assert.equal(ask.statusCode, 200, ask.body);
