@@ -8,9 +8,10 @@ import {
 } from '@ashapp/platform';
 import { createAssistantService } from './assistant/assistant-service.ts';
 import { registerAssistantRoutes } from './assistant/routes.ts';
-import { createAwsCliExecutor, createUnavailableExecutor } from './aws-cli/cli-executor.ts';
+import { selectExecutor } from './aws-cli/select-executor.ts';
 import type { AwsCliLocation } from './aws-cli/find-aws-cli.ts';
 import { createAwsModelCatalog, type AwsModelCatalog } from './aws-models/model-catalog.ts';
+import { createCompoundService } from './compound/compound-service.ts';
 import { createCodeBuildService } from './codebuild/codebuild-service.ts';
 import { registerCodeBuildRoutes } from './codebuild/routes.ts';
 import type { AssistantConfig } from './config.ts';
@@ -33,6 +34,8 @@ export type AppConfig = Pick<
   | 'awsEndpointUrl'
   | 'cliTimeoutMs'
   | 'cliMaxOutputBytes'
+  | 'executor'
+  | 'executorWorkers'
   | 'llm'
   | 'safetyRules'
   | 'codebuildServiceRole'
@@ -51,6 +54,8 @@ export interface AssistantAppDeps {
    * plans, answers 503 to anything that would run, and is not ready.
    */
   cli: AwsCliLocation | { unavailable: string };
+  /** The Python the warm executor runs (main reads the CLI's `#!` line); none = the CLI route only. */
+  cliPython?: string;
   catalog?: AwsModelCatalog;
   /** Overrides the configured LLM planner (tests). */
   llm?: LlmPlanner;
@@ -80,6 +85,18 @@ export function selectLlmPlanner(config: AppConfig): LlmPlanner | undefined {
 /** The assistant's HTTP app, built from its dependencies; nothing listens or runs until main does. */
 export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
   const { config, log } = deps;
+  const catalog = deps.catalog ?? createAwsModelCatalog();
+  const executor = selectExecutor({
+    mode: config.executor,
+    catalog,
+    cli: deps.cli,
+    pythonPath: deps.cliPython,
+    timeoutMs: config.cliTimeoutMs,
+    maxOutputBytes: config.cliMaxOutputBytes,
+    workers: config.executorWorkers,
+    log,
+    ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
+  });
   const app = await createServiceApp({
     name: 'assistant',
     description: 'Plain language to AWS operations: planning, safe execution, confirmations, CodeBuild.',
@@ -94,9 +111,9 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
           if ('unavailable' in deps.cli) throw new UnavailableError(deps.cli.unavailable);
         },
       },
+      { name: 'aws-executor', check: async () => executor.checkReady() },
     ],
   });
-  const catalog = deps.catalog ?? createAwsModelCatalog();
   const llm = deps.llm ?? selectLlmPlanner(config);
   const planner = createPlannerChain({
     catalog,
@@ -105,29 +122,30 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     model: createModelPlanner({ catalog }),
     ...(llm ? { llm } : {}),
   });
-  const executor =
-    'unavailable' in deps.cli
-      ? createUnavailableExecutor(deps.cli.unavailable)
-      : createAwsCliExecutor({
-          catalog,
-          cliPath: deps.cli.path,
-          timeoutMs: config.cliTimeoutMs,
-          maxOutputBytes: config.cliMaxOutputBytes,
-          log,
-          ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
-        });
+  // Warm workers start when the app is ready (not while it is built) and stop with it.
+  app.addHook('onReady', () => executor.start());
+  app.addHook('onClose', () => executor.close());
   const confirmations = createConfirmationService({
     store: createDatabaseConfirmationStore(deps.database),
     hashKey: config.confirmationKey,
   });
+  const policy = createSafetyPolicy(config.safetyRules);
   const service = createAssistantService({
     planner,
     executor,
-    policy: createSafetyPolicy(config.safetyRules),
+    policy,
     confirmations,
     history: deps.history,
     audit: deps.audit,
     ...('unavailable' in deps.cli ? { executionUnavailable: deps.cli.unavailable } : {}),
+    compound: createCompoundService({
+      catalog,
+      executor,
+      policy,
+      confirmations,
+      history: deps.history,
+      audit: deps.audit,
+    }),
   });
   registerAssistantRoutes(app, { service, internalSecret: config.internalAuthSecret });
   registerCodeBuildRoutes(app, {

@@ -10,6 +10,7 @@ import {
 } from '@ashapp/platform';
 import { Type } from 'typebox';
 import { DEFAULT_CLI_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES } from './aws-cli/cli-executor.ts';
+import type { ExecutorMode } from './aws-cli/select-executor.ts';
 import { createSafetyPolicy, DEFAULT_SAFETY_RULES, type SafetyRule } from './safety/safety-rules.ts';
 
 export type LlmProvider = 'none' | 'bedrock' | 'openai';
@@ -21,6 +22,12 @@ export interface AssistantConfig extends BaseServiceConfig {
   readonly awsEndpointUrl: string | undefined;
   readonly cliTimeoutMs: number;
   readonly cliMaxOutputBytes: number;
+  /** `ASSISTANT_EXECUTOR`: `auto` (warm pool, the CLI when the pool cannot take a call), `warm`, `cli`. */
+  readonly executor: ExecutorMode;
+  /** `ASSISTANT_EXECUTOR_WORKERS`: warm workers per assistant instance (one call at a time each). */
+  readonly executorWorkers: number;
+  /** `ASSISTANT_EXECUTOR_PYTHON`: the workers' Python; undefined = the CLI's own (its `#!` line). */
+  readonly executorPython: string | undefined;
   readonly llm: {
     readonly provider: LlmProvider;
     readonly model: string | undefined;
@@ -51,6 +58,11 @@ export const AssistantEnv = Type.Object({
     maximum: 64 * 1024 * 1024,
     default: DEFAULT_MAX_OUTPUT_BYTES,
   }),
+  ASSISTANT_EXECUTOR: Type.Union([Type.Literal('auto'), Type.Literal('warm'), Type.Literal('cli')], {
+    default: 'auto',
+  }),
+  ASSISTANT_EXECUTOR_WORKERS: Type.Integer({ minimum: 1, maximum: 32, default: 2 }),
+  ASSISTANT_EXECUTOR_PYTHON: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
   LLM_PROVIDER: Type.Union([Type.Literal('none'), Type.Literal('bedrock'), Type.Literal('openai')], {
     default: 'none',
   }),
@@ -129,6 +141,9 @@ export function readAssistantConfig(env: Env): AssistantConfig {
     awsEndpointUrl: requireHttpUrl('ASSISTANT_AWS_ENDPOINT_URL', own.ASSISTANT_AWS_ENDPOINT_URL),
     cliTimeoutMs: own.ASSISTANT_CLI_TIMEOUT_MS,
     cliMaxOutputBytes: own.ASSISTANT_CLI_MAX_OUTPUT_BYTES,
+    executor: own.ASSISTANT_EXECUTOR as ExecutorMode,
+    executorWorkers: own.ASSISTANT_EXECUTOR_WORKERS,
+    executorPython: own.ASSISTANT_EXECUTOR_PYTHON,
     llm: Object.freeze({
       provider,
       model: own.LLM_MODEL,

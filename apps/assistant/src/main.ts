@@ -14,6 +14,7 @@ import {
 } from '@ashapp/platform';
 import { buildApp } from './app.ts';
 import { findAwsCli } from './aws-cli/find-aws-cli.ts';
+import { findCliPython } from './aws-cli/warm-executor.ts';
 import { readAssistantConfig } from './config.ts';
 import { createHistoryRecorder } from './history/history-recorder.ts';
 import {
@@ -53,7 +54,17 @@ async function main(): Promise<void> {
     onRecord: auditMetrics.observe,
   });
   const history = createHistoryRecorder({ history: client('history'), log });
-  const app = await buildApp({ config, log, database, audit, history, cli });
+  const cliPython =
+    config.executorPython ?? ('unavailable' in cli ? undefined : await findCliPython(cli.path));
+  const app = await buildApp({
+    config,
+    log,
+    database,
+    audit,
+    history,
+    cli,
+    ...(cliPython ? { cliPython } : {}),
+  });
   auditMetrics.register(app.metrics.registry, 'assistant');
   registerAuditOutboxMetrics(app.metrics.registry, database);
 

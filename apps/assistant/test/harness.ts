@@ -20,6 +20,8 @@ import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
 import type { Kysely } from 'kysely';
 import { buildApp, type AppConfig } from '../src/app.ts';
 import { findAwsCli } from '../src/aws-cli/find-aws-cli.ts';
+import type { ExecutorMode } from '../src/aws-cli/select-executor.ts';
+import { findCliPython } from '../src/aws-cli/warm-executor.ts';
 import type { HistoryRecorder } from '../src/history/history-recorder.ts';
 import type { LlmPlanner } from '../src/planning/llm-planner.ts';
 import {
@@ -71,9 +73,19 @@ export interface TestAssistant {
 }
 
 export async function startTestAssistant(
-  options: { llm?: LlmPlanner; rules?: AppConfig['safetyRules']; historyDown?: boolean } = {},
+  options: {
+    llm?: LlmPlanner;
+    rules?: AppConfig['safetyRules'];
+    historyDown?: boolean;
+    /** How plans run (default `warm`: the route tests hold the warm executor to every guarantee). */
+    executor?: ExecutorMode;
+    standIn?: Parameters<typeof startAwsStandIn>[0];
+  } = {},
 ): Promise<TestAssistant> {
-  const standIn = await startAwsStandIn({ users: Object.values(standInUsers).map((u) => ({ ...u })) });
+  const standIn = await startAwsStandIn({
+    ...options.standIn,
+    users: Object.values(standInUsers).map((u) => ({ ...u })),
+  });
   const testDb: TestDatabase = await createTestDatabase('sqlite');
   const database: Database<ConfirmationTables> = createDatabase<ConfirmationTables>({ url: testDb.url });
   await runMigrations(database.db, 'assistant', createConfirmationMigrations(database.dialect));
@@ -103,19 +115,24 @@ export async function startTestAssistant(
     awsEndpointUrl: standIn.url,
     cliTimeoutMs: 30_000,
     cliMaxOutputBytes: 1024 * 1024,
+    executor: options.executor ?? 'warm',
+    executorWorkers: 1,
     llm: { provider: 'none', model: undefined, baseUrl: undefined, apiKey: undefined, timeoutMs: 5000 },
     safetyRules: options.rules ?? DEFAULT_SAFETY_RULES,
     codebuildServiceRole: 'arn:aws:iam::111122223333:role/codebuild-service',
     codebuildImage: undefined,
     confirmationKey: 'c'.repeat(43),
   };
+  const cli = await findAwsCli();
+  const cliPython = await findCliPython(cli.path);
   const app = await buildApp({
     config,
     log,
     database,
     audit,
     history,
-    cli: await findAwsCli(),
+    cli,
+    ...(cliPython ? { cliPython } : {}),
     ...(options.llm ? { llm: options.llm } : {}),
   });
   await app.ready();

@@ -26,15 +26,21 @@ export interface CodeBuildState {
   builds: Build[];
   /** Log events by `${group}\n${stream}`. */
   logEvents: Map<string, { timestamp: number; message: string; ingestionTime: number }[]>;
+  /** Epoch milliseconds now, and a new build id suffix: injectable so two stand-ins answer alike. */
+  clock: () => number;
+  newId: () => string;
 }
 
-export function createCodeBuildState(): CodeBuildState {
-  return { projects: new Map(), builds: [], logEvents: new Map() };
+export function createCodeBuildState(
+  clock: () => number = Date.now,
+  newId: () => string = randomUUID,
+): CodeBuildState {
+  return { projects: new Map(), builds: [], logEvents: new Map(), clock, newId };
 }
 
 type JsonReply = (status: number, body: unknown, errorCode?: string) => ServiceReply;
 
-function jsonReplier(action: string, params: Record<string, unknown>): JsonReply {
+export function jsonReplier(action: string, params: Record<string, unknown>): JsonReply {
   return (status, body, errorCode) => ({
     status,
     body: JSON.stringify(body),
@@ -145,7 +151,7 @@ export function handleCodeBuild(
         artifacts: params['artifacts'] as Record<string, unknown>,
         environment: params['environment'] as Record<string, unknown>,
         serviceRole: params['serviceRole'] as string,
-        created: Date.now() / 1000,
+        created: state.clock() / 1000,
       };
       state.projects.set(name, project);
       return reply(200, { project: { ...project, lastModified: project.created } });
@@ -171,8 +177,8 @@ export function handleCodeBuild(
           `Project cannot be found: ${projectArn(String(name))}`,
         );
       }
-      const uuid = randomUUID();
-      const now = Date.now() / 1000;
+      const uuid = state.newId();
+      const now = state.clock() / 1000;
       const build: Build = {
         id: `${project.name}:${uuid}`,
         arn: `arn:aws:codebuild:${region}:${user.account}:build/${project.name}:${uuid}`,
@@ -183,7 +189,7 @@ export function handleCodeBuild(
         logStream: uuid,
       };
       state.builds.push(build);
-      const ms = Date.now();
+      const ms = state.clock();
       state.logEvents.set(
         `${build.logGroup}\n${build.logStream}`,
         [
@@ -237,27 +243,4 @@ export function handleCodeBuild(
     default:
       return jsonError(operation, params, 400, 'UnknownOperationException', '');
   }
-}
-
-export function handleLogs(
-  state: CodeBuildState,
-  operation: string,
-  params: Record<string, unknown>,
-): ServiceReply {
-  const reply = jsonReplier(operation, params);
-  if (operation === 'GetLogEvents') {
-    const group = params['logGroupName'];
-    const stream = params['logStreamName'];
-    const events = state.logEvents.get(`${String(group)}\n${String(stream)}`);
-    if (!events)
-      return jsonError(
-        operation,
-        params,
-        400,
-        'ResourceNotFoundException',
-        'The specified log stream does not exist.',
-      );
-    return reply(200, { events, nextForwardToken: `f/${events.length}`, nextBackwardToken: 'b/0' });
-  }
-  return jsonError(operation, params, 400, 'UnknownOperationException', '');
 }

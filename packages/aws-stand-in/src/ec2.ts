@@ -122,13 +122,32 @@ export function handleEc2(state: Ec2State, user: StandInUser, params: Record<str
     const selected = state.instances.filter(
       (i) => (ids.length === 0 || ids.includes(i.instanceId)) && filters.every((f) => matches(i, f)),
     );
-    const reservations = selected
+    // EC2 pages only when asked (MaxResults 5–1000, not with instance ids); NextToken carries the offset.
+    const maxResults = params['MaxResults'];
+    let page = selected;
+    let nextToken = '';
+    if (maxResults !== undefined || params['NextToken'] !== undefined) {
+      const size = Number(maxResults ?? 1000);
+      if (!Number.isInteger(size) || size < 5 || size > 1000 || ids.length > 0) {
+        return fail(
+          400,
+          'InvalidParameterValue',
+          `Value ( ${String(maxResults)} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000 without instance ids.`,
+        );
+      }
+      const start =
+        params['NextToken'] === undefined ? 0 : Number(/^token-(\d+)$/.exec(params['NextToken'])?.[1] ?? NaN);
+      if (!Number.isInteger(start)) return fail(400, 'InvalidParameterValue', 'Invalid value for NextToken');
+      page = selected.slice(start, start + size);
+      if (start + size < selected.length) nextToken = `<nextToken>token-${start + size}</nextToken>`;
+    }
+    const reservations = page
       .map(
-        (instance, index) =>
-          `<item><reservationId>r-${String(index).padStart(17, '0')}</reservationId><ownerId>${escapeXml(user.account)}</ownerId><groupSet/><instancesSet>${renderInstance(instance)}</instancesSet></item>`,
+        (instance) =>
+          `<item><reservationId>r-${String(state.instances.indexOf(instance)).padStart(17, '0')}</reservationId><ownerId>${escapeXml(user.account)}</ownerId><groupSet/><instancesSet>${renderInstance(instance)}</instancesSet></item>`,
       )
       .join('');
-    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="${NS}"><requestId>${requestId}</requestId><reservationSet>${reservations}</reservationSet></DescribeInstancesResponse>`;
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="${NS}"><requestId>${requestId}</requestId><reservationSet>${reservations}</reservationSet>${nextToken}</DescribeInstancesResponse>`;
     return { status: 200, body, action, params, dryRun, headers: xml };
   }
   if (ids.length === 0)

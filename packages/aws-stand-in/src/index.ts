@@ -5,6 +5,7 @@ export type {
   BedrockConverseRequest,
   StandInCall,
   StandInInstance,
+  StandInLogGroup,
   StandInUser,
 } from './types.ts';
 export { computeSignature, parseAuthorization, verifySignature } from './sigv4.ts';

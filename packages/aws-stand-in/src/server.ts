@@ -6,7 +6,8 @@ import { createServer as createNetServer } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import { handleBedrock, restJsonError } from './bedrock.ts';
-import { createCodeBuildState, handleCodeBuild, handleLogs, jsonError } from './codebuild.ts';
+import { createCodeBuildState, handleCodeBuild, jsonError } from './codebuild.ts';
+import { createLogsState, handleLogs } from './logs.ts';
 import { handleEc2, renderEc2Error } from './ec2.ts';
 import { handleS3, renderS3Error } from './s3.ts';
 import { parseAuthorization, verifySignature } from './sigv4.ts';
@@ -17,6 +18,7 @@ import type {
   ServiceReply,
   StandInCall,
   StandInInstance,
+  StandInLogGroup,
   StandInUser,
 } from './types.ts';
 
@@ -25,6 +27,11 @@ export interface AwsStandInOptions {
   /** EC2 instances the stand-in starts with; a few running and stopped ones by default. */
   instances?: StandInInstance[];
   buckets?: string[];
+  /** Clock (epoch ms) and id source for CodeBuild; fixed ones make two stand-ins answer the same. */
+  clock?: () => number;
+  newId?: () => string;
+  /** CloudWatch Logs groups the stand-in starts with. */
+  logGroups?: StandInLogGroup[];
   /** Bedrock Converse answer; defaults to prose (which a planner must refuse). */
   bedrock?: (request: BedrockConverseRequest) => BedrockAnswer;
   /** Artificial delay before answering an action (e.g. `{ DescribeInstances: 10_000 }`), for timeout tests. */
@@ -38,6 +45,8 @@ export interface AwsStandIn {
   calls: StandInCall[];
   instances: StandInInstance[];
   buckets(): string[];
+  /** Names of the log groups that exist now (sorted). */
+  logGroups(): string[];
   setBedrockAnswer(answer: (request: BedrockConverseRequest) => BedrockAnswer): void;
   close(): Promise<void>;
 }
@@ -200,7 +209,8 @@ export async function startAwsStandIn(options: AwsStandInOptions): Promise<AwsSt
   const firstAccount = options.users[0]?.account ?? '000000000000';
   for (const name of options.buckets ?? [])
     s3.buckets.set(name, { created: new Date('2026-01-01T00:00:00Z'), owner: firstAccount });
-  const codebuild = createCodeBuildState();
+  const codebuild = createCodeBuildState(options.clock, options.newId);
+  const logs = createLogsState(options.logGroups ?? []);
   let bedrockAnswer =
     options.bedrock ?? ((): BedrockAnswer => ({ text: 'I would run aws ec2 describe-instances for you.' }));
   const calls: StandInCall[] = [];
@@ -263,7 +273,7 @@ export async function startAwsStandIn(options: AwsStandInOptions): Promise<AwsSt
       case 'codebuild':
         return { ...handleCodeBuild(codebuild, user, auth.region, operation, json()), ...common };
       case 'logs':
-        return { ...handleLogs(codebuild, operation, json()), ...common };
+        return { ...handleLogs(logs, codebuild, user, auth.region, operation, json()), ...common };
       case 'bedrock':
         return {
           ...handleBedrock(req.url ?? '/', req.method ?? 'GET', body, (r) => bedrockAnswer(r)),
@@ -359,6 +369,7 @@ export async function startAwsStandIn(options: AwsStandInOptions): Promise<AwsSt
     calls,
     instances: ec2.instances,
     buckets: () => [...s3.buckets.keys()].sort(),
+    logGroups: () => [...logs.groups.keys()].sort(),
     setBedrockAnswer(answer) {
       bedrockAnswer = answer;
     },

@@ -23,6 +23,14 @@ export interface StandInInstance {
   imageId?: string;
 }
 
+/** A CloudWatch Logs group the stand-in starts with; `storedBytes` 0 = empty. */
+export interface StandInLogGroup {
+  name: string;
+  storedBytes?: number;
+  /** Epoch milliseconds. */
+  createdAt?: number;
+}
+
 /** One request the stand-in received, after signature checks (rejected ones carry `errorCode`). */
 export interface StandInCall {
   service: string;

@@ -6,6 +6,7 @@ import {
   type Identity,
 } from '@ashapp/platform';
 import type { AwsCredentials } from '../aws-credentials.ts';
+import type { CompoundService, CompoundView } from '../compound/compound-service.ts';
 import type { AwsCliExecutor, CliRunResult, DryRunVerdict } from '../aws-cli/cli-executor.ts';
 import { renderTable, type TableView } from '../aws-cli/render-output.ts';
 import type { HistoryRecorder } from '../history/history-recorder.ts';
@@ -55,6 +56,14 @@ export interface PlanView {
   choices?: PlanChoiceView[];
 }
 
+/** What /api/plan answers: a planner's plan, or a compound request's read step. */
+export interface PlanReplyView extends Omit<PlanView, 'planner'> {
+  planner: AskSource;
+}
+
+/** Who produced what an ask shows: a planner, or the compound patterns (read → select → change). */
+export type AskSource = PlannerName | 'compound';
+
 export interface RunView {
   json: unknown;
   text: string;
@@ -69,7 +78,10 @@ export interface DryRunView {
   verdict: string;
 }
 
-export interface AskView extends PlanView {
+export interface AskView extends Omit<PlanView, 'planner'> {
+  planner: AskSource;
+  /** A compound request: the read, its result, and the exact change per target (see compound/). */
+  compound?: CompoundView;
   confirmation_needed: boolean;
   /** Set when the plan was not run because this server cannot run AWS commands (no CLI). */
   not_run_reason?: string;
@@ -103,10 +115,11 @@ export interface ConfirmView {
   read_only: boolean;
   reference_url: string;
   result?: RunView;
+  compound?: CompoundView;
 }
 
 export interface AssistantService {
-  plan(caller: Caller, query: string): Promise<PlanView>;
+  plan(caller: Caller, query: string): Promise<PlanReplyView>;
   ask(caller: Caller, query: string): Promise<AskView>;
   confirm(caller: Caller, input: ConfirmInput): Promise<ConfirmView>;
 }
@@ -123,6 +136,8 @@ export interface AssistantServiceDeps {
    * install instead of failing.
    */
   executionUnavailable?: string;
+  /** Compound requests, tried before the planner chain. */
+  compound?: CompoundService;
 }
 
 interface Planned extends PlanView {
@@ -290,7 +305,10 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
     ...(p.choices ? { choices: p.choices } : {}),
   });
 
-  async function plan(caller: Caller, query: string): Promise<PlanView> {
+  async function plan(caller: Caller, query: string): Promise<PlanReplyView> {
+    const compound = deps.compound?.match(query);
+    // A compound request's targets exist only once its read has run: planning shows the read step.
+    if (compound && deps.compound) return deps.compound.plan(caller, query, compound);
     let planned: Planned;
     try {
       planned = await planQuery(caller, query);
@@ -304,6 +322,8 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
   }
 
   async function ask(caller: Caller, query: string): Promise<AskView> {
+    const compound = deps.compound?.match(query);
+    if (compound && deps.compound) return deps.compound.ask(caller, query, compound);
     await record(caller, 'assistant.ask', { query }, { received: true });
     let planned: Planned;
     try {
@@ -451,6 +471,8 @@ export function createAssistantService(deps: AssistantServiceDeps): AssistantSer
       await record(caller, `assistant.${input.decision}`, requestData, summarizeError(err));
       throw err;
     }
+    // A compound confirmation runs its bound per-target operations, never as one plan.
+    if (deps.compound?.isCompound(resolved.plan)) return deps.compound.complete(caller, resolved);
     const base = {
       confirmation_needed: false as const,
       confirmation_id: resolved.confirmationId,

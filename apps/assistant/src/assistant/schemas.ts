@@ -49,7 +49,9 @@ const PlanFields = {
   plan: PlanSchema,
   command: Type.String({ description: 'The equivalent aws command line, for display only.' }),
   read_only: Type.Boolean(),
-  planner: PlannerName,
+  planner: Type.Union([PlannerName, Type.Literal('compound')], {
+    description: "'compound': plan is the read step; the changes are resolved when asked.",
+  }),
   risk: Risk,
   risk_reason: Type.String(),
   choices: Type.Optional(
@@ -81,6 +83,47 @@ export const DryRunSchema = Type.Object({
   verdict: Type.String(),
 });
 
+const CompoundTarget = Type.Object({
+  id: Type.String({ description: 'The resource the change names (instance id, log group name).' }),
+  label: Type.String({ description: 'What a person recognises it by.' }),
+});
+
+export const CompoundSchema = Type.Object(
+  {
+    pattern: Type.Union([Type.Literal('ec2-instances-by-tag'), Type.Literal('empty-log-groups-by-prefix')]),
+    description: Type.String(),
+    action: Type.String({ description: 'The change each target gets, e.g. ec2:StopInstances.' }),
+    read: Type.Object({ plan: PlanSchema, command: Type.String(), result: RunResult }),
+    targets: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        label: Type.String(),
+        plan: PlanSchema,
+        command: Type.String({ description: 'The exact change for this target, for display.' }),
+      }),
+    ),
+    digest: Type.String({
+      description: 'SHA-256 over the exact per-target operations the confirmation binds.',
+    }),
+    outcomes: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.String(),
+          label: Type.String(),
+          command: Type.String(),
+          status: Type.Union([Type.Literal('done'), Type.Literal('failed'), Type.Literal('skipped')]),
+          result: Type.Optional(RunResult),
+          error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+        }),
+      ),
+    ),
+    appeared: Type.Optional(
+      Type.Array(CompoundTarget, { description: 'Matching now, not confirmed: left alone.' }),
+    ),
+  },
+  { description: 'A compound request: a read whose result selects the targets of one kind of change.' },
+);
+
 export const AskReply = Type.Object({
   confirmation_needed: Type.Boolean(),
   query: Type.String(),
@@ -92,6 +135,7 @@ export const AskReply = Type.Object({
     }),
   ),
   reference_url: Type.String({ description: 'The AWS console page for the service, resource and region.' }),
+  compound: Type.Optional(CompoundSchema),
   result: Type.Optional(RunResult),
   confirmation_id: Type.Optional(Type.String()),
   expires_at: Type.Optional(Type.String({ format: 'date-time' })),
@@ -134,4 +178,5 @@ export const ConfirmReply = Type.Object({
   read_only: Type.Boolean(),
   reference_url: Type.String(),
   result: Type.Optional(RunResult),
+  compound: Type.Optional(CompoundSchema),
 });

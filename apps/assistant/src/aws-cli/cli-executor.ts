@@ -2,14 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppError, UnavailableError, UpstreamError } from '@ashapp/platform';
+import { AppError, UnavailableError } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
 import type { Plan } from '../planning/plan.ts';
 import { buildCliArguments } from './cli-arguments.ts';
-import { CREDENTIAL_ERROR_CODES, mapCliFailure, parseAwsError } from './cli-errors.ts';
-import { renderText } from './render-output.ts';
+import { mapCliFailure } from './cli-errors.ts';
 import { traceCliRun } from './cli-span.ts';
+import { readCliOutput, readDryRunOutcome, type CliRunResult, type DryRunVerdict } from './run-result.ts';
+
+export type { CliRunResult, DryRunVerdict } from './run-result.ts';
 
 /** The slice of a pino logger the executor uses. */
 export interface ExecutorLogger {
@@ -30,25 +32,6 @@ export interface AwsCliExecutorOptions {
   /** Where private HOME folders are made (default: the OS temp folder). */
   tempRoot?: string;
   log?: ExecutorLogger;
-}
-
-export interface CliRunResult {
-  /** Parsed JSON output (after `--query`), or null when the CLI printed nothing. */
-  json: unknown;
-  /** A text form of the output, in the spirit of `--output text`. */
-  text: string;
-  /** The raw JSON text the CLI printed. */
-  raw: string;
-  durationMs: number;
-  /** The argument vector (no credentials are ever in it). */
-  argv: string[];
-}
-
-export interface DryRunVerdict {
-  /** True when AWS answered DryRunOperation: the real call would be allowed. */
-  wouldSucceed: boolean;
-  code: string;
-  message: string;
 }
 
 export interface AwsCliExecutor {
@@ -227,16 +210,7 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
         'aws cli finished',
       );
       if (outcome.exitCode !== 0) throw mapCliFailure(outcome.exitCode, outcome.stderr);
-      const raw = outcome.stdout;
-      let json: unknown = null;
-      if (raw.trim() !== '') {
-        try {
-          json = JSON.parse(raw) as unknown;
-        } catch {
-          json = raw.trim();
-        }
-      }
-      return { json, text: renderText(json), raw, durationMs: outcome.durationMs, argv };
+      return readCliOutput(outcome.stdout, outcome.durationMs, argv);
     });
   }
 
@@ -259,13 +233,7 @@ export function createAwsCliExecutor(options: AwsCliExecutorOptions): AwsCliExec
       const outcome = await traceCliRun(plan, true, () =>
         spawnCli(argv, buildEnv(plan, credentials, home), runOptions.signal),
       );
-      if (outcome.exitCode === 0) {
-        // AWS always answers a dry run with an error; success here means the flag was not honoured.
-        throw new UpstreamError('the dry run returned no verdict (the endpoint ignored --dry-run)');
-      }
-      const aws = parseAwsError(outcome.stderr);
-      if (!aws || CREDENTIAL_ERROR_CODES.has(aws.code)) throw mapCliFailure(outcome.exitCode, outcome.stderr);
-      return { wouldSucceed: aws.code === 'DryRunOperation', code: aws.code, message: aws.message };
+      return readDryRunOutcome(outcome.exitCode, outcome.stderr);
     });
   }
 

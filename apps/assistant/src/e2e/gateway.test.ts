@@ -240,5 +240,25 @@ describe('assistant end-to-end through the real gateway (history, monitor, assis
       await shot('declined');
       assert.equal(runs('StartInstances'), starts);
     });
+
+    test('stand-in: a compound request shows the read and each change; Accept runs exactly those', async () => {
+      const starts = runs('StartInstances');
+      await ask('start the stopped instances tagged Env=dev');
+      await page.getByTestId('confirm-box').waitFor();
+      // The read's result (the instance named batch) and the change per target, all in the confirm box.
+      await page.getByTestId('compound-read-table').filter({ hasText: 'batch' }).waitFor();
+      await page
+        .getByTestId('compound-targets')
+        .filter({ hasText: 'aws ec2 start-instances --instance-ids i-0a1b2c3d4e5f60003' })
+        .waitFor();
+      await page
+        .getByTestId('compound')
+        .screenshot({ path: path.join(screenshots, 'assistant-compound.png') });
+      assert.equal(runs('StartInstances'), starts);
+      await page.getByTestId('confirm-accept').click();
+      await page.getByTestId('confirm-outcome').filter({ hasText: 'Accepted' }).waitFor();
+      await page.getByTestId('compound-targets').filter({ hasText: 'done' }).waitFor();
+      assert.equal(runs('StartInstances'), starts + 1);
+    });
   });
 });

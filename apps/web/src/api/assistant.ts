@@ -35,6 +35,28 @@ export interface DryRunVerdict {
 
 /** What running a plan does: reads, reads a secret (asked like a change, output never stored), or changes. */
 export type Risk = 'read' | 'secret' | 'change';
+/** A compound request (read → selected targets → one change each); see apps/assistant/README.md. */
+export interface CompoundTarget {
+  id: string;
+  label: string;
+  command: string;
+}
+
+export interface CompoundOutcome extends CompoundTarget {
+  status: 'done' | 'failed' | 'skipped';
+  error?: { code: string; message: string };
+}
+
+export interface CompoundDetails {
+  pattern: string;
+  description: string;
+  action: string;
+  read: { command: string; result: { json?: unknown; text: string } };
+  targets: CompoundTarget[];
+  digest: string;
+  outcomes?: CompoundOutcome[];
+  appeared?: { id: string; label: string }[];
+}
 
 export interface AskResult {
   confirmation_needed: boolean;
@@ -53,6 +75,7 @@ export interface AskResult {
   choices?: PlanChoice[];
   /** Planned but not run (e.g. no AWS CLI on the assistant): what is missing. */
   not_run_reason?: string;
+  compound?: CompoundDetails;
 }
 
 export type Decision = 'accept' | 'decline';

@@ -13,6 +13,7 @@ import { ErrorNotice } from '../../components/error-notice.tsx';
 import { OutputView } from '../../components/output-view.tsx';
 import { toSafeHttpUrl } from '../../components/safe-url.ts';
 import { CodeBuildPanel } from './codebuild-panel.tsx';
+import { CompoundPanel } from './compound-panel.tsx';
 
 type Phase = 'idle' | 'planning' | 'asking' | 'confirming';
 
@@ -259,7 +260,11 @@ export function AssistantPage() {
                 <strong>Dry run:</strong> {dryRun.text}
               </p>
             ) : null}
-            {answer.output ? <p className="muted">{answer.output}</p> : null}
+            {answer.compound ? (
+              <CompoundPanel compound={answer.compound} />
+            ) : answer.output ? (
+              <p className="muted">{answer.output}</p>
+            ) : null}
             {remainingMs !== undefined ? (
               <p
                 className={expired ? 'expiry expired' : 'expiry muted'}
@@ -302,10 +307,18 @@ export function AssistantPage() {
                 ? 'Accepted: ran the command shown.'
                 : 'Declined: nothing was run.'}
             </p>
-            <ResultOutput result={decision.result} testId="output" />
+            {decision.result.compound ? (
+              <CompoundPanel compound={decision.result.compound} />
+            ) : (
+              <ResultOutput result={decision.result} testId="output" />
+            )}
           </>
         ) : answer && !answer.confirmation_needed ? (
-          <ResultOutput result={answer} testId="output" />
+          answer.compound ? (
+            <CompoundPanel compound={answer.compound} />
+          ) : (
+            <ResultOutput result={answer} testId="output" />
+          )
         ) : null}
 
         {!answer && !error && !busy && !command ? (
