@@ -20,6 +20,7 @@ import type { RegistrySession, RequestMeta } from '../registry-logins/registry-l
 import type { GitCheckout, GitSource } from '../sources/git-source.ts';
 import { type AppRef, type DeployTarget, type RolloutEvent, type WorkloadRef } from '../targets/deploy-target.ts';
 import type { KubernetesTarget } from '../targets/kubernetes-target.ts';
+import { advertiseUrl } from '../targets/public-url.ts';
 import { abortCanary, deployBlueGreen, promoteCanary, startCanary } from '../targets/strategies.ts';
 import type { ServiceType, WorkloadKind } from '../validation/inputs.ts';
 import type { DeploymentEventBus } from './deployment-events.ts';
@@ -41,6 +42,9 @@ export interface WorkloadSettings {
   replicas: number;
   serviceType: ServiceType;
   containerPort: number;
+  /** Kubernetes target only (checked when the request is accepted). */
+  ingress?: ManifestSpec['ingress'];
+  hpa?: ManifestSpec['hpa'];
 }
 
 export interface DeploymentPlan {
@@ -62,6 +66,8 @@ export interface PipelineConfig {
   buildTimeoutMs: number;
   stabilityWindowMs: number;
   kubernetesHttpCheck: boolean;
+  /** Host advertised in podman URLs (DEPLOYER_PUBLIC_HOST); else the host the user reached the gateway by. */
+  publicHost?: string | undefined;
 }
 
 export interface PipelineDeps {
@@ -375,6 +381,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
             serviceType: settings.serviceType,
             containerPort: settings.containerPort,
             revision: row.revision,
+            ...(settings.ingress ? { ingress: settings.ingress } : {}),
+            ...(settings.hpa ? { hpa: settings.hpa } : {}),
           };
           objects = renderManifests(spec);
         }
@@ -466,6 +474,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
           journal.log('promoted; canary workload removed');
         }
         url = (await target.readUrl(app))?.url ?? url;
+        // The check above used the local address; the user is shown one a browser elsewhere can open.
+        if (url && target.name === 'podman') url = advertiseUrl(url, config.publicHost ?? plan.meta.host);
         manifest = source.type === 'revision' ? source.manifest : serializeManifests(recorded);
         await repository.setLiveRevision(row.namespace, row.app_name, row.revision);
         releaseApp();

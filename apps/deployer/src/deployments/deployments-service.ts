@@ -11,6 +11,7 @@ import {
   type Identity,
   type Logger,
 } from '@ashapp/platform';
+import { readIngressAndAutoscaling } from '../manifests/ingress-autoscaling.ts';
 import { previewManifests } from '../manifests/preview.ts';
 import {
   renderService,
@@ -117,7 +118,10 @@ function present(value: unknown): boolean {
 }
 
 /** Checks a deploy/preview body beyond its schema; each problem is a 400 naming the field. */
-function parseDeployBody(body: DeployBody, options: { allowLocalGit: boolean; target: DeployTarget }): ParsedRequest {
+function parseDeployBody(
+  body: DeployBody,
+  options: { allowLocalGit: boolean; target: DeployTarget; purpose?: 'deploy' | 'preview' },
+): ParsedRequest {
   const hasCode = present(body.code);
   const hasRepo = present(body.repo_url);
   if (hasCode && hasRepo) throw new InputError('code: give either code or repo_url, not both', { field: 'code' });
@@ -168,6 +172,7 @@ function parseDeployBody(body: DeployBody, options: { allowLocalGit: boolean; ta
       replicas: settings.replicas,
       serviceType: settings.serviceType,
       containerPort: settings.containerPort,
+      ...readIngressAndAutoscaling(body, { target: options.target.name, purpose: options.purpose ?? 'deploy' }),
     },
     strategy,
     source,
@@ -370,7 +375,7 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     },
 
     async preview(caller, body) {
-      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target });
+      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target, purpose: 'preview' });
       const registry = await options.registryLogins.readSession(caller);
       const last = (await repository.listRevisions(parsed.namespace, parsed.appName))[0]?.revision ?? 0;
       const revision = last + 1;

@@ -25,6 +25,27 @@ export const DeployBody = Type.Object(
       }),
     ),
     canary_percent: Type.Optional(Type.Integer({ minimum: 1, maximum: 99, description: 'Share of replicas on the canary (default 20).' })),
+    ingress: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({ maxLength: 253, description: 'DNS name the Ingress answers for.' }),
+          path: Type.Optional(Type.String({ maxLength: 1024, description: 'URL path prefix (default /).' })),
+          tls_secret: Type.Optional(Type.String({ maxLength: 253, description: 'TLS Secret in the namespace; HTTPS for the host when given.' })),
+          class_name: Type.Optional(Type.String({ maxLength: 253, description: 'IngressClass (the cluster default when absent).' })),
+        },
+        { additionalProperties: false, description: 'Kubernetes target, rolling strategy.' },
+      ),
+    ),
+    autoscaling: Type.Optional(
+      Type.Object(
+        {
+          min_replicas: Type.Optional(IntegerLike('1–100 (default 1)')),
+          max_replicas: IntegerLike('1–100, at least min_replicas'),
+          cpu_percent: Type.Optional(IntegerLike('Average CPU utilisation target, 1–100 (default 80)')),
+        },
+        { additionalProperties: false, description: 'A HorizontalPodAutoscaler; Kubernetes target, rolling strategy.' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

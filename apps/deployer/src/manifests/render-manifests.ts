@@ -53,7 +53,7 @@ export interface ManifestSpec {
   resources?: ResourceSettings;
   probePath?: string;
   strategy?: DeployStrategy;
-  ingress?: { host: string; path?: string; className?: string };
+  ingress?: { host: string; path?: string; className?: string; tlsSecret?: string };
   hpa?: { minReplicas: number; maxReplicas: number; cpuUtilization: number };
   imagePullSecret?: string;
 }
@@ -263,6 +263,7 @@ function renderIngress(spec: ManifestSpec, ingress: NonNullable<ManifestSpec['in
     ],
   };
   if (ingress.className) ingressSpec.ingressClassName = ingress.className;
+  if (ingress.tlsSecret) ingressSpec.tls = [{ hosts: [ingress.host], secretName: ingress.tlsSecret }];
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
