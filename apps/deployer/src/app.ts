@@ -47,6 +47,7 @@ export type DeployerAppConfig = Pick<
   | 'kubernetesHttpCheck'
   | 'sseHeartbeatMs'
   | 'childEnv'
+  | 'publicHost'
 >;
 
 export interface DeployerAppDeps {

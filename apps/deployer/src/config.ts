@@ -23,6 +23,10 @@ export interface DeployerConfig extends BaseServiceConfig {
   readonly target: TargetChoice;
   /** Path of the kubeconfig, or undefined for the in-cluster service account (kubernetes target only). */
   readonly kubeconfig: string | undefined;
+  /** Host shown in the URLs of apps run by podman; unset: the host the user reached the gateway by. */
+  readonly publicHost?: string;
+  /** Address podman publishes app ports on (loopback by default: nothing is exposed unless chosen). */
+  readonly publishAddress?: string;
   readonly baseImage: string;
   /** The base image already carries Flask and gunicorn (a distribution-packaged image): no pip at build. */
   readonly baseImageHasRuntime: boolean;
@@ -74,6 +78,8 @@ const DeployerEnv = Type.Object({
   DEPLOYER_KUBERNETES_HTTP_CHECK: Type.Boolean({ default: true }),
   DEPLOYER_REGISTRY_LOGIN_TTL_MS: Type.Integer({ minimum: 60_000, default: 12 * 3_600_000 }),
   DEPLOYER_ECR_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
+  DEPLOYER_PUBLIC_HOST: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.-]+$|^\\[[0-9A-Fa-f:.]+\\]$' })),
+  DEPLOYER_PUBLISH_ADDRESS: Type.String({ minLength: 2, maxLength: 64, default: '127.0.0.1' }),
   DEPLOYER_PYTHON: Type.String({ minLength: 1, default: '/usr/bin/python3' }),
   DEPLOYER_SSE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
   CONTAINERS_CONF: Type.String({ minLength: 1, default: 'deploy/podman/containers.conf' }),
@@ -145,5 +151,7 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     python: own.DEPLOYER_PYTHON,
     sseHeartbeatMs: own.DEPLOYER_SSE_HEARTBEAT_MS,
     childEnv: Object.freeze(childEnv),
+    ...(own.DEPLOYER_PUBLIC_HOST ? { publicHost: own.DEPLOYER_PUBLIC_HOST.toLowerCase() } : {}),
+    publishAddress: own.DEPLOYER_PUBLISH_ADDRESS,
   });
 }

@@ -33,6 +33,7 @@ function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
     log,
     env: config.childEnv,
     stateDir: path.join(config.workDir, 'podman'),
+    ...(config.publishAddress ? { hostIp: config.publishAddress } : {}),
     ...(config.containerStorage ? { storage: config.containerStorage } : {}),
   });
 }

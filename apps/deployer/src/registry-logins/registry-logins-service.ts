@@ -16,6 +16,8 @@ export interface RequestMeta {
   endpoint: string;
   ip: string;
   userAgent: string | undefined;
+  /** The host the user reached the gateway by (X-Forwarded-Host), already checked to be a host name. */
+  host?: string;
 }
 
 /** Credentials for one registry, as the pipeline uses them for push and pull. */
