@@ -21,6 +21,7 @@ import type { GitCheckout, GitSource } from '../sources/git-source.ts';
 import { type AppRef, type DeployTarget, type RolloutEvent, type WorkloadRef } from '../targets/deploy-target.ts';
 import type { KubernetesTarget } from '../targets/kubernetes-target.ts';
 import { advertiseUrl } from '../targets/public-url.ts';
+import { describeFailure, readFailureLogs } from './failure-logs.ts';
 import { abortCanary, deployBlueGreen, promoteCanary, startCanary } from '../targets/strategies.ts';
 import type { ServiceType, WorkloadKind } from '../validation/inputs.ts';
 import type { DeploymentEventBus } from './deployment-events.ts';
@@ -437,7 +438,12 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
           const applied = await target.apply(objects, { namespace: row.namespace, ...(pullRegistry ? { registry: pullRegistry } : {}) });
           for (const line of applied.applied) journal.log(line);
           const rollout = await target.followRollout(applied.workload, follow());
-          if (!rollout.ok) throw new StepError(`rollout failed: ${rollout.reason}: ${rollout.message}`);
+          if (!rollout.ok) {
+            // The app's own output says why (a traceback at import); gunicorn's last words do not.
+            const logs = await readFailureLogs(target, applied.workload, deps.log);
+            for (const line of logs?.tail ?? []) journal.log(`app: ${line}`);
+            throw new StepError(describeFailure(`rollout failed: ${rollout.reason}: ${rollout.message}`, logs));
+          }
           workload = applied.workload;
         } else if (strategy.type === 'blue-green') {
           const kube = kubeTarget();
@@ -504,7 +510,10 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
             });
             const back = previousLive !== null ? `rolled back to revision ${previousLive}` : 'removed';
             releaseApp();
-            await journal.finish('RolledBack', { error: `${message} (${back})`, image: image ?? null, url: url ?? null });
+            // After the first line: a failure may go on with the app's traceback and log lines.
+            const [first, ...more] = message.split('\n');
+            const error = [`${first} (${back})`, ...more].join('\n');
+            await journal.finish('RolledBack', { error, image: image ?? null, url: url ?? null });
             await recordAudit(row, plan.meta, 'RolledBack', back);
           } catch (rollbackErr) {
             const reason = `${message}; the rollback failed too: ${describeError(rollbackErr)}`;

@@ -52,6 +52,8 @@ export interface DeployTarget {
   followRollout(workload: WorkloadRef, options: FollowOptions): Promise<RolloutResult>;
   /** The URL the app answers on, when it is known yet. */
   readUrl(app: AppRef): Promise<{ url: string; hint?: string } | undefined>;
+  /** The app container's last output lines (stderr and stdout), for a failure to show its cause. */
+  readLogs?(workload: WorkloadRef, tailLines: number): Promise<string[]>;
   /** Removes everything the app has on the target; a missing app is not an error. */
   delete(app: AppRef): Promise<void>;
 }

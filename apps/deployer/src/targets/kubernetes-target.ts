@@ -271,6 +271,28 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       await applyObject(object);
     },
 
+    async readLogs(ref, tailLines) {
+      const workload = await readWorkload(ref);
+      if (!workload) return [];
+      const revision = workload.spec?.template?.metadata?.annotations?.[revisionAnnotation];
+      const selector = toSelector(workload.spec?.selector?.matchLabels ?? {});
+      const pods = (await core.listNamespacedPod({ namespace: ref.namespace, labelSelector: selector })).items.filter(
+        (p) => revision === undefined || p.metadata?.annotations?.[revisionAnnotation] === revision,
+      );
+      // The pod that restarted most says why; a crashed container's own output is in its previous run.
+      const restarts = (p: k8s.V1Pod) => p.status?.containerStatuses?.find((c) => c.name === 'app')?.restartCount ?? 0;
+      const pod = pods.sort((a, b) => restarts(b) - restarts(a))[0];
+      if (!pod?.metadata?.name) return [];
+      const text = await core.readNamespacedPodLog({
+        name: pod.metadata.name,
+        namespace: ref.namespace,
+        container: 'app',
+        tailLines,
+        ...(restarts(pod) > 0 ? { previous: true } : {}),
+      });
+      return String(text).split('\n').filter((l) => l.trim() !== '');
+    },
+
     async deleteWorkload(ref) {
       await ignoreNotFound(
         ref.kind === 'Deployment'

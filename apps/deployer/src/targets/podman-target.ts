@@ -187,6 +187,15 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       return { ok: false, reason: 'ProgressDeadlineExceeded', message: `not ready within ${Math.round(followOptions.timeoutMs / 1000)} s` };
     },
 
+    async readLogs(workload, tailLines) {
+      const state = await readState(workload);
+      const container = (await inspectContainers(state?.podId))[0];
+      if (!container) return [];
+      const logs = await podman_(['logs', '--tail', String(tailLines), container.Id], 30_000);
+      // podman replays the container's stdout and stderr on its own two streams: gunicorn writes to stderr.
+      return `${logs.stdout}\n${logs.stderr}`.split('\n').filter((l) => l.trim() !== '');
+    },
+
     async readUrl(app) {
       const state = await readState(app);
       return state ? { url: `http://${hostIp}:${state.hostPort}/` } : undefined;
