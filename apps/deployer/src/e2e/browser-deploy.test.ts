@@ -22,7 +22,9 @@ describe(
     let platform: DeployerPlatform;
     let browser: Browser;
     let page: Page;
-    const leftovers = { pods: ['default-hello-browser'], images: [] as string[] };
+    const leftovers = { pods: ['default-hello-browser', 'default-broken-browser'], images: [] as string[] };
+    // The browser reaches the gateway by name, not by 127.0.0.1: the app URL must follow that name.
+    const gatewayByName = () => platform.gatewayUrl.replace('127.0.0.1', 'localhost');
     const cspViolations: string[] = [];
 
     before(async () => {
@@ -51,7 +53,7 @@ describe(
     const shot = (name: string) => page.screenshot({ path: path.join(screenshots, name), fullPage: true });
 
     test('signs in and reaches the Deployer page', async () => {
-      await page.goto(`${platform.gatewayUrl}/login`);
+      await page.goto(`${gatewayByName()}/login`);
       await page.getByTestId('login-access-key').fill(testUsers.alice.accessKeyId);
       await page.getByTestId('login-secret-key').fill(testUsers.alice.secretAccessKey);
       await page.getByTestId('login-submit').click();
@@ -99,7 +101,7 @@ describe(
       await page.getByTestId('deploy-final-state').waitFor({ timeout: 180_000 });
       assert.match((await page.getByTestId('deploy-final-state').textContent()) ?? '', /Stable/i);
       const url = (await page.getByTestId('deploy-url').first().textContent())?.trim() ?? '';
-      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      assert.match(url, /^http:\/\/localhost:\d+\/$/, 'the host the user reached the gateway by, not 127.0.0.1');
       await shot('deployer-stable-result.png');
       const res = await fetch(new URL('ashwanth', url), { signal: AbortSignal.timeout(5000) });
       assert.equal(await res.text(), 'Hello, ashwanth!');
@@ -116,6 +118,21 @@ describe(
         await new Promise((r) => setTimeout(r, 200));
       }
       assert.deepEqual(await platform.listContainers('default-hello-browser'), []);
+    });
+
+    test('a deploy whose app fails at import shows the app traceback, not only "Worker failed to boot"', async () => {
+      await page.reload();
+      await page.getByTestId('deploy-app-name').fill('broken-browser');
+      await page.getByTestId('deploy-code').fill(`import missing_module_for_test\n${helloCode}`);
+      await page.getByTestId('deploy-submit').click();
+      await page.getByTestId('deploy-final-state').waitFor({ timeout: 180_000 });
+      const final = (await page.getByTestId('deploy-final-state').textContent()) ?? '';
+      assert.match(final, /RolledBack|Failed/);
+      assert.match(final, /ModuleNotFoundError: No module named 'missing_module_for_test'/);
+      const detail = (await page.getByTestId('deploy-failure-detail').textContent()) ?? '';
+      assert.match(detail, /Traceback \(most recent call last\):/);
+      assert.match(detail, /import missing_module_for_test/);
+      await shot('deployer-failure-traceback.png');
     });
 
     test('ran without a Content-Security-Policy violation', () => {
