@@ -89,13 +89,14 @@ describe('Ingress and autoscaling on the podman-like target: preview shows them,
   });
 });
 
-describe('Ingress and autoscaling deployed to the kubernetes target (Kubernetes API stand-in, real HTTP)', () => {
+describe('the kubernetes target: Ingress and HPA applied, a crash at import explained (Kubernetes API stand-in, real HTTP)', () => {
   let standIn: KubeStandIn;
   let deployer: TestDeployer;
   const token = 'stand-in-token';
 
   before(async () => {
-    standIn = await startKubeStandIn({ token, behaviour: () => 'ok' });
+    // An image tagged for the crash test crashes at import, as a missing module would.
+    standIn = await startKubeStandIn({ token, behaviour: (image) => (image.includes('/crashy:') ? 'crash' : 'ok') });
     const kubeConfig = new k8s.KubeConfig();
     kubeConfig.loadFromOptions({
       clusters: [{ name: 'stand-in', server: standIn.url, skipTLSVerify: true }],
@@ -159,6 +160,26 @@ describe('Ingress and autoscaling deployed to the kubernetes target (Kubernetes 
       assert.equal(res.statusCode, 400, res.body);
       assert.match(res.json().error.message, new RegExp(`^ingress: applies with the rolling strategy only, not ${strategy}`));
     }
+  });
+
+  test('a pod that crashes at import: the record names the exception from the crashed run, read through the pod log API', async () => {
+    const res = await deployer.app.inject({
+      method: 'POST',
+      url: '/deployer-api/deploy',
+      payload: { app_name: 'crashy', code: helloCode },
+      headers: identityHeaders(users.alice),
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    await deployer.runner.idle();
+    const record = (
+      await deployer.app.inject({ url: `/deployer-api/deployments/${res.json().deployment_id}`, headers: identityHeaders(users.alice) })
+    ).json() as { state: string; error: string; events: Array<{ text: string }> };
+    assert.equal(record.state, 'RolledBack');
+    assert.match(record.error.split('\n')[0] ?? '', /CrashLoopBackOff.*the app failed with ModuleNotFoundError: No module named 'missing_module'/);
+    assert.match(record.error, /First traceback:\nTraceback/);
+    const logCall = standIn.requests.find((r) => r.path.endsWith('/log'));
+    assert.equal(logCall?.query.previous, 'true');
+    assert.equal(logCall?.query.container, 'app');
   });
 
   test('the capabilities offer Ingress and autoscaling on a cluster', async () => {
