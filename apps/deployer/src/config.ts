@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -114,6 +115,9 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     throw new ConfigError(
       'invalid configuration: set both DEPLOYER_CONTAINERS_ROOT and DEPLOYER_CONTAINERS_RUNROOT, or neither',
     );
+  }
+  if (isIP(own.DEPLOYER_PUBLISH_ADDRESS) === 0) {
+    throw new ConfigError('invalid configuration: DEPLOYER_PUBLISH_ADDRESS must be an IP address (127.0.0.1, 0.0.0.0, a LAN address)');
   }
   const containersConf = path.resolve(repoRoot, own.CONTAINERS_CONF);
   const childEnv: Record<string, string> = {
