@@ -62,6 +62,7 @@ export type DeployerAppConfig = Pick<
   | 'namespaces'
   | 'leaseMs'
   | 'streamPollMs'
+  | 'publicHost'
 >;
 
 export interface DeployerAppDeps {

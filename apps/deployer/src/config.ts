@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -37,6 +38,10 @@ export interface DeployerConfig extends BaseServiceConfig {
   readonly target: TargetChoice;
   /** Path of the kubeconfig, or undefined for the in-cluster service account (kubernetes target only). */
   readonly kubeconfig: string | undefined;
+  /** Host shown in the URLs of apps run by podman; unset: the host the user reached the gateway by. */
+  readonly publicHost?: string;
+  /** Address podman publishes app ports on (loopback by default: nothing is exposed unless chosen). */
+  readonly publishAddress?: string;
   readonly baseImage: string;
   /** The base image already carries Flask and gunicorn (a distribution-packaged image): no pip at build. */
   readonly baseImageHasRuntime: boolean;
@@ -109,6 +114,10 @@ const DeployerEnv = Type.Object({
   DEPLOYER_KUBERNETES_HTTP_CHECK: Type.Boolean({ default: true }),
   DEPLOYER_REGISTRY_LOGIN_TTL_MS: Type.Integer({ minimum: 60_000, default: 12 * 3_600_000 }),
   DEPLOYER_ECR_ENDPOINT: Type.Optional(Type.String({ minLength: 1 })),
+  DEPLOYER_PUBLIC_HOST: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.-]+$|^\\[[0-9A-Fa-f:.]+\\]$' }),
+  ),
+  DEPLOYER_PUBLISH_ADDRESS: Type.String({ minLength: 2, maxLength: 64, default: '127.0.0.1' }),
   DEPLOYER_PYTHON: Type.String({ minLength: 1, default: '/usr/bin/python3' }),
   DEPLOYER_SSE_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
   DEPLOYER_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
@@ -201,6 +210,11 @@ export function readDeployerConfig(env: Env): DeployerConfig {
     throw new ConfigError(`invalid configuration: DEPLOYER_BUILD_ALLOW_CIDRS: ${(err as Error).message}`);
   }
   const workDir = path.resolve(own.DEPLOYER_WORK_DIR ?? path.join(base.dataDir, 'deployer-work'));
+  if (isIP(own.DEPLOYER_PUBLISH_ADDRESS) === 0) {
+    throw new ConfigError(
+      'invalid configuration: DEPLOYER_PUBLISH_ADDRESS must be an IP address (127.0.0.1, 0.0.0.0, a LAN address)',
+    );
+  }
   const containersConf = path.resolve(repoRoot, own.CONTAINERS_CONF);
   const childEnv: Record<string, string> = {
     PATH: own.PATH,
@@ -257,5 +271,7 @@ export function readDeployerConfig(env: Env): DeployerConfig {
       maxFileBytes: own.DEPLOYER_BUILD_MAX_FILE_MB * 1024 * 1024,
     }),
     childEnv: Object.freeze(childEnv),
+    ...(own.DEPLOYER_PUBLIC_HOST ? { publicHost: own.DEPLOYER_PUBLIC_HOST.toLowerCase() } : {}),
+    publishAddress: own.DEPLOYER_PUBLISH_ADDRESS,
   });
 }

@@ -32,7 +32,11 @@ test('boots whole: health, readiness, metrics, OpenAPI, 401 without identity, va
     assert.equal((await fetch(`${svc.url}/ready`)).status, 200, svc.output());
     assert.match(await (await fetch(`${svc.url}/metrics`)).text(), /http_requests_total/);
     const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    for (const p of ['/deployer-api/deploy', '/deployer-api/docker-login', '/deployer-api/deployments/{id}/stream']) {
+    for (const p of [
+      '/deployer-api/deploy',
+      '/deployer-api/docker-login',
+      '/deployer-api/deployments/{id}/stream',
+    ]) {
       assert.ok(doc.paths[p], `${p} is documented`);
     }
     assert.equal((await fetch(`${svc.url}/deployer-api/deployments`)).status, 401);
@@ -40,7 +44,10 @@ test('boots whole: health, readiness, metrics, OpenAPI, 401 without identity, va
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [identityHeader]: signIdentity({ userId: 'u1', roles: ['user'], requestId: 'r1', sessionId: 's1' }, secret),
+        [identityHeader]: signIdentity(
+          { userId: 'u1', roles: ['user'], requestId: 'r1', sessionId: 's1' },
+          secret,
+        ),
       },
       body: JSON.stringify({ code: 'from flask import Flask\napp = Flask(__name__)\n', app_name: 'hello' }),
     });

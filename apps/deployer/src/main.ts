@@ -40,6 +40,7 @@ function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
     log,
     env: config.childEnv,
     stateDir: path.join(config.workDir, 'podman'),
+    ...(config.publishAddress ? { hostIp: config.publishAddress } : {}),
     ...(config.containerStorage ? { storage: config.containerStorage } : {}),
   });
 }
@@ -76,10 +77,16 @@ async function main(): Promise<void> {
           storageDir: config.buildStorageDir,
         });
   if (sandbox === 'none') {
-    log.warn('DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited');
+    log.warn(
+      'DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited',
+    );
   } else {
     const status = await sandbox.status();
-    if (!status.ready) log.warn({ problems: status.problems }, 'build sandbox not available: builds and clones will fail until this is fixed');
+    if (!status.ready)
+      log.warn(
+        { problems: status.problems },
+        'build sandbox not available: builds and clones will fail until this is fixed',
+      );
   }
   const builder = await selectImageBuilder(config.builder, [
     createBuildahBuilder({
@@ -91,7 +98,9 @@ async function main(): Promise<void> {
       ...storage,
     }),
     // A Docker daemon builds with its own isolation, which the sandbox cannot wrap: only when it is off.
-    ...(sandbox === 'none' ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })] : []),
+    ...(sandbox === 'none'
+      ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })]
+      : []),
   ]);
   if (!builder)
     log.warn({ choice: config.builder }, 'no image builder available: deploys from source will fail');

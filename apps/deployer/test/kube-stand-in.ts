@@ -368,6 +368,29 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
       });
     }
 
+    // The pod log subresource (text/plain): a crashing pod's previous run ends with a Python traceback.
+    const podLog = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
+    if (podLog && req.method === 'GET') {
+      const pod = store.get(key('', 'pods', podLog[1]!, podLog[2]!));
+      if (!pod) return status(res, 404, 'NotFound', `pods "${podLog[2]}" not found`);
+      const crashed = behaviour(pod.spec.containers[0].image) === 'crash';
+      if (crashed && url.searchParams.get('previous') !== 'true')
+        return status(res, 400, 'BadRequest', 'container "app" in pod is waiting to start: CrashLoopBackOff');
+      const lines = crashed
+        ? [
+            '[2026-11-26 10:00:00 +0000] [7] [ERROR] Exception in worker process',
+            'Traceback (most recent call last):',
+            '  File "/app/app.py", line 1, in <module>',
+            '    import missing_module',
+            "ModuleNotFoundError: No module named 'missing_module'",
+            '[2026-11-26 10:00:01 +0000] [1] [INFO] Reason: Worker failed to boot.',
+          ]
+        : ['[2026-11-26 10:00:00 +0000] [1] [INFO] Listening at: http://0.0.0.0:5000 (1)'];
+      const tail = Number(url.searchParams.get('tailLines') ?? 0);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end(`${(tail > 0 ? lines.slice(-tail) : lines).join('\n')}\n`);
+    }
+
     const match =
       /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(
         url.pathname,

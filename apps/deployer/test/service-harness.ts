@@ -130,6 +130,8 @@ export interface FakeTarget extends DeployTarget {
   applied: Array<{ objects: KubeObject[]; options: ApplyOptions }>;
   deleted: AppRef[];
   failingImages: Set<string>;
+  /** What the app printed before failing, per failing image (readLogs answers it). */
+  failureOutput: Map<string, string[]>;
   /** Image currently running per `namespace/app`. */
   running: Map<string, string>;
   close(): Promise<void>;
@@ -151,6 +153,7 @@ export async function createFakeTarget(): Promise<FakeTarget> {
     applied: [],
     deleted: [],
     failingImages: new Set(),
+    failureOutput: new Map(),
     running,
     available: async () => true,
     async apply(objects, options) {
@@ -176,6 +179,10 @@ export async function createFakeTarget(): Promise<FakeTarget> {
       if (image && target.failingImages.has(image))
         return { ok: false, reason: 'CrashLoopBackOff', message: 'container exited with code 1' };
       return { ok: true, readyReplicas: 1 };
+    },
+    async readLogs(workload) {
+      const image = running.get(`${workload.namespace}/${workload.appName}`);
+      return (image && target.failureOutput.get(image)) || [];
     },
     async readUrl(app) {
       return running.has(`${app.namespace}/${app.appName}`)

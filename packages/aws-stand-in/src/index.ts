@@ -9,3 +9,4 @@ export type {
   StandInUser,
 } from './types.ts';
 export { computeSignature, parseAuthorization, verifySignature } from './sigv4.ts';
+export { DEFAULT_STAND_IN_ROLES, type StandInRole } from './iam.ts';

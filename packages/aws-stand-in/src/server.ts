@@ -9,6 +9,7 @@ import { handleBedrock, restJsonError } from './bedrock.ts';
 import { createCodeBuildState, handleCodeBuild, jsonError } from './codebuild.ts';
 import { createLogsState, handleLogs } from './logs.ts';
 import { handleEc2, renderEc2Error } from './ec2.ts';
+import { DEFAULT_STAND_IN_ROLES, handleIam, type StandInRole } from './iam.ts';
 import { handleS3, renderS3Error } from './s3.ts';
 import { parseAuthorization, verifySignature } from './sigv4.ts';
 import { handleSts, renderStsError } from './sts.ts';
@@ -36,6 +37,8 @@ export interface AwsStandInOptions {
   bedrock?: (request: BedrockConverseRequest) => BedrockAnswer;
   /** Artificial delay before answering an action (e.g. `{ DescribeInstances: 10_000 }`), for timeout tests. */
   delaysMs?: Record<string, number>;
+  /** IAM roles ListRoles answers (in the first user's account). */
+  roles?: StandInRole[];
 }
 
 export interface AwsStandIn {
@@ -194,6 +197,7 @@ function guessService(req: AnyRequest, body: Buffer): string {
   const text = body.toString('utf8');
   if (/Version=2016-11-15/.test(text)) return 'ec2';
   if (/Version=2011-06-15/.test(text)) return 'sts';
+  if (/Version=2010-05-08/.test(text)) return 'iam';
   return 's3';
 }
 
@@ -268,6 +272,8 @@ export async function startAwsStandIn(options: AwsStandInOptions): Promise<AwsSt
         return { ...handleSts(user, form()), ...common };
       case 'ec2':
         return { ...handleEc2(ec2, user, form()), ...common };
+      case 'iam':
+        return { ...handleIam(options.roles ?? DEFAULT_STAND_IN_ROLES, user.account, form()), ...common };
       case 's3':
         return { ...handleS3(s3, user, req.method ?? 'GET', req.url ?? '/'), ...common };
       case 'codebuild':

@@ -17,6 +17,8 @@ import {
   UpstreamError,
 } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { listCodeBuildServiceRoles, type ServiceRoleChoice } from './codebuild-roles.ts';
 
 export interface CodeBuildServiceOptions {
   credentials: AwsSigningKeys;
@@ -78,6 +80,8 @@ export interface CodeBuildService {
     projectName?: string;
     nextToken?: string;
   }): Promise<{ ids: string[]; nextToken: string | undefined }>;
+  /** Roles CodeBuild may assume (IAM ListRoles as the user), and the operator's default when set. */
+  listServiceRoles(): Promise<{ roles: ServiceRoleChoice[]; defaultRole: string | undefined; listError?: string }>;
   close(): void;
 }
 
@@ -339,6 +343,26 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
             ),
           );
       return { ids: result.ids ?? [], nextToken: result.nextToken };
+    },
+    async listServiceRoles() {
+      // IAM is global; the client is only opened when the panel asks, and closed right after.
+      const iam = new IAMClient(clientConfig);
+      try {
+        return { roles: await listCodeBuildServiceRoles(iam), defaultRole: options.serviceRoleArn };
+      } catch (err) {
+        const name = (err as { name?: string }).name ?? '';
+        // Many users may create projects but not list roles: the panel then asks for the ARN instead.
+        if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+          return {
+            roles: [],
+            defaultRole: options.serviceRoleArn,
+            listError: 'Your credentials may not list IAM roles (iam:ListRoles): enter the service role ARN.',
+          };
+        }
+        throw mapAwsError(err);
+      } finally {
+        iam.destroy();
+      }
     },
     close() {
       codebuild.destroy();

@@ -13,6 +13,7 @@ import {
   LogsReply,
   PageQuery,
   ProjectParams,
+  ServiceRolesReply,
   StartBuildBody,
   StartBuildReply,
 } from './schemas.ts';
@@ -117,6 +118,30 @@ export function registerCodeBuildRoutes(
     { schema: { summary: "Create a CodeBuild project (the original's endpoint)", ...createSchema } },
     async (request, reply) => reply.status(201).send(await createProject(request, request.body)),
   );
+  app.get(
+    '/api/codebuild/service-roles',
+    {
+      schema: {
+        summary: 'IAM roles CodeBuild may assume, for a new project (IAM ListRoles as the user)',
+        response: { 200: ServiceRolesReply },
+      },
+    },
+    async (request) => {
+      const result = await withCodeBuild(
+        request,
+        'codebuild.list_service_roles',
+        {},
+        (codebuild) => codebuild.listServiceRoles(),
+        (r) => ({ roles: r.roles.length }),
+      );
+      return {
+        roles: result.roles,
+        default_role: result.defaultRole ?? null,
+        ...(result.listError ? { list_error: result.listError } : {}),
+      };
+    },
+  );
+
   app.post(
     '/api/codebuild/projects',
     { schema: { summary: 'Create a CodeBuild project', ...createSchema } },

@@ -76,3 +76,12 @@ export const LogsReply = Type.Object({
   events: Type.Array(Type.Object({ timestamp: Type.Number(), message: Type.String() })),
   next_token: Type.Optional(Type.String()),
 });
+
+export const ServiceRolesReply = Type.Object({
+  roles: Type.Array(
+    Type.Object({ name: Type.String(), arn: Type.String(), description: Type.Optional(Type.String()) }),
+    { description: 'Roles whose trust policy lets codebuild.amazonaws.com assume them' },
+  ),
+  default_role: Type.Union([Type.String(), Type.Null()], { description: "The operator's default, used when none is chosen" }),
+  list_error: Type.Optional(Type.String({ description: 'Why the roles could not be listed (enter an ARN instead)' })),
+});

@@ -59,13 +59,32 @@ describe('buildah builder (real buildah in the build sandbox, real docker-regist
       runtimeInstalled: true,
     });
     const lines: string[] = [];
-    const result = await builder.build({ contextDir, image: image(), log: (l) => lines.push(l), pull: 'never' });
+    const result = await builder.build({
+      contextDir,
+      image: image(),
+      log: (l) => lines.push(l),
+      pull: 'never',
+    });
     assert.match(result.imageId ?? '', /^(sha256:)?[0-9a-f]{64}$/);
-    assert.ok(lines.some((l) => l.startsWith('STEP 1/')), 'build steps are streamed');
+    assert.ok(
+      lines.some((l) => l.startsWith('STEP 1/')),
+      'build steps are streamed',
+    );
     assert.ok(lines.every((l) => !l.includes('\n')));
     // The sandboxed build hands the image over through a folder; no name of that folder is left behind.
-    const names = await runCommand({ command: 'buildah', args: [...readStorageArgs(storage), 'images', '--format', '{{.Name}}:{{.Tag}} {{.ID}}'], env, timeoutMs: 60_000 });
-    assert.match(names.stdout, new RegExp(`^${image().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${result.imageId?.replace(/^sha256:/, '').slice(0, 12)}`, 'm'));
+    const names = await runCommand({
+      command: 'buildah',
+      args: [...readStorageArgs(storage), 'images', '--format', '{{.Name}}:{{.Tag}} {{.ID}}'],
+      env,
+      timeoutMs: 60_000,
+    });
+    assert.match(
+      names.stdout,
+      new RegExp(
+        `^${image().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+${result.imageId?.replace(/^sha256:/, '').slice(0, 12)}`,
+        'm',
+      ),
+    );
     assert.doesNotMatch(names.stdout, /build-sandbox\/builds/);
   });
 
@@ -93,14 +112,31 @@ describe('buildah builder (real buildah in the build sandbox, real docker-regist
 
   test('fails the push with a clear reason when the registry refuses the credentials', async () => {
     await assert.rejects(
-      builder.push({ image: image(), registry: registry.host, credentials: { username: registry.username, password: 'wrong' }, insecure: true, log: () => undefined }),
+      builder.push({
+        image: image(),
+        registry: registry.host,
+        credentials: { username: registry.username, password: 'wrong' },
+        insecure: true,
+        log: () => undefined,
+      }),
       (err: unknown) => err instanceof UpstreamError && /refused the credentials/.test(err.message),
     );
   });
 
   test('fails the build with the reason when the Dockerfile is broken', async () => {
     const contextDir = join(work, 'broken');
-    await writeBuildContext({ dir: contextDir, code: 'x', appVariable: 'app', appHasHealthRoute: false, containerPort: 5000, baseImage: 'localhost/does-not-exist:1', runtimeInstalled: true });
-    await assert.rejects(builder.build({ contextDir, image: `${registry.host}/broken:1`, log: () => undefined, pull: 'never' }), UpstreamError);
+    await writeBuildContext({
+      dir: contextDir,
+      code: 'x',
+      appVariable: 'app',
+      appHasHealthRoute: false,
+      containerPort: 5000,
+      baseImage: 'localhost/does-not-exist:1',
+      runtimeInstalled: true,
+    });
+    await assert.rejects(
+      builder.build({ contextDir, image: `${registry.host}/broken:1`, log: () => undefined, pull: 'never' }),
+      UpstreamError,
+    );
   });
 });

@@ -54,7 +54,12 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
     name: 'buildah',
     async available() {
       try {
-        const result = await runCommand({ command: buildah, args: ['--version'], env: options.env, timeoutMs: 10_000 });
+        const result = await runCommand({
+          command: buildah,
+          args: ['--version'],
+          env: options.env,
+          timeoutMs: 10_000,
+        });
         return result.code === 0;
       } catch {
         return false;
@@ -63,7 +68,14 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
     async build(request) {
       const fromImages = await readFromImages(request.contextDir);
       if (options.sandbox !== 'none') {
-        return runSandboxedBuild(request, { buildah, sandbox: options.sandbox, rootStorageArgs: globalArgs, env: options.env, trusted, fromImages });
+        return runSandboxedBuild(request, {
+          buildah,
+          sandbox: options.sandbox,
+          rootStorageArgs: globalArgs,
+          env: options.env,
+          trusted,
+          fromImages,
+        });
       }
       const started = Date.now();
       const work = await mkdtemp(join(tempDir, 'ashapp-build-'));
@@ -72,14 +84,18 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
         const args = [
           ...globalArgs,
           'bud',
-          '--isolation', 'chroot',
+          '--isolation',
+          'chroot',
           '--layers',
           `--pull=${request.pull === 'missing' ? 'false' : 'never'}`,
-          '--iidfile', iidFile,
-          '-t', request.image,
+          '--iidfile',
+          iidFile,
+          '-t',
+          request.image,
         ];
         const first = fromImages[0];
-        if (first && request.insecureRegistries?.includes(readImageRegistry(first))) args.push('--tls-verify=false');
+        if (first && request.insecureRegistries?.includes(readImageRegistry(first)))
+          args.push('--tls-verify=false');
         args.push(request.contextDir);
         const result = await runCommand({
           command: buildah,
@@ -101,7 +117,10 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
       const started = Date.now();
       const registry = readImageRegistry(request.image);
       const entries = request.credentials
-        ? [...new Set([registry, request.registry])].map((r) => ({ registry: r, credentials: request.credentials! }))
+        ? [...new Set([registry, request.registry])].map((r) => ({
+            registry: r,
+            credentials: request.credentials!,
+          }))
         : [];
       return withTemporaryAuthFile(
         entries,
@@ -110,10 +129,13 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
           const args = [
             ...globalArgs,
             'push',
-            '--authfile', authFile.path,
+            '--authfile',
+            authFile.path,
             `--tls-verify=${request.insecure ? 'false' : 'true'}`,
-            '--digestfile', digestFile,
-            '--retry', '1',
+            '--digestfile',
+            digestFile,
+            '--retry',
+            '1',
             request.image,
             `docker://${request.image}`,
           ];
@@ -123,7 +145,7 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
             env: options.env,
             timeoutMs: request.timeoutMs ?? 10 * 60_000,
             onLine: (line) => request.log(line),
-          ...(request.signal ? { signal: request.signal } : {}),
+            ...(request.signal ? { signal: request.signal } : {}),
           });
           if (result.timedOut) throw new UpstreamError('image push timed out');
           if (result.code !== 0) {
@@ -140,7 +162,12 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
       );
     },
     async removeImage(image) {
-      const result = await runCommand({ command: buildah, args: [...globalArgs, 'rmi', '-f', image], env: options.env, timeoutMs: 60_000 });
+      const result = await runCommand({
+        command: buildah,
+        args: [...globalArgs, 'rmi', '-f', image],
+        env: options.env,
+        timeoutMs: 60_000,
+      });
       if (result.code !== 0 && !/image not known|not found|unknown/i.test(result.stderr)) {
         throw new UnavailableError(`could not remove image: ${summarizeOutput(result, 2)}`);
       }
@@ -158,7 +185,8 @@ export async function readFromImages(contextDir: string): Promise<string[]> {
   const images: string[] = [];
   for (const match of text.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/gim)) {
     const ref = match[1] ?? '';
-    if (ref && !ref.includes('$') && ref.toLowerCase() !== 'scratch' && !stages.has(ref.toLowerCase())) images.push(ref);
+    if (ref && !ref.includes('$') && ref.toLowerCase() !== 'scratch' && !stages.has(ref.toLowerCase()))
+      images.push(ref);
     if (match[2]) stages.add(match[2].toLowerCase());
   }
   return [...new Set(images)];

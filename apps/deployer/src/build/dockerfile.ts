@@ -43,7 +43,9 @@ export function renderDockerfile(options: DockerfileOptions): string {
   ];
   if (!(options.runtimeInstalled ?? false)) {
     const packages = options.runtimePackages ?? defaultRuntimePackages;
-    lines.push(`RUN ["python3", "-m", "pip", "install", "--no-cache-dir", ${packages.map((p) => JSON.stringify(p)).join(', ')}]`);
+    lines.push(
+      `RUN ["python3", "-m", "pip", "install", "--no-cache-dir", ${packages.map((p) => JSON.stringify(p)).join(', ')}]`,
+    );
   }
   if (options.hasRequirements) {
     // Dependencies before the code, so a code-only change reuses the cached dependency layer.
@@ -51,12 +53,18 @@ export function renderDockerfile(options: DockerfileOptions): string {
     lines.push('RUN ["python3", "-m", "pip", "install", "--no-cache-dir", "-r", "/app/requirements.txt"]');
   }
   const command = [
-    'python3', '-m', 'gunicorn',
-    '--bind', `0.0.0.0:${port}`,
-    '--workers', String(workers),
+    'python3',
+    '-m',
+    'gunicorn',
+    '--bind',
+    `0.0.0.0:${port}`,
+    '--workers',
+    String(workers),
     // The root filesystem is read-only in the pod; gunicorn's heartbeat files go to the /tmp volume.
-    '--worker-tmp-dir', '/tmp',
-    '--access-logfile', '-',
+    '--worker-tmp-dir',
+    '/tmp',
+    '--access-logfile',
+    '-',
     'ashapp_wsgi:application',
   ];
   lines.push(
@@ -106,7 +114,9 @@ export interface BuildContextInput extends Omit<DockerfileOptions, 'hasRequireme
 }
 
 /** Writes app.py, the WSGI wrapper, requirements.txt (when given) and the Dockerfile into `dir`. */
-export async function writeBuildContext(input: BuildContextInput): Promise<{ contextDir: string; dockerfile: string }> {
+export async function writeBuildContext(
+  input: BuildContextInput,
+): Promise<{ contextDir: string; dockerfile: string }> {
   await mkdir(input.dir, { recursive: true, mode: 0o700 });
   const dockerfile = renderDockerfile({ ...input, hasRequirements: input.requirements !== undefined });
   await writeFile(join(input.dir, 'app.py'), input.code, { mode: 0o644 });

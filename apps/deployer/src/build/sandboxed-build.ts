@@ -2,7 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError, UpstreamError } from '@ashapp/platform';
 import { runCommand, summarizeOutput, type CommandResult } from '../process/run-command.ts';
-import { SandboxUnavailableError, type BuildSandbox, type SandboxRunRequest } from '../sandbox/build-sandbox.ts';
+import {
+  SandboxUnavailableError,
+  type BuildSandbox,
+  type SandboxRunRequest,
+} from '../sandbox/build-sandbox.ts';
 import { readImageRegistry, type BuildRequest, type BuildResult } from './image-builder.ts';
 
 export interface SandboxedBuildOptions {
@@ -32,14 +36,21 @@ function layoutImageName(layout: string): string {
   return `localhost${layout}:latest`;
 }
 
-export async function runSandboxedBuild(request: BuildRequest, options: SandboxedBuildOptions): Promise<BuildResult> {
+export async function runSandboxedBuild(
+  request: BuildRequest,
+  options: SandboxedBuildOptions,
+): Promise<BuildResult> {
   const { buildah, sandbox, env } = options;
   const started = Date.now();
   const timeoutMs = request.timeoutMs ?? 10 * 60_000;
   const signal = request.signal ? { signal: request.signal } : {};
   const insecure = (ref: string) => request.insecureRegistries?.includes(readImageRegistry(ref)) ?? false;
   /** `stream`: the user's own build, whose output is shown; the other steps are the service's own work. */
-  const inSandbox = async (args: string[], network: SandboxRunRequest['network'], stream = false): Promise<CommandResult & { oomKilled: boolean }> => {
+  const inSandbox = async (
+    args: string[],
+    network: SandboxRunRequest['network'],
+    stream = false,
+  ): Promise<CommandResult & { oomKilled: boolean }> => {
     try {
       return await sandbox.run({
         command: buildah,
@@ -70,36 +81,61 @@ export async function runSandboxedBuild(request: BuildRequest, options: Sandboxe
       if ((await asRoot(['inspect', '--type', 'image', ref])).code === 0) {
         const layout = join(workspace.dir, `base-${index}`);
         const exported = await asRoot(['push', '--quiet', '--disable-compression', ref, `oci:${layout}`]);
-        if (exported.code !== 0) throw new UpstreamError(`could not hand the base image ${ref} to the build: ${summarizeOutput(exported, 2)}`);
+        if (exported.code !== 0)
+          throw new UpstreamError(
+            `could not hand the base image ${ref} to the build: ${summarizeOutput(exported, 2)}`,
+          );
         await workspace.giveToUser(layout);
         const imported = await inSandbox(['pull', '--quiet', `oci:${layout}`], 'none');
         const id = imported.stdout.trim().split('\n').pop() ?? '';
         if (imported.code !== 0 || (await inSandbox(['tag', id, ref], 'none')).code !== 0) {
-          throw new UpstreamError(`could not hand the base image ${ref} to the build: ${summarizeOutput(imported, 2)}`);
+          throw new UpstreamError(
+            `could not hand the base image ${ref} to the build: ${summarizeOutput(imported, 2)}`,
+          );
         }
         await inSandbox(['rmi', layoutImageName(layout)], 'none');
       } else if (request.pull === 'missing' && options.trusted.has(readImageRegistry(ref))) {
-        const pulled = await inSandbox(['pull', '--quiet', `--tls-verify=${insecure(ref) ? 'false' : 'true'}`, ref], 'host');
+        const pulled = await inSandbox(
+          ['pull', '--quiet', `--tls-verify=${insecure(ref) ? 'false' : 'true'}`, ref],
+          'host',
+        );
         if (pulled.timedOut) throw new UpstreamError('pulling the base image timed out');
-        if (pulled.code !== 0) throw new UpstreamError(`pulling the base image ${ref} failed: ${summarizeOutput(pulled, 2)}`);
+        if (pulled.code !== 0)
+          throw new UpstreamError(`pulling the base image ${ref} failed: ${summarizeOutput(pulled, 2)}`);
       }
     }
 
     const iidFile = join(workspace.dir, 'iid');
-    const args = ['bud', '--isolation', 'chroot', '--layers', `--pull=${request.pull === 'missing' ? 'false' : 'never'}`, '--iidfile', iidFile, '-t', request.image];
+    const args = [
+      'bud',
+      '--isolation',
+      'chroot',
+      '--layers',
+      `--pull=${request.pull === 'missing' ? 'false' : 'never'}`,
+      '--iidfile',
+      iidFile,
+      '-t',
+      request.image,
+    ];
     const first = options.fromImages[0];
     if (first && insecure(first)) args.push('--tls-verify=false');
     args.push(contextDir);
     const built = await inSandbox(args, 'outside', true);
     if (built.timedOut) throw new UpstreamError('image build timed out');
     if (built.oomKilled) {
-      throw new UpstreamError(`image build failed: it ran out of memory (the limit is ${Math.round(sandbox.limits.memoryBytes / 1024 / 1024)} MiB)`);
+      throw new UpstreamError(
+        `image build failed: it ran out of memory (the limit is ${Math.round(sandbox.limits.memoryBytes / 1024 / 1024)} MiB)`,
+      );
     }
     if (built.code !== 0) throw new UpstreamError(`image build failed: ${summarizeOutput(built, 3)}`);
 
     const layout = join(workspace.dir, 'result');
-    const exported = await inSandbox(['push', '--quiet', '--disable-compression', request.image, `oci:${layout}`], 'none');
-    if (exported.code !== 0) throw new UpstreamError(`could not export the built image: ${summarizeOutput(exported, 2)}`);
+    const exported = await inSandbox(
+      ['push', '--quiet', '--disable-compression', request.image, `oci:${layout}`],
+      'none',
+    );
+    if (exported.code !== 0)
+      throw new UpstreamError(`could not export the built image: ${summarizeOutput(exported, 2)}`);
     const imported = await asRoot(['pull', '--quiet', `oci:${layout}`]);
     const imageId = imported.stdout.trim().split('\n').pop() ?? '';
     if (imported.code !== 0 || !imageId || (await asRoot(['tag', imageId, request.image])).code !== 0) {

@@ -12,6 +12,12 @@ const Capabilities = Type.Object({
   strategies: Type.Array(Type.String()),
   can_deploy_source: Type.Boolean({ description: 'Pasted code and Git sources need a builder' }),
   problems: Type.Array(Type.String(), { description: 'What stops a deploy, in words a user can act on' }),
+  ingress_autoscaling: Type.Boolean({
+    description: 'Whether a deploy may carry an Ingress and a HorizontalPodAutoscaler',
+  }),
+  notes: Type.Array(Type.String(), {
+    description: 'What works differently on this target, for the form to say',
+  }),
 });
 
 /**
@@ -54,6 +60,14 @@ export function registerCapabilitiesRoutes(
         strategies: deps.target.name === 'kubernetes' ? ['rolling', 'blue-green', 'canary'] : ['rolling'],
         can_deploy_source: Boolean(deps.builder) && available,
         problems,
+        // Ingress and HPA are cluster objects: podman has neither, so a deploy there refuses them.
+        ingress_autoscaling: deps.target.name === 'kubernetes',
+        notes:
+          deps.target.name === 'kubernetes'
+            ? []
+            : [
+                'Ingress and autoscaling apply on a Kubernetes cluster only: Preview shows them, a deploy to this machine (podman) refuses them.',
+              ],
       };
     },
   );

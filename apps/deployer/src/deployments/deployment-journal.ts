@@ -57,7 +57,12 @@ export function createDeploymentJournal(options: {
    * Stores an event, then publishes it: a viewer that subscribes and then reads the stored events can
    * never miss one (anything published before it subscribed is already stored).
    */
-  function record(kind: 'state' | 'log', stage: DeploymentState, text: string, publish: (seq: number, at: string) => void): Promise<void> {
+  function record(
+    kind: 'state' | 'log',
+    stage: DeploymentState,
+    text: string,
+    publish: (seq: number, at: string) => void,
+  ): Promise<void> {
     seq += 1;
     const event = { deployment_id: id, seq, at: now(), kind, stage, text };
     return enqueue(async () => {

@@ -42,7 +42,8 @@ export function createDeploymentLeases(options: {
     const held = new Set(await repository.renewLeases(replicaId, ids, now() + leaseMs));
     for (const id of ids) {
       // Only possible when this replica stalled longer than the lease: another one took the record over.
-      if (!held.has(id) && tracked.has(id)) log.error({ deploymentId: id }, 'lost the lease of a running deployment to another replica');
+      if (!held.has(id) && tracked.has(id))
+        log.error({ deploymentId: id }, 'lost the lease of a running deployment to another replica');
     }
   }
 
@@ -51,7 +52,10 @@ export function createDeploymentLeases(options: {
     for (const row of await repository.listExpiredLeases(now())) {
       if (tracked.has(row.id)) continue;
       if (!(await repository.claimLease(row, replicaId, now() + leaseMs))) continue;
-      log.warn({ deploymentId: row.id, state: row.state, previousReplica: row.lease_owner }, 'claimed a deployment whose replica stopped renewing its lease');
+      log.warn(
+        { deploymentId: row.id, state: row.state, previousReplica: row.lease_owner },
+        'claimed a deployment whose replica stopped renewing its lease',
+      );
       // Tracked at once, so the lease stays ours while the record is being finished.
       tracked.add(row.id);
       if (options.recover(row)) claimed += 1;

@@ -18,10 +18,23 @@ import type { ManifestValidator } from '../manifests/validate-manifests.ts';
 import type { PythonChecker } from '../python-check/python-check.ts';
 import type { RegistrySession, RequestMeta } from '../registry-logins/registry-logins-service.ts';
 import type { GitCheckout, GitSource } from '../sources/git-source.ts';
-import { type AppRef, type DeployTarget, type RolloutEvent, type WorkloadRef } from '../targets/deploy-target.ts';
+import {
+  type AppRef,
+  type DeployTarget,
+  type RolloutEvent,
+  type WorkloadRef,
+} from '../targets/deploy-target.ts';
 import type { KubernetesTarget } from '../targets/kubernetes-target.ts';
-import { abortCanary, deployBlueGreen, promoteCanary, startCanary, type StrategySpec } from '../targets/strategies.ts';
+import {
+  abortCanary,
+  deployBlueGreen,
+  promoteCanary,
+  startCanary,
+  type StrategySpec,
+} from '../targets/strategies.ts';
 import { readIdentityHash, readLocalName } from '../targets/resource-names.ts';
+import { advertiseUrl } from '../targets/public-url.ts';
+import { describeFailure, readFailureLogs } from './failure-logs.ts';
 import type { ServiceType, WorkloadKind } from '../validation/inputs.ts';
 import type { DeploymentEventBus } from './deployment-events.ts';
 import { createDeploymentJournal, type DeploymentJournal } from './deployment-journal.ts';
@@ -42,6 +55,9 @@ export interface WorkloadSettings {
   replicas: number;
   serviceType: ServiceType;
   containerPort: number;
+  /** Kubernetes target only (checked when the request is accepted). */
+  ingress?: ManifestSpec['ingress'];
+  hpa?: ManifestSpec['hpa'];
 }
 
 export interface DeploymentPlan {
@@ -63,6 +79,8 @@ export interface PipelineConfig {
   buildTimeoutMs: number;
   stabilityWindowMs: number;
   kubernetesHttpCheck: boolean;
+  /** Host advertised in podman URLs (DEPLOYER_PUBLIC_HOST); else the host the user reached the gateway by. */
+  publicHost?: string | undefined;
 }
 
 export interface PipelineDeps {
@@ -119,11 +137,15 @@ const repositoryComponent = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
  * their names join to the same text or they push with one registry account. Revision tags keep every
  * revision's image addressable for rollbacks.
  */
-export function readImageName(plan: Pick<DeploymentPlan, 'row' | 'source' | 'registry'> & { owner: string }): string {
+export function readImageName(
+  plan: Pick<DeploymentPlan, 'row' | 'source' | 'registry'> & { owner: string },
+): string {
   const { row, source, registry } = plan;
   const identity = { owner: plan.owner, namespace: row.namespace, appName: row.app_name };
-  if (!registry) return `localhost/ashapp/${readLocalName(identity)}:${source.type === 'git' && source.tag ? source.tag : `r${row.revision}`}`;
-  const tag = source.type === 'git' && source.tag ? source.tag : `r${row.revision}-${readIdentityHash(identity)}`;
+  if (!registry)
+    return `localhost/ashapp/${readLocalName(identity)}:${source.type === 'git' && source.tag ? source.tag : `r${row.revision}`}`;
+  const tag =
+    source.type === 'git' && source.tag ? source.tag : `r${row.revision}-${readIdentityHash(identity)}`;
   if (source.type === 'git' && source.imageName) return `${registry.registry}/${source.imageName}:${tag}`;
   const user = registry.credentials.username.toLowerCase();
   if (ecrHost.test(registry.registry) || !repositoryComponent.test(user)) {
@@ -198,7 +220,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
   }
 
   function kubeTarget(): KubernetesTarget {
-    if (!isKubernetesTarget(target)) throw new StepError(`this strategy needs the kubernetes target, not ${target.name}`);
+    if (!isKubernetesTarget(target))
+      throw new StepError(`this strategy needs the kubernetes target, not ${target.name}`);
     return target;
   }
 
@@ -220,9 +243,12 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
     const { row, journal } = options;
     const app: AppRef = { appName: row.app_name, namespace: row.namespace, owner: options.owner };
     const previous =
-      options.previousLive !== null ? await repository.getRevision(row.namespace, row.app_name, options.previousLive) : undefined;
+      options.previousLive !== null
+        ? await repository.getRevision(row.namespace, row.app_name, options.previousLive)
+        : undefined;
     if (options.strategy.type === 'canary' && isKubernetesTarget(target)) {
-      const kind = (JSON.parse(row.request) as { settings?: { kind?: WorkloadKind } }).settings?.kind ?? 'Deployment';
+      const kind =
+        (JSON.parse(row.request) as { settings?: { kind?: WorkloadKind } }).settings?.kind ?? 'Deployment';
       journal.log('removing the canary; the stable workload keeps serving');
       await abortCanary(target, { ...app, kind });
     }
@@ -231,13 +257,21 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
       await target.delete(app);
       return;
     }
-    journal.log(`re-applying revision ${previous.revision} (${previous.image ?? 'its image'}) with its exact manifest`);
+    journal.log(
+      `re-applying revision ${previous.revision} (${previous.image ?? 'its image'}) with its exact manifest`,
+    );
     const objects = parseManifests(previous.manifest);
     const applied = await target.apply(objects, {
       namespace: row.namespace,
       owner: options.owner,
       ...(options.registry
-        ? { registry: { host: options.registry.registry, credentials: options.registry.credentials, insecure: options.registry.insecure } }
+        ? {
+            registry: {
+              host: options.registry.registry,
+              credentials: options.registry.credentials,
+              insecure: options.registry.insecure,
+            },
+          }
         : {}),
     });
     for (const line of applied.applied) journal.log(line);
@@ -255,7 +289,10 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
       onEvent: (e) => journal.log(e.message),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (!rollout.ok) throw new StepError(`revision ${previous.revision} did not come back: ${rollout.reason}: ${rollout.message}`);
+    if (!rollout.ok)
+      throw new StepError(
+        `revision ${previous.revision} did not come back: ${rollout.reason}: ${rollout.message}`,
+      );
   }
 
   async function checkOverHttp(url: string, journal: DeploymentJournal, source: SourcePlan): Promise<void> {
@@ -273,7 +310,9 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
       status = res.status;
     } catch (err) {
       if (target.name === 'kubernetes') {
-        journal.log(`${checkUrl} is not reachable from the deployer (${(err as Error).message}); the rollout's readiness result stands`);
+        journal.log(
+          `${checkUrl} is not reachable from the deployer (${(err as Error).message}); the rollout's readiness result stands`,
+        );
         return;
       }
       throw new StepError(`the new version does not answer on ${checkUrl}: ${(err as Error).message}`);
@@ -283,7 +322,11 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
     if (!ok) throw new StepError(`the new version answered ${status} on ${checkUrl}`);
   }
 
-  async function saveHistory(plan: DeploymentPlan, journal: DeploymentJournal, outcome: Record<string, unknown>): Promise<void> {
+  async function saveHistory(
+    plan: DeploymentPlan,
+    journal: DeploymentJournal,
+    outcome: Record<string, unknown>,
+  ): Promise<void> {
     const { row, source } = plan;
     const query =
       source.type === 'revision'
@@ -314,7 +357,11 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
       const app: AppRef = { appName: row.app_name, namespace: row.namespace, owner };
       const previousLive = appRow?.live_revision ?? null;
       const pullRegistry = plan.registry
-        ? { host: plan.registry.registry, credentials: plan.registry.credentials, insecure: plan.registry.insecure }
+        ? {
+            host: plan.registry.registry,
+            credentials: plan.registry.credentials,
+            insecure: plan.registry.insecure,
+          }
         : undefined;
       let changed = false;
       let image: string | undefined;
@@ -339,19 +386,28 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         let appHasHealthRoute = false;
         if (source.type === 'code') {
           journal.log("checking the code with Python's own parser");
-          const check = await deps.checker.checkFlaskApp(source.code, { requestedPort: settings.containerPort });
+          const check = await deps.checker.checkFlaskApp(source.code, {
+            requestedPort: settings.containerPort,
+          });
           if (!check.ok) {
             const { line, column, message } = check.syntaxError;
-            throw new StepError(`code: ${message}${line !== null ? ` (line ${line}${column !== null ? `, column ${column}` : ''})` : ''}`);
+            throw new StepError(
+              `code: ${message}${line !== null ? ` (line ${line}${column !== null ? `, column ${column}` : ''})` : ''}`,
+            );
           }
           appVariable = check.appVariable;
           appHasHealthRoute = check.hasHealthRoute;
-          journal.log(`Flask app object: ${check.module}:${check.appVariable}; routes: ${check.routes.join(', ') || '(none)'}`);
+          journal.log(
+            `Flask app object: ${check.module}:${check.appVariable}; routes: ${check.routes.join(', ') || '(none)'}`,
+          );
         } else if (source.type === 'revision') {
           journal.log(`rolling back to revision ${source.revision} (${source.image})`);
         }
 
-        await step('Preparing', source.type === 'git' ? `cloning ${source.repoUrl} at ${source.ref}` : undefined);
+        await step(
+          'Preparing',
+          source.type === 'git' ? `cloning ${source.repoUrl} at ${source.ref}` : undefined,
+        );
         let objects: KubeObject[];
         let contextDir: string | undefined;
         if (source.type === 'revision') {
@@ -373,9 +429,15 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
               runtimeInstalled: config.baseImageHasRuntime,
             });
             contextDir = workDir;
-            journal.log(`build context written (app.py, WSGI wrapper${source.requirements ? ', requirements.txt' : ''}, Dockerfile from ${config.baseImage})`);
+            journal.log(
+              `build context written (app.py, WSGI wrapper${source.requirements ? ', requirements.txt' : ''}, Dockerfile from ${config.baseImage})`,
+            );
           } else {
-            checkout = await deps.git.clone({ repoUrl: source.repoUrl, ref: source.ref, log: (line) => journal.log(line) });
+            checkout = await deps.git.clone({
+              repoUrl: source.repoUrl,
+              ref: source.ref,
+              log: (line) => journal.log(line),
+            });
             contextDir = checkout.dir;
             journal.log(`checked out ${source.ref} at ${checkout.commit}`);
           }
@@ -388,6 +450,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
             serviceType: settings.serviceType,
             containerPort: settings.containerPort,
             revision: row.revision,
+            ...(settings.ingress ? { ingress: settings.ingress } : {}),
+            ...(settings.hpa ? { hpa: settings.hpa } : {}),
           };
           objects = renderManifests(spec);
         }
@@ -395,7 +459,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         journal.log(`manifests validated: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
 
         if (contextDir !== undefined) {
-          if (!deps.builder) throw new StepError('no image builder is available on this host (buildah or a Docker daemon)');
+          if (!deps.builder)
+            throw new StepError('no image builder is available on this host (buildah or a Docker daemon)');
           await step('Building', `building ${image} with ${deps.builder.name}`);
           const built = await deps.builder.build({
             contextDir,
@@ -418,7 +483,9 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
               timeoutMs: config.buildTimeoutMs,
               signal,
             });
-            journal.log(`pushed ${image}${pushed.digest ? ` (${pushed.digest})` : ''} in ${(pushed.durationMs / 1000).toFixed(1)} s`);
+            journal.log(
+              `pushed ${image}${pushed.digest ? ` (${pushed.digest})` : ''} in ${(pushed.durationMs / 1000).toFixed(1)} s`,
+            );
           } else {
             journal.log('no registry signed in: the image stays in local storage for the podman target');
           }
@@ -440,28 +507,54 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
           revision: row.revision,
         });
         if (source.type === 'revision' || strategy.type === 'rolling') {
-          const applied = await target.apply(objects, { namespace: row.namespace, owner, ...(pullRegistry ? { registry: pullRegistry } : {}) });
+          const applied = await target.apply(objects, {
+            namespace: row.namespace,
+            owner,
+            ...(pullRegistry ? { registry: pullRegistry } : {}),
+          });
           for (const line of applied.applied) journal.log(line);
           const rollout = await target.followRollout(applied.workload, follow());
-          if (!rollout.ok) throw new StepError(`rollout failed: ${rollout.reason}: ${rollout.message}`);
+          if (!rollout.ok) {
+            // The app's own output says why (a traceback at import); gunicorn's last words do not.
+            const logs = await readFailureLogs(target, applied.workload, deps.log);
+            for (const line of logs?.tail ?? []) journal.log(`app: ${line}`);
+            throw new StepError(
+              describeFailure(`rollout failed: ${rollout.reason}: ${rollout.message}`, logs),
+            );
+          }
           workload = applied.workload;
         } else if (strategy.type === 'blue-green') {
           const kube = kubeTarget();
           const result = await deployBlueGreen(kube, specOf(), follow());
           if (!result.ok) throw new StepError(`rollout failed: ${result.reason}: ${result.message}`);
-          journal.log(`Service switched to ${result.live}${result.previous ? ` (${result.previous} kept for instant rollback)` : ''}`);
+          journal.log(
+            `Service switched to ${result.live}${result.previous ? ` (${result.previous} kept for instant rollback)` : ''}`,
+          );
           const colour: Colour = result.live;
           const bg = { type: 'blue-green' as const, colour, serviceColour: colour };
-          recorded = [renderWorkload({ ...specOf(), strategy: bg }), renderService({ ...specOf(), strategy: bg })];
+          recorded = [
+            renderWorkload({ ...specOf(), strategy: bg }),
+            renderService({ ...specOf(), strategy: bg }),
+          ];
           workload = workloadRef(app, settings.kind, readWorkloadName(row.app_name, bg));
         } else {
           const kube = kubeTarget();
-          journal.log(`canary with ${strategy.percent}% of ${settings.replicas} replicas${previousLive !== null ? ' beside the stable version' : ''}`);
+          journal.log(
+            `canary with ${strategy.percent}% of ${settings.replicas} replicas${previousLive !== null ? ' beside the stable version' : ''}`,
+          );
           const rollout = await startCanary(kube, specOf(), strategy.percent / 100, follow());
-          if (!rollout.ok) throw new StepError(`canary rollout failed: ${rollout.reason}: ${rollout.message}`);
-          workload = workloadRef(app, settings.kind, readWorkloadName(row.app_name, { type: 'canary', track: 'canary' }));
+          if (!rollout.ok)
+            throw new StepError(`canary rollout failed: ${rollout.reason}: ${rollout.message}`);
+          workload = workloadRef(
+            app,
+            settings.kind,
+            readWorkloadName(row.app_name, { type: 'canary', track: 'canary' }),
+          );
           const stable = { type: 'canary' as const, track: 'stable' as const };
-          recorded = [renderWorkload({ ...specOf(), strategy: stable }), renderService({ ...specOf(), strategy: stable })];
+          recorded = [
+            renderWorkload({ ...specOf(), strategy: stable }),
+            renderService({ ...specOf(), strategy: stable }),
+          ];
         }
 
         await step('Testing', 'checking the new version over HTTP');
@@ -472,7 +565,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         await step('Monitoring', `watching for ${Math.round(config.stabilityWindowMs / 100) / 10} s`);
         await sleep(config.stabilityWindowMs, signal);
         const still = await target.followRollout(workload, follow(Math.min(config.rolloutTimeoutMs, 10_000)));
-        if (!still.ok) throw new StepError(`the new version stopped being ready: ${still.reason}: ${still.message}`);
+        if (!still.ok)
+          throw new StepError(`the new version stopped being ready: ${still.reason}: ${still.message}`);
         if (strategy.type === 'canary' && source.type !== 'revision') {
           journal.log('canary healthy: promoting it to every replica');
           const promoted = await promoteCanary(kubeTarget(), specOf(), follow());
@@ -480,6 +574,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
           journal.log('promoted; canary workload removed');
         }
         url = (await target.readUrl(app))?.url ?? url;
+        // The check above used the local address; the user is shown one a browser elsewhere can open.
+        if (url && target.name === 'podman') url = advertiseUrl(url, config.publicHost ?? plan.meta.host);
         manifest = source.type === 'revision' ? source.manifest : serializeManifests(recorded);
         await repository.setLiveRevision(row.namespace, row.app_name, row.revision);
         releaseApp();
@@ -487,7 +583,8 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
         await recordAudit(row, plan.meta, 'Stable', url);
       } catch (err) {
         const message = describeError(err);
-        if (!(err instanceof StepError || err instanceof AppError)) deps.log.warn({ err, deploymentId: row.id }, 'deployment failed');
+        if (!(err instanceof StepError || err instanceof AppError))
+          deps.log.warn({ err, deploymentId: row.id }, 'deployment failed');
         journal.log(`error: ${message}`);
         // A refused apply (the name is held by another owner, or by something ASHapp did not make) wrote
         // nothing: there is nothing to roll back, and rolling back must not touch what is not ours.
@@ -511,7 +608,10 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
             });
             const back = previousLive !== null ? `rolled back to revision ${previousLive}` : 'removed';
             releaseApp();
-            await journal.finish('RolledBack', { error: `${message} (${back})`, image: image ?? null, url: url ?? null });
+            // After the first line: a failure may go on with the app's traceback and log lines.
+            const [first, ...more] = message.split('\n');
+            const error = [`${first} (${back})`, ...more].join('\n');
+            await journal.finish('RolledBack', { error, image: image ?? null, url: url ?? null });
             await recordAudit(row, plan.meta, 'RolledBack', back);
           } catch (rollbackErr) {
             const reason = `${message}; the rollback failed too: ${describeError(rollbackErr)}`;
@@ -553,8 +653,18 @@ export function createDeploymentPipeline(deps: PipelineDeps): DeploymentPipeline
       if (state !== 'Rollback') await journal.move('Rollback', reason);
       await recordAudit(row, undefined, 'Rollback', reason);
       try {
-        await rollBack({ owner, row, journal, previousLive, strategy: parseStrategy(row.strategy), registry: undefined, follow: true, signal });
-        if (previousLive !== live) await repository.setLiveRevision(row.namespace, row.app_name, previousLive);
+        await rollBack({
+          owner,
+          row,
+          journal,
+          previousLive,
+          strategy: parseStrategy(row.strategy),
+          registry: undefined,
+          follow: true,
+          signal,
+        });
+        if (previousLive !== live)
+          await repository.setLiveRevision(row.namespace, row.app_name, previousLive);
         await journal.finish('RolledBack', { error: reason });
         await recordAudit(row, undefined, 'RolledBack', reason);
       } catch (err) {

@@ -1,5 +1,10 @@
 import { InputError, type Identity } from '@ashapp/platform';
-import { renderService, renderWorkload, type KubeObject, type ManifestSpec } from '../manifests/render-manifests.ts';
+import {
+  renderService,
+  renderWorkload,
+  type KubeObject,
+  type ManifestSpec,
+} from '../manifests/render-manifests.ts';
 import type { DeployTarget, TargetStatus } from '../targets/deploy-target.ts';
 import { readCanaryReplicas } from '../targets/strategies.ts';
 import {
@@ -15,6 +20,7 @@ import type { NamespacePolicy } from '../validation/namespace-policy.ts';
 import type { SourcePlan, StrategyPlan, WorkloadSettings } from './deployment-pipeline.ts';
 import type { AppRow, DeploymentRow } from './deployments-repository.ts';
 import type { DeployBody, DeploymentView } from './schemas.ts';
+import { readIngressAndAutoscaling } from '../manifests/ingress-autoscaling.ts';
 
 /**
  * The pure parts of the deployments service: a deploy/preview body checked into a request, what preview
@@ -39,22 +45,36 @@ export function present(value: unknown): boolean {
 /** Checks a deploy/preview body beyond its schema; each problem is a 400 naming the field. */
 export function parseDeployBody(
   body: DeployBody,
-  options: { allowLocalGit: boolean; target: DeployTarget; caller: Identity; namespaces: NamespacePolicy },
+  options: {
+    allowLocalGit: boolean;
+    target: DeployTarget;
+    caller: Identity;
+    namespaces: NamespacePolicy;
+    purpose?: 'deploy' | 'preview';
+  },
 ): ParsedRequest {
   const hasCode = present(body.code);
   const hasRepo = present(body.repo_url);
-  if (hasCode && hasRepo) throw new InputError('code: give either code or repo_url, not both', { field: 'code' });
-  if (!hasCode && !hasRepo) throw new InputError('code: pasted code or a repo_url is required', { field: 'code' });
+  if (hasCode && hasRepo)
+    throw new InputError('code: give either code or repo_url, not both', { field: 'code' });
+  if (!hasCode && !hasRepo)
+    throw new InputError('code: pasted code or a repo_url is required', { field: 'code' });
   let source: ParsedRequest['source'];
   let derivedName: string | undefined;
   if (hasCode) {
     for (const field of ['ref', 'image_name', 'tag'] as const) {
-      if (present(body[field])) throw new InputError(`${field}: only applies to a repository source`, { field });
+      if (present(body[field]))
+        throw new InputError(`${field}: only applies to a repository source`, { field });
     }
     const requirements = validateRequirements(body.requirements);
-    source = { type: 'code', code: validateAppCode(body.code), ...(requirements !== undefined ? { requirements } : {}) };
+    source = {
+      type: 'code',
+      code: validateAppCode(body.code),
+      ...(requirements !== undefined ? { requirements } : {}),
+    };
   } else {
-    if (present(body.requirements)) throw new InputError('requirements: only applies to pasted code', { field: 'requirements' });
+    if (present(body.requirements))
+      throw new InputError('requirements: only applies to pasted code', { field: 'requirements' });
     const url = validateGitUrl(body.repo_url, { allowLocalPaths: options.allowLocalGit });
     const imageName = present(body.image_name) ? validateRepositoryName(body.image_name) : undefined;
     const tag = present(body.tag) ? validateTag(body.tag) : undefined;
@@ -92,6 +112,10 @@ export function parseDeployBody(
       replicas: settings.replicas,
       serviceType: settings.serviceType,
       containerPort: settings.containerPort,
+      ...readIngressAndAutoscaling(body, {
+        target: options.target.name,
+        purpose: options.purpose ?? 'deploy',
+      }),
     },
     strategy,
     source,
@@ -99,7 +123,10 @@ export function parseDeployBody(
 }
 
 /** What preview shows: the objects the chosen strategy would apply for this revision. */
-export function renderForStrategy(spec: Omit<ManifestSpec, 'strategy'>, strategy: StrategyPlan): KubeObject[] {
+export function renderForStrategy(
+  spec: Omit<ManifestSpec, 'strategy'>,
+  strategy: StrategyPlan,
+): KubeObject[] {
   if (strategy.type === 'blue-green') {
     const bg = { type: 'blue-green' as const, colour: 'blue' as const, serviceColour: 'blue' as const };
     return [renderWorkload({ ...spec, strategy: bg }), renderService({ ...spec, strategy: bg })];
@@ -120,9 +147,12 @@ export function renderForStrategy(spec: Omit<ManifestSpec, 'strategy'>, strategy
 
 export type ObservedStatus = TargetStatus | 'unknown';
 
-
 /** The record's view; `observed` is what the target runs for the app's live revision (see `observe`). */
-export function toView(row: DeploymentRow, app: AppRow | undefined, observed: ObservedStatus | undefined): DeploymentView {
+export function toView(
+  row: DeploymentRow,
+  app: AppRow | undefined,
+  observed: ObservedStatus | undefined,
+): DeploymentView {
   const recordedLive = app !== undefined && app.deleted_at === null && app.live_revision === row.revision;
   return {
     id: row.id,
@@ -150,7 +180,11 @@ export function toView(row: DeploymentRow, app: AppRow | undefined, observed: Ob
 
 /** The stored request without pasted code: a summary of the source for the record view. */
 export function describeSource(request: string): Record<string, unknown> {
-  const parsed = JSON.parse(request) as { source?: Record<string, unknown>; settings?: unknown; strategy?: unknown };
+  const parsed = JSON.parse(request) as {
+    source?: Record<string, unknown>;
+    settings?: unknown;
+    strategy?: unknown;
+  };
   const source = { ...(parsed.source ?? {}) };
   if (typeof source.code === 'string') {
     source.code_bytes = Buffer.byteLength(source.code, 'utf8');

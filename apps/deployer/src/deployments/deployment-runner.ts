@@ -34,7 +34,8 @@ export function createDeploymentRunner(options: { log: Logger }): DeploymentRunn
   return {
     reserve(key) {
       if (stopping) throw new ConflictError('the deployer is shutting down; try again shortly');
-      if (slots.has(key)) throw new ConflictError(`a deployment of ${key} is already running; wait for it to finish`);
+      if (slots.has(key))
+        throw new ConflictError(`a deployment of ${key} is already running; wait for it to finish`);
       const slot = { controller: new AbortController(), done: undefined as Promise<void> | undefined };
       slots.set(key, slot);
       let used = false;

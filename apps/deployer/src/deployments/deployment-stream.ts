@@ -37,7 +37,11 @@ function eventFrame(event: DeploymentEventRow): string {
   const at = new Date(event.at).toISOString();
   if (event.kind === 'state') {
     const state = event.stage as DeploymentState;
-    return frame('state', { state, progress: stateProgress[state] ?? 0, at, ...(event.text ? { message: event.text } : {}) }, event.seq);
+    return frame(
+      'state',
+      { state, progress: stateProgress[state] ?? 0, at, ...(event.text ? { message: event.text } : {}) },
+      event.seq,
+    );
   }
   return frame('log', { line: event.text, stage: event.stage, at }, event.seq);
 }

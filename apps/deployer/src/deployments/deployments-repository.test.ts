@@ -121,34 +121,59 @@ for (const dialect of testDialects) {
       assert.equal(won.length, 1, JSON.stringify(lost.map((r) => String(r.reason))));
       assert.ok(lost[0]?.reason instanceof ConflictError, String(lost[0]?.reason));
       assert.equal(await repo.hasUnfinished('default', 'raced'), true);
-      await repo.updateDeployment((won[0] as PromiseFulfilledResult<DeploymentRow>).value.id, { state: 'Failed', finished_at: 15_500 });
+      await repo.updateDeployment((won[0] as PromiseFulfilledResult<DeploymentRow>).value.id, {
+        state: 'Failed',
+        finished_at: 15_500,
+      });
       assert.equal(await repo.hasUnfinished('default', 'raced'), false);
       assert.equal((await repo.createDeployment(draft('raced', 'alice', 16_000))).revision, 2);
     });
 
     test('leases: the holder renews; a lapsed lease is listed and exactly one replica claims it', async () => {
-      const d = await repo.createDeployment({ ...draft('leased', 'alice', 20_000), lease_expires_at: 21_000 });
+      const d = await repo.createDeployment({
+        ...draft('leased', 'alice', 20_000),
+        lease_expires_at: 21_000,
+      });
       assert.deepEqual(await repo.renewLeases('replica-a', [d.id], 22_000), [d.id]);
       assert.deepEqual(await repo.renewLeases('replica-b', [d.id], 99_000), [], 'only the holder renews');
       assert.ok(!(await repo.listExpiredLeases(21_500)).some((r) => r.id === d.id), 'renewed, so not lapsed');
       const lapsed = (await repo.listExpiredLeases(22_500)).find((r) => r.id === d.id);
       assert.ok(lapsed);
-      const claims = await Promise.all([repo.claimLease(lapsed, 'replica-b', 40_000), repo.claimLease(lapsed, 'replica-c', 40_000)]);
+      const claims = await Promise.all([
+        repo.claimLease(lapsed, 'replica-b', 40_000),
+        repo.claimLease(lapsed, 'replica-c', 40_000),
+      ]);
       assert.deepEqual(claims.filter(Boolean).length, 1, 'one claim wins');
       const holder = (await repo.getDeployment(d.id))?.lease_owner;
       assert.ok(holder === 'replica-b' || holder === 'replica-c');
       assert.deepEqual(await repo.renewLeases('replica-a', [d.id], 50_000), [], 'the old holder lost it');
       await repo.updateDeployment(d.id, { state: 'Failed', finished_at: 23_000 });
-      assert.ok(!(await repo.listExpiredLeases(99_999)).some((r) => r.id === d.id), 'finished records are never claimed');
+      assert.ok(
+        !(await repo.listExpiredLeases(99_999)).some((r) => r.id === d.id),
+        'finished records are never claimed',
+      );
     });
 
     test('reads events after a cursor, in order, a page at a time', async () => {
       const d = await repo.createDeployment(draft('cursor', 'alice', 30_000));
       for (let seq = 1; seq <= 5; seq += 1) {
-        await repo.appendEvent({ deployment_id: d.id, seq, at: 30_000 + seq, kind: 'log', stage: 'Building', text: `l${seq}` });
+        await repo.appendEvent({
+          deployment_id: d.id,
+          seq,
+          at: 30_000 + seq,
+          kind: 'log',
+          stage: 'Building',
+          text: `l${seq}`,
+        });
       }
-      assert.deepEqual((await repo.listEventsAfter(d.id, 2, 2)).map((e) => e.seq), [3, 4]);
-      assert.deepEqual((await repo.listEventsAfter(d.id, 4, 10)).map((e) => e.seq), [5]);
+      assert.deepEqual(
+        (await repo.listEventsAfter(d.id, 2, 2)).map((e) => e.seq),
+        [3, 4],
+      );
+      assert.deepEqual(
+        (await repo.listEventsAfter(d.id, 4, 10)).map((e) => e.seq),
+        [5],
+      );
       assert.deepEqual(await repo.listEventsAfter(d.id, 5, 10), []);
     });
 
@@ -159,7 +184,8 @@ for (const dialect of testDialects) {
       const app = await repo.getApp('default', 'hello');
       assert.equal(app?.deleted_at, 9000);
       assert.equal(app?.live_revision, null);
-      for (const row of await repo.listRevisions('default', 'hello')) await repo.updateDeployment(row.id, { finished_at: 9500 });
+      for (const row of await repo.listRevisions('default', 'hello'))
+        await repo.updateDeployment(row.id, { finished_at: 9500 });
       const again = await repo.createDeployment(draft('hello', 'bob', 10_000));
       assert.equal(again.revision, 3);
       assert.equal((await repo.getApp('default', 'hello'))?.user_id, 'bob');

@@ -120,7 +120,11 @@ export function createDeployerMigrations(dialect: Dialect): Readonly<Record<stri
       async up(db: Kysely<unknown>) {
         await db.schema.alterTable('deployments').addColumn('lease_owner', 'varchar(64)').execute();
         await db.schema.alterTable('deployments').addColumn('lease_expires_at', 'bigint').execute();
-        await db.schema.createIndex('deployments_unfinished_idx').on('deployments').columns(['finished_at', 'lease_expires_at']).execute();
+        await db.schema
+          .createIndex('deployments_unfinished_idx')
+          .on('deployments')
+          .columns(['finished_at', 'lease_expires_at'])
+          .execute();
       },
     },
   };
@@ -170,7 +174,11 @@ export interface DeploymentsRepository {
    * Takes over a lapsed lease if nobody else did first (compare-and-set on the lease this replica saw):
    * true when this replica now holds it.
    */
-  claimLease(row: Pick<DeploymentRow, 'id' | 'lease_owner' | 'lease_expires_at'>, owner: string, expiresAt: number): Promise<boolean>;
+  claimLease(
+    row: Pick<DeploymentRow, 'id' | 'lease_owner' | 'lease_expires_at'>,
+    owner: string,
+    expiresAt: number,
+  ): Promise<boolean>;
 }
 
 /** A duplicate key or a deadlock: what the loser of two concurrent first deployments of an app gets. */
@@ -178,7 +186,13 @@ function isRaceLost(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown };
   // PostgreSQL 23505 unique_violation, 40P01 deadlock; MySQL 1062 ER_DUP_ENTRY, 1213 ER_LOCK_DEADLOCK;
   // SQLite constraint codes.
-  return e.code === '23505' || e.code === '40P01' || e.errno === 1062 || e.errno === 1213 || (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT'));
+  return (
+    e.code === '23505' ||
+    e.code === '40P01' ||
+    e.errno === 1062 ||
+    e.errno === 1213 ||
+    (typeof e.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT'))
+  );
 }
 
 export function createDeploymentsRepository(database: Database<DeployerTables>): DeploymentsRepository {
@@ -186,7 +200,11 @@ export function createDeploymentsRepository(database: Database<DeployerTables>):
 
   async function insertDeployment(row: Omit<DeploymentRow, 'revision'>): Promise<DeploymentRow> {
     return db.transaction().execute(async (trx) => {
-      let appQuery = trx.selectFrom('apps').selectAll().where('namespace', '=', row.namespace).where('app_name', '=', row.app_name);
+      let appQuery = trx
+        .selectFrom('apps')
+        .selectAll()
+        .where('namespace', '=', row.namespace)
+        .where('app_name', '=', row.app_name);
       // Replicas share the database: the app row is locked so two of them cannot both start a pipeline
       // (SQLite serializes writing transactions by itself and has no FOR UPDATE).
       if (database.dialect !== 'sqlite') appQuery = appQuery.forUpdate();
@@ -198,7 +216,10 @@ export function createDeploymentsRepository(database: Database<DeployerTables>):
         .where('app_name', '=', row.app_name)
         .where('finished_at', 'is', null)
         .executeTakeFirst();
-      if (unfinished) throw new ConflictError(`a deployment of ${row.namespace}/${row.app_name} is already running; wait for it to finish`);
+      if (unfinished)
+        throw new ConflictError(
+          `a deployment of ${row.namespace}/${row.app_name} is already running; wait for it to finish`,
+        );
       if (!app) {
         await trx
           .insertInto('apps')
@@ -240,7 +261,10 @@ export function createDeploymentsRepository(database: Database<DeployerTables>):
       } catch (err) {
         // Two replicas creating the app's first rows at once: one wins, the other sees a duplicate key (or,
         // on MySQL, a deadlock on the gap lock); for the caller both mean "another deployment is starting".
-        if (isRaceLost(err)) throw new ConflictError(`a deployment of ${row.namespace}/${row.app_name} is already running; wait for it to finish`);
+        if (isRaceLost(err))
+          throw new ConflictError(
+            `a deployment of ${row.namespace}/${row.app_name} is already running; wait for it to finish`,
+          );
         throw err;
       }
     },
@@ -379,9 +403,18 @@ export function createDeploymentsRepository(database: Database<DeployerTables>):
         .execute(),
 
     async claimLease(row, owner, expiresAt) {
-      let query = db.updateTable('deployments').set({ lease_owner: owner, lease_expires_at: expiresAt }).where('id', '=', row.id);
-      query = row.lease_expires_at === null ? query.where('lease_expires_at', 'is', null) : query.where('lease_expires_at', '=', row.lease_expires_at);
-      query = row.lease_owner === null ? query.where('lease_owner', 'is', null) : query.where('lease_owner', '=', row.lease_owner);
+      let query = db
+        .updateTable('deployments')
+        .set({ lease_owner: owner, lease_expires_at: expiresAt })
+        .where('id', '=', row.id);
+      query =
+        row.lease_expires_at === null
+          ? query.where('lease_expires_at', 'is', null)
+          : query.where('lease_expires_at', '=', row.lease_expires_at);
+      query =
+        row.lease_owner === null
+          ? query.where('lease_owner', 'is', null)
+          : query.where('lease_owner', '=', row.lease_owner);
       const result = await query.executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },

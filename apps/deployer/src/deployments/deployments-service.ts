@@ -15,7 +15,11 @@ import { previewManifests } from '../manifests/preview.ts';
 import { serializeManifests, type KubeObject } from '../manifests/render-manifests.ts';
 import type { ManifestValidator } from '../manifests/validate-manifests.ts';
 import type { PythonChecker } from '../python-check/python-check.ts';
-import type { RegistryLoginsService, RegistrySession, RequestMeta } from '../registry-logins/registry-logins-service.ts';
+import type {
+  RegistryLoginsService,
+  RegistrySession,
+  RequestMeta,
+} from '../registry-logins/registry-logins-service.ts';
 import type { DeployTarget } from '../targets/deploy-target.ts';
 import { validateAppCode, validateAppName } from '../validation/inputs.ts';
 import type { NamespacePolicy } from '../validation/namespace-policy.ts';
@@ -53,13 +57,23 @@ import type {
 
 export interface DeploymentsService {
   validate(caller: Identity, body: ValidateBody): Promise<ValidationView>;
-  preview(caller: Identity, body: DeployBody): Promise<{ manifests: string; objects: KubeObject[]; image: string; revision: number }>;
+  preview(
+    caller: Identity,
+    body: DeployBody,
+  ): Promise<{ manifests: string; objects: KubeObject[]; image: string; revision: number }>;
   deploy(caller: Identity, body: DeployBody, meta: RequestMeta): Promise<DeployAccepted>;
-  list(caller: Identity, query: ListDeploymentsQuery): Promise<{ items: DeploymentView[]; next_cursor: string | null }>;
+  list(
+    caller: Identity,
+    query: ListDeploymentsQuery,
+  ): Promise<{ items: DeploymentView[]; next_cursor: string | null }>;
   get(caller: Identity, id: string): Promise<DeploymentDetail>;
   /** The record, if the caller may see it (for the event stream). */
   readVisible(caller: Identity, id: string): Promise<DeploymentRow>;
-  revisions(caller: Identity, appName: string, namespace: unknown): Promise<{
+  revisions(
+    caller: Identity,
+    appName: string,
+    namespace: unknown,
+  ): Promise<{
     app_name: string;
     namespace: string;
     live_revision: number | null;
@@ -78,7 +92,12 @@ export interface DeploymentsService {
     }>;
   }>;
   rollback(caller: Identity, appName: string, body: RollbackBody, meta: RequestMeta): Promise<DeployAccepted>;
-  deleteApp(caller: Identity, appName: string, namespace: unknown, meta: RequestMeta): Promise<{ deleted: boolean; app_name: string; namespace: string }>;
+  deleteApp(
+    caller: Identity,
+    appName: string,
+    namespace: unknown,
+    meta: RequestMeta,
+  ): Promise<{ deleted: boolean; app_name: string; namespace: string }>;
   /** The namespaces the caller may deploy into and the one a request without a namespace goes to. */
   namespaces(caller: Identity): { default: string; allowed: string[] };
   /**
@@ -121,7 +140,11 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
   const observed = new Map<string, { owner: string; status: ObservedStatus; at: number }>();
 
   /** Runs a task for a record in the app's reserved slot, keeping the record's lease renewed until it settles. */
-  function startLeased(reservation: ReturnType<DeploymentRunner['reserve']>, id: string, task: (signal: AbortSignal, releaseApp: () => void) => Promise<void>): void {
+  function startLeased(
+    reservation: ReturnType<DeploymentRunner['reserve']>,
+    id: string,
+    task: (signal: AbortSignal, releaseApp: () => void) => Promise<void>,
+  ): void {
     leases.track(id);
     reservation.start(async (signal, releaseApp) => {
       try {
@@ -145,7 +168,10 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         if (err instanceof ConflictError) return false;
         throw err;
       }
-      options.log.warn({ deploymentId: row.id, state: row.state }, 'finishing a deployment whose replica stopped');
+      options.log.warn(
+        { deploymentId: row.id, state: row.state },
+        'finishing a deployment whose replica stopped',
+      );
       startLeased(reservation, row.id, (signal) => options.pipeline.recover(row, signal));
       return true;
     },
@@ -171,7 +197,8 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
    */
   async function readOwnApp(caller: Identity, namespace: string, appName: string): Promise<AppRow> {
     const app = await repository.getApp(namespace, appName);
-    if (!app || app.deleted_at !== null || !canSee(caller, app)) throw new NotFoundError(`no app ${appName} in ${namespace}`);
+    if (!app || app.deleted_at !== null || !canSee(caller, app))
+      throw new NotFoundError(`no app ${appName} in ${namespace}`);
     return app;
   }
 
@@ -186,12 +213,20 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     // A list page asks for many apps and pages are polled: their answers are reused for a moment (one
     // record's view always asks the target).
     const cached = observed.get(key);
-    if (reuse && cached && cached.owner === app.user_id && Date.now() - cached.at < observeTtlMs) return cached.status;
+    if (reuse && cached && cached.owner === app.user_id && Date.now() - cached.at < observeTtlMs)
+      return cached.status;
     let status: ObservedStatus;
     try {
-      status = await target.readStatus({ appName: app.app_name, namespace: app.namespace, owner: app.user_id });
+      status = await target.readStatus({
+        appName: app.app_name,
+        namespace: app.namespace,
+        owner: app.user_id,
+      });
     } catch (err) {
-      options.log.warn({ err, app: app.app_name, namespace: app.namespace }, 'could not read the app from the target');
+      options.log.warn(
+        { err, app: app.app_name, namespace: app.namespace },
+        'could not read the app from the target',
+      );
       status = 'unknown';
     }
     if (observed.size >= 1000) observed.clear();
@@ -200,12 +235,17 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
   }
 
   /** Observes several apps, a few target queries at a time (each may start a podman process). */
-  async function observeAll(apps: ReadonlyMap<string, AppRow | undefined>): Promise<Map<string, ObservedStatus | undefined>> {
+  async function observeAll(
+    apps: ReadonlyMap<string, AppRow | undefined>,
+  ): Promise<Map<string, ObservedStatus | undefined>> {
     const result = new Map<string, ObservedStatus | undefined>();
     const entries = [...apps];
     for (let i = 0; i < entries.length; i += 4) {
       const batch = entries.slice(i, i + 4);
-      for (const [key, status] of await Promise.all(batch.map(async ([k, app]) => [k, await observe(app, true)] as const))) result.set(key, status);
+      for (const [key, status] of await Promise.all(
+        batch.map(async ([k, app]) => [k, await observe(app, true)] as const),
+      ))
+        result.set(key, status);
     }
     return result;
   }
@@ -213,14 +253,23 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
   async function readRegistry(caller: Identity): Promise<RegistrySession | undefined> {
     const session = await options.registryLogins.readSession(caller);
     if (!session && target.name === 'kubernetes') {
-      throw new InputError('registry: sign in to a registry first (POST /deployer-api/docker-login); the cluster pulls the image from it', {
-        field: 'registry',
-      });
+      throw new InputError(
+        'registry: sign in to a registry first (POST /deployer-api/docker-login); the cluster pulls the image from it',
+        {
+          field: 'registry',
+        },
+      );
     }
     return session;
   }
 
-  async function recordRequestAudit(caller: Identity, meta: RequestMeta, action: string, data: Record<string, unknown>, summary: Record<string, unknown>) {
+  async function recordRequestAudit(
+    caller: Identity,
+    meta: RequestMeta,
+    action: string,
+    data: Record<string, unknown>,
+    summary: Record<string, unknown>,
+  ) {
     await options.audit.record({
       user_id: caller.userId,
       endpoint: meta.endpoint,
@@ -248,7 +297,9 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
   }): Promise<DeployAccepted> {
     const now = Date.now();
     const storedSource =
-      input.source.type === 'revision' ? { type: 'revision', revision: input.source.revision, image: input.source.image } : input.source;
+      input.source.type === 'revision'
+        ? { type: 'revision', revision: input.source.revision, image: input.source.image }
+        : input.source;
     const row = await repository.createDeployment({
       id: createId(now),
       user_id: input.caller.userId,
@@ -270,7 +321,14 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       finished_at: null,
       ...leases.initial(now),
     });
-    await repository.appendEvent({ deployment_id: row.id, seq: 0, at: now, kind: 'state', stage: 'Initialized', text: '' });
+    await repository.appendEvent({
+      deployment_id: row.id,
+      seq: 0,
+      at: now,
+      kind: 'state',
+      stage: 'Initialized',
+      text: '',
+    });
     await recordRequestAudit(
       input.caller,
       input.meta,
@@ -293,7 +351,9 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
       registry: input.registry,
       meta: { ...input.meta, requestId: input.caller.requestId },
     };
-    startLeased(input.reservation, row.id, (signal, releaseApp) => options.pipeline.run(plan, signal, releaseApp));
+    startLeased(input.reservation, row.id, (signal, releaseApp) =>
+      options.pipeline.run(plan, signal, releaseApp),
+    );
     return {
       deployment_id: row.id,
       app_name: row.app_name,
@@ -335,7 +395,13 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     },
 
     async preview(caller, body) {
-      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target, caller, namespaces: options.namespaces });
+      const parsed = parseDeployBody(body, {
+        allowLocalGit: options.allowLocalGit,
+        target,
+        caller,
+        namespaces: options.namespaces,
+        purpose: 'preview',
+      });
       const registry = await options.registryLogins.readSession(caller);
       // The same check as deploy: another user's app yields no revision number, owner or image name.
       const existing = await repository.getApp(parsed.namespace, parsed.appName);
@@ -349,7 +415,13 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         registry,
         owner,
       });
-      const spec = { appName: parsed.appName, namespace: parsed.namespace, image, revision, ...parsed.settings };
+      const spec = {
+        appName: parsed.appName,
+        namespace: parsed.namespace,
+        image,
+        revision,
+        ...parsed.settings,
+      };
       if (parsed.strategy.type === 'rolling') {
         const preview = previewManifests(spec, options.validator);
         return { manifests: preview.yaml, objects: preview.objects, image, revision };
@@ -360,11 +432,21 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     },
 
     async deploy(caller, body, meta) {
-      const parsed = parseDeployBody(body, { allowLocalGit: options.allowLocalGit, target, caller, namespaces: options.namespaces });
+      const parsed = parseDeployBody(body, {
+        allowLocalGit: options.allowLocalGit,
+        target,
+        caller,
+        namespaces: options.namespaces,
+      });
       // Claimed before any await, so two requests at once cannot both start a pipeline for the app.
       const reservation = runner.reserve(appKey(parsed.namespace, parsed.appName));
       try {
-        assertOwner(caller, await repository.getApp(parsed.namespace, parsed.appName), parsed.appName, parsed.namespace);
+        assertOwner(
+          caller,
+          await repository.getApp(parsed.namespace, parsed.appName),
+          parsed.appName,
+          parsed.namespace,
+        );
         const registry = await readRegistry(caller);
         return await startPipeline({
           caller,
@@ -404,7 +486,8 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
           const key = appKey(row.namespace, row.app_name);
           return toView(row, apps.get(key), statuses.get(key));
         }),
-        next_cursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+        next_cursor:
+          rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
       };
     },
 
@@ -416,12 +499,21 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
 
     async get(caller, id) {
       const row = await this.readVisible(caller, id);
-      const [app, events] = await Promise.all([repository.getApp(row.namespace, row.app_name), repository.listEvents(id)]);
+      const [app, events] = await Promise.all([
+        repository.getApp(row.namespace, row.app_name),
+        repository.listEvents(id),
+      ]);
       return {
         ...toView(row, app, await observe(app)),
         manifest: row.manifest,
         source: describeSource(row.request),
-        events: events.map((e) => ({ seq: e.seq, at: iso(e.at), kind: e.kind, stage: e.stage, text: e.text })),
+        events: events.map((e) => ({
+          seq: e.seq,
+          at: iso(e.at),
+          kind: e.kind,
+          stage: e.stage,
+          text: e.text,
+        })),
       };
     },
 
@@ -464,9 +556,12 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         const source = await repository.getRevision(namespace, appName, body.revision);
         if (!source) throw new NotFoundError(`${appName} has no revision ${body.revision}`);
         if (source.state !== 'Stable' || !source.manifest || !source.image) {
-          throw new InputError(`revision: ${body.revision} never became Stable, so there is nothing recorded to return to`, {
-            field: 'revision',
-          });
+          throw new InputError(
+            `revision: ${body.revision} never became Stable, so there is nothing recorded to return to`,
+            {
+              field: 'revision',
+            },
+          );
         }
         const request = JSON.parse(source.request) as { settings: WorkloadSettings };
         const registry = await options.registryLogins.readSession(caller);
@@ -479,7 +574,12 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
           sourceRevision: source.revision,
           settings: request.settings,
           strategy: { type: 'rolling' },
-          source: { type: 'revision', revision: source.revision, image: source.image, manifest: source.manifest },
+          source: {
+            type: 'revision',
+            revision: source.revision,
+            image: source.image,
+            manifest: source.manifest,
+          },
           registry,
           reservation,
         });
@@ -497,11 +597,19 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
         const app = await readOwnApp(caller, namespace, appName);
         // Another replica may be running a deployment of it (the local reservation only covers this one).
         if (await repository.hasUnfinished(namespace, appName)) {
-          throw new ConflictError(`a deployment of ${namespace}/${appName} is running; delete it once it has finished`);
+          throw new ConflictError(
+            `a deployment of ${namespace}/${appName} is running; delete it once it has finished`,
+          );
         }
         await target.delete({ appName, namespace, owner: app.user_id });
         await repository.markAppDeleted(namespace, appName, Date.now());
-        await recordRequestAudit(caller, meta, 'deployment.app_deleted', { app_name: appName, namespace }, { deleted: true });
+        await recordRequestAudit(
+          caller,
+          meta,
+          'deployment.app_deleted',
+          { app_name: appName, namespace },
+          { deleted: true },
+        );
         return { deleted: true, app_name: appName, namespace };
       } finally {
         reservation.release();
@@ -509,7 +617,10 @@ export function createDeploymentsService(options: DeploymentsServiceOptions): De
     },
 
     namespaces(caller) {
-      return { default: options.namespaces.defaultFor(caller), allowed: options.namespaces.allowedFor(caller) };
+      return {
+        default: options.namespaces.defaultFor(caller),
+        allowed: options.namespaces.allowedFor(caller),
+      };
     },
 
     recoverUnfinished: () => leases.sweep(),

@@ -16,10 +16,16 @@ export function createHistoryRecorder(options: { history: ServiceClient; log: Lo
           identity: serviceIdentity('deployer', entry.requestId),
         });
         if (res.status >= 300) {
-          options.log.warn({ status: res.status, requestId: entry.requestId }, 'history refused a deploy entry');
+          options.log.warn(
+            { status: res.status, requestId: entry.requestId },
+            'history refused a deploy entry',
+          );
         }
       } catch (err) {
-        options.log.warn({ err: (err as Error).message, requestId: entry.requestId }, 'could not save a deploy to history');
+        options.log.warn(
+          { err: (err as Error).message, requestId: entry.requestId },
+          'could not save a deploy to history',
+        );
       }
     },
   };

@@ -7,7 +7,15 @@ import { createManifestValidator } from '../manifests/validate-manifests.ts';
 import type { RegistrySignInChecker } from '../registry/registry-sign-in.ts';
 import { createKubernetesTarget } from '../targets/kubernetes-target.ts';
 import { startKubeStandIn, type ImageBehaviour, type KubeStandIn } from '../../test/kube-stand-in.ts';
-import { createFakeBuilder, helloCode, identityHeaders, startTestDeployer, users, type FakeBuilder, type TestDeployer } from '../../test/service-harness.ts';
+import {
+  createFakeBuilder,
+  helloCode,
+  identityHeaders,
+  startTestDeployer,
+  users,
+  type FakeBuilder,
+  type TestDeployer,
+} from '../../test/service-harness.ts';
 
 const token = 'stand-in-token';
 const registryHost = 'registry.example.com';
@@ -31,12 +39,21 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     builder = createFakeBuilder();
     // registry.example.com cannot be reached from a test; this fake accepts the credentials the test uses.
     const registryChecker: RegistrySignInChecker = {
-      verifyCredentials: async ({ registry }) => ({ registry: registry ?? 'docker.io', apiHost: registry ?? '', scheme: 'basic' }),
+      verifyCredentials: async ({ registry }) => ({
+        registry: registry ?? 'docker.io',
+        apiHost: registry ?? '',
+        scheme: 'basic',
+      }),
     };
     deployer = await startTestDeployer({
       builder,
       registryChecker,
-      target: createKubernetesTarget({ log, kubeConfig, validator: createManifestValidator(), pollIntervalMs: 10 }),
+      target: createKubernetesTarget({
+        log,
+        kubeConfig,
+        validator: createManifestValidator(),
+        pollIntervalMs: 10,
+      }),
       config: { kubernetesHttpCheck: false, rolloutTimeoutMs: 5000 },
     });
     const login = await deployer.app.inject({
@@ -56,18 +73,38 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     const res = await deployer.app.inject({
       method: 'POST',
       url: '/deployer-api/deploy',
-      payload: { code: helloCode, k8s_kind: 'Deployment', replicas: 2, service_type: 'NodePort', container_port: 5000, namespace: 'default', ...body },
+      payload: {
+        code: helloCode,
+        k8s_kind: 'Deployment',
+        replicas: 2,
+        service_type: 'NodePort',
+        container_port: 5000,
+        namespace: 'default',
+        ...body,
+      },
       headers: identityHeaders(users.alice),
     });
     assert.equal(res.statusCode, 202, res.body);
     await deployer.runner.idle();
-    const record = await deployer.app.inject({ url: `/deployer-api/deployments/${res.json().deployment_id}`, headers: identityHeaders(users.alice) });
-    return record.json() as { state: string; error: string | null; url: string | null; image: string; manifest: string; events: Array<{ kind: string; stage: string; text: string }> };
+    const record = await deployer.app.inject({
+      url: `/deployer-api/deployments/${res.json().deployment_id}`,
+      headers: identityHeaders(users.alice),
+    });
+    return record.json() as {
+      state: string;
+      error: string | null;
+      url: string | null;
+      image: string;
+      manifest: string;
+      events: Array<{ kind: string; stage: string; text: string }>;
+    };
   }
 
   const pushed = (appName: string, revision: number) =>
     `${registryHost}/ashwanth01/${appName}:r${revision}-${readIdentityHash({ owner: users.alice, namespace: 'default', appName })}`;
-  const imageOf = (name: string) => standIn.get('apps', 'deployments', 'default', name)?.spec.template.spec.containers[0].image as string | undefined;
+  const imageOf = (name: string) =>
+    standIn.get('apps', 'deployments', 'default', name)?.spec.template.spec.containers[0].image as
+      string | undefined;
 
   test('refuses a deploy to the cluster without a registry sign-in (the cluster must pull the image)', async () => {
     const res = await deployer.app.inject({
@@ -88,7 +125,11 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     assert.equal(builder.pushes.at(-1)?.credentials?.password, 'dckr_pat_example');
     assert.equal(imageOf('hello'), pushed('hello', 1));
     assert.match(record.url ?? '', /^http:\/\/10\.0\.0\.14:3\d{4}\/$/);
-    assert.ok(record.events.some((e) => e.stage === 'Deploying' && /Deployment\/hello: 2\/2 updated, 2 available/.test(e.text)));
+    assert.ok(
+      record.events.some(
+        (e) => e.stage === 'Deploying' && /Deployment\/hello: 2\/2 updated, 2 available/.test(e.text),
+      ),
+    );
     assert.ok(record.events.some((e) => e.stage === 'Testing' && /HTTP check .* is off/.test(e.text)));
     const patches = standIn.requests.filter((r) => r.method === 'PATCH');
     assert.ok(patches.every((p) => p.query.fieldManager === 'ashapp' && p.query.force === 'true'));
@@ -102,9 +143,14 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     assert.match(record.error ?? '', /rolled back to revision 1/);
     assert.ok(record.events.some((e) => e.stage === 'Rollback' && /re-applying revision 1/.test(e.text)));
     assert.equal(imageOf('hello'), pushed('hello', 1));
-    const pods = standIn.list('', 'pods', 'default').filter((p) => p.metadata.labels['app.kubernetes.io/instance'] === 'hello');
+    const pods = standIn
+      .list('', 'pods', 'default')
+      .filter((p) => p.metadata.labels['app.kubernetes.io/instance'] === 'hello');
     assert.ok(pods.length >= 2 && pods.every((p) => p.spec.containers[0].image === pushed('hello', 1)));
-    const revisions = await deployer.app.inject({ url: '/deployer-api/deployments/hello/revisions?namespace=default', headers: identityHeaders(users.alice) });
+    const revisions = await deployer.app.inject({
+      url: '/deployer-api/deployments/hello/revisions?namespace=default',
+      headers: identityHeaders(users.alice),
+    });
     assert.equal(revisions.json().live_revision, 1);
   });
 
@@ -114,7 +160,10 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     assert.equal(standIn.get('', 'services', 'default', 'bg-svc')?.spec.selector['ashapp.io/colour'], 'blue');
     const second = await deploy({ app_name: 'bg', strategy: 'blue-green' });
     assert.equal(second.state, 'Stable', second.error ?? '');
-    assert.equal(standIn.get('', 'services', 'default', 'bg-svc')?.spec.selector['ashapp.io/colour'], 'green');
+    assert.equal(
+      standIn.get('', 'services', 'default', 'bg-svc')?.spec.selector['ashapp.io/colour'],
+      'green',
+    );
     assert.equal(imageOf('bg-green'), pushed('bg', 2));
     assert.equal(imageOf('bg-blue'), pushed('bg', 1), 'old colour kept for instant rollback');
     assert.match(second.manifest, /name: bg-green/);
@@ -122,7 +171,10 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     behaviours.set(pushed('bg', 3), 'crash');
     const third = await deploy({ app_name: 'bg', strategy: 'blue-green' });
     assert.equal(third.state, 'RolledBack');
-    assert.equal(standIn.get('', 'services', 'default', 'bg-svc')?.spec.selector['ashapp.io/colour'], 'green');
+    assert.equal(
+      standIn.get('', 'services', 'default', 'bg-svc')?.spec.selector['ashapp.io/colour'],
+      'green',
+    );
     assert.equal(imageOf('bg-green'), pushed('bg', 2));
   });
 
@@ -131,10 +183,16 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
     assert.equal(first.state, 'Stable');
     const second = await deploy({ app_name: 'can', replicas: 4, strategy: 'canary', canary_percent: 25 });
     assert.equal(second.state, 'Stable', second.error ?? '');
-    assert.ok(second.events.some((e) => /canary with 25% of 4 replicas beside the stable version/.test(e.text)));
+    assert.ok(
+      second.events.some((e) => /canary with 25% of 4 replicas beside the stable version/.test(e.text)),
+    );
     assert.ok(second.events.some((e) => /promoting/.test(e.text)));
     assert.equal(imageOf('can'), pushed('can', 2), 'stable promoted to the canary version');
-    assert.equal(standIn.get('apps', 'deployments', 'default', 'can-canary'), undefined, 'canary workload removed');
+    assert.equal(
+      standIn.get('apps', 'deployments', 'default', 'can-canary'),
+      undefined,
+      'canary workload removed',
+    );
 
     behaviours.set(pushed('can', 3), 'image-pull-error');
     const third = await deploy({ app_name: 'can', replicas: 4, strategy: 'canary', canary_percent: 25 });

@@ -22,14 +22,18 @@ import {
 
 const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 253 }) });
 
-export function registerDeploymentRoutes(app: ServiceApp, deps: { service: DeploymentsService; streams: DeploymentStreams }): void {
+export function registerDeploymentRoutes(
+  app: ServiceApp,
+  deps: { service: DeploymentsService; streams: DeploymentStreams },
+): void {
   const { service, streams } = deps;
 
   app.post(
     '/deployer-api/validate',
     {
       schema: {
-        summary: "Check pasted Flask code with Python's own parser: syntax errors with line and column, the app object, its port",
+        summary:
+          "Check pasted Flask code with Python's own parser: syntax errors with line and column, the app object, its port",
         body: ValidateBody,
         response: { 200: ValidationView },
       },
@@ -41,7 +45,8 @@ export function registerDeploymentRoutes(app: ServiceApp, deps: { service: Deplo
     '/deployer-api/preview',
     {
       schema: {
-        summary: 'The manifests a deploy would apply, validated against the Kubernetes schemas; nothing is built or applied',
+        summary:
+          'The manifests a deploy would apply, validated against the Kubernetes schemas; nothing is built or applied',
         body: DeployBody,
         response: { 200: PreviewView },
       },
@@ -109,7 +114,12 @@ export function registerDeploymentRoutes(app: ServiceApp, deps: { service: Deplo
         description:
           '`event: state` {state, progress, at, message?}; `event: log` {line, stage, at}; `event: done` {state, url?, image?, manifest?, error?}, after which the stream ends. Comment lines keep it alive; ids allow resuming with Last-Event-ID.',
         params: DeploymentParams,
-        response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } } },
+        response: {
+          200: {
+            description: 'text/event-stream',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -129,7 +139,8 @@ export function registerDeploymentRoutes(app: ServiceApp, deps: { service: Deplo
         response: { 200: RevisionList },
       },
     },
-    async (request) => service.revisions(requireIdentity(request), request.params.id, request.query.namespace),
+    async (request) =>
+      service.revisions(requireIdentity(request), request.params.id, request.query.namespace),
   );
 
   app.post(
@@ -144,7 +155,12 @@ export function registerDeploymentRoutes(app: ServiceApp, deps: { service: Deplo
       },
     },
     async (request, reply) => {
-      const accepted = await service.rollback(requireIdentity(request), request.params.id, request.body, readRequestMeta(request));
+      const accepted = await service.rollback(
+        requireIdentity(request),
+        request.params.id,
+        request.body,
+        readRequestMeta(request),
+      );
       return reply.status(202).send(accepted);
     },
   );
@@ -160,7 +176,12 @@ export function registerDeploymentRoutes(app: ServiceApp, deps: { service: Deplo
       },
     },
     async (request) =>
-      service.deleteApp(requireIdentity(request), request.params.app, request.query.namespace, readRequestMeta(request)),
+      service.deleteApp(
+        requireIdentity(request),
+        request.params.app,
+        request.query.namespace,
+        readRequestMeta(request),
+      ),
   );
 
   app.addHook('preClose', async () => streams.closeAll());

@@ -6,25 +6,77 @@ const IntegerLike = (description: string) =>
 export const DeployBody = Type.Object(
   {
     app_name: Type.Optional(
-      Type.String({ maxLength: 253, description: 'DNS-1035 label, at most 50 characters (derived from image_name for a repository source when absent).' }),
+      Type.String({
+        maxLength: 253,
+        description:
+          'DNS-1035 label, at most 50 characters (derived from image_name for a repository source when absent).',
+      }),
     ),
-    code: Type.Optional(Type.String({ maxLength: 300 * 1024, description: 'Pasted Flask app.py (at most 256 KiB).' })),
-    requirements: Type.Optional(Type.String({ maxLength: 20 * 1024, description: 'requirements.txt: specifiers only, no pip options or URLs.' })),
-    repo_url: Type.Optional(Type.String({ maxLength: 2048, description: 'https:// Git URL whose ref holds a Dockerfile.' })),
+    code: Type.Optional(
+      Type.String({ maxLength: 300 * 1024, description: 'Pasted Flask app.py (at most 256 KiB).' }),
+    ),
+    requirements: Type.Optional(
+      Type.String({
+        maxLength: 20 * 1024,
+        description: 'requirements.txt: specifiers only, no pip options or URLs.',
+      }),
+    ),
+    repo_url: Type.Optional(
+      Type.String({ maxLength: 2048, description: 'https:// Git URL whose ref holds a Dockerfile.' }),
+    ),
     ref: Type.Optional(Type.String({ maxLength: 255, description: 'Branch or tag (default main).' })),
-    image_name: Type.Optional(Type.String({ maxLength: 255, description: 'Repository path in the registry, e.g. team/app.' })),
+    image_name: Type.Optional(
+      Type.String({ maxLength: 255, description: 'Repository path in the registry, e.g. team/app.' }),
+    ),
     tag: Type.Optional(Type.String({ maxLength: 128, description: 'Image tag (default r<revision>).' })),
     k8s_kind: Type.Optional(Type.Union([Type.Literal('Deployment'), Type.Literal('ReplicaSet')])),
     replicas: Type.Optional(IntegerLike('1–20')),
-    service_type: Type.Optional(Type.Union([Type.Literal('ClusterIP'), Type.Literal('NodePort'), Type.Literal('LoadBalancer')])),
+    service_type: Type.Optional(
+      Type.Union([Type.Literal('ClusterIP'), Type.Literal('NodePort'), Type.Literal('LoadBalancer')]),
+    ),
     container_port: Type.Optional(IntegerLike('1–65535 (default 5000)')),
-    namespace: Type.Optional(Type.String({ maxLength: 253, description: 'DNS-1123 label (default `default`).' })),
+    namespace: Type.Optional(
+      Type.String({ maxLength: 253, description: 'DNS-1123 label (default `default`).' }),
+    ),
     strategy: Type.Optional(
       Type.Union([Type.Literal('rolling'), Type.Literal('blue-green'), Type.Literal('canary')], {
         description: 'rolling (default); blue-green and canary need the kubernetes target.',
       }),
     ),
-    canary_percent: Type.Optional(Type.Integer({ minimum: 1, maximum: 99, description: 'Share of replicas on the canary (default 20).' })),
+    canary_percent: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 99, description: 'Share of replicas on the canary (default 20).' }),
+    ),
+    ingress: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({ maxLength: 253, description: 'DNS name the Ingress answers for.' }),
+          path: Type.Optional(Type.String({ maxLength: 1024, description: 'URL path prefix (default /).' })),
+          tls_secret: Type.Optional(
+            Type.String({
+              maxLength: 253,
+              description: 'TLS Secret in the namespace; HTTPS for the host when given.',
+            }),
+          ),
+          class_name: Type.Optional(
+            Type.String({ maxLength: 253, description: 'IngressClass (the cluster default when absent).' }),
+          ),
+        },
+        { additionalProperties: false, description: 'Kubernetes target, rolling strategy.' },
+      ),
+    ),
+    autoscaling: Type.Optional(
+      Type.Object(
+        {
+          min_replicas: Type.Optional(IntegerLike('1–100 (default 1)')),
+          max_replicas: IntegerLike('1–100, at least min_replicas'),
+          cpu_percent: Type.Optional(IntegerLike('Average CPU utilisation target, 1–100 (default 80)')),
+        },
+        {
+          additionalProperties: false,
+          description: 'A HorizontalPodAutoscaler; Kubernetes target, rolling strategy.',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -77,7 +129,13 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 
 const TargetStatusView = Nullable(
   Type.Union(
-    [Type.Literal('running'), Type.Literal('not-ready'), Type.Literal('missing'), Type.Literal('foreign'), Type.Literal('unknown')],
+    [
+      Type.Literal('running'),
+      Type.Literal('not-ready'),
+      Type.Literal('missing'),
+      Type.Literal('foreign'),
+      Type.Literal('unknown'),
+    ],
     {
       description:
         "For the revision the records call live: what the target really runs (missing: removed behind the deployer's back; foreign: the name is held by something else; unknown: the target did not answer). Null for other revisions.",
@@ -100,7 +158,9 @@ export const DeploymentView = Type.Object({
   url: Nullable(Type.String()),
   error: Nullable(Type.String()),
   user_id: Type.String(),
-  live: Type.Boolean({ description: 'Whether this revision is the one serving now (checked against the target itself).' }),
+  live: Type.Boolean({
+    description: 'Whether this revision is the one serving now (checked against the target itself).',
+  }),
   target_status: TargetStatusView,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
@@ -148,7 +208,9 @@ export const RevisionView = Type.Object({
   state: Type.String(),
   url: Nullable(Type.String()),
   live: Type.Boolean(),
-  rollback_possible: Type.Boolean({ description: 'It reached Stable, so its manifest and image are recorded.' }),
+  rollback_possible: Type.Boolean({
+    description: 'It reached Stable, so its manifest and image are recorded.',
+  }),
   created_at: Type.String({ format: 'date-time' }),
 });
 
@@ -176,6 +238,11 @@ export const DeletedView = Type.Object({
 });
 
 export const NamespacesView = Type.Object({
-  default: Type.String({ description: 'Where a deploy without a namespace goes (your own namespace, unless the operator turned those off).' }),
-  allowed: Type.Array(Type.String(), { description: 'Namespaces you may deploy into (DEPLOYER_NAMESPACES plus your own).' }),
+  default: Type.String({
+    description:
+      'Where a deploy without a namespace goes (your own namespace, unless the operator turned those off).',
+  }),
+  allowed: Type.Array(Type.String(), {
+    description: 'Namespaces you may deploy into (DEPLOYER_NAMESPACES plus your own).',
+  }),
 });

@@ -22,19 +22,31 @@ describe(
     let platform: DeployerPlatform;
     let browser: Browser;
     let page: Page;
-    const leftovers = { pods: ['default-hello-browser'], images: [] as string[] };
+    const leftovers = { pods: ['default-hello-browser', 'default-broken-browser'], images: [] as string[] };
+    // The browser reaches the gateway by name, not by 127.0.0.1: the app URL must follow that name.
+    const gatewayByName = () => platform.gatewayUrl.replace('127.0.0.1', 'localhost');
     const cspViolations: string[] = [];
 
     before(async () => {
       if (!existsSync(webDist)) {
-        const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], { cwd: repoRoot, stdio: 'inherit' });
+        const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], {
+          cwd: repoRoot,
+          stdio: 'inherit',
+        });
         assert.equal(build.status, 0, 'the web app must build');
       }
       mkdirSync(screenshots, { recursive: true });
       platform = await startDeployerPlatform();
       browser = await chromium.launch({
         executablePath: chromiumPath,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       });
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       page = await context.newPage();
@@ -51,7 +63,7 @@ describe(
     const shot = (name: string) => page.screenshot({ path: path.join(screenshots, name), fullPage: true });
 
     test('signs in and reaches the Deployer page', async () => {
-      await page.goto(`${platform.gatewayUrl}/login`);
+      await page.goto(`${gatewayByName()}/login`);
       await page.getByTestId('login-access-key').fill(testUsers.alice.accessKeyId);
       await page.getByTestId('login-secret-key').fill(testUsers.alice.secretAccessKey);
       await page.getByTestId('login-submit').click();
@@ -88,9 +100,13 @@ describe(
       // A stage marked active while the pipeline runs: the live view.
       await page.locator('[data-testid="deploy-stage"][data-status="active"]').first().waitFor();
       await page
-        .waitForFunction(() => (document.querySelector('[data-testid="deploy-logs"]')?.textContent ?? '').includes('STEP'), undefined, {
-          timeout: 120_000,
-        })
+        .waitForFunction(
+          () => (document.querySelector('[data-testid="deploy-logs"]')?.textContent ?? '').includes('STEP'),
+          undefined,
+          {
+            timeout: 120_000,
+          },
+        )
         .catch(async (err: unknown) => {
           const text = await page.getByTestId('deploy-progress').textContent();
           throw new Error(`${(err as Error).message}\n${text}\n${platform.deployer.output().slice(-3000)}`);
@@ -99,7 +115,11 @@ describe(
       await page.getByTestId('deploy-final-state').waitFor({ timeout: 180_000 });
       assert.match((await page.getByTestId('deploy-final-state').textContent()) ?? '', /Stable/i);
       const url = (await page.getByTestId('deploy-url').first().textContent())?.trim() ?? '';
-      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      assert.match(
+        url,
+        /^http:\/\/localhost:\d+\/$/,
+        'the host the user reached the gateway by, not 127.0.0.1',
+      );
       await shot('deployer-stable-result.png');
       const res = await fetch(new URL('ashwanth', url), { signal: AbortSignal.timeout(5000) });
       assert.equal(await res.text(), 'Hello, ashwanth!');
@@ -116,6 +136,21 @@ describe(
         await new Promise((r) => setTimeout(r, 200));
       }
       assert.deepEqual(await platform.listContainers('default-hello-browser'), []);
+    });
+
+    test('a deploy whose app fails at import shows the app traceback, not only "Worker failed to boot"', async () => {
+      await page.reload();
+      await page.getByTestId('deploy-app-name').fill('broken-browser');
+      await page.getByTestId('deploy-code').fill(`import missing_module_for_test\n${helloCode}`);
+      await page.getByTestId('deploy-submit').click();
+      await page.getByTestId('deploy-final-state').waitFor({ timeout: 180_000 });
+      const final = (await page.getByTestId('deploy-final-state').textContent()) ?? '';
+      assert.match(final, /RolledBack|Failed/);
+      assert.match(final, /ModuleNotFoundError: No module named 'missing_module_for_test'/);
+      const detail = (await page.getByTestId('deploy-failure-detail').textContent()) ?? '';
+      assert.match(detail, /Traceback \(most recent call last\):/);
+      assert.match(detail, /import missing_module_for_test/);
+      await shot('deployer-failure-traceback.png');
     });
 
     test('ran without a Content-Security-Policy violation', () => {

@@ -1,4 +1,9 @@
-import { renderManifests, serializeManifests, type KubeObject, type ManifestSpec } from './render-manifests.ts';
+import {
+  renderManifests,
+  serializeManifests,
+  type KubeObject,
+  type ManifestSpec,
+} from './render-manifests.ts';
 import type { ManifestValidator } from './validate-manifests.ts';
 
 export interface ManifestPreview {

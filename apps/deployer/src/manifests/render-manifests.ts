@@ -18,7 +18,12 @@ import {
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [field: string]: unknown;
 }
 
@@ -53,7 +58,7 @@ export interface ManifestSpec {
   resources?: ResourceSettings;
   probePath?: string;
   strategy?: DeployStrategy;
-  ingress?: { host: string; path?: string; className?: string };
+  ingress?: { host: string; path?: string; className?: string; tlsSecret?: string };
   hpa?: { minReplicas: number; maxReplicas: number; cpuUtilization: number };
   imagePullSecret?: string;
 }
@@ -100,11 +105,15 @@ function checkSpec(spec: ManifestSpec): void {
   validatePort(spec.containerPort);
   if (spec.servicePort !== undefined) validatePort(spec.servicePort, 'service_port');
   if (spec.nodePort !== undefined) validateNodePort(spec.nodePort);
-  if (!Number.isInteger(spec.revision) || spec.revision < 1) throw new InputError('revision: must be a positive integer', { field: 'revision' });
+  if (!Number.isInteger(spec.revision) || spec.revision < 1)
+    throw new InputError('revision: must be a positive integer', { field: 'revision' });
   const resources = spec.resources ?? defaultResources;
   for (const [group, values] of Object.entries(resources)) {
     for (const [name, value] of Object.entries(values as Record<string, string>)) {
-      if (!quantity.test(value)) throw new InputError(`resources.${group}.${name}: not a Kubernetes quantity`, { field: `resources.${group}.${name}` });
+      if (!quantity.test(value))
+        throw new InputError(`resources.${group}.${name}: not a Kubernetes quantity`, {
+          field: `resources.${group}.${name}`,
+        });
     }
   }
   if (spec.ingress && !dns1123Subdomain.test(spec.ingress.host)) {
@@ -117,9 +126,14 @@ function checkSpec(spec: ManifestSpec): void {
     const { minReplicas, maxReplicas, cpuUtilization } = spec.hpa;
     validateReplicas(minReplicas, { field: 'hpa.min_replicas', max: 100 });
     validateReplicas(maxReplicas, { field: 'hpa.max_replicas', max: 100 });
-    if (maxReplicas < minReplicas) throw new InputError('hpa.max_replicas: must be at least hpa.min_replicas', { field: 'hpa.max_replicas' });
+    if (maxReplicas < minReplicas)
+      throw new InputError('hpa.max_replicas: must be at least hpa.min_replicas', {
+        field: 'hpa.max_replicas',
+      });
     if (!Number.isInteger(cpuUtilization) || cpuUtilization < 1 || cpuUtilization > 100) {
-      throw new InputError('hpa.cpu_utilization: must be between 1 and 100', { field: 'hpa.cpu_utilization' });
+      throw new InputError('hpa.cpu_utilization: must be between 1 and 100', {
+        field: 'hpa.cpu_utilization',
+      });
     }
   }
   if (spec.probePath !== undefined && !/^\/[A-Za-z0-9._~\-/]*$/.test(spec.probePath)) {
@@ -213,7 +227,12 @@ export function renderWorkload(spec: ManifestSpec): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: spec.kind,
-    metadata: { name: readWorkloadName(spec.appName, spec.strategy), namespace: spec.namespace, labels, annotations },
+    metadata: {
+      name: readWorkloadName(spec.appName, spec.strategy),
+      namespace: spec.namespace,
+      labels,
+      annotations,
+    },
     spec: workloadSpec,
   };
 }
@@ -238,7 +257,11 @@ export function renderService(spec: ManifestSpec): KubeObject {
     metadata: {
       name: readServiceName(spec.appName),
       namespace: spec.namespace,
-      labels: { [labelKeys.name]: spec.appName, [labelKeys.managedBy]: 'ashapp', [labelKeys.component]: 'web' },
+      labels: {
+        [labelKeys.name]: spec.appName,
+        [labelKeys.managedBy]: 'ashapp',
+        [labelKeys.component]: 'web',
+      },
       annotations: { [revisionAnnotation]: String(spec.revision) },
     },
     spec: { type: spec.serviceType, selector, ports: [port] },
@@ -263,10 +286,15 @@ function renderIngress(spec: ManifestSpec, ingress: NonNullable<ManifestSpec['in
     ],
   };
   if (ingress.className) ingressSpec.ingressClassName = ingress.className;
+  if (ingress.tlsSecret) ingressSpec.tls = [{ hosts: [ingress.host], secretName: ingress.tlsSecret }];
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { name: spec.appName, namespace: spec.namespace, labels: { [labelKeys.name]: spec.appName, [labelKeys.managedBy]: 'ashapp' } },
+    metadata: {
+      name: spec.appName,
+      namespace: spec.namespace,
+      labels: { [labelKeys.name]: spec.appName, [labelKeys.managedBy]: 'ashapp' },
+    },
     spec: ingressSpec,
   };
 }
@@ -275,12 +303,25 @@ function renderHpa(spec: ManifestSpec, hpa: NonNullable<ManifestSpec['hpa']>): K
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
-    metadata: { name: spec.appName, namespace: spec.namespace, labels: { [labelKeys.name]: spec.appName, [labelKeys.managedBy]: 'ashapp' } },
+    metadata: {
+      name: spec.appName,
+      namespace: spec.namespace,
+      labels: { [labelKeys.name]: spec.appName, [labelKeys.managedBy]: 'ashapp' },
+    },
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: spec.kind, name: readWorkloadName(spec.appName, spec.strategy) },
+      scaleTargetRef: {
+        apiVersion: 'apps/v1',
+        kind: spec.kind,
+        name: readWorkloadName(spec.appName, spec.strategy),
+      },
       minReplicas: hpa.minReplicas,
       maxReplicas: hpa.maxReplicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: hpa.cpuUtilization } } }],
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: hpa.cpuUtilization } },
+        },
+      ],
     },
   };
 }

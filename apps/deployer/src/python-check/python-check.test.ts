@@ -63,11 +63,14 @@ describe('python checker (real /usr/bin/python3)', () => {
   });
 
   test('rejects code without a module-level Flask object with a 400 naming code', async () => {
-    await assert.rejects(checker.checkFlaskApp('def make():\n    app = Flask(__name__)\n'), (err: unknown) => {
-      assert.ok(err instanceof InputError);
-      assert.equal(err.details?.field, 'code');
-      return true;
-    });
+    await assert.rejects(
+      checker.checkFlaskApp('def make():\n    app = Flask(__name__)\n'),
+      (err: unknown) => {
+        assert.ok(err instanceof InputError);
+        assert.equal(err.details?.field, 'code');
+        return true;
+      },
+    );
   });
 
   test('never executes the pasted code while checking it', async () => {
@@ -87,7 +90,11 @@ describe('python checker (real /usr/bin/python3)', () => {
   });
 
   test('refuses code nested beyond the limit with the reason instead of failing (issue 8: MemoryError, RecursionError)', async () => {
-    for (const code of ['x = ' + '-'.repeat(100_000) + '1', 'x = ' + '1+'.repeat(60_000) + '1', 'x = ' + '('.repeat(250) + '1' + ')'.repeat(250)]) {
+    for (const code of [
+      'x = ' + '-'.repeat(100_000) + '1',
+      'x = ' + '1+'.repeat(60_000) + '1',
+      'x = ' + '('.repeat(250) + '1' + ')'.repeat(250),
+    ]) {
       await assert.rejects(checker.checkFlaskApp(code), (err: unknown) => {
         assert.ok(err instanceof InputError, String(err));
         assert.equal(err.message, 'code: an expression is nested more than 200 levels deep (line 1)');
@@ -101,7 +108,10 @@ describe('python checker (real /usr/bin/python3)', () => {
     // Nesting the token estimate does not count (conditional expressions, call chains): the parser's own
     // RecursionError/MemoryError is caught inside the memory-capped checker.
     for (const code of ['x = ' + '1 if 1 else '.repeat(50_000) + '1', 'x = f' + '()'.repeat(60_000)]) {
-      await assert.rejects(checker.checkFlaskApp(code), /^InputError: code: the code is too complex to check/);
+      await assert.rejects(
+        checker.checkFlaskApp(code),
+        /^InputError: code: the code is too complex to check/,
+      );
     }
   });
 

@@ -92,9 +92,12 @@ export function createPythonChecker(options: PythonCheckerOptions = {}): PythonC
         return { ok: false, syntaxError: error };
       }
       if (!parsed.app_variable) {
-        throw new InputError('code: no Flask application found (expected e.g. `app = Flask(__name__)` at module level)', {
-          field: 'code',
-        });
+        throw new InputError(
+          'code: no Flask application found (expected e.g. `app = Flask(__name__)` at module level)',
+          {
+            field: 'code',
+          },
+        );
       }
       const fromRun = parsed.port ?? undefined;
       if (fromRun !== undefined && (fromRun < 1 || fromRun > 65535)) {

@@ -31,7 +31,11 @@ export const createRegistryLoginsMigration: Migration = {
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('registry_logins_pk', ['user_id', 'session_id'])
       .execute();
-    await db.schema.createIndex('registry_logins_expiry_idx').on('registry_logins').column('expires_at').execute();
+    await db.schema
+      .createIndex('registry_logins_expiry_idx')
+      .on('registry_logins')
+      .column('expires_at')
+      .execute();
   },
 };
 
@@ -43,7 +47,9 @@ export interface RegistryLoginsRepository {
   removeExpired(now: number): Promise<number>;
 }
 
-export function createRegistryLoginsRepository(database: Database<RegistryLoginTables>): RegistryLoginsRepository {
+export function createRegistryLoginsRepository(
+  database: Database<RegistryLoginTables>,
+): RegistryLoginsRepository {
   const { db } = database;
   return {
     async save(row) {

@@ -16,6 +16,8 @@ export interface RequestMeta {
   endpoint: string;
   ip: string;
   userAgent: string | undefined;
+  /** The host the user reached the gateway by (X-Forwarded-Host), already checked to be a host name. */
+  host?: string;
 }
 
 /** Credentials for one registry, as the pipeline uses them for push and pull. */
@@ -34,7 +36,12 @@ export interface RegistryStatus {
 }
 
 export interface RegistryLoginsService {
-  login(caller: Identity, body: RegistryLoginBody, awsHeader: string | undefined, meta: RequestMeta): Promise<RegistryStatus>;
+  login(
+    caller: Identity,
+    body: RegistryLoginBody,
+    awsHeader: string | undefined,
+    meta: RequestMeta,
+  ): Promise<RegistryStatus>;
   logout(caller: Identity, meta: RequestMeta): Promise<void>;
   status(caller: Identity): Promise<RegistryStatus>;
   /** The caller's current sign-in with its secret, or undefined (none, or expired). */
@@ -77,7 +84,11 @@ export function createRegistryLoginsService(options: RegistryLoginsServiceOption
   const insecure = new Set(options.insecureRegistries);
   const readEcr = options.readEcrLogin ?? readEcrRegistryLogin;
 
-  async function signInToEcr(caller: Identity, requested: string, awsHeader: string | undefined): Promise<EcrRegistryLogin> {
+  async function signInToEcr(
+    caller: Identity,
+    requested: string,
+    awsHeader: string | undefined,
+  ): Promise<EcrRegistryLogin> {
     const aws = openAwsCredentials(awsHeader, options.internalSecret, caller.requestId);
     const region = ecrHost.exec(requested)?.[2] ?? aws.region;
     const login = await readEcr({
@@ -90,9 +101,12 @@ export function createRegistryLoginsService(options: RegistryLoginsServiceOption
       ...(options.ecrEndpoint ? { endpoint: options.ecrEndpoint } : {}),
     });
     if (requested !== 'ecr' && login.registry !== requested) {
-      throw new InputError(`registry: the signed-in AWS account's registry is ${login.registry}, not ${requested}`, {
-        field: 'registry',
-      });
+      throw new InputError(
+        `registry: the signed-in AWS account's registry is ${login.registry}, not ${requested}`,
+        {
+          field: 'registry',
+        },
+      );
     }
     return login;
   }
@@ -109,7 +123,8 @@ export function createRegistryLoginsService(options: RegistryLoginsServiceOption
         credentials = { username: login.username, password: login.password };
         if (login.expiresAt) expiresAt = Math.min(expiresAt, login.expiresAt.getTime());
       } else {
-        if (!body.docker_user.trim()) throw new InputError('docker_user: is required', { field: 'docker_user' });
+        if (!body.docker_user.trim())
+          throw new InputError('docker_user: is required', { field: 'docker_user' });
         if (!body.docker_token) throw new InputError('docker_token: is required', { field: 'docker_token' });
         const host = resolveRegistryHost(requested || undefined);
         credentials = { username: body.docker_user.trim(), password: body.docker_token };
@@ -173,7 +188,11 @@ export function createRegistryLoginsService(options: RegistryLoginsServiceOption
       if (!row || row.expires_at <= now()) return undefined;
       const credentials = JSON.parse(options.box.open(row.sealed, aadOf(caller))) as RegistryCredentials;
       const apiHost = resolveRegistryHost(row.registry).apiHost;
-      return { registry: row.registry, credentials, insecure: insecure.has(row.registry) || insecure.has(apiHost) };
+      return {
+        registry: row.registry,
+        credentials,
+        insecure: insecure.has(row.registry) || insecure.has(apiHost),
+      };
     },
   };
 }

@@ -4,7 +4,15 @@ import { awsCredentialsHeader, identityHeader, sealAwsCredentials, signIdentity 
 import type { Kysely } from 'kysely';
 import type { EcrRegistryLogin } from '../registry/ecr-sign-in.ts';
 import { startLocalRegistry, type LocalRegistry } from '../../test/local-registry.ts';
-import { createFakeTarget, identityHeaders, startTestDeployer, testSecret, users, type FakeTarget, type TestDeployer } from '../../test/service-harness.ts';
+import {
+  createFakeTarget,
+  identityHeaders,
+  startTestDeployer,
+  testSecret,
+  users,
+  type FakeTarget,
+  type TestDeployer,
+} from '../../test/service-harness.ts';
 
 describe('registry sign-in routes against a real docker-registry with htpasswd', () => {
   let registry: LocalRegistry;
@@ -21,7 +29,12 @@ describe('registry sign-in routes against a real docker-registry with htpasswd',
       // ECR itself cannot be reached from a test; this fake answers what GetAuthorizationToken would.
       readEcrLogin: async (options): Promise<EcrRegistryLogin> => {
         ecrCalls.push({ region: options.region, accessKeyId: options.credentials.accessKeyId });
-        return { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', username: 'AWS', password: 'ecr-token-secret', expiresAt: new Date(Date.now() + 3_600_000) };
+        return {
+          registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+          username: 'AWS',
+          password: 'ecr-token-secret',
+          expiresAt: new Date(Date.now() + 3_600_000),
+        };
       },
     });
   });
@@ -35,9 +48,17 @@ describe('registry sign-in routes against a real docker-registry with htpasswd',
     deployer.app.inject({ method: 'POST', url: '/deployer-api/docker-login', payload: body, headers });
 
   test('answers 401 for wrong credentials and 200 for right ones, checked against the registry', async () => {
-    const wrong = await login({ docker_user: registry.username, docker_token: 'wrong', registry: registry.host });
+    const wrong = await login({
+      docker_user: registry.username,
+      docker_token: 'wrong',
+      registry: registry.host,
+    });
     assert.equal(wrong.statusCode, 401);
-    const right = await login({ docker_user: registry.username, docker_token: registry.password, registry: registry.host });
+    const right = await login({
+      docker_user: registry.username,
+      docker_token: registry.password,
+      registry: registry.host,
+    });
     assert.equal(right.statusCode, 200, right.body);
     assert.equal(right.json().success, true);
     assert.equal(right.json().registry, registry.host);
@@ -45,11 +66,23 @@ describe('registry sign-in routes against a real docker-registry with htpasswd',
   });
 
   test('reports who is signed in for this session only, never the token', async () => {
-    const status = await deployer.app.inject({ url: '/deployer-api/registry', headers: identityHeaders(users.alice) });
-    assert.deepEqual({ ...(status.json() as Record<string, unknown>), expires_at: undefined }, { signed_in: true, registry: registry.host, username: registry.username, expires_at: undefined });
-    const otherSession = await deployer.app.inject({ url: '/deployer-api/registry', headers: identityHeaders(users.alice, ['user'], 'another-session') });
+    const status = await deployer.app.inject({
+      url: '/deployer-api/registry',
+      headers: identityHeaders(users.alice),
+    });
+    assert.deepEqual(
+      { ...(status.json() as Record<string, unknown>), expires_at: undefined },
+      { signed_in: true, registry: registry.host, username: registry.username, expires_at: undefined },
+    );
+    const otherSession = await deployer.app.inject({
+      url: '/deployer-api/registry',
+      headers: identityHeaders(users.alice, ['user'], 'another-session'),
+    });
     assert.equal(otherSession.json().signed_in, false);
-    const otherUser = await deployer.app.inject({ url: '/deployer-api/registry', headers: identityHeaders(users.bob) });
+    const otherUser = await deployer.app.inject({
+      url: '/deployer-api/registry',
+      headers: identityHeaders(users.bob),
+    });
     assert.equal(otherUser.json().signed_in, false);
   });
 
@@ -62,10 +95,20 @@ describe('registry sign-in routes against a real docker-registry with htpasswd',
     const audit = JSON.stringify(await deployer.auditEvents());
     assert.ok(!audit.includes(registry.password), 'no token in audit events');
     assert.ok(!deployer.logLines.join('\n').includes(registry.password), 'no token in logs');
-    const out = await deployer.app.inject({ method: 'POST', url: '/deployer-api/docker-logout', payload: {}, headers: identityHeaders(users.alice) });
+    const out = await deployer.app.inject({
+      method: 'POST',
+      url: '/deployer-api/docker-logout',
+      payload: {},
+      headers: identityHeaders(users.alice),
+    });
     assert.equal(out.statusCode, 200);
     assert.equal((await db.selectFrom('registry_logins').selectAll().execute()).length, 0);
-    assert.equal((await deployer.app.inject({ url: '/deployer-api/registry', headers: identityHeaders(users.alice) })).json().signed_in, false);
+    assert.equal(
+      (
+        await deployer.app.inject({ url: '/deployer-api/registry', headers: identityHeaders(users.alice) })
+      ).json().signed_in,
+      false,
+    );
   });
 
   test('answers 400 naming the field for a malformed registry host or missing user', async () => {
@@ -80,15 +123,25 @@ describe('registry sign-in routes against a real docker-registry with htpasswd',
   test('signs in to Amazon ECR with the AWS session the gateway sealed for this request', async () => {
     const requestId = 'req-ecr-1';
     const headers = {
-      [identityHeader]: signIdentity({ userId: users.alice, roles: ['user'], requestId, sessionId: 's-ecr' }, testSecret),
-      [awsCredentialsHeader]: sealAwsCredentials({ accessKeyId: 'AKIAEXAMPLEKEY', secretAccessKey: 'secret', region: 'eu-west-1' }, testSecret, requestId),
+      [identityHeader]: signIdentity(
+        { userId: users.alice, roles: ['user'], requestId, sessionId: 's-ecr' },
+        testSecret,
+      ),
+      [awsCredentialsHeader]: sealAwsCredentials(
+        { accessKeyId: 'AKIAEXAMPLEKEY', secretAccessKey: 'secret', region: 'eu-west-1' },
+        testSecret,
+        requestId,
+      ),
     };
     const res = await login({ docker_user: '', docker_token: '', registry: 'ecr' }, headers);
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().registry, '123456789012.dkr.ecr.eu-west-1.amazonaws.com');
     assert.equal(res.json().username, 'AWS');
     assert.deepEqual(ecrCalls.at(-1), { region: 'eu-west-1', accessKeyId: 'AKIAEXAMPLEKEY' });
-    const missing = await login({ docker_user: '', docker_token: '', registry: 'ecr' }, identityHeaders(users.alice));
+    const missing = await login(
+      { docker_user: '', docker_token: '', registry: 'ecr' },
+      identityHeaders(users.alice),
+    );
     assert.equal(missing.statusCode, 401, 'no AWS session handed over');
   });
 });

@@ -37,7 +37,8 @@ export async function readEcrRegistryLogin(options: {
       abortSignal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
     });
     const data = response.authorizationData?.[0];
-    if (!data?.authorizationToken || !data.proxyEndpoint) throw new UpstreamError('ECR returned no authorization data');
+    if (!data?.authorizationToken || !data.proxyEndpoint)
+      throw new UpstreamError('ECR returned no authorization data');
     const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 1) throw new UpstreamError('ECR returned an authorization token in an unknown format');
@@ -51,7 +52,10 @@ export async function readEcrRegistryLogin(options: {
     if (err instanceof UpstreamError) throw err;
     const name = (err as { name?: string }).name ?? '';
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (/UnrecognizedClient|InvalidSignature|AccessDenied|ExpiredToken|InvalidClientTokenId/.test(name) || status === 403) {
+    if (
+      /UnrecognizedClient|InvalidSignature|AccessDenied|ExpiredToken|InvalidClientTokenId/.test(name) ||
+      status === 403
+    ) {
       throw new NotAuthenticatedError('AWS refused the session credentials for ECR');
     }
     throw new UpstreamError(`ECR GetAuthorizationToken failed: ${name || (err as Error).message}`);

@@ -3,11 +3,17 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InputError, NotAuthenticatedError, UpstreamError } from '@ashapp/platform';
-import { createRegistrySignInChecker, parseAuthenticateHeader, resolveRegistryHost } from './registry-sign-in.ts';
+import {
+  createRegistrySignInChecker,
+  parseAuthenticateHeader,
+  resolveRegistryHost,
+} from './registry-sign-in.ts';
 import { readEcrRegistryLogin } from './ecr-sign-in.ts';
 import { startLocalRegistry, type LocalRegistry } from '../../test/local-registry.ts';
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; host: string }> {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; host: string }> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, host: `127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -21,8 +27,14 @@ async function close(server: Server | undefined): Promise<void> {
 
 describe('registry hosts and challenges', () => {
   test('maps Docker Hub names to its API host and keeps other hosts', () => {
-    assert.deepEqual(resolveRegistryHost(undefined), { imageHost: 'docker.io', apiHost: 'registry-1.docker.io' });
-    assert.deepEqual(resolveRegistryHost('index.docker.io'), { imageHost: 'docker.io', apiHost: 'registry-1.docker.io' });
+    assert.deepEqual(resolveRegistryHost(undefined), {
+      imageHost: 'docker.io',
+      apiHost: 'registry-1.docker.io',
+    });
+    assert.deepEqual(resolveRegistryHost('index.docker.io'), {
+      imageHost: 'docker.io',
+      apiHost: 'registry-1.docker.io',
+    });
     assert.deepEqual(resolveRegistryHost('ghcr.io'), { imageHost: 'ghcr.io', apiHost: 'ghcr.io' });
     assert.throws(() => resolveRegistryHost('ghcr.io/evil?x'), InputError);
   });
@@ -57,7 +69,10 @@ describe('registry sign-in against a real docker-registry with htpasswd (Basic)'
   test('refuses wrong credentials with 401 NotAuthenticated', async () => {
     const checker = createRegistrySignInChecker({ insecureRegistries: [registry.host] });
     await assert.rejects(
-      checker.verifyCredentials({ registry: registry.host, credentials: { username: registry.username, password: 'nope' } }),
+      checker.verifyCredentials({
+        registry: registry.host,
+        credentials: { username: registry.username, password: 'nope' },
+      }),
       NotAuthenticatedError,
     );
   });
@@ -65,7 +80,10 @@ describe('registry sign-in against a real docker-registry with htpasswd (Basic)'
   test('does not talk plain HTTP to a host that is not listed as insecure', async () => {
     const checker = createRegistrySignInChecker({ insecureRegistries: [], timeoutMs: 3000 });
     await assert.rejects(
-      checker.verifyCredentials({ registry: registry.host, credentials: { username: registry.username, password: registry.password } }),
+      checker.verifyCredentials({
+        registry: registry.host,
+        credentials: { username: registry.username, password: registry.password },
+      }),
       UpstreamError,
     );
   });
@@ -85,12 +103,16 @@ describe('registry sign-in with a Bearer token realm (stand-in registry + token 
       realmRequests.push(url);
       const expected = `Basic ${Buffer.from('octo:ghp_right').toString('base64')}`;
       if (url.pathname !== '/token' || req.headers.authorization !== expected) {
-        res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"incorrect username or password"}');
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end('{"details":"incorrect username or password"}');
         return;
       }
       const token = `tok-${issued.size + 1}`;
       issued.add(token);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ token, expires_in: 300 }));
     });
     realmServer = realm.server;
     realmHost = realm.host;
@@ -117,7 +139,10 @@ describe('registry sign-in with a Bearer token realm (stand-in registry + token 
 
   test('fetches a token from the realm with Basic credentials and retries /v2/ with it', async () => {
     const checker = createRegistrySignInChecker({ insecureRegistries: [registryHost, realmHost] });
-    const result = await checker.verifyCredentials({ registry: registryHost, credentials: { username: 'octo', password: 'ghp_right' } });
+    const result = await checker.verifyCredentials({
+      registry: registryHost,
+      credentials: { username: 'octo', password: 'ghp_right' },
+    });
     assert.equal(result.scheme, 'bearer');
     const last = realmRequests.at(-1);
     assert.equal(last?.searchParams.get('service'), 'stand-in.registry');
@@ -127,7 +152,10 @@ describe('registry sign-in with a Bearer token realm (stand-in registry + token 
   test('refuses credentials the token realm rejects', async () => {
     const checker = createRegistrySignInChecker({ insecureRegistries: [registryHost, realmHost] });
     await assert.rejects(
-      checker.verifyCredentials({ registry: registryHost, credentials: { username: 'octo', password: 'wrong' } }),
+      checker.verifyCredentials({
+        registry: registryHost,
+        credentials: { username: 'octo', password: 'wrong' },
+      }),
       NotAuthenticatedError,
     );
   });
@@ -136,7 +164,10 @@ describe('registry sign-in with a Bearer token realm (stand-in registry + token 
     const before = realmRequests.length;
     const checker = createRegistrySignInChecker({ insecureRegistries: [registryHost] });
     await assert.rejects(
-      checker.verifyCredentials({ registry: registryHost, credentials: { username: 'octo', password: 'ghp_right' } }),
+      checker.verifyCredentials({
+        registry: registryHost,
+        credentials: { username: 'octo', password: 'ghp_right' },
+      }),
       /not https/,
     );
     assert.equal(realmRequests.length, before);
@@ -149,13 +180,21 @@ describe('ECR sign-in through the AWS session (stand-in ECR API speaking awsJson
   const seen: Array<{ target: string | undefined; authorization: string | undefined }> = [];
   before(async () => {
     const started = await listen((req, res) => {
-      seen.push({ target: req.headers['x-amz-target'] as string | undefined, authorization: req.headers.authorization });
+      seen.push({
+        target: req.headers['x-amz-target'] as string | undefined,
+        authorization: req.headers.authorization,
+      });
       req.resume();
       req.on('end', () => {
         if (!(req.headers.authorization ?? '').includes('Credential=AKIAGOODKEY/')) {
           res
             .writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
-            .end(JSON.stringify({ __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' }));
+            .end(
+              JSON.stringify({
+                __type: 'UnrecognizedClientException',
+                message: 'The security token included in the request is invalid.',
+              }),
+            );
           return;
         }
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(
@@ -188,12 +227,19 @@ describe('ECR sign-in through the AWS session (stand-in ECR API speaking awsJson
     assert.equal(login.username, 'AWS');
     assert.equal(login.password, 'ecr-password-123');
     assert.equal(seen.at(-1)?.target, 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken');
-    assert.match(seen.at(-1)?.authorization ?? '', /^AWS4-HMAC-SHA256 Credential=AKIAGOODKEY\/\d{8}\/us-east-1\/ecr\/aws4_request/);
+    assert.match(
+      seen.at(-1)?.authorization ?? '',
+      /^AWS4-HMAC-SHA256 Credential=AKIAGOODKEY\/\d{8}\/us-east-1\/ecr\/aws4_request/,
+    );
   });
 
   test('maps refused AWS credentials to 401', async () => {
     await assert.rejects(
-      readEcrRegistryLogin({ region: 'us-east-1', credentials: { accessKeyId: 'AKIABADKEY', secretAccessKey: 'x' }, endpoint: `http://${host}` }),
+      readEcrRegistryLogin({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIABADKEY', secretAccessKey: 'x' },
+        endpoint: `http://${host}`,
+      }),
       NotAuthenticatedError,
     );
   });

@@ -3,7 +3,12 @@ import type { RegistryCredentials } from './auth-file.ts';
 import { validateRegistryHost } from '../validation/inputs.ts';
 
 /** What users type for Docker Hub, and the host its v2 API really answers on. */
-const dockerHubAliases = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+const dockerHubAliases = new Set([
+  'docker.io',
+  'index.docker.io',
+  'registry-1.docker.io',
+  'registry.hub.docker.com',
+]);
 export const dockerHubApiHost = 'registry-1.docker.io';
 
 export interface RegistryHost {
@@ -15,7 +20,8 @@ export interface RegistryHost {
 
 /** Normalises a registry host; empty means Docker Hub. */
 export function resolveRegistryHost(value: unknown): RegistryHost {
-  if (value === undefined || value === null || value === '') return { imageHost: 'docker.io', apiHost: dockerHubApiHost };
+  if (value === undefined || value === null || value === '')
+    return { imageHost: 'docker.io', apiHost: dockerHubApiHost };
   const host = validateRegistryHost(value);
   if (dockerHubAliases.has(host)) return { imageHost: 'docker.io', apiHost: dockerHubApiHost };
   return { imageHost: host, apiHost: host };
@@ -30,7 +36,10 @@ export interface RegistrySignIn {
 
 export interface RegistrySignInChecker {
   /** Resolves when the registry accepts the credentials; NotAuthenticatedError when it refuses them. */
-  verifyCredentials(request: { registry?: string; credentials: RegistryCredentials }): Promise<RegistrySignIn>;
+  verifyCredentials(request: {
+    registry?: string;
+    credentials: RegistryCredentials;
+  }): Promise<RegistrySignIn>;
 }
 
 export interface RegistrySignInOptions {
@@ -95,8 +104,10 @@ export function createRegistrySignInChecker(options: RegistrySignInOptions): Reg
       if (challenge?.scheme === 'basic') {
         const answer = await request(base, { authorization: basicHeader(credentials) });
         await answer.body?.cancel();
-        if (answer.status === 200) return { registry: host.imageHost, apiHost: host.apiHost, scheme: 'basic' };
-        if (answer.status === 401 || answer.status === 403) throw new NotAuthenticatedError('the registry refused the credentials');
+        if (answer.status === 200)
+          return { registry: host.imageHost, apiHost: host.apiHost, scheme: 'basic' };
+        if (answer.status === 401 || answer.status === 403)
+          throw new NotAuthenticatedError('the registry refused the credentials');
         throw new UpstreamError(`registry answered ${answer.status} to /v2/`);
       }
       if (challenge?.scheme === 'bearer') {
@@ -109,7 +120,10 @@ export function createRegistrySignInChecker(options: RegistrySignInOptions): Reg
           throw new UpstreamError('registry sent an invalid token realm');
         }
         // Credentials go to the realm: only over TLS, unless operators listed that host as insecure.
-        if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && insecure.has(realmUrl.host))) {
+        if (
+          realmUrl.protocol !== 'https:' &&
+          !(realmUrl.protocol === 'http:' && insecure.has(realmUrl.host))
+        ) {
           throw new UpstreamError(`token realm ${realmUrl.origin} is not https and not listed as insecure`);
         }
         if (challenge.params.service) realmUrl.searchParams.set('service', challenge.params.service);
@@ -124,13 +138,23 @@ export function createRegistrySignInChecker(options: RegistrySignInOptions): Reg
           await tokenResponse.body?.cancel();
           throw new UpstreamError(`token realm answered ${tokenResponse.status}`);
         }
-        const body = (await tokenResponse.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
-        const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : '';
+        const body = (await tokenResponse.json().catch(() => ({}))) as {
+          token?: unknown;
+          access_token?: unknown;
+        };
+        const token =
+          typeof body.token === 'string'
+            ? body.token
+            : typeof body.access_token === 'string'
+              ? body.access_token
+              : '';
         if (!token) throw new UpstreamError('token realm answered without a token');
         const answer = await request(base, { authorization: `Bearer ${token}` });
         await answer.body?.cancel();
-        if (answer.status === 200) return { registry: host.imageHost, apiHost: host.apiHost, scheme: 'bearer' };
-        if (answer.status === 401 || answer.status === 403) throw new NotAuthenticatedError('the registry refused the credentials');
+        if (answer.status === 200)
+          return { registry: host.imageHost, apiHost: host.apiHost, scheme: 'bearer' };
+        if (answer.status === 401 || answer.status === 403)
+          throw new NotAuthenticatedError('the registry refused the credentials');
         throw new UpstreamError(`registry answered ${answer.status} to /v2/`);
       }
       throw new UpstreamError('registry asked for an unsupported authentication scheme');

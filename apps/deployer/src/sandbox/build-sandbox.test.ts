@@ -90,220 +90,323 @@ function firstHostAddress(): string | undefined {
   return undefined;
 }
 
-describe('build sandbox: a hostile Dockerfile cannot reach the host, its networks or its limits', { timeout: 180_000 }, () => {
-  let base: TestBaseImage;
-  let pipBase: TestBaseImage;
-  let work: string;
-  let network: TestNetwork;
-  const images: string[] = [];
+describe(
+  'build sandbox: a hostile Dockerfile cannot reach the host, its networks or its limits',
+  { timeout: 180_000 },
+  () => {
+    let base: TestBaseImage;
+    let pipBase: TestBaseImage;
+    let work: string;
+    let network: TestNetwork;
+    const images: string[] = [];
 
-  before(async () => {
-    base = await ensureTestBaseImage({ env, storage });
-    pipBase = await ensureTestBaseImage({ env, storage, packages: ['python3-minimal', 'python3-pip', 'dash'] });
-    work = await mkdtemp(join(tmpdir(), 'ashapp-sandbox-test-'));
-    network = await createTestNetwork([outside, privateHost, linkLocalHost]);
-  });
-  after(async () => {
-    const builder = createBuildahBuilder({ log, env, storage, sandbox: 'none' });
-    for (const image of images) await builder.removeImage(image).catch(() => undefined);
-    await network?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
-
-  async function writeContext(name: string, dockerfile: string): Promise<string> {
-    const dir = join(work, name);
-    await mkdir(dir, { recursive: true });
-    await copyFile(probeSource, join(dir, 'escape_probe.py'));
-    // The build user's store keeps layers across runs (a rebuild reuses them); every test build must run.
-    const nonce = `ENV ASHAPP_TEST_RUN=${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    await writeFile(join(dir, 'Dockerfile'), dockerfile.replace(/^(FROM [^\n]+\n)/, `$1${nonce}\n`));
-    return dir;
-  }
-
-  test('a RUN step is root only in its own user namespace, sees no host process, and reaches no loopback, metadata, link-local, private or host address while the outside world answers', async () => {
-    const loopback = await listenOnHost('127.0.0.1');
-    const hostAddress = firstHostAddress();
-    const onHostAddress = hostAddress ? await listenOnHost(hostAddress) : undefined;
-    const linkLocal = await network.listenInside(linkLocalHost, 7001);
-    const privateListener = await network.listenInside(privateHost, 7002);
-    const outsideListener = await network.listenInside(outside, 7003);
-    try {
-      // The test hosts are reachable from the host itself: a refusal below is the sandbox's doing.
-      await connectFromHost(linkLocalHost, 7001);
-      await connectFromHost(privateHost, 7002);
-      assert.equal(await linkLocal.waitForConnections(1), 1);
-      assert.equal(await privateListener.waitForConnections(1), 1);
-
-      const targets = [
-        ['loopback', '127.0.0.1', loopback.port],
-        ['metadata', '169.254.169.254', 80],
-        ['link-local', linkLocalHost, 7001],
-        ['private', privateHost, 7002],
-        ['outside', outside, 7003],
-        ...(onHostAddress && hostAddress ? [['host-address', hostAddress, onHostAddress.port]] : []),
-      ];
-      const config = JSON.stringify({ targets, host_pid: process.pid, threads: 0 });
-      const contextDir = await writeContext('escape', [
-        `FROM ${base.localImage}`,
-        'COPY escape_probe.py /escape_probe.py',
-        `RUN ${JSON.stringify(['python3', '/escape_probe.py', config])}`,
-        '',
-      ].join('\n'));
-      const lines: string[] = [];
-      const image = 'localhost/ashapp-sandbox-escape:1';
-      images.push(image);
-      const builder = createBuildahBuilder({ log, env, storage, sandbox: createTestBuildSandbox() });
-      await builder.build({ contextDir, image, log: (l) => lines.push(l), pull: 'never' });
-      const line = lines.find((l) => l.startsWith('PROBE '));
-      assert.ok(line, `probe output in the build log:\n${lines.join('\n')}`);
-      const probe = JSON.parse(line.slice('PROBE '.length)) as Probe;
-
-      assert.equal(probe.uid, 0, 'root inside the build');
-      const status = await createTestBuildSandbox().status();
-      assert.ok(status.ready);
-      const { uid, uids } = status.user;
-      assert.notEqual(uid, 0);
-      assert.equal(probe.uid_map, `0 ${uid} 1 1 ${uids.start} ${Math.min(uids.count, 65536)}`, 'root inside is the unprivileged build user outside');
-      assert.equal(probe.mknod, 'EPERM', 'capabilities are only those of its user namespace: no device nodes');
-      assert.ok(!probe.pids_visible.includes(process.pid), 'host processes are not visible');
-      assert.ok(probe.pids_visible.length < 20, `only the build's processes are visible: ${probe.pids_visible.length}`);
-      assert.match(probe.host_environ, /^ERR/);
-
-      assert.equal(probe.connections.outside, 'connected', JSON.stringify(probe.connections));
-      assert.ok((await outsideListener.waitForConnections(1)) >= 1);
-      for (const name of ['metadata', 'link-local', 'private', ...(onHostAddress ? ['host-address'] : [])]) {
-        assert.equal(probe.connections[name], 'EHOSTUNREACH', `${name} is refused by the sandbox's rules`);
-      }
-      assert.equal(probe.connections.loopback, 'ECONNREFUSED', "127.0.0.1 is the build's own loopback");
-      assert.equal(loopback.connections(), 0);
-      assert.equal(onHostAddress?.connections() ?? 0, 0);
-      assert.equal(linkLocal.connections(), 1, 'only the host reached the link-local listener');
-      assert.equal(privateListener.connections(), 1, 'only the host reached the private listener');
-    } finally {
-      loopback.server.close();
-      onHostAddress?.server.close();
-    }
-  });
-
-  test('pip installs a package from an index on a public address, and not from one on a private address', async () => {
-    const indexDir = join(work, 'index');
-    const projectDir = join(indexDir, 'simple', 'demo-sandbox-pkg');
-    await mkdir(projectDir, { recursive: true });
-    // A minimal pure-Python wheel, written with Python's own zipfile.
-    await run('python3', [
-      '-c',
-      [
-        'import sys, zipfile',
-        'z = zipfile.ZipFile(sys.argv[1], "w")',
-        'z.writestr("demo_sandbox_pkg/__init__.py", "VALUE = 42\\n")',
-        'z.writestr("demo_sandbox_pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: demo-sandbox-pkg\\nVersion: 1.0\\n")',
-        'z.writestr("demo_sandbox_pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")',
-        'z.writestr("demo_sandbox_pkg-1.0.dist-info/RECORD", "")',
-        'z.close()',
-      ].join('\n'),
-      join(projectDir, 'demo_sandbox_pkg-1.0-py3-none-any.whl'),
-    ]);
-    const requestsSeen: Record<string, string> = { [outside]: '', [privateHost]: '' };
-    for (const address of [outside, privateHost]) {
-      const server = network.spawnInside('python3', ['-u', '-c', indexServerScript, address, '8000', indexDir]);
-      // http.server logs each request on stderr.
-      server.stderr?.on('data', (chunk: Buffer) => {
-        requestsSeen[address] += chunk.toString();
+    before(async () => {
+      base = await ensureTestBaseImage({ env, storage });
+      pipBase = await ensureTestBaseImage({
+        env,
+        storage,
+        packages: ['python3-minimal', 'python3-pip', 'dash'],
       });
-      await waitForOutput(server, 'READY');
-    }
-    const pipInstall = (host: string) =>
-      `RUN pip install --no-cache-dir --break-system-packages --retries 0 --timeout 5 --index-url http://${host}:8000/simple/ --trusted-host ${host} demo-sandbox-pkg && python3 -c "import demo_sandbox_pkg; print('PIP-OK', demo_sandbox_pkg.VALUE)"`;
-    const builder = createBuildahBuilder({ log, env, storage, sandbox: createTestBuildSandbox() });
-
-    const lines: string[] = [];
-    const image = 'localhost/ashapp-sandbox-pip:1';
-    images.push(image);
-    const contextDir = await writeContext('pip', `FROM ${pipBase.localImage}\n${pipInstall(outside)}\n`);
-    await builder.build({ contextDir, image, log: (l) => lines.push(l), pull: 'never' }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${lines.join('\n')}`);
+      work = await mkdtemp(join(tmpdir(), 'ashapp-sandbox-test-'));
+      network = await createTestNetwork([outside, privateHost, linkLocalHost]);
     });
-    assert.ok(lines.includes('PIP-OK 42'), lines.join('\n'));
-    assert.match(requestsSeen[outside] ?? '', /GET \/simple\/demo-sandbox-pkg\//);
-
-    const privateContext = await writeContext('pip-private', `FROM ${pipBase.localImage}\n${pipInstall(privateHost)}\n`);
-    const privateLines: string[] = [];
-    await assert.rejects(
-      builder.build({ contextDir: privateContext, image: 'localhost/ashapp-sandbox-pip-private:1', log: (l) => privateLines.push(l), pull: 'never' }),
-      UpstreamError,
-    );
-    assert.ok(!privateLines.includes('PIP-OK 42'));
-    assert.doesNotMatch(requestsSeen[privateHost] ?? '', /GET/, 'the private index saw no request');
-  });
-
-  test('memory, process, CPU and file-size limits hold a build that tries to exceed them', async () => {
-    const sandbox = createTestBuildSandbox({ limits: { memoryBytes: 256 * 1024 * 1024, pids: 300, cpus: 0.25, maxFileBytes: 32 * 1024 * 1024 } });
-    const builder = createBuildahBuilder({ log, env, storage, sandbox });
-
-    const threadsConfig = JSON.stringify({ targets: [], host_pid: process.pid, threads: 2000, busy_seconds: 2 });
-    const threadsContext = await writeContext('threads', `FROM ${base.localImage}\nCOPY escape_probe.py /escape_probe.py\nRUN ${JSON.stringify(['python3', '/escape_probe.py', threadsConfig])}\n`);
-    const lines: string[] = [];
-    images.push('localhost/ashapp-sandbox-threads:1');
-    await builder.build({ contextDir: threadsContext, image: 'localhost/ashapp-sandbox-threads:1', log: (l) => lines.push(l), pull: 'never' });
-    const probe = JSON.parse(lines.find((l) => l.startsWith('PROBE '))?.slice(6) ?? '{}') as Probe;
-    assert.ok(probe.threads_started > 10 && probe.threads_started < 300, `threads started: ${probe.threads_started}`);
-    // Two spinning processes for 2 s of wall time get at most a quarter of a CPU (plus scheduling slack).
-    assert.ok((probe.busy_wall ?? 0) >= 2);
-    assert.ok((probe.busy_cpu ?? Infinity) <= 0.25 * (probe.busy_wall ?? 0) * 1.5 + 0.1, `CPU seconds ${probe.busy_cpu} in ${probe.busy_wall} s`);
-
-    const memoryContext = await writeContext('memory', `FROM ${base.localImage}\nRUN python3 -c "b = bytearray(600 * 1024 * 1024); print('ALLOCATED', len(b))"\n`);
-    const memoryLines: string[] = [];
-    await assert.rejects(
-      builder.build({ contextDir: memoryContext, image: 'localhost/ashapp-sandbox-memory:1', log: (l) => memoryLines.push(l), pull: 'never' }),
-      (err: unknown) => err instanceof UpstreamError && /ran out of memory \(the limit is 256 MiB\)/.test(err.message),
-    );
-    assert.ok(!memoryLines.some((l) => l.startsWith('ALLOCATED')));
-
-    const fileContext = await writeContext('file', `FROM ${base.localImage}\nRUN python3 -c "open('/big', 'wb').write(b'x' * 64 * 1024 * 1024); print('WROTE')"\n`);
-    const fileLines: string[] = [];
-    await assert.rejects(
-      builder.build({ contextDir: fileContext, image: 'localhost/ashapp-sandbox-file:1', log: (l) => fileLines.push(l), pull: 'never' }),
-      UpstreamError,
-    );
-    assert.ok(!fileLines.includes('WROTE'));
-  });
-
-  test('a build over its time limit is stopped and leaves no process, cgroup or network behind', async () => {
-    const marker = `sandbox-sleep-${process.pid}-${Date.now()}`;
-    const contextDir = await writeContext('slow', `FROM ${base.localImage}\nRUN python3 -c "import time; time.sleep(120)" ${marker}\n`);
-    const builder = createBuildahBuilder({ log, env, storage, sandbox: createTestBuildSandbox() });
-    const started = Date.now();
-    await assert.rejects(
-      builder.build({ contextDir, image: 'localhost/ashapp-sandbox-slow:1', log: () => undefined, pull: 'never', timeoutMs: 4000 }),
-      /timed out/,
-    );
-    assert.ok(Date.now() - started < 20_000);
-    const leftovers: string[] = [];
-    for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      if (cmdline.includes(marker)) leftovers.push(pid);
-    }
-    assert.deepEqual(leftovers, []);
-    const ownPids = (await readFile('/proc/self/cgroup', 'utf8')).split('\n').find((l) => l.split(':')[1] === 'pids')?.split(':')[2] ?? '/';
-    const groups = (await readdir(join('/sys/fs/cgroup/pids', ownPids))).filter((n) => n.startsWith('ashapp-build-'));
-    assert.deepEqual(groups, []);
-  });
-
-  test('answers with what is missing when the sandbox cannot run here, and runs nothing', async () => {
-    const sandbox = createBuildSandbox({
-      log,
-      path: join(work, 'empty-path'),
-      policy: createAddressPolicy(),
-      limits: { memoryBytes: 1 << 30, cpus: 1, pids: 100, maxFileBytes: 1 << 30 },
-      user: 'nobody-has-this-user',
-      storageDir: join(work, 'storage'),
+    after(async () => {
+      const builder = createBuildahBuilder({ log, env, storage, sandbox: 'none' });
+      for (const image of images) await builder.removeImage(image).catch(() => undefined);
+      await network?.stop();
+      if (work) await rm(work, { recursive: true, force: true });
     });
-    const status = await sandbox.status();
-    assert.equal(status.ready, false);
-    const problems = status.ready ? '' : status.problems.join('\n');
-    assert.match(problems, /missing unshare, nsenter, prlimit, ip, nft, slirp4netns, cgexec, setpriv, newuidmap, newgidmap/);
-    assert.match(problems, /apt-get install util-linux iproute2 nftables slirp4netns cgroup-tools uidmap/);
-    assert.match(problems, /no system user "nobody-has-this-user" with subordinate id ranges/);
-    await assert.rejects(sandbox.run({ command: 'true', args: [], env: {}, timeoutMs: 1000, network: 'none', asUser: true }), SandboxUnavailableError);
-  });
-});
+
+    async function writeContext(name: string, dockerfile: string): Promise<string> {
+      const dir = join(work, name);
+      await mkdir(dir, { recursive: true });
+      await copyFile(probeSource, join(dir, 'escape_probe.py'));
+      // The build user's store keeps layers across runs (a rebuild reuses them); every test build must run.
+      const nonce = `ENV ASHAPP_TEST_RUN=${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      await writeFile(join(dir, 'Dockerfile'), dockerfile.replace(/^(FROM [^\n]+\n)/, `$1${nonce}\n`));
+      return dir;
+    }
+
+    test('a RUN step is root only in its own user namespace, sees no host process, and reaches no loopback, metadata, link-local, private or host address while the outside world answers', async () => {
+      const loopback = await listenOnHost('127.0.0.1');
+      const hostAddress = firstHostAddress();
+      const onHostAddress = hostAddress ? await listenOnHost(hostAddress) : undefined;
+      const linkLocal = await network.listenInside(linkLocalHost, 7001);
+      const privateListener = await network.listenInside(privateHost, 7002);
+      const outsideListener = await network.listenInside(outside, 7003);
+      try {
+        // The test hosts are reachable from the host itself: a refusal below is the sandbox's doing.
+        await connectFromHost(linkLocalHost, 7001);
+        await connectFromHost(privateHost, 7002);
+        assert.equal(await linkLocal.waitForConnections(1), 1);
+        assert.equal(await privateListener.waitForConnections(1), 1);
+
+        const targets = [
+          ['loopback', '127.0.0.1', loopback.port],
+          ['metadata', '169.254.169.254', 80],
+          ['link-local', linkLocalHost, 7001],
+          ['private', privateHost, 7002],
+          ['outside', outside, 7003],
+          ...(onHostAddress && hostAddress ? [['host-address', hostAddress, onHostAddress.port]] : []),
+        ];
+        const config = JSON.stringify({ targets, host_pid: process.pid, threads: 0 });
+        const contextDir = await writeContext(
+          'escape',
+          [
+            `FROM ${base.localImage}`,
+            'COPY escape_probe.py /escape_probe.py',
+            `RUN ${JSON.stringify(['python3', '/escape_probe.py', config])}`,
+            '',
+          ].join('\n'),
+        );
+        const lines: string[] = [];
+        const image = 'localhost/ashapp-sandbox-escape:1';
+        images.push(image);
+        const builder = createBuildahBuilder({ log, env, storage, sandbox: createTestBuildSandbox() });
+        await builder.build({ contextDir, image, log: (l) => lines.push(l), pull: 'never' });
+        const line = lines.find((l) => l.startsWith('PROBE '));
+        assert.ok(line, `probe output in the build log:\n${lines.join('\n')}`);
+        const probe = JSON.parse(line.slice('PROBE '.length)) as Probe;
+
+        assert.equal(probe.uid, 0, 'root inside the build');
+        const status = await createTestBuildSandbox().status();
+        assert.ok(status.ready);
+        const { uid, uids } = status.user;
+        assert.notEqual(uid, 0);
+        assert.equal(
+          probe.uid_map,
+          `0 ${uid} 1 1 ${uids.start} ${Math.min(uids.count, 65536)}`,
+          'root inside is the unprivileged build user outside',
+        );
+        assert.equal(
+          probe.mknod,
+          'EPERM',
+          'capabilities are only those of its user namespace: no device nodes',
+        );
+        assert.ok(!probe.pids_visible.includes(process.pid), 'host processes are not visible');
+        assert.ok(
+          probe.pids_visible.length < 20,
+          `only the build's processes are visible: ${probe.pids_visible.length}`,
+        );
+        assert.match(probe.host_environ, /^ERR/);
+
+        assert.equal(probe.connections.outside, 'connected', JSON.stringify(probe.connections));
+        assert.ok((await outsideListener.waitForConnections(1)) >= 1);
+        for (const name of [
+          'metadata',
+          'link-local',
+          'private',
+          ...(onHostAddress ? ['host-address'] : []),
+        ]) {
+          assert.equal(probe.connections[name], 'EHOSTUNREACH', `${name} is refused by the sandbox's rules`);
+        }
+        assert.equal(probe.connections.loopback, 'ECONNREFUSED', "127.0.0.1 is the build's own loopback");
+        assert.equal(loopback.connections(), 0);
+        assert.equal(onHostAddress?.connections() ?? 0, 0);
+        assert.equal(linkLocal.connections(), 1, 'only the host reached the link-local listener');
+        assert.equal(privateListener.connections(), 1, 'only the host reached the private listener');
+      } finally {
+        loopback.server.close();
+        onHostAddress?.server.close();
+      }
+    });
+
+    test('pip installs a package from an index on a public address, and not from one on a private address', async () => {
+      const indexDir = join(work, 'index');
+      const projectDir = join(indexDir, 'simple', 'demo-sandbox-pkg');
+      await mkdir(projectDir, { recursive: true });
+      // A minimal pure-Python wheel, written with Python's own zipfile.
+      await run('python3', [
+        '-c',
+        [
+          'import sys, zipfile',
+          'z = zipfile.ZipFile(sys.argv[1], "w")',
+          'z.writestr("demo_sandbox_pkg/__init__.py", "VALUE = 42\\n")',
+          'z.writestr("demo_sandbox_pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: demo-sandbox-pkg\\nVersion: 1.0\\n")',
+          'z.writestr("demo_sandbox_pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")',
+          'z.writestr("demo_sandbox_pkg-1.0.dist-info/RECORD", "")',
+          'z.close()',
+        ].join('\n'),
+        join(projectDir, 'demo_sandbox_pkg-1.0-py3-none-any.whl'),
+      ]);
+      const requestsSeen: Record<string, string> = { [outside]: '', [privateHost]: '' };
+      for (const address of [outside, privateHost]) {
+        const server = network.spawnInside('python3', [
+          '-u',
+          '-c',
+          indexServerScript,
+          address,
+          '8000',
+          indexDir,
+        ]);
+        // http.server logs each request on stderr.
+        server.stderr?.on('data', (chunk: Buffer) => {
+          requestsSeen[address] += chunk.toString();
+        });
+        await waitForOutput(server, 'READY');
+      }
+      const pipInstall = (host: string) =>
+        `RUN pip install --no-cache-dir --break-system-packages --retries 0 --timeout 5 --index-url http://${host}:8000/simple/ --trusted-host ${host} demo-sandbox-pkg && python3 -c "import demo_sandbox_pkg; print('PIP-OK', demo_sandbox_pkg.VALUE)"`;
+      const builder = createBuildahBuilder({ log, env, storage, sandbox: createTestBuildSandbox() });
+
+      const lines: string[] = [];
+      const image = 'localhost/ashapp-sandbox-pip:1';
+      images.push(image);
+      const contextDir = await writeContext('pip', `FROM ${pipBase.localImage}\n${pipInstall(outside)}\n`);
+      await builder
+        .build({ contextDir, image, log: (l) => lines.push(l), pull: 'never' })
+        .catch((err: Error) => {
+          throw new Error(`${err.message}\n${lines.join('\n')}`);
+        });
+      assert.ok(lines.includes('PIP-OK 42'), lines.join('\n'));
+      assert.match(requestsSeen[outside] ?? '', /GET \/simple\/demo-sandbox-pkg\//);
+
+      const privateContext = await writeContext(
+        'pip-private',
+        `FROM ${pipBase.localImage}\n${pipInstall(privateHost)}\n`,
+      );
+      const privateLines: string[] = [];
+      await assert.rejects(
+        builder.build({
+          contextDir: privateContext,
+          image: 'localhost/ashapp-sandbox-pip-private:1',
+          log: (l) => privateLines.push(l),
+          pull: 'never',
+        }),
+        UpstreamError,
+      );
+      assert.ok(!privateLines.includes('PIP-OK 42'));
+      assert.doesNotMatch(requestsSeen[privateHost] ?? '', /GET/, 'the private index saw no request');
+    });
+
+    test('memory, process, CPU and file-size limits hold a build that tries to exceed them', async () => {
+      const sandbox = createTestBuildSandbox({
+        limits: { memoryBytes: 256 * 1024 * 1024, pids: 300, cpus: 0.25, maxFileBytes: 32 * 1024 * 1024 },
+      });
+      const builder = createBuildahBuilder({ log, env, storage, sandbox });
+
+      const threadsConfig = JSON.stringify({
+        targets: [],
+        host_pid: process.pid,
+        threads: 2000,
+        busy_seconds: 2,
+      });
+      const threadsContext = await writeContext(
+        'threads',
+        `FROM ${base.localImage}\nCOPY escape_probe.py /escape_probe.py\nRUN ${JSON.stringify(['python3', '/escape_probe.py', threadsConfig])}\n`,
+      );
+      const lines: string[] = [];
+      images.push('localhost/ashapp-sandbox-threads:1');
+      await builder.build({
+        contextDir: threadsContext,
+        image: 'localhost/ashapp-sandbox-threads:1',
+        log: (l) => lines.push(l),
+        pull: 'never',
+      });
+      const probe = JSON.parse(lines.find((l) => l.startsWith('PROBE '))?.slice(6) ?? '{}') as Probe;
+      assert.ok(
+        probe.threads_started > 10 && probe.threads_started < 300,
+        `threads started: ${probe.threads_started}`,
+      );
+      // Two spinning processes for 2 s of wall time get at most a quarter of a CPU (plus scheduling slack).
+      assert.ok((probe.busy_wall ?? 0) >= 2);
+      assert.ok(
+        (probe.busy_cpu ?? Infinity) <= 0.25 * (probe.busy_wall ?? 0) * 1.5 + 0.1,
+        `CPU seconds ${probe.busy_cpu} in ${probe.busy_wall} s`,
+      );
+
+      const memoryContext = await writeContext(
+        'memory',
+        `FROM ${base.localImage}\nRUN python3 -c "b = bytearray(600 * 1024 * 1024); print('ALLOCATED', len(b))"\n`,
+      );
+      const memoryLines: string[] = [];
+      await assert.rejects(
+        builder.build({
+          contextDir: memoryContext,
+          image: 'localhost/ashapp-sandbox-memory:1',
+          log: (l) => memoryLines.push(l),
+          pull: 'never',
+        }),
+        (err: unknown) =>
+          err instanceof UpstreamError && /ran out of memory \(the limit is 256 MiB\)/.test(err.message),
+      );
+      assert.ok(!memoryLines.some((l) => l.startsWith('ALLOCATED')));
+
+      const fileContext = await writeContext(
+        'file',
+        `FROM ${base.localImage}\nRUN python3 -c "open('/big', 'wb').write(b'x' * 64 * 1024 * 1024); print('WROTE')"\n`,
+      );
+      const fileLines: string[] = [];
+      await assert.rejects(
+        builder.build({
+          contextDir: fileContext,
+          image: 'localhost/ashapp-sandbox-file:1',
+          log: (l) => fileLines.push(l),
+          pull: 'never',
+        }),
+        UpstreamError,
+      );
+      assert.ok(!fileLines.includes('WROTE'));
+    });
+
+    test('a build over its time limit is stopped and leaves no process, cgroup or network behind', async () => {
+      const marker = `sandbox-sleep-${process.pid}-${Date.now()}`;
+      const contextDir = await writeContext(
+        'slow',
+        `FROM ${base.localImage}\nRUN python3 -c "import time; time.sleep(120)" ${marker}\n`,
+      );
+      const builder = createBuildahBuilder({ log, env, storage, sandbox: createTestBuildSandbox() });
+      const started = Date.now();
+      await assert.rejects(
+        builder.build({
+          contextDir,
+          image: 'localhost/ashapp-sandbox-slow:1',
+          log: () => undefined,
+          pull: 'never',
+          timeoutMs: 4000,
+        }),
+        /timed out/,
+      );
+      assert.ok(Date.now() - started < 20_000);
+      const leftovers: string[] = [];
+      for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (cmdline.includes(marker)) leftovers.push(pid);
+      }
+      assert.deepEqual(leftovers, []);
+      const ownPids =
+        (await readFile('/proc/self/cgroup', 'utf8'))
+          .split('\n')
+          .find((l) => l.split(':')[1] === 'pids')
+          ?.split(':')[2] ?? '/';
+      const groups = (await readdir(join('/sys/fs/cgroup/pids', ownPids))).filter((n) =>
+        n.startsWith('ashapp-build-'),
+      );
+      assert.deepEqual(groups, []);
+    });
+
+    test('answers with what is missing when the sandbox cannot run here, and runs nothing', async () => {
+      const sandbox = createBuildSandbox({
+        log,
+        path: join(work, 'empty-path'),
+        policy: createAddressPolicy(),
+        limits: { memoryBytes: 1 << 30, cpus: 1, pids: 100, maxFileBytes: 1 << 30 },
+        user: 'nobody-has-this-user',
+        storageDir: join(work, 'storage'),
+      });
+      const status = await sandbox.status();
+      assert.equal(status.ready, false);
+      const problems = status.ready ? '' : status.problems.join('\n');
+      assert.match(
+        problems,
+        /missing unshare, nsenter, prlimit, ip, nft, slirp4netns, cgexec, setpriv, newuidmap, newgidmap/,
+      );
+      assert.match(problems, /apt-get install util-linux iproute2 nftables slirp4netns cgroup-tools uidmap/);
+      assert.match(problems, /no system user "nobody-has-this-user" with subordinate id ranges/);
+      await assert.rejects(
+        sandbox.run({ command: 'true', args: [], env: {}, timeoutMs: 1000, network: 'none', asUser: true }),
+        SandboxUnavailableError,
+      );
+    });
+  },
+);

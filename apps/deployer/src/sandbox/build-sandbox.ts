@@ -132,7 +132,8 @@ async function readUserIds(user: string): Promise<{ uid: number; gid: number } |
   const text = await readFile('/etc/passwd', 'utf8').catch(() => '');
   for (const line of text.split('\n')) {
     const [name, , uid, gid] = line.split(':');
-    if (name === user && uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid)) return { uid: Number(uid), gid: Number(gid) };
+    if (name === user && uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid))
+      return { uid: Number(uid), gid: Number(gid) };
   }
   return undefined;
 }
@@ -175,7 +176,8 @@ function waitForData(stream: Readable, timeoutMs: number): Promise<boolean> {
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+    return Promise.resolve();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
   return exited;
@@ -192,7 +194,14 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
     builds: join(options.storageDir, 'builds'),
     tmp: join(options.storageDir, 'tmp'),
   };
-  const storageArgs = Object.freeze(['--root', dirs.root, '--runroot', dirs.runroot, '--storage-driver', 'overlay']);
+  const storageArgs = Object.freeze([
+    '--root',
+    dirs.root,
+    '--runroot',
+    dirs.runroot,
+    '--storage-driver',
+    'overlay',
+  ]);
   // Only success is remembered: an operator who installs what was missing needs no restart.
   let ready: Promise<SandboxStatus> | undefined;
 
@@ -202,7 +211,9 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
     for (const tool of sandboxTools) if (!(await findTool(tool.name, options.path))) missing.push(tool);
     if (missing.length > 0) {
       const packages = [...new Set(missing.map((t) => t.from))];
-      problems.push(`missing ${missing.map((t) => t.name).join(', ')} (apt-get install ${packages.join(' ')})`);
+      problems.push(
+        `missing ${missing.map((t) => t.name).join(', ')} (apt-get install ${packages.join(' ')})`,
+      );
     }
     const ids = await readUserIds(options.user);
     const uids = await readIdRange('/etc/subuid', options.user);
@@ -213,19 +224,36 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
       );
     } else {
       const blocked = await findUntraversable(options.storageDir, ids.uid);
-      if (blocked) problems.push(`the build user cannot reach ${options.storageDir}: ${blocked} is not traversable by others (chmod o+x, or set DEPLOYER_BUILD_STORAGE_DIR)`);
+      if (blocked)
+        problems.push(
+          `the build user cannot reach ${options.storageDir}: ${blocked} is not traversable by others (chmod o+x, or set DEPLOYER_BUILD_STORAGE_DIR)`,
+        );
     }
     const cgroupProblem = await checkCgroupSupport();
     if (cgroupProblem) problems.push(cgroupProblem);
     if (missing.every((t) => t.name !== 'unshare')) {
-      const probe = await runCommand({ command: 'unshare', args: ['--net', '--pid', '--fork', '--mount-proc', '--', 'true'], env, timeoutMs: 10_000 }).catch(
-        (err: Error) => ({ code: -1, stderr: err.message }),
-      );
-      if (probe.code !== 0) problems.push(`cannot create network, PID and mount namespaces (${probe.stderr.trim() || `exit ${probe.code}`}): run the deployer as root`);
+      const probe = await runCommand({
+        command: 'unshare',
+        args: ['--net', '--pid', '--fork', '--mount-proc', '--', 'true'],
+        env,
+        timeoutMs: 10_000,
+      }).catch((err: Error) => ({ code: -1, stderr: err.message }));
+      if (probe.code !== 0)
+        problems.push(
+          `cannot create network, PID and mount namespaces (${probe.stderr.trim() || `exit ${probe.code}`}): run the deployer as root`,
+        );
     }
     if (problems.length > 0 || !ids || !uids || !gids) return { ready: false, problems };
     // The user's own folders: storage, home and runtime dir as rootless buildah expects them (0700, its own).
-    for (const dir of [options.storageDir, dirs.root, dirs.run, dirs.runroot, dirs.home, dirs.builds, dirs.tmp]) {
+    for (const dir of [
+      options.storageDir,
+      dirs.root,
+      dirs.run,
+      dirs.runroot,
+      dirs.home,
+      dirs.builds,
+      dirs.tmp,
+    ]) {
       await mkdir(dir, { recursive: true });
       await chown(dir, ids.uid, ids.gid);
       await chmod(dir, dir === options.storageDir ? 0o711 : 0o700);
@@ -285,9 +313,20 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
     const child = spawn(
       'unshare',
       [
-        '--mount', '--propagation', 'private', '--',
-        'slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
-        '--ready-fd=3', '--exit-fd=4', String(pid), 'tap0',
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        'slirp4netns',
+        '--configure',
+        '--mtu=65520',
+        '--disable-host-loopback',
+        '--enable-sandbox',
+        '--enable-seccomp',
+        '--ready-fd=3',
+        '--exit-fd=4',
+        String(pid),
+        'tap0',
       ],
       // fd 4 is a pipe nobody writes to: slirp4netns exits when it closes, i.e. when we do.
       { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
@@ -343,7 +382,10 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
         if (holder) {
           await inNamespace(holder.pid, ['ip', 'link', 'set', 'lo', 'up']);
           // Rules first, network second: no packet leaves before the rules are in place.
-          const ruleset = renderSandboxRuleset({ allowed: policy.allowed, hostAddresses: readHostAddresses() });
+          const ruleset = renderSandboxRuleset({
+            allowed: policy.allowed,
+            hostAddresses: readHostAddresses(),
+          });
           await inNamespace(holder.pid, ['nft', '-f', '-'], ruleset);
           if (request.network === 'outside') slirp = await startSlirp(holder.pid);
         }
@@ -367,13 +409,27 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
             ...(holder ? ['nsenter', '-t', String(holder.pid), '-n', '--'] : []),
             // The command is PID 1 of its own PID namespace: when it ends, or unshare is killed, all its
             // descendants go too; /proc shows only them.
-            'unshare', '--pid', '--fork', '--kill-child', '--mount-proc', '--ipc', '--',
-            'prlimit', `--fsize=${request.limitFileSize === false ? 'unlimited' : limits.maxFileBytes}`, '--core=0', '--',
-            ...(request.asUser ? ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'] : []),
-            request.command, ...request.args,
+            'unshare',
+            '--pid',
+            '--fork',
+            '--kill-child',
+            '--mount-proc',
+            '--ipc',
+            '--',
+            'prlimit',
+            `--fsize=${request.limitFileSize === false ? 'unlimited' : limits.maxFileBytes}`,
+            '--core=0',
+            '--',
+            ...(request.asUser
+              ? ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--']
+              : []),
+            request.command,
+            ...request.args,
           ],
           // TMPDIR: rootless buildah stages blobs there; the user's own folder, not the shared /var/tmp.
-          env: request.asUser ? { ...request.env, HOME: dirs.home, XDG_RUNTIME_DIR: dirs.run, TMPDIR: dirs.tmp } : request.env,
+          env: request.asUser
+            ? { ...request.env, HOME: dirs.home, XDG_RUNTIME_DIR: dirs.run, TMPDIR: dirs.tmp }
+            : request.env,
           timeoutMs: request.timeoutMs,
           ...(request.cwd ? { cwd: request.cwd } : {}),
           ...(request.onLine ? { onLine: request.onLine } : {}),
@@ -384,7 +440,10 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
           request.signal?.removeEventListener('abort', killGroup);
         });
         const oomKilled = await cgroup.oomKilled();
-        log.debug({ sandbox: name, command: request.command, code: result.code, oomKilled, ms: Date.now() - started }, 'sandboxed command ended');
+        log.debug(
+          { sandbox: name, command: request.command, code: result.code, oomKilled, ms: Date.now() - started },
+          'sandboxed command ended',
+        );
         // Our timer and runCommand's fire together; whichever kills first, it was the time limit.
         return { ...result, timedOut: result.timedOut || timerFired, oomKilled };
       } finally {

@@ -43,7 +43,8 @@ async function readOwnPaths(root: string): Promise<Record<Controller, string>> {
     }
   }
   for (const controller of controllers) {
-    if (paths[controller] === undefined) throw new Error(`cgroup v1 controller "${controller}" is not mounted under ${root}`);
+    if (paths[controller] === undefined)
+      throw new Error(`cgroup v1 controller "${controller}" is not mounted under ${root}`);
   }
   return paths as Record<Controller, string>;
 }
@@ -67,27 +68,31 @@ export async function checkCgroupSupport(root = '/sys/fs/cgroup'): Promise<strin
   }
 }
 
-export async function createBuildCgroup(name: string, limits: ResourceLimits, root = '/sys/fs/cgroup'): Promise<BuildCgroup> {
+export async function createBuildCgroup(
+  name: string,
+  limits: ResourceLimits,
+  root = '/sys/fs/cgroup',
+): Promise<BuildCgroup> {
   const own = await readOwnPaths(root);
   const relative = (c: Controller) => join(own[c], name);
   const dir = (c: Controller) => join(root, c, relative(c));
   const created: Controller[] = [];
   const killAll = async (controller: Controller) => {
-      // Kill until empty: a process may fork while we read the list; bounded so a stuck group cannot hang us.
-      for (let attempt = 0; attempt < 50; attempt += 1) {
-        const procs = (await readFile(join(dir(controller), 'cgroup.procs'), 'utf8').catch(() => ''))
-          .split('\n')
-          .filter(Boolean);
-        if (procs.length === 0) break;
-        for (const pid of procs) {
-          try {
-            process.kill(Number(pid), 'SIGKILL');
-          } catch {
-            // already gone
-          }
+    // Kill until empty: a process may fork while we read the list; bounded so a stuck group cannot hang us.
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const procs = (await readFile(join(dir(controller), 'cgroup.procs'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean);
+      if (procs.length === 0) break;
+      for (const pid of procs) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
         }
-        await new Promise((r) => setTimeout(r, 20));
       }
+      await new Promise((r) => setTimeout(r, 20));
+    }
   };
   const removeAll = async () => {
     for (const controller of created) {
@@ -102,10 +107,15 @@ export async function createBuildCgroup(name: string, limits: ResourceLimits, ro
     }
     await writeFile(join(dir('memory'), 'memory.limit_in_bytes'), String(limits.memoryBytes));
     // Without swap accounting this file is absent; with it, swap must not extend the limit.
-    await writeFile(join(dir('memory'), 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => undefined);
+    await writeFile(join(dir('memory'), 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(
+      () => undefined,
+    );
     const period = 100_000;
     await writeFile(join(dir('cpu'), 'cpu.cfs_period_us'), String(period));
-    await writeFile(join(dir('cpu'), 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(limits.cpus * period))));
+    await writeFile(
+      join(dir('cpu'), 'cpu.cfs_quota_us'),
+      String(Math.max(1000, Math.round(limits.cpus * period))),
+    );
     await writeFile(join(dir('pids'), 'pids.max'), String(limits.pids));
   } catch (err) {
     await removeAll();
@@ -122,7 +132,9 @@ export async function createBuildCgroup(name: string, limits: ResourceLimits, ro
     killNow() {
       let procs: string[] = [];
       try {
-        procs = readFileSync(join(dir('pids'), 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+        procs = readFileSync(join(dir('pids'), 'cgroup.procs'), 'utf8')
+          .split('\n')
+          .filter(Boolean);
       } catch {
         return;
       }

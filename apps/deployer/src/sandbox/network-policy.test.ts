@@ -8,12 +8,39 @@ describe('build network policy', () => {
 
   test('refuses loopback, link-local (metadata), private, CGNAT, unique-local and mapped addresses; allows public ones', () => {
     const refused = [
-      '127.0.0.1', '127.1.2.3', '0.0.0.0', '169.254.169.254', '169.254.1.1', '10.0.0.1', '172.16.0.1', '172.31.255.255',
-      '192.168.1.1', '100.64.0.1', '100.127.255.255', '224.0.0.1', '255.255.255.255',
-      '::1', '::', 'fe80::1', 'fc00::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', 'not-an-ip',
+      '127.0.0.1',
+      '127.1.2.3',
+      '0.0.0.0',
+      '169.254.169.254',
+      '169.254.1.1',
+      '10.0.0.1',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '100.64.0.1',
+      '100.127.255.255',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'fc00::1',
+      'fd00:ec2::254',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:169.254.169.254',
+      'not-an-ip',
     ];
     for (const address of refused) assert.equal(policy.allows(address), false, address);
-    const allowed = ['1.1.1.1', '151.101.0.223', '172.32.0.1', '100.128.0.1', '198.51.100.20', '2a04:4e42::223', '::ffff:1.1.1.1'];
+    const allowed = [
+      '1.1.1.1',
+      '151.101.0.223',
+      '172.32.0.1',
+      '100.128.0.1',
+      '198.51.100.20',
+      '2a04:4e42::223',
+      '::ffff:1.1.1.1',
+    ];
     for (const address of allowed) assert.equal(policy.allows(address), true, address);
   });
 
@@ -45,7 +72,10 @@ describe('build network policy', () => {
   });
 
   test('the sandbox ruleset refuses the host and forbidden ranges before the operator exceptions it accepts', () => {
-    const ruleset = renderSandboxRuleset({ allowed: ['10.20.0.0/16', 'fd00::/8'], hostAddresses: ['192.0.2.2', '127.0.0.1', 'fe80::1'] });
+    const ruleset = renderSandboxRuleset({
+      allowed: ['10.20.0.0/16', 'fd00::/8'],
+      hostAddresses: ['192.0.2.2', '127.0.0.1', 'fe80::1'],
+    });
     const egress = ruleset.slice(ruleset.indexOf('chain egress'));
     const hostRule = egress.indexOf('ip daddr { 192.0.2.2 } reject');
     const allowRule = egress.indexOf('ip daddr { 10.20.0.0/16 } accept');

@@ -107,13 +107,21 @@ export async function checkHostAllowed(
     try {
       addresses = await lookup(bare);
     } catch (err) {
-      return { allowed: false, reason: `does not resolve (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'})`, addresses: [] };
+      return {
+        allowed: false,
+        reason: `does not resolve (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'})`,
+        addresses: [],
+      };
     }
   }
   if (addresses.length === 0) return { allowed: false, reason: 'does not resolve', addresses };
   const refused = addresses.filter((a) => !policy.allows(a));
   if (refused.length > 0) {
-    return { allowed: false, reason: `resolves to a loopback, link-local or private address (${refused.join(', ')})`, addresses };
+    return {
+      allowed: false,
+      reason: `resolves to a loopback, link-local or private address (${refused.join(', ')})`,
+      addresses,
+    };
   }
   return { allowed: true, addresses };
 }

@@ -18,7 +18,14 @@ import { createTestNetwork, type TestNetwork } from '../../test/test-network.ts'
 
 const run = promisify(execFile);
 const sandbox = createTestBuildSandbox();
-const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+};
 
 async function makeRepo(dir: string, files: Record<string, string>, branch = 'main'): Promise<void> {
   await run('git', ['init', '-q', '-b', branch, dir], { env: gitEnv });
@@ -30,7 +37,14 @@ async function makeRepo(dir: string, files: Record<string, string>, branch = 'ma
 describe('git source (real git, local repositories)', () => {
   let work: string;
   let repo: string;
-  const source = () => createGitSource({ log: pino({ level: 'silent' }), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, allowLocalPaths: true, tempDir: work, sandbox });
+  const source = () =>
+    createGitSource({
+      log: pino({ level: 'silent' }),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      allowLocalPaths: true,
+      tempDir: work,
+      sandbox,
+    });
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'ashapp-git-test-'));
@@ -67,7 +81,10 @@ describe('git source (real git, local repositories)', () => {
   });
 
   test('answers 400 for a missing ref, a repository without Dockerfile, and a missing repository', async () => {
-    await assert.rejects(source().clone({ repoUrl: repo, ref: 'nope' }), (e: unknown) => e instanceof InputError && e.details?.field === 'ref');
+    await assert.rejects(
+      source().clone({ repoUrl: repo, ref: 'nope' }),
+      (e: unknown) => e instanceof InputError && e.details?.field === 'ref',
+    );
     const bare = join(work, 'nodockerfile');
     await makeRepo(bare, { 'README.md': 'x' });
     await assert.rejects(source().clone({ repoUrl: bare, ref: 'main' }), /no Dockerfile/);
@@ -77,7 +94,14 @@ describe('git source (real git, local repositories)', () => {
   test('refuses checkouts over the size cap', async () => {
     const big = join(work, 'big');
     await makeRepo(big, { Dockerfile: 'FROM scratch\n', 'blob.bin': 'x'.repeat(200_000) });
-    const small = createGitSource({ log: pino({ level: 'silent' }), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, allowLocalPaths: true, tempDir: work, maxBytes: 100_000, sandbox });
+    const small = createGitSource({
+      log: pino({ level: 'silent' }),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      allowLocalPaths: true,
+      tempDir: work,
+      maxBytes: 100_000,
+      sandbox,
+    });
     await assert.rejects(small.clone({ repoUrl: big, ref: 'main' }), /larger than/);
   });
 
@@ -96,11 +120,20 @@ describe('git source (real git, local repositories)', () => {
       await assert.rejects(source().clone({ repoUrl, ref }), InputError, String(repoUrl));
     }
     assert.equal(existsSync(marker), false);
-    assert.deepEqual((await readdir(work)).filter((n) => n.startsWith('ashapp-git-')), []);
+    assert.deepEqual(
+      (await readdir(work)).filter((n) => n.startsWith('ashapp-git-')),
+      [],
+    );
   });
 
   test('refuses local paths when they are not allowed', async () => {
-    const remoteOnly = createGitSource({ log: pino({ level: 'silent' }), env: { PATH: '/usr/bin:/bin' }, allowLocalPaths: false, tempDir: work, sandbox });
+    const remoteOnly = createGitSource({
+      log: pino({ level: 'silent' }),
+      env: { PATH: '/usr/bin:/bin' },
+      allowLocalPaths: false,
+      tempDir: work,
+      sandbox,
+    });
     await assert.rejects(remoteOnly.clone({ repoUrl: repo, ref: 'main' }), InputError);
   });
 });
@@ -110,7 +143,9 @@ describe('git source: repository hosts and the build network', { timeout: 90_000
   const privateHost = '10.254.214.2';
   let network: TestNetwork;
   let work: string;
-  const remoteSource = (options: { policy?: AddressPolicy; sandbox?: BuildSandbox; log?: Logger; lookup?: HostLookup } = {}) =>
+  const remoteSource = (
+    options: { policy?: AddressPolicy; sandbox?: BuildSandbox; log?: Logger; lookup?: HostLookup } = {},
+  ) =>
     createGitSource({
       log: options.log ?? pino({ level: 'silent' }),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
@@ -152,14 +187,22 @@ describe('git source: repository hosts and the build network', { timeout: 90_000
         'https://192.168.1.1/team/app.git',
         'https://[fd00:ec2::254]/team/app.git',
       ];
-      for (const repoUrl of urls) await assert.rejects(remoteSource().clone({ repoUrl, ref: 'main' }), isGeneric, repoUrl);
+      for (const repoUrl of urls)
+        await assert.rejects(remoteSource().clone({ repoUrl, ref: 'main' }), isGeneric, repoUrl);
       const named = remoteSource({ lookup: async () => ['192.0.2.9', '10.1.2.3'] });
-      await assert.rejects(named.clone({ repoUrl: 'https://git.example.test/team/app.git', ref: 'main' }), isGeneric, 'one private address is enough');
+      await assert.rejects(
+        named.clone({ repoUrl: 'https://git.example.test/team/app.git', ref: 'main' }),
+        isGeneric,
+        'one private address is enough',
+      );
       assert.equal(connections, 0);
     } finally {
       server.close();
     }
-    assert.deepEqual((await readdir(work)).filter((n) => n.startsWith('ashapp-git-')), []);
+    assert.deepEqual(
+      (await readdir(work)).filter((n) => n.startsWith('ashapp-git-')),
+      [],
+    );
   });
 
   test('clones inside the sandbox network rules: an operator exception for the host check alone does not open the way, one for both does', async () => {
@@ -182,8 +225,14 @@ describe('git source: repository hosts and the build network', { timeout: 90_000
     assert.equal(listener.connections(), 1, 'the clone in the sandbox did not reach it');
 
     const openSandbox = createTestBuildSandbox({ allowed: ['10.254.214.0/24'] });
-    await assert.rejects(remoteSource({ policy: allowed, sandbox: openSandbox }).clone({ repoUrl, ref: 'main' }), isGeneric);
-    assert.ok((await listener.waitForConnections(2)) >= 2, 'with the exception in the sandbox too, git connected (and got no TLS)');
+    await assert.rejects(
+      remoteSource({ policy: allowed, sandbox: openSandbox }).clone({ repoUrl, ref: 'main' }),
+      isGeneric,
+    );
+    assert.ok(
+      (await listener.waitForConnections(2)) >= 2,
+      'with the exception in the sandbox too, git connected (and got no TLS)',
+    );
   });
 
   test('an open port and a closed port get the same answer, naming no folder; the details go to the server log only', async () => {
@@ -193,14 +242,24 @@ describe('git source: repository hosts and the build network', { timeout: 90_000
     const answers: string[] = [];
     for (const port of [7443, 7444]) {
       const err = await remoteSource({ log })
-        .clone({ repoUrl: `https://${outside}:${port}/team/app.git`, ref: 'main', log: (l) => userLog.push(l) })
-        .then(() => undefined, (e: unknown) => e);
+        .clone({
+          repoUrl: `https://${outside}:${port}/team/app.git`,
+          ref: 'main',
+          log: (l) => userLog.push(l),
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.ok(isGeneric(err), String(err));
       answers.push((err as Error).message);
     }
     assert.equal(answers[0], answers[1]);
     assert.doesNotMatch(answers[0] ?? '', /\/tmp|ashapp-git|gnutls|Couldn't connect/i);
-    assert.deepEqual(userLog.filter((l) => /gnutls|connect|TLS|\/tmp|ashapp-git/i.test(l)), []);
+    assert.deepEqual(
+      userLog.filter((l) => /gnutls|connect|TLS|\/tmp|ashapp-git/i.test(l)),
+      [],
+    );
     const serverLog = lines.join('\n');
     assert.match(serverLog, /git clone refused or failed/);
     assert.doesNotMatch(serverLog, new RegExp(work.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));

@@ -5,7 +5,13 @@ import { pathToFileURL } from 'node:url';
 import { InputError, UnavailableError, type Logger } from '@ashapp/platform';
 import { runCommand, type CommandResult } from '../process/run-command.ts';
 import { SandboxUnavailableError, type BuildSandbox } from '../sandbox/build-sandbox.ts';
-import { checkHostAllowed, createAddressPolicy, lookupAllAddresses, type AddressPolicy, type HostLookup } from '../sandbox/network-policy.ts';
+import {
+  checkHostAllowed,
+  createAddressPolicy,
+  lookupAllAddresses,
+  type AddressPolicy,
+  type HostLookup,
+} from '../sandbox/network-policy.ts';
 import { validateGitRef, validateGitUrl } from '../validation/inputs.ts';
 
 export interface GitSourceOptions {
@@ -48,7 +54,10 @@ export interface GitSource {
   clone(request: { repoUrl: unknown; ref?: unknown; log?: (line: string) => void }): Promise<GitCheckout>;
 }
 
-async function measure(dir: string, limits: { maxBytes: number; maxFiles: number }): Promise<{ bytes: number; files: number }> {
+async function measure(
+  dir: string,
+  limits: { maxBytes: number; maxFiles: number },
+): Promise<{ bytes: number; files: number }> {
   let bytes = 0;
   let files = 0;
   const pending = [dir];
@@ -111,17 +120,36 @@ export function createGitSource(options: GitSourceOptions): GitSource {
           LC_ALL: 'C',
         };
         const protocolConfig = [
-          '-c', 'protocol.allow=never',
-          '-c', 'protocol.ext.allow=never',
-          '-c', `protocol.${target.kind === 'https' ? 'https' : 'file'}.allow=always`,
-          '-c', 'core.symlinks=false',
-          '-c', 'core.hooksPath=/dev/null',
-          '-c', 'http.followRedirects=false',
-          '-c', 'credential.helper=',
+          '-c',
+          'protocol.allow=never',
+          '-c',
+          'protocol.ext.allow=never',
+          '-c',
+          `protocol.${target.kind === 'https' ? 'https' : 'file'}.allow=always`,
+          '-c',
+          'core.symlinks=false',
+          '-c',
+          'core.hooksPath=/dev/null',
+          '-c',
+          'http.followRedirects=false',
+          '-c',
+          'credential.helper=',
         ];
         const command = {
           command: git,
-          args: [...protocolConfig, 'clone', '--depth', '1', '--single-branch', '--no-tags', '--branch', ref, '--', url, dir],
+          args: [
+            ...protocolConfig,
+            'clone',
+            '--depth',
+            '1',
+            '--single-branch',
+            '--no-tags',
+            '--branch',
+            ref,
+            '--',
+            url,
+            dir,
+          ],
           env,
           cwd: work,
           timeoutMs,
@@ -131,7 +159,11 @@ export function createGitSource(options: GitSourceOptions): GitSource {
         if (options.sandbox === 'none') result = await runCommand(command);
         else {
           try {
-            result = await options.sandbox.run({ ...command, network: target.kind === 'https' ? 'outside' : 'none', asUser: false });
+            result = await options.sandbox.run({
+              ...command,
+              network: target.kind === 'https' ? 'outside' : 'none',
+              asUser: false,
+            });
           } catch (err) {
             if (err instanceof SandboxUnavailableError) throw new UnavailableError(err.message);
             throw err;
@@ -139,22 +171,35 @@ export function createGitSource(options: GitSourceOptions): GitSource {
         }
         if (result.timedOut || result.code !== 0) {
           const stderr = result.stderr.split(work).join('<work>').trim().slice(-1000);
-          if (!result.timedOut && /Remote branch .* not found|couldn't find remote ref/i.test(result.stderr)) {
+          if (
+            !result.timedOut &&
+            /Remote branch .* not found|couldn't find remote ref/i.test(result.stderr)
+          ) {
             throw new InputError(`ref: ${ref} does not exist in the repository`, { field: 'ref' });
           }
           refuse({ code: result.code, timedOut: result.timedOut, stderr }, 'git clone failed');
         }
         request.log?.(`cloned ${ref}`);
-        const head = await runCommand({ command: git, args: ['-C', dir, 'rev-parse', 'HEAD'], env, timeoutMs: 30_000 });
+        const head = await runCommand({
+          command: git,
+          args: ['-C', dir, 'rev-parse', 'HEAD'],
+          env,
+          timeoutMs: 30_000,
+        });
         const commit = head.stdout.trim();
         await rm(join(dir, '.git'), { recursive: true, force: true });
         const size = await measure(dir, limits);
         if (size.bytes > limits.maxBytes || size.files > limits.maxFiles) {
-          throw new InputError(`repo_url: the repository is larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MiB or ${limits.maxFiles} files`, { field: 'repo_url' });
+          throw new InputError(
+            `repo_url: the repository is larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MiB or ${limits.maxFiles} files`,
+            { field: 'repo_url' },
+          );
         }
         const dockerfile = await lstat(join(dir, 'Dockerfile')).catch(() => undefined);
         if (!dockerfile?.isFile()) {
-          throw new InputError('repo_url: the repository has no Dockerfile at its root', { field: 'repo_url' });
+          throw new InputError('repo_url: the repository has no Dockerfile at its root', {
+            field: 'repo_url',
+          });
         }
         options.log.info({ commit, ref }, 'repository cloned');
         return { dir, commit, remove };

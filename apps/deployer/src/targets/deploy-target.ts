@@ -44,8 +44,7 @@ export interface RolloutEvent {
 }
 
 export type RolloutResult =
-  | { ok: true; readyReplicas: number }
-  | { ok: false; reason: string; message: string };
+  { ok: true; readyReplicas: number } | { ok: false; reason: string; message: string };
 
 export interface FollowOptions {
   timeoutMs: number;
@@ -63,6 +62,8 @@ export interface DeployTarget {
   followRollout(workload: WorkloadRef, options: FollowOptions): Promise<RolloutResult>;
   /** The URL the app answers on, when it is known yet. */
   readUrl(app: AppRef): Promise<{ url: string; hint?: string } | undefined>;
+  /** The app container's last output lines (stderr and stdout), for a failure to show its cause. */
+  readLogs?(workload: WorkloadRef, tailLines: number): Promise<string[]>;
   /** Removes everything the app has on the target (never another owner's objects); a missing app is not an error. */
   delete(app: AppRef): Promise<void>;
   /** The app's real state on the target, read from the resources themselves (records can be stale). */

@@ -1,8 +1,22 @@
 import * as k8s from '@kubernetes/client-node';
 import { InputError, NotAllowedError, UpstreamError, type Logger } from '@ashapp/platform';
-import { labelKeys, readServiceName, revisionAnnotation, type KubeObject } from '../manifests/render-manifests.ts';
+import {
+  labelKeys,
+  readServiceName,
+  revisionAnnotation,
+  type KubeObject,
+} from '../manifests/render-manifests.ts';
 import type { ManifestValidator } from '../manifests/validate-manifests.ts';
-import type { AppRef, ApplyResult, DeployTarget, FollowOptions, RolloutEvent, RolloutResult, TargetStatus, WorkloadRef } from './deploy-target.ts';
+import type {
+  AppRef,
+  ApplyResult,
+  DeployTarget,
+  FollowOptions,
+  RolloutEvent,
+  RolloutResult,
+  TargetStatus,
+  WorkloadRef,
+} from './deploy-target.ts';
 import { readOwnership, stampOwnership, type AppIdentity } from './resource-names.ts';
 
 export const fieldManager = 'ashapp';
@@ -100,11 +114,17 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
   /** The object as it is on the cluster, or undefined when there is none. */
   async function readExisting(object: KubeObject): Promise<KubeObject | undefined> {
     try {
-      const header = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace ?? '' } };
+      const header = {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        metadata: { name: object.metadata.name, namespace: object.metadata.namespace ?? '' },
+      };
       return (await objects.read(header)) as unknown as KubeObject;
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw new UpstreamError(`kubernetes: reading ${object.kind}/${object.metadata.name} failed: ${describeApiError(err)}`);
+      throw new UpstreamError(
+        `kubernetes: reading ${object.kind}/${object.metadata.name} failed: ${describeApiError(err)}`,
+      );
     }
   }
 
@@ -115,13 +135,19 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       if (!existing) continue;
       const ownership = readOwnership(existing.metadata, identity);
       if (ownership.kind === 'foreign') {
-        throw new NotAllowedError(`${object.kind}/${object.metadata.name} in ${identity.namespace} was not changed: ${ownership.reason}`);
+        throw new NotAllowedError(
+          `${object.kind}/${object.metadata.name} in ${identity.namespace} was not changed: ${ownership.reason}`,
+        );
       }
     }
   }
 
   /** Deletes one object by name unless it is someone else's; a missing one is fine. */
-  async function deleteIfOwned(object: KubeObject, identity: AppIdentity, remove: () => Promise<unknown>): Promise<void> {
+  async function deleteIfOwned(
+    object: KubeObject,
+    identity: AppIdentity,
+    remove: () => Promise<unknown>,
+  ): Promise<void> {
     const existing = await readExisting(object);
     if (!existing || readOwnership(existing.metadata, identity).kind === 'foreign') return;
     await ignoreNotFound(remove());
@@ -136,17 +162,33 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       await core.readNamespace({ name: namespace });
       return;
     } catch (err) {
-      if (!isNotFound(err)) throw new UpstreamError(`kubernetes: reading namespace ${namespace} failed: ${describeApiError(err)}`);
+      if (!isNotFound(err))
+        throw new UpstreamError(
+          `kubernetes: reading namespace ${namespace} failed: ${describeApiError(err)}`,
+        );
     }
-    await applyObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [labelKeys.managedBy]: 'ashapp' } } });
+    await applyObject({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: { [labelKeys.managedBy]: 'ashapp' } },
+    });
     options.log.info({ namespace }, 'namespace created');
   }
 
   async function applyObject(object: KubeObject): Promise<string> {
     try {
-      await objects.patch(object as k8s.KubernetesObject, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
+      await objects.patch(
+        object as k8s.KubernetesObject,
+        undefined,
+        undefined,
+        fieldManager,
+        true,
+        k8s.PatchStrategy.ServerSideApply,
+      );
     } catch (err) {
-      throw new UpstreamError(`kubernetes: applying ${object.kind}/${object.metadata.name} failed: ${describeApiError(err)}`);
+      throw new UpstreamError(
+        `kubernetes: applying ${object.kind}/${object.metadata.name} failed: ${describeApiError(err)}`,
+      );
     }
     const group = object.apiVersion.includes('/') ? `.${object.apiVersion.split('/')[0]}` : '';
     return `${object.kind.toLowerCase()}${group}/${object.metadata.name} serverside-applied`;
@@ -166,13 +208,16 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
 
     async apply(manifests, applyOptions): Promise<ApplyResult> {
       const workload = manifests.find((o) => o.kind === 'Deployment' || o.kind === 'ReplicaSet');
-      if (!workload) throw new InputError('manifest: no Deployment or ReplicaSet to apply', { field: 'manifest' });
+      if (!workload)
+        throw new InputError('manifest: no Deployment or ReplicaSet to apply', { field: 'manifest' });
       const identity: AppIdentity = {
         owner: applyOptions.owner,
         namespace: applyOptions.namespace,
         appName: workload.metadata.labels?.[labelKeys.name] ?? workload.metadata.name,
       };
-      const withNamespace = manifests.map((o) => stampOwnership({ ...o, metadata: { ...o.metadata, namespace: applyOptions.namespace } }, identity));
+      const withNamespace = manifests.map((o) =>
+        stampOwnership({ ...o, metadata: { ...o.metadata, namespace: applyOptions.namespace } }, identity),
+      );
       options.validator.assertValid(withNamespace);
       // Every object is checked before any is written: a refused deploy changes nothing.
       await assertMayWrite(withNamespace, identity);
@@ -182,12 +227,21 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       if (workload.kind === 'ReplicaSet') {
         // A ReplicaSet never replaces running pods when its template changes; delete the other revisions'
         // pods so it recreates them from the new template (the rollout a Deployment would do).
-        const revision = (workload.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata?.annotations?.[revisionAnnotation];
-        const matchLabels = (workload.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
-        const pods = await core.listNamespacedPod({ namespace: applyOptions.namespace, labelSelector: toSelector(matchLabels) });
+        const revision = (
+          workload.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }
+        ).template?.metadata?.annotations?.[revisionAnnotation];
+        const matchLabels =
+          (workload.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ??
+          {};
+        const pods = await core.listNamespacedPod({
+          namespace: applyOptions.namespace,
+          labelSelector: toSelector(matchLabels),
+        });
         for (const pod of pods.items) {
           if (pod.metadata?.annotations?.[revisionAnnotation] === revision) continue;
-          await ignoreNotFound(core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: applyOptions.namespace }));
+          await ignoreNotFound(
+            core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: applyOptions.namespace }),
+          );
         }
       }
       options.log.info({ namespace: applyOptions.namespace, applied }, 'manifests applied');
@@ -210,16 +264,20 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       const seenReasons = new Map<string, number>();
       let lastProgress = '';
       for (;;) {
-        if (follow.signal?.aborted) return { ok: false, reason: 'Aborted', message: 'rollout follow aborted' };
+        if (follow.signal?.aborted)
+          return { ok: false, reason: 'Aborted', message: 'rollout follow aborted' };
         const workload = await readWorkload(ref);
-        if (!workload) return { ok: false, reason: 'NotFound', message: `${ref.kind}/${ref.name} does not exist` };
+        if (!workload)
+          return { ok: false, reason: 'NotFound', message: `${ref.kind}/${ref.name} does not exist` };
         const desired = workload.spec?.replicas ?? 1;
         const status = workload.status;
         const observed = (status?.observedGeneration ?? 0) >= (workload.metadata?.generation ?? 0);
         // Only pods of the revision being rolled out count: old ones may still be fine or failing.
         const revision = workload.spec?.template?.metadata?.annotations?.[revisionAnnotation];
         const selector = toSelector(workload.spec?.selector?.matchLabels ?? {});
-        const pods = (await core.listNamespacedPod({ namespace: ref.namespace, labelSelector: selector })).items.filter(
+        const pods = (
+          await core.listNamespacedPod({ namespace: ref.namespace, labelSelector: selector })
+        ).items.filter(
           (p) => revision === undefined || p.metadata?.annotations?.[revisionAnnotation] === revision,
         );
         let updated: number;
@@ -233,12 +291,18 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
         } else {
           // A ReplicaSet's status counts pods of any template; readiness of this revision's pods decides.
           updated = pods.length;
-          available = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+          available = pods.filter((p) =>
+            p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          ).length;
           total = status?.replicas ?? 0;
         }
         const progress = `${updated}/${desired} updated, ${available} available`;
         if (progress !== lastProgress) {
-          emit({ message: `${ref.kind}/${ref.name}: ${progress}`, readyReplicas: available, desiredReplicas: desired });
+          emit({
+            message: `${ref.kind}/${ref.name}: ${progress}`,
+            readyReplicas: available,
+            desiredReplicas: desired,
+          });
           lastProgress = progress;
         }
         if (observed && updated >= desired && available >= desired && total <= desired) {
@@ -248,49 +312,83 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
           const stalled = (status as k8s.V1DeploymentStatus | undefined)?.conditions?.find(
             (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
           );
-          if (stalled) return { ok: false, reason: 'ProgressDeadlineExceeded', message: stalled.message ?? 'progress deadline exceeded' };
+          if (stalled)
+            return {
+              ok: false,
+              reason: 'ProgressDeadlineExceeded',
+              message: stalled.message ?? 'progress deadline exceeded',
+            };
         }
 
         const podNames = new Set(pods.map((p) => p.metadata?.name ?? ''));
         for (const pod of pods) {
           const podName = pod.metadata?.name ?? '?';
-          const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+          const unschedulable = pod.status?.conditions?.find(
+            (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+          );
           if (unschedulable) {
-            return { ok: false, reason: 'Unschedulable', message: `pod ${podName}: ${unschedulable.message ?? 'cannot be scheduled'}` };
+            return {
+              ok: false,
+              reason: 'Unschedulable',
+              message: `pod ${podName}: ${unschedulable.message ?? 'cannot be scheduled'}`,
+            };
           }
-          for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+          for (const container of [
+            ...(pod.status?.initContainerStatuses ?? []),
+            ...(pod.status?.containerStatuses ?? []),
+          ]) {
             const waiting = container.state?.waiting;
             if (!waiting?.reason || !fatalWaitingReasons.has(waiting.reason)) continue;
             const key = `${podName}/${waiting.reason}`;
             const times = (seenReasons.get(key) ?? 0) + 1;
             seenReasons.set(key, times);
-            emit({ message: `pod ${podName}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`, reason: waiting.reason });
+            emit({
+              message: `pod ${podName}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`,
+              reason: waiting.reason,
+            });
             if (!reasonsNeedingRepeat.has(waiting.reason) || times >= 3) {
-              return { ok: false, reason: waiting.reason, message: `pod ${podName}: ${waiting.message ?? waiting.reason}` };
+              return {
+                ok: false,
+                reason: waiting.reason,
+                message: `pod ${podName}: ${waiting.message ?? waiting.reason}`,
+              };
             }
           }
         }
         if (podNames.size > 0) {
-          const events = await core.listNamespacedEvent({ namespace: ref.namespace, fieldSelector: 'type=Warning' });
+          const events = await core.listNamespacedEvent({
+            namespace: ref.namespace,
+            fieldSelector: 'type=Warning',
+          });
           for (const event of events.items) {
-            const id = event.metadata?.uid ?? `${event.involvedObject?.name}/${event.reason}/${event.message}`;
+            const id =
+              event.metadata?.uid ?? `${event.involvedObject?.name}/${event.reason}/${event.message}`;
             if (seenEvents.has(id) || !podNames.has(event.involvedObject?.name ?? '')) continue;
             seenEvents.add(id);
-            emit({ message: `pod ${event.involvedObject?.name}: ${event.reason}: ${event.message ?? ''}`, reason: event.reason });
+            emit({
+              message: `pod ${event.involvedObject?.name}: ${event.reason}: ${event.message ?? ''}`,
+              reason: event.reason,
+            });
           }
         }
         if (Date.now() + pollIntervalMs > deadline) {
-          return { ok: false, reason: 'Timeout', message: `not available within ${Math.round(follow.timeoutMs / 1000)} s (${progress})` };
+          return {
+            ok: false,
+            reason: 'Timeout',
+            message: `not available within ${Math.round(follow.timeoutMs / 1000)} s (${progress})`,
+          };
         }
         await new Promise((r) => setTimeout(r, pollIntervalMs));
       }
     },
 
     async readUrl(app) {
-      const service = await core.readNamespacedService({ name: readServiceName(app.appName), namespace: app.namespace }).catch((err: unknown) => {
-        if (isNotFound(err)) return undefined;
-        throw new UpstreamError(`kubernetes: reading the Service failed: ${describeApiError(err)}`);
-      });
+      const service = await core
+        .readNamespacedService({ name: readServiceName(app.appName), namespace: app.namespace })
+        .catch((err: unknown) => {
+          if (isNotFound(err)) return undefined;
+          throw new UpstreamError(`kubernetes: reading the Service failed: ${describeApiError(err)}`);
+        });
       if (!service) return undefined;
       const port = service.spec?.ports?.[0];
       const name = service.metadata?.name ?? readServiceName(app.appName);
@@ -304,7 +402,8 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       if ((service.spec?.type === 'NodePort' || service.spec?.type === 'LoadBalancer') && port?.nodePort) {
         const nodes = await core.listNode().catch(() => undefined);
         const addresses = nodes?.items.flatMap((n) => n.status?.addresses ?? []) ?? [];
-        const node = addresses.find((a) => a.type === 'ExternalIP') ?? addresses.find((a) => a.type === 'InternalIP');
+        const node =
+          addresses.find((a) => a.type === 'ExternalIP') ?? addresses.find((a) => a.type === 'InternalIP');
         if (node) return { url: `http://${node.address}:${port.nodePort}/` };
       }
       return { url: inCluster, hint };
@@ -312,7 +411,10 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
 
     async readService(app) {
       try {
-        return (await core.readNamespacedService({ name: readServiceName(app.appName), namespace: app.namespace })) as unknown as KubeObject;
+        return (await core.readNamespacedService({
+          name: readServiceName(app.appName),
+          namespace: app.namespace,
+        })) as unknown as KubeObject;
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw new UpstreamError(`kubernetes: reading the Service failed: ${describeApiError(err)}`);
@@ -320,45 +422,128 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
     },
 
     async applyService(service, namespace, owner) {
-      if (service.kind !== 'Service') throw new InputError('manifest: expected a Service', { field: 'manifest' });
-      const identity: AppIdentity = { owner, namespace, appName: service.metadata.labels?.[labelKeys.name] ?? service.metadata.name };
+      if (service.kind !== 'Service')
+        throw new InputError('manifest: expected a Service', { field: 'manifest' });
+      const identity: AppIdentity = {
+        owner,
+        namespace,
+        appName: service.metadata.labels?.[labelKeys.name] ?? service.metadata.name,
+      };
       const object = stampOwnership({ ...service, metadata: { ...service.metadata, namespace } }, identity);
       options.validator.assertValid([object]);
       await assertMayWrite([object], identity);
       await applyObject(object);
     },
 
+    async readLogs(ref, tailLines) {
+      const workload = await readWorkload(ref);
+      if (!workload) return [];
+      const revision = workload.spec?.template?.metadata?.annotations?.[revisionAnnotation];
+      const selector = toSelector(workload.spec?.selector?.matchLabels ?? {});
+      const pods = (
+        await core.listNamespacedPod({ namespace: ref.namespace, labelSelector: selector })
+      ).items.filter(
+        (p) => revision === undefined || p.metadata?.annotations?.[revisionAnnotation] === revision,
+      );
+      // The pod that restarted most says why; a crashed container's own output is in its previous run.
+      const restarts = (p: k8s.V1Pod) =>
+        p.status?.containerStatuses?.find((c) => c.name === 'app')?.restartCount ?? 0;
+      const pod = pods.sort((a, b) => restarts(b) - restarts(a))[0];
+      if (!pod?.metadata?.name) return [];
+      const text = await core.readNamespacedPodLog({
+        name: pod.metadata.name,
+        namespace: ref.namespace,
+        container: 'app',
+        tailLines,
+        ...(restarts(pod) > 0 ? { previous: true } : {}),
+      });
+      return String(text)
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+    },
+
     async deleteWorkload(ref) {
-      const header = { apiVersion: 'apps/v1', kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
+      const header = {
+        apiVersion: 'apps/v1',
+        kind: ref.kind,
+        metadata: { name: ref.name, namespace: ref.namespace },
+      };
       await deleteIfOwned(header, ref, () =>
         ref.kind === 'Deployment'
-          ? apps.deleteNamespacedDeployment({ name: ref.name, namespace: ref.namespace, propagationPolicy: 'Background' })
-          : apps.deleteNamespacedReplicaSet({ name: ref.name, namespace: ref.namespace, propagationPolicy: 'Background' }),
+          ? apps.deleteNamespacedDeployment({
+              name: ref.name,
+              namespace: ref.namespace,
+              propagationPolicy: 'Background',
+            })
+          : apps.deleteNamespacedReplicaSet({
+              name: ref.name,
+              namespace: ref.namespace,
+              propagationPolicy: 'Background',
+            }),
       );
     },
 
     async delete(app) {
       const selector = toSelector({ [labelKeys.name]: app.appName, [labelKeys.managedBy]: 'ashapp' });
       const mine = (o: { metadata?: k8s.V1ObjectMeta }) =>
-        readOwnership(o.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> }, app).kind !== 'foreign';
-      const deployments = await apps.listNamespacedDeployment({ namespace: app.namespace, labelSelector: selector });
+        readOwnership(
+          o.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> },
+          app,
+        ).kind !== 'foreign';
+      const deployments = await apps.listNamespacedDeployment({
+        namespace: app.namespace,
+        labelSelector: selector,
+      });
       for (const d of deployments.items.filter(mine)) {
-        await ignoreNotFound(apps.deleteNamespacedDeployment({ name: d.metadata!.name!, namespace: app.namespace, propagationPolicy: 'Background' }));
+        await ignoreNotFound(
+          apps.deleteNamespacedDeployment({
+            name: d.metadata!.name!,
+            namespace: app.namespace,
+            propagationPolicy: 'Background',
+          }),
+        );
       }
-      const replicaSets = await apps.listNamespacedReplicaSet({ namespace: app.namespace, labelSelector: selector });
+      const replicaSets = await apps.listNamespacedReplicaSet({
+        namespace: app.namespace,
+        labelSelector: selector,
+      });
       // ReplicaSets owned by a Deployment go with it; only stand-alone ones are deleted here.
       for (const rs of replicaSets.items.filter((r) => !r.metadata?.ownerReferences?.length).filter(mine)) {
-        await ignoreNotFound(apps.deleteNamespacedReplicaSet({ name: rs.metadata!.name!, namespace: app.namespace, propagationPolicy: 'Background' }));
+        await ignoreNotFound(
+          apps.deleteNamespacedReplicaSet({
+            name: rs.metadata!.name!,
+            namespace: app.namespace,
+            propagationPolicy: 'Background',
+          }),
+        );
       }
       const ns = app.namespace;
-      await deleteIfOwned({ apiVersion: 'v1', kind: 'Service', metadata: { name: readServiceName(app.appName), namespace: ns } }, app, () =>
-        core.deleteNamespacedService({ name: readServiceName(app.appName), namespace: ns }),
+      await deleteIfOwned(
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: readServiceName(app.appName), namespace: ns },
+        },
+        app,
+        () => core.deleteNamespacedService({ name: readServiceName(app.appName), namespace: ns }),
       );
-      await deleteIfOwned({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: app.appName, namespace: ns } }, app, () =>
-        networking.deleteNamespacedIngress({ name: app.appName, namespace: ns }),
+      await deleteIfOwned(
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          metadata: { name: app.appName, namespace: ns },
+        },
+        app,
+        () => networking.deleteNamespacedIngress({ name: app.appName, namespace: ns }),
       );
-      await deleteIfOwned({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: app.appName, namespace: ns } }, app, () =>
-        autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: app.appName, namespace: ns }),
+      await deleteIfOwned(
+        {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: app.appName, namespace: ns },
+        },
+        app,
+        () => autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: app.appName, namespace: ns }),
       );
     },
 
@@ -370,9 +555,16 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Kubern
       ]).catch((err: unknown) => {
         throw new UpstreamError(`kubernetes: reading ${app.appName} failed: ${describeApiError(err)}`);
       });
-      const workloads = [...deployments.items, ...replicaSets.items.filter((r) => !r.metadata?.ownerReferences?.length)];
+      const workloads = [
+        ...deployments.items,
+        ...replicaSets.items.filter((r) => !r.metadata?.ownerReferences?.length),
+      ];
       const owned = workloads.filter(
-        (w) => readOwnership(w.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> }, app).kind !== 'foreign',
+        (w) =>
+          readOwnership(
+            w.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> },
+            app,
+          ).kind !== 'foreign',
       );
       if (owned.length === 0) return workloads.length > 0 ? 'foreign' : 'missing';
       return owned.some((w) => (w.status?.readyReplicas ?? 0) > 0) ? 'running' : 'not-ready';

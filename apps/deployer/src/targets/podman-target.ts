@@ -8,7 +8,13 @@ import { readStorageArgs, type ContainerStorage } from '../build/buildah-builder
 import { withTemporaryAuthFile } from '../registry/auth-file.ts';
 import { healthPath } from '../build/dockerfile.ts';
 import type { KubeObject } from '../manifests/render-manifests.ts';
-import { findWorkload, type AppRef, type DeployTarget, type RolloutEvent, type TargetStatus } from './deploy-target.ts';
+import {
+  findWorkload,
+  type AppRef,
+  type DeployTarget,
+  type RolloutEvent,
+  type TargetStatus,
+} from './deploy-target.ts';
 import { ownershipKeys, readIdentityHash, readLocalName, stampOwnership } from './resource-names.ts';
 
 export interface PodmanTargetOptions {
@@ -78,7 +84,11 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
     return runCommand({ command: podman, args: [...globalArgs, ...args], env: options.env, timeoutMs });
   }
 
-  function derivePod(workload: KubeObject, app: AppRef, hostPort: number): { yaml: string; containerPort: number; probePath: string | undefined } {
+  function derivePod(
+    workload: KubeObject,
+    app: AppRef,
+    hostPort: number,
+  ): { yaml: string; containerPort: number; probePath: string | undefined } {
     const spec = structuredClone(workload.spec) as {
       template: { metadata?: Record<string, unknown>; spec: { containers: Array<Record<string, unknown>> } };
     };
@@ -99,22 +109,42 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
         }
       }
     }
-    if (containerPort === undefined) throw new InputError('manifest: the workload has no container port to publish', { field: 'manifest' });
+    if (containerPort === undefined)
+      throw new InputError('manifest: the workload has no container port to publish', { field: 'manifest' });
     const deployment = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: podName(app), labels: workload.metadata.labels ?? {}, annotations: workload.metadata.annotations ?? {} },
-      spec: { replicas: 1, selector: (workload.spec as { selector: unknown }).selector, template: spec.template },
+      metadata: {
+        name: podName(app),
+        labels: workload.metadata.labels ?? {},
+        annotations: workload.metadata.annotations ?? {},
+      },
+      spec: {
+        replicas: 1,
+        selector: (workload.spec as { selector: unknown }).selector,
+        template: spec.template,
+      },
     };
     return { yaml: stringify(deployment, { lineWidth: 0 }), containerPort, probePath };
   }
 
-  async function inspectContainers(podId: string | undefined): Promise<Array<{ State: string; Exited: boolean; ExitCode: number; Names: string[]; Id: string }>> {
+  async function inspectContainers(
+    podId: string | undefined,
+  ): Promise<Array<{ State: string; Exited: boolean; ExitCode: number; Names: string[]; Id: string }>> {
     if (!podId) return [];
     const result = await podman_(['ps', '-a', '--filter', `pod=${podId}`, '--format', 'json']);
     if (result.code !== 0) return [];
     try {
-      return (JSON.parse(result.stdout || '[]') as Array<{ State: string; Exited: boolean; ExitCode: number; Names: string[]; Id: string; IsInfra?: boolean }>).filter((c) => !c.IsInfra && !c.Names.some((n) => n.endsWith('-infra')));
+      return (
+        JSON.parse(result.stdout || '[]') as Array<{
+          State: string;
+          Exited: boolean;
+          ExitCode: number;
+          Names: string[];
+          Id: string;
+          IsInfra?: boolean;
+        }>
+      ).filter((c) => !c.IsInfra && !c.Names.some((n) => n.endsWith('-infra')));
     } catch {
       return [];
     }
@@ -142,7 +172,9 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
     const mine = readIdentityHash(app);
     for (const pod of pods) {
       if (pod.Labels?.[ownershipKeys.identity] !== mine) {
-        throw new NotAllowedError(`pod ${pod.Name} is not ${app.appName}'s in ${app.namespace}; it is left untouched`);
+        throw new NotAllowedError(
+          `pod ${pod.Name} is not ${app.appName}'s in ${app.namespace}; it is left untouched`,
+        );
       }
     }
     return pods;
@@ -151,13 +183,19 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
   return {
     name: 'podman',
     async available() {
-      const result = await runCommand({ command: podman, args: ['--version'], env: options.env, timeoutMs: 10_000 }).catch(() => undefined);
+      const result = await runCommand({
+        command: podman,
+        args: ['--version'],
+        env: options.env,
+        timeoutMs: 10_000,
+      }).catch(() => undefined);
       return result?.code === 0;
     },
 
     async apply(objects, applyOptions) {
       const workload = findWorkload(objects);
-      if (!workload) throw new InputError('manifest: no Deployment or ReplicaSet to run', { field: 'manifest' });
+      if (!workload)
+        throw new InputError('manifest: no Deployment or ReplicaSet to run', { field: 'manifest' });
       const app: AppRef = {
         appName: workload.metadata.labels?.['app.kubernetes.io/name'] ?? workload.metadata.name,
         namespace: applyOptions.namespace,
@@ -172,17 +210,43 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       const file = join(dir, 'pod.yaml');
       await writeFile(file, yaml, { mode: 0o600 });
       const registry = applyOptions.registry;
-      const result = await withTemporaryAuthFile(registry ? [{ registry: registry.host, credentials: registry.credentials }] : [], (auth) =>
-        podman_(['kube', 'play', '--replace', `--tls-verify=${registry?.insecure ? 'false' : 'true'}`, '--authfile', auth.path, file], 5 * 60_000),
+      const result = await withTemporaryAuthFile(
+        registry ? [{ registry: registry.host, credentials: registry.credentials }] : [],
+        (auth) =>
+          podman_(
+            [
+              'kube',
+              'play',
+              '--replace',
+              `--tls-verify=${registry?.insecure ? 'false' : 'true'}`,
+              '--authfile',
+              auth.path,
+              file,
+            ],
+            5 * 60_000,
+          ),
       );
-      if (result.code !== 0) throw new UpstreamError(`podman kube play failed: ${summarizeOutput(result, 3)}`);
+      if (result.code !== 0)
+        throw new UpstreamError(`podman kube play failed: ${summarizeOutput(result, 3)}`);
       const podId = /Pod:\s*\n([0-9a-f]{12,64})/.exec(result.stdout)?.[1];
-      const state: AppState = { hostPort, containerPort, podName: podName(app), podId, readyPath: probePath ?? readyPath };
+      const state: AppState = {
+        hostPort,
+        containerPort,
+        podName: podName(app),
+        podId,
+        readyPath: probePath ?? readyPath,
+      };
       await writeFile(join(dir, 'state.json'), JSON.stringify(state), { mode: 0o600 });
       options.log.info({ app: app.appName, namespace: app.namespace, hostPort }, 'podman pod played');
       return {
-        workload: { ...app, kind: workload.kind as 'Deployment' | 'ReplicaSet', name: workload.metadata.name },
-        applied: [`pod/${podName(app)} played (${workload.kind.toLowerCase()}/${workload.metadata.name}, ${hostIp}:${hostPort}->${containerPort})`],
+        workload: {
+          ...app,
+          kind: workload.kind as 'Deployment' | 'ReplicaSet',
+          name: workload.metadata.name,
+        },
+        applied: [
+          `pod/${podName(app)} played (${workload.kind.toLowerCase()}/${workload.metadata.name}, ${hostIp}:${hostPort}->${containerPort})`,
+        ],
       };
     },
 
@@ -194,7 +258,8 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
       const url = `http://${hostIp}:${state.hostPort}${state.readyPath}`;
       let lastStatus = '';
       while (Date.now() < deadline) {
-        if (followOptions.signal?.aborted) return { ok: false, reason: 'Aborted', message: 'rollout follow aborted' };
+        if (followOptions.signal?.aborted)
+          return { ok: false, reason: 'Aborted', message: 'rollout follow aborted' };
         try {
           const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
           await res.body?.cancel();
@@ -202,7 +267,12 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
             emit({ message: `ready: ${state.readyPath} answered 200`, readyReplicas: 1, desiredReplicas: 1 });
             return { ok: true, readyReplicas: 1 };
           }
-          if (`${res.status}` !== lastStatus) emit({ message: `${state.readyPath} answered ${res.status}`, readyReplicas: 0, desiredReplicas: 1 });
+          if (`${res.status}` !== lastStatus)
+            emit({
+              message: `${state.readyPath} answered ${res.status}`,
+              readyReplicas: 0,
+              desiredReplicas: 1,
+            });
           lastStatus = `${res.status}`;
         } catch {
           // Not listening yet; the container state below says whether it ever will.
@@ -212,11 +282,28 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
         if (exited) {
           const logs = await podman_(['logs', '--tail', '20', exited.Id], 30_000);
           const tail = summarizeOutput(logs, 3);
-          return { ok: false, reason: 'CrashLoopBackOff', message: `container exited with code ${exited.ExitCode}${tail ? `: ${tail}` : ''}` };
+          return {
+            ok: false,
+            reason: 'CrashLoopBackOff',
+            message: `container exited with code ${exited.ExitCode}${tail ? `: ${tail}` : ''}`,
+          };
         }
         await new Promise((r) => setTimeout(r, pollIntervalMs));
       }
-      return { ok: false, reason: 'ProgressDeadlineExceeded', message: `not ready within ${Math.round(followOptions.timeoutMs / 1000)} s` };
+      return {
+        ok: false,
+        reason: 'ProgressDeadlineExceeded',
+        message: `not ready within ${Math.round(followOptions.timeoutMs / 1000)} s`,
+      };
+    },
+
+    async readLogs(workload, tailLines) {
+      const state = await readState(workload);
+      const container = (await inspectContainers(state?.podId))[0];
+      if (!container) return [];
+      const logs = await podman_(['logs', '--tail', String(tailLines), container.Id], 30_000);
+      // podman replays the container's stdout and stderr on its own two streams: gunicorn writes to stderr.
+      return `${logs.stdout}\n${logs.stderr}`.split('\n').filter((l) => l.trim() !== '');
     },
 
     async readUrl(app) {
@@ -239,7 +326,10 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
     async delete(app) {
       await assertOwnPods(app);
       const file = join(appDir(app), 'pod.yaml');
-      const exists = await readFile(file, 'utf8').then(() => true, () => false);
+      const exists = await readFile(file, 'utf8').then(
+        () => true,
+        () => false,
+      );
       if (exists) {
         const result = await podman_(['kube', 'down', file]);
         if (result.code !== 0 && !/no such pod|not found/i.test(result.stderr)) {

@@ -55,14 +55,22 @@ export function readOwnerHash(owner: string): string {
  */
 export function readLocalName(identity: AppIdentity): string {
   const suffix = `-${readIdentityHash(identity)}`;
-  const readable = `${identity.namespace}-${identity.appName}`.slice(0, maxNameLength - suffix.length).replace(/-+$/, '');
+  const readable = `${identity.namespace}-${identity.appName}`
+    .slice(0, maxNameLength - suffix.length)
+    .replace(/-+$/, '');
   return `${readable}${suffix}`;
 }
 
 /** Labels and annotations saying whose an object is; selectors use the labels, checks the annotations. */
-export function readOwnershipMetadata(identity: AppIdentity): { labels: Record<string, string>; annotations: Record<string, string> } {
+export function readOwnershipMetadata(identity: AppIdentity): {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+} {
   return {
-    labels: { [ownershipKeys.identity]: readIdentityHash(identity), [ownershipKeys.ownerHash]: readOwnerHash(identity.owner) },
+    labels: {
+      [ownershipKeys.identity]: readIdentityHash(identity),
+      [ownershipKeys.ownerHash]: readOwnerHash(identity.owner),
+    },
     annotations: {
       [ownershipKeys.owner]: identity.owner,
       [ownershipKeys.namespace]: identity.namespace,
@@ -77,8 +85,13 @@ export function stampOwnership(object: KubeObject, identity: AppIdentity): KubeO
   const stamped = structuredClone(object);
   stamped.metadata.labels = { ...stamped.metadata.labels, ...labels };
   stamped.metadata.annotations = { ...stamped.metadata.annotations, ...annotations };
-  const template = (stamped.spec as { template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } } | undefined)
-    ?.template;
+  const template = (
+    stamped.spec as
+      | {
+          template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+        }
+      | undefined
+  )?.template;
   if (template) {
     template.metadata = {
       ...template.metadata,
@@ -96,15 +109,22 @@ export type Ownership = { kind: 'same' } | { kind: 'legacy' } | { kind: 'foreign
  * objects carried an owner), or `foreign` (another user's, or not made by ASHapp at all).
  */
 export function readOwnership(
-  metadata: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined,
+  metadata:
+    | { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined }
+    | undefined,
   identity: AppIdentity,
 ): Ownership {
   const labels = metadata?.labels ?? {};
   const annotations = metadata?.annotations ?? {};
-  if (labels['app.kubernetes.io/managed-by'] !== 'ashapp') return { kind: 'foreign', reason: 'it exists and is not managed by ASHapp' };
+  if (labels['app.kubernetes.io/managed-by'] !== 'ashapp')
+    return { kind: 'foreign', reason: 'it exists and is not managed by ASHapp' };
   const owner = annotations[ownershipKeys.owner];
   if (owner === undefined) return { kind: 'legacy' };
-  if (owner !== identity.owner || annotations[ownershipKeys.namespace] !== identity.namespace || annotations[ownershipKeys.app] !== identity.appName) {
+  if (
+    owner !== identity.owner ||
+    annotations[ownershipKeys.namespace] !== identity.namespace ||
+    annotations[ownershipKeys.app] !== identity.appName
+  ) {
     return { kind: 'foreign', reason: 'it belongs to another user' };
   }
   return { kind: 'same' };

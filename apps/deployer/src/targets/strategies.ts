@@ -1,4 +1,11 @@
-import { labelKeys, readWorkloadName, renderService, renderWorkload, type Colour, type ManifestSpec } from '../manifests/render-manifests.ts';
+import {
+  labelKeys,
+  readWorkloadName,
+  renderService,
+  renderWorkload,
+  type Colour,
+  type ManifestSpec,
+} from '../manifests/render-manifests.ts';
 import type { FollowOptions, RolloutResult, WorkloadRef } from './deploy-target.ts';
 import type { KubernetesTarget } from './kubernetes-target.ts';
 
@@ -14,7 +21,10 @@ function workloadRef(spec: StrategySpec, name: string): WorkloadRef {
 }
 
 /** The colour the app's Service sends traffic to now, if it has one. */
-export async function readLiveColour(target: KubernetesTarget, spec: Pick<StrategySpec, 'appName' | 'namespace' | 'owner'>): Promise<Colour | undefined> {
+export async function readLiveColour(
+  target: KubernetesTarget,
+  spec: Pick<StrategySpec, 'appName' | 'namespace' | 'owner'>,
+): Promise<Colour | undefined> {
   const service = await target.readService(spec);
   const selector = (service?.spec as { selector?: Record<string, string> } | undefined)?.selector;
   const colour = selector?.[labelKeys.colour];
@@ -26,10 +36,17 @@ export async function readLiveColour(target: KubernetesTarget, spec: Pick<Strate
  * the Service's selector switch to it. The old colour keeps running, so switching back is instant.
  * On failure the Service is untouched and users never saw the new version.
  */
-export async function deployBlueGreen(target: KubernetesTarget, spec: StrategySpec, follow: FollowOptions): Promise<BlueGreenResult> {
+export async function deployBlueGreen(
+  target: KubernetesTarget,
+  spec: StrategySpec,
+  follow: FollowOptions,
+): Promise<BlueGreenResult> {
   const live = await readLiveColour(target, spec);
   const next: Colour = live === 'blue' ? 'green' : 'blue';
-  const workload = renderWorkload({ ...spec, strategy: { type: 'blue-green', colour: next, serviceColour: live ?? next } });
+  const workload = renderWorkload({
+    ...spec,
+    strategy: { type: 'blue-green', colour: next, serviceColour: live ?? next },
+  });
   await target.apply([workload], { namespace: spec.namespace, owner: spec.owner });
   const rollout = await target.followRollout(workloadRef(spec, workload.metadata.name), follow);
   if (!rollout.ok) return { ...rollout, live };
@@ -38,7 +55,11 @@ export async function deployBlueGreen(target: KubernetesTarget, spec: StrategySp
 }
 
 /** Points the Service at one colour (the switch, and the instant rollback). */
-export async function switchBlueGreen(target: KubernetesTarget, spec: StrategySpec, colour: Colour): Promise<void> {
+export async function switchBlueGreen(
+  target: KubernetesTarget,
+  spec: StrategySpec,
+  colour: Colour,
+): Promise<void> {
   const service = renderService({ ...spec, strategy: { type: 'blue-green', colour, serviceColour: colour } });
   await target.applyService(service, spec.namespace, spec.owner);
 }
@@ -53,23 +74,48 @@ export function readCanaryReplicas(replicas: number, share: number): number {
  * Canary: the new version runs as `<app>-canary` with a share of the replicas, beside the stable
  * workload; the Service selects both tracks, so that share of traffic reaches the canary.
  */
-export async function startCanary(target: KubernetesTarget, spec: StrategySpec, share: number, follow: FollowOptions): Promise<RolloutResult> {
-  const canary = renderWorkload({ ...spec, replicas: readCanaryReplicas(spec.replicas, share), strategy: { type: 'canary', track: 'canary' } });
+export async function startCanary(
+  target: KubernetesTarget,
+  spec: StrategySpec,
+  share: number,
+  follow: FollowOptions,
+): Promise<RolloutResult> {
+  const canary = renderWorkload({
+    ...spec,
+    replicas: readCanaryReplicas(spec.replicas, share),
+    strategy: { type: 'canary', track: 'canary' },
+  });
   const service = renderService({ ...spec, strategy: { type: 'canary', track: 'canary' } });
   await target.apply([canary, service], { namespace: spec.namespace, owner: spec.owner });
   return target.followRollout(workloadRef(spec, canary.metadata.name), follow);
 }
 
 /** Promote: the stable workload takes the canary's version, then the canary goes. */
-export async function promoteCanary(target: KubernetesTarget, spec: StrategySpec, follow: FollowOptions): Promise<RolloutResult> {
+export async function promoteCanary(
+  target: KubernetesTarget,
+  spec: StrategySpec,
+  follow: FollowOptions,
+): Promise<RolloutResult> {
   const stable = renderWorkload({ ...spec, strategy: { type: 'canary', track: 'stable' } });
   await target.apply([stable], { namespace: spec.namespace, owner: spec.owner });
   const rollout = await target.followRollout(workloadRef(spec, stable.metadata.name), follow);
-  if (rollout.ok) await target.deleteWorkload(workloadRef(spec, readWorkloadName(spec.appName, { type: 'canary', track: 'canary' })));
+  if (rollout.ok)
+    await target.deleteWorkload(
+      workloadRef(spec, readWorkloadName(spec.appName, { type: 'canary', track: 'canary' })),
+    );
   return rollout;
 }
 
 /** Abort: the canary goes; the stable workload never changed. */
-export async function abortCanary(target: KubernetesTarget, spec: Pick<StrategySpec, 'appName' | 'namespace' | 'owner' | 'kind'>): Promise<void> {
-  await target.deleteWorkload({ appName: spec.appName, namespace: spec.namespace, owner: spec.owner, kind: spec.kind, name: readWorkloadName(spec.appName, { type: 'canary', track: 'canary' }) });
+export async function abortCanary(
+  target: KubernetesTarget,
+  spec: Pick<StrategySpec, 'appName' | 'namespace' | 'owner' | 'kind'>,
+): Promise<void> {
+  await target.deleteWorkload({
+    appName: spec.appName,
+    namespace: spec.namespace,
+    owner: spec.owner,
+    kind: spec.kind,
+    name: readWorkloadName(spec.appName, { type: 'canary', track: 'canary' }),
+  });
 }

@@ -98,7 +98,18 @@ describe('image references, repository names, tags and registry hosts', () => {
     assert.equal(validateImageReference(`ghcr.io/o/r@${digest}`).digest, digest);
   });
 
-  for (const bad of ['', 'UPPER/app', 'app:', 'app:-x', 'a b', 'app;id', 'app\n', '$(id)/x', 'x/../y', '-x']) {
+  for (const bad of [
+    '',
+    'UPPER/app',
+    'app:',
+    'app:-x',
+    'a b',
+    'app;id',
+    'app\n',
+    '$(id)/x',
+    'x/../y',
+    '-x',
+  ]) {
     test(`rejects image ${JSON.stringify(bad)}`, () => {
       assertInputError(() => validateImageReference(bad), 'image');
     });
@@ -179,15 +190,25 @@ describe('code and requirements', () => {
 
   test('accepts requirement specifiers and refuses pip options and URLs', () => {
     assert.equal(validateRequirements(''), undefined);
-    const ok = 'flask==3.0.3\nrequests>=2,<3  # http\n\n# comment\nuvicorn[standard]~=0.30\npywin32; sys_platform == "win32"\n';
+    const ok =
+      'flask==3.0.3\nrequests>=2,<3  # http\n\n# comment\nuvicorn[standard]~=0.30\npywin32; sys_platform == "win32"\n';
     assert.equal(validateRequirements(ok), ok);
-    for (const bad of ['-r /etc/passwd', '--index-url https://evil/simple', '-e .', 'git+https://x/y.git', 'flask\n$(id)', 'a\u0000']) {
+    for (const bad of [
+      '-r /etc/passwd',
+      '--index-url https://evil/simple',
+      '-e .',
+      'git+https://x/y.git',
+      'flask\n$(id)',
+      'a\u0000',
+    ]) {
       assertInputError(() => validateRequirements(bad), 'requirements');
     }
   });
 
   test('refuses pip options hidden after an environment marker, variables, continuations and direct references (issue 8)', () => {
-    assert.ok(validateRequirements('gunicorn; python_version >= "3.8" and platform_machine != "x86-64"  # fine\n'));
+    assert.ok(
+      validateRequirements('gunicorn; python_version >= "3.8" and platform_machine != "x86-64"  # fine\n'),
+    );
     for (const bad of [
       'flask; python_version>"0" --config-settings=editable_mode=compat',
       'flask; python_version>"0" --hash=sha256:0000',
@@ -199,7 +220,11 @@ describe('code and requirements', () => {
       'flask @ https://evil/flask.whl',
       'flask; python_version>"0" @ https://evil/x',
     ]) {
-      assert.throws(() => validateRequirements(bad), (err: unknown) => err instanceof InputError && /^requirements: line \d/.test(err.message), bad);
+      assert.throws(
+        () => validateRequirements(bad),
+        (err: unknown) => err instanceof InputError && /^requirements: line \d/.test(err.message),
+        bad,
+      );
     }
   });
 });
@@ -248,7 +273,28 @@ describe('git repository URLs and refs', () => {
     assert.equal(validateGitRef(undefined), 'main');
     assert.equal(validateGitRef('feature/login-v2'), 'feature/login-v2');
     assert.equal(validateGitRef('v1.2.3'), 'v1.2.3');
-    for (const bad of ['-c', '--upload-pack=x', 'a..b', 'a b', 'a~1', 'a^', 'a:b', 'x.lock', '.hidden', 'a/.b', 'a//b', 'a@{1}', '@', 'a\nb', 'end/', 'end.', 'a*', 'a[', 'a\\b', 'x'.repeat(256)]) {
+    for (const bad of [
+      '-c',
+      '--upload-pack=x',
+      'a..b',
+      'a b',
+      'a~1',
+      'a^',
+      'a:b',
+      'x.lock',
+      '.hidden',
+      'a/.b',
+      'a//b',
+      'a@{1}',
+      '@',
+      'a\nb',
+      'end/',
+      'end.',
+      'a*',
+      'a[',
+      'a\\b',
+      'x'.repeat(256),
+    ]) {
       assertInputError(() => validateGitRef(bad), 'ref');
     }
   });

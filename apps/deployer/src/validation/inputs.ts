@@ -34,10 +34,17 @@ export function validateAppName(value: unknown, field = 'app_name'): string {
   if (name.length === 0) fail(field, 'is required');
   if (name.length > maxAppNameLength) fail(field, `must be at most ${maxAppNameLength} characters`);
   if (!dns1035Label.test(name)) {
-    fail(field, 'must be lowercase letters, digits and dashes, start with a letter and end with a letter or digit');
+    fail(
+      field,
+      'must be lowercase letters, digits and dashes, start with a letter and end with a letter or digit',
+    );
   }
   const reserved = reservedAppSuffixes.find((suffix) => name.endsWith(suffix));
-  if (reserved) fail(field, `must not end with "${reserved}": the deployer names blue-green and canary workloads that way`);
+  if (reserved)
+    fail(
+      field,
+      `must not end with "${reserved}": the deployer names blue-green and canary workloads that way`,
+    );
   return name;
 }
 
@@ -105,7 +112,10 @@ export function validateImageReference(value: unknown, field = 'image'): ImageRe
 export function validateRepositoryName(value: unknown, field = 'image_name'): string {
   const text = requireString(field, value);
   if (text.length === 0 || text.length > 255 || !repositoryRegExp.test(text)) {
-    fail(field, 'must be lowercase path components ([a-z0-9] separated by . _ - or /), at most 255 characters');
+    fail(
+      field,
+      'must be lowercase path components ([a-z0-9] separated by . _ - or /), at most 255 characters',
+    );
   }
   return text;
 }
@@ -113,7 +123,8 @@ export function validateRepositoryName(value: unknown, field = 'image_name'): st
 export function validateTag(value: unknown, field = 'tag'): string {
   if (value === undefined || value === null || value === '') return 'latest';
   const tag = requireString(field, value);
-  if (!tagRegExp.test(tag)) fail(field, 'must be letters, digits, _ . - (not starting with . or -), at most 128 characters');
+  if (!tagRegExp.test(tag))
+    fail(field, 'must be letters, digits, _ . - (not starting with . or -), at most 128 characters');
   return tag;
 }
 
@@ -216,7 +227,10 @@ export function validateRequirements(value: unknown, field = 'requirements'): st
     const problem = readRequirementProblem(content);
     if (problem) fail(field, `line ${index + 1}: ${problem} (name[extras][version][; marker] only)`);
     if (controlCharacters.test(raw.replace(/\r$/, '').replace(/\t/g, ' ')) || !requirementLine.test(line)) {
-      fail(field, `line ${index + 1} is not a requirement specifier (name[extras][version]; options and URLs are not allowed)`);
+      fail(
+        field,
+        `line ${index + 1} is not a requirement specifier (name[extras][version]; options and URLs are not allowed)`,
+      );
     }
   });
   return text.trim().length === 0 ? undefined : text;
@@ -235,12 +249,14 @@ export function validateGitUrl(
   const text = requireString(field, value).trim();
   if (text.length === 0) fail(field, 'is required');
   if (text.length > 2048) fail(field, 'must be at most 2048 characters');
-  if (controlCharacters.test(text) || /\s/.test(text)) fail(field, 'must not contain spaces or control characters');
+  if (controlCharacters.test(text) || /\s/.test(text))
+    fail(field, 'must not contain spaces or control characters');
   if (text.startsWith('-')) fail(field, 'must not start with "-"');
   if (text.startsWith('/')) {
     if (!options.allowLocalPaths) fail(field, 'local paths are not allowed here; use an https:// URL');
     const segments = text.split('/');
-    if (segments.some((s) => s === '..' || s === '.')) fail(field, 'must not contain "." or ".." path segments');
+    if (segments.some((s) => s === '..' || s === '.'))
+      fail(field, 'must not contain "." or ".." path segments');
     if (/[:\\]/.test(text)) fail(field, 'local paths must not contain ":" or "\\"');
     return { kind: 'local', path: text.replace(/\/+$/, '') || '/' };
   }
@@ -255,7 +271,8 @@ export function validateGitUrl(
   } catch {
     fail(field, 'must be an https:// URL' + (options.allowLocalPaths ? ' or an absolute local path' : ''));
   }
-  if (url.protocol !== 'https:') fail(field, `scheme ${url.protocol.replace(/:$/, '')} is not allowed; use https`);
+  if (url.protocol !== 'https:')
+    fail(field, `scheme ${url.protocol.replace(/:$/, '')} is not allowed; use https`);
   if (url.username || url.password) fail(field, 'must not contain a user name or password');
   if (!url.hostname || url.hostname.startsWith('-')) fail(field, 'must name a host');
   if (url.search || url.hash) fail(field, 'must not contain a query or fragment');

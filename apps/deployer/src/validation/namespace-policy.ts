@@ -64,10 +64,13 @@ export function createNamespacePolicy(options: NamespacePolicyOptions): Namespac
         // Admins act on users' apps (deploy over, roll back, delete), so they may use any user's namespace.
         if (isAdmin(caller) && options.perUser && userNamespacePattern.test(namespace)) return namespace;
       }
-      throw new NotAllowedError(`${field}: ${namespace} is not a namespace you may deploy into; allowed: ${allowed.join(', ')}`, {
-        field,
-        allowed,
-      });
+      throw new NotAllowedError(
+        `${field}: ${namespace} is not a namespace you may deploy into; allowed: ${allowed.join(', ')}`,
+        {
+          field,
+          allowed,
+        },
+      );
     },
   };
 }

@@ -119,6 +119,8 @@ function buildHeaders(request: FastifyRequest, forward: ForwardOptions, secret: 
   injectTraceContext(headers);
   headers['x-forwarded-for'] = request.ip;
   headers['x-forwarded-proto'] = request.protocol;
+  // The host the user typed: the deployer advertises apps on this machine under it.
+  if (request.host) headers['x-forwarded-host'] = request.host;
   if (identity) headers[identityHeader] = signIdentity(identity, secret);
   if (forward.awsCredentials) {
     headers[awsCredentialsHeader] = sealAwsCredentials(forward.awsCredentials, secret, request.id);

@@ -7,6 +7,14 @@ export interface CreateProjectInput {
   project_name: string;
   source_location: string;
   build_spec: string;
+  /** IAM role ARN CodeBuild runs the builds as; the operator's default when absent. */
+  service_role?: string;
+}
+
+export interface ServiceRoleChoices {
+  roles: { name: string; arn: string; description?: string }[];
+  default_role: string | null;
+  list_error?: string;
 }
 
 export interface BuildSummary {
@@ -34,6 +42,7 @@ export interface CodeBuildClient {
   listBuilds(projectName: string): Promise<BuildSummary[]>;
   getBuild(id: string): Promise<BuildDetail>;
   getLogs(id: string): Promise<string[]>;
+  listServiceRoles(): Promise<ServiceRoleChoices>;
 }
 
 /** Accepts `{items:[…]}`, `{builds:[…]}`, `{ids:[…]}` or a bare array. */
@@ -68,6 +77,7 @@ export function createCodeBuildClient(http: HttpClient): CodeBuildClient {
   const build = (id: string) => `/api/codebuild/builds/${encodeURIComponent(id)}`;
   return {
     createProject: (input) => http.json('/api/codebuild/projects', { method: 'POST', body: input }),
+    listServiceRoles: () => http.json<ServiceRoleChoices>('/api/codebuild/service-roles'),
     startBuild: async (name) =>
       normaliseBuild(await http.json(`${project(name)}/builds`, { method: 'POST', body: {} })),
     listBuilds: async (name) => normaliseBuildList(await http.json(`${project(name)}/builds`)),

@@ -36,6 +36,10 @@ export interface DeploySettings {
   strategy: Strategy;
   /** Share of replicas (percent, 1–99) on the new version; only with strategy `canary`. */
   canary_percent?: number;
+  /** An Ingress for the app's Service (Kubernetes target, rolling strategy). */
+  ingress?: { host: string; path?: string; tls_secret?: string };
+  /** A HorizontalPodAutoscaler for the workload (Kubernetes target, rolling strategy). */
+  autoscaling?: { min_replicas: number; max_replicas: number; cpu_percent: number };
 }
 
 export interface CodeSource {
@@ -120,6 +124,10 @@ export interface DeployerCapabilities {
   strategies: string[];
   can_deploy_source: boolean;
   problems: string[];
+  /** Whether a deploy may carry an Ingress and an HPA (a cluster); absent from older deployers. */
+  ingress_autoscaling?: boolean;
+  /** What works differently on this target, said beside the fields concerned. */
+  notes?: string[];
 }
 
 export interface DeployerClient {

@@ -1,8 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../../api-context.tsx';
 import type { BuildDetail, BuildSummary } from '../../api/codebuild.ts';
 import { ErrorNotice } from '../../components/error-notice.tsx';
 import { toSafeHttpUrl } from '../../components/safe-url.ts';
+import { ServiceRoleField, type ServiceRoleValue } from './service-role-field.tsx';
 
 const POLL_MS = 3000;
 const DEFAULT_BUILDSPEC = `version: 0.2
@@ -99,6 +100,8 @@ export function CodeBuildPanel() {
   const [error, setError] = useState<unknown>(undefined);
   const [builds, setBuilds] = useState<BuildSummary[] | undefined>(undefined);
   const [selectedBuild, setSelectedBuild] = useState<string | undefined>(undefined);
+  const [role, setRole] = useState<ServiceRoleValue>({ arn: undefined, ready: false });
+  const onRoleChange = useCallback((value: ServiceRoleValue) => setRole(value), []);
 
   const act = async (work: () => Promise<string | undefined>) => {
     setBusy(true);
@@ -120,6 +123,7 @@ export function CodeBuildPanel() {
         project_name: projectName.trim(),
         source_location: sourceLocation.trim(),
         build_spec: buildSpec,
+        ...(role.arn ? { service_role: role.arn } : {}),
       });
       return `Project ${projectName.trim()} created.`;
     });
@@ -191,11 +195,12 @@ export function CodeBuildPanel() {
               data-testid="codebuild-buildspec"
             />
           </div>
+          <ServiceRoleField active={open} onChange={onRoleChange} />
           <div className="button-row span-all">
             <button
               type="submit"
               className="button primary"
-              disabled={busy || !hasProject || !sourceLocation.trim()}
+              disabled={busy || !hasProject || !sourceLocation.trim() || !role.ready}
               data-testid="codebuild-create"
             >
               Create project

@@ -20,12 +20,20 @@ export interface DeployOutcome {
 export function DeployResult({ outcome }: { outcome: DeployOutcome }) {
   const url = toSafeHttpUrl(outcome.url);
   const failed = isFailureState(outcome.state);
+  // A failure's first line is the summary; what follows (the app's traceback, its last log lines) is shown as is.
+  const [summary, ...details] = (outcome.error ?? '').split('\n');
+  const detail = details.join('\n').trim();
   return (
     <div className="deploy-result" data-testid="deploy-result">
       <p className={failed ? 'notice notice-error' : 'notice notice-ok'} data-testid="deploy-final-state">
         {failed ? 'Deployment failed' : 'Deployment finished'}: <strong>{outcome.state}</strong>
-        {outcome.error ? ` — ${outcome.error}` : ''}
+        {summary ? ` — ${summary}` : ''}
       </p>
+      {detail ? (
+        <pre className="code-block" tabIndex={0} aria-label="Why it failed" data-testid="deploy-failure-detail">
+          {detail}
+        </pre>
+      ) : null}
       {outcome.image ? (
         <p>
           Deployed image: <code data-testid="deploy-image">{outcome.image}</code>

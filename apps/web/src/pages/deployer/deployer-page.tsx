@@ -10,6 +10,7 @@ import type {
   WorkloadKind,
 } from '../../api/deployer.ts';
 import { ErrorNotice } from '../../components/error-notice.tsx';
+import { AdvancedSettings, initialAdvancedValues, readAdvancedRequest, type AdvancedValues } from './advanced-settings.tsx';
 import { RegistryCard } from './registry-card.tsx';
 import { DeployProgress, DeployResult, type DeployOutcome } from './deploy-progress.tsx';
 import { DeploymentsList } from './deployments-list.tsx';
@@ -67,6 +68,7 @@ export function DeployerPage() {
     strategy: 'rolling',
     canary_percent: 20,
   });
+  const [advanced, setAdvanced] = useState<AdvancedValues>(initialAdvancedValues);
   const [validation, setValidation] = useState<ValidationResult | undefined>(undefined);
   const [manifests, setManifests] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState<'validate' | 'preview' | 'deploy' | undefined>(undefined);
@@ -109,6 +111,7 @@ export function DeployerPage() {
       namespace: settings.namespace.trim(),
     };
     if (base.strategy !== 'canary') delete base.canary_percent;
+    if (base.strategy === 'rolling') Object.assign(base, readAdvancedRequest(advanced));
     if (source === 'code') return { ...base, code, ...(requirements.trim() ? { requirements } : {}) };
     return {
       ...base,
@@ -475,6 +478,16 @@ export function DeployerPage() {
             </div>
           ) : null}
         </div>
+        <AdvancedSettings
+          values={advanced}
+          onChange={(values) => {
+            setError(undefined);
+            setAdvanced(values);
+          }}
+          strategy={settings.strategy}
+          applies={capabilities?.ingress_autoscaling}
+          notes={capabilities?.notes ?? []}
+        />
         <div className="button-row">
           <button
             type="button"
