@@ -105,7 +105,7 @@ function errorSummary(err: unknown): { code: string; message: string } {
  * tagged env=dev"). The ask runs the read, shows it and the exact change per target, and holds one
  * confirmation bound (HMAC, see the confirmation service) to exactly those per-target operations. Accept
  * reads again and runs the bound operations on the targets that still match — never any other target,
- * never any other operation (docs/adr/0021-compound-requests.md).
+ * never any other operation (docs/adr/0017-compound-requests.md).
  */
 export function createCompoundService(deps: CompoundServiceDeps): CompoundService {
   const { catalog, executor, policy, confirmations, history, audit } = deps;
