@@ -50,9 +50,12 @@ function resolvePackageDir(name: string, fromDir: string): string | undefined {
   }
 }
 
+/** Needed only to install a package, never to load it (better-sqlite3 fetches its prebuilt addon with it). */
+const installOnly = new Set(['prebuild-install']);
+
 /**
- * Copies an external package and its production dependency closure into `target/node_modules`, flat (the
- * few externals share no conflicting versions; a conflict fails the build rather than picking one).
+ * Copies external packages and their production dependency closure into `target/node_modules`, each at
+ * the same place below node_modules as where it is installed, so Node resolves them the same way.
  */
 function copyDependencyClosure(
   names: readonly string[],
@@ -63,36 +66,42 @@ function copyDependencyClosure(
   const queue = names.map((name) => ({ name, from: fromDir, optional: false }));
   while (queue.length > 0) {
     const { name, from, optional } = queue.shift()!;
+    if (installOnly.has(name)) continue;
     const dir = resolvePackageDir(name, from);
     if (!dir) {
       if (optional) continue;
       throw new Error(`external package ${name} is not installed (needed from ${path.relative(root, from)})`);
     }
+    const marker = `${path.sep}node_modules${path.sep}`;
+    const place = dir.slice(dir.indexOf(marker) + marker.length);
     const pkg = readPackage(dir);
-    const seen = copied.get(name);
+    const seen = copied.get(place);
     if (seen) {
-      if (seen.version !== pkg.version)
-        throw new Error(`two versions of ${name} (${seen.version}, ${pkg.version}) among the externals`);
+      if (seen.dir !== dir)
+        throw new Error(`${place} is installed twice (${seen.version}, ${pkg.version}); cannot place both`);
       continue;
     }
-    copied.set(name, { version: pkg.version, dir });
+    copied.set(place, { version: pkg.version, dir });
     for (const dep of Object.keys(pkg.dependencies ?? {}))
       queue.push({ name: dep, from: dir, optional: false });
     for (const dep of Object.keys(pkg.optionalDependencies ?? {}))
       queue.push({ name: dep, from: dir, optional: true });
   }
-  for (const [name, { dir }] of copied) {
-    cpSync(dir, path.join(target, 'node_modules', name), {
+  for (const [place, { dir }] of copied) {
+    const native = existsSync(path.join(dir, 'binding.gyp'));
+    cpSync(dir, path.join(target, 'node_modules', place), {
       recursive: true,
       dereference: true,
-      // Build intermediates and sources of native modules are not needed to load them.
+      // Nested installs are copied on their own when needed; a native addon's sources and build
+      // intermediates are not needed to load it.
       filter: (src) => {
         const rel = path.relative(dir, src);
-        return !/^(build\/Release\/(obj|obj\.target|\.deps)|deps|src|test|docs?)(\/|$)/.test(rel);
+        if (/^node_modules(\/|$)/.test(rel)) return false;
+        return !(native && /^(build\/Release\/(obj|obj\.target|\.deps)|deps|src)(\/|$)/.test(rel));
       },
     });
   }
-  return Object.fromEntries([...copied].map(([name, { version }]) => [name, version]));
+  return Object.fromEntries(names.filter((n) => copied.has(n)).map((n) => [n, copied.get(n)!.version]));
 }
 
 /** Fails when the bundle reads a file next to itself that the build did not put there. */

@@ -1,4 +1,4 @@
-// Runs every test file (`*.test.ts` under packages/*/src and apps/*/src) with Node's own test runner.
+// Runs every test file (`*.test.ts` under packages/*/src, apps/*/src and tests/*/src) with Node's own test runner.
 // Node 20 does not expand globs in `node --test`, so the files are found here.
 // Usage: npm test [-- <path filter> ...]   e.g. npm test -- apps/history
 import { spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ function findTests(dir: string): string[] {
     .filter((f) => statSync(f).isFile());
 }
 
-const files = ['packages', 'apps']
+const files = ['packages', 'apps', 'tests']
   .flatMap((top) => readdirSync(path.join(root, top)).map((name) => path.join(root, top, name, 'src')))
   .flatMap(findTests)
   .map((f) => path.relative(root, f))
