@@ -100,7 +100,8 @@ describe('the platform from its container images (buildah, podman)', { timeout: 
       [
         'apiVersion: v1',
         'kind: Config',
-        'clusters: [{name: stand-in, cluster: {server: "' + kube.url + '"}}]',
+        // The client refuses plain http unless TLS checks are off; the stand-in speaks http on loopback.
+        'clusters: [{name: stand-in, cluster: {server: "' + kube.url + '", insecure-skip-tls-verify: true}}]',
         `users: [{name: deployer, user: {token: "${kubeToken}"}}]`,
         'contexts: [{name: stand-in, context: {cluster: stand-in, user: deployer}}]',
         'current-context: stand-in',
@@ -232,12 +233,13 @@ describe('the platform from its container images (buildah, podman)', { timeout: 
     }
   });
 
-  test('the images health checks pass for every running service', async () => {
-    for (const name of containers) {
-      const out = await run('podman', ['healthcheck', 'run', name], { env: tools.env }).catch(
-        (e: Error) => e.message,
-      );
-      assert.doesNotMatch(out, /unhealthy|failed/i, `${name}: ${out}`);
+  test('the image health check command passes in every running service', async () => {
+    // `podman healthcheck run` needs systemd timers, which this machine lacks: run the same command.
+    for (const service of serviceNames) {
+      const config = await inspectImage(tools, built.images[service]);
+      const command = config.Healthcheck!.Test.slice(1);
+      const name = `ashapp-ct-${service}-${runId}`;
+      await run('podman', ['exec', name, ...command], { env: tools.env });
     }
   });
 
