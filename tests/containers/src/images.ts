@@ -101,8 +101,8 @@ export interface ImageConfig {
 }
 
 export async function inspectImage(tools: Tools, image: string): Promise<ImageConfig> {
-  const out = await run('podman', ['image', 'inspect', '--format', '{{json .Config}}', image], {
-    env: tools.env,
-  });
-  return JSON.parse(out) as ImageConfig;
+  // podman keeps the HEALTHCHECK beside the config, not in it.
+  const out = await run('podman', ['image', 'inspect', image], { env: tools.env });
+  const [first] = JSON.parse(out) as { Config: ImageConfig; Healthcheck?: { Test: string[] } }[];
+  return { ...first!.Config, ...(first!.Healthcheck ? { Healthcheck: first!.Healthcheck } : {}) };
 }

@@ -137,6 +137,40 @@ describe('the platform from its container images (buildah, podman)', { timeout: 
       if (service === 'deployer') await mkdir(path.join(dataDir, 'rundir'), { mode: 0o700 });
       await run('chown', ['-R', `${nodeUid}:${nodeUid}`, dataDir], { env: tools.env });
       const name = `ashapp-ct-${service}-${runId}`;
+      if (service === 'deployer') {
+        // The deployer pulls a build's base image without registry credentials: put the Flask base into
+        // its store first, with the deployer image's own buildah under the same user and capabilities.
+        await run(
+          'podman',
+          [
+            'run',
+            '--rm',
+            '--network',
+            'host',
+            '--read-only',
+            '--security-opt',
+            'no-new-privileges',
+            '--cap-drop',
+            'ALL',
+            ...deployerCapabilities.flatMap((c) => ['--cap-add', c]),
+            '-v',
+            `${dataDir}:/data`,
+            '--entrypoint',
+            'buildah',
+            built.images.deployer,
+            '--root',
+            '/data/containers/storage',
+            '--runroot',
+            '/tmp/containers-run',
+            'pull',
+            '--tls-verify=false',
+            '--creds',
+            `${registry.username}:${registry.password}`,
+            `docker://${pybase.registryImage!}`,
+          ],
+          { env: tools.env },
+        );
+      }
       const env = {
         [`${service.toUpperCase()}_PORT`]: String(ports[service]),
         HOST: '127.0.0.1',
