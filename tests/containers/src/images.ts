@@ -75,6 +75,12 @@ export async function buildImages(tools: Tools, tag: string): Promise<BuiltImage
         `VERSION=${tag}`,
         '--build-arg',
         'REVISION=test',
+        // buildah 1.28 reuses a cached LABEL step whatever the build args say: the labels that change per
+        // build are also given on the command line, which applies them at commit.
+        '--label',
+        `org.opencontainers.image.version=${tag}`,
+        '--label',
+        'org.opencontainers.image.revision=test',
         '-t',
         image,
         '-f',
