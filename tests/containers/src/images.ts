@@ -76,7 +76,7 @@ export async function buildImages(tools: Tools, tag: string): Promise<BuiltImage
         '--build-arg',
         'REVISION=test',
         // buildah 1.28 reuses a cached LABEL step whatever the build args say: the labels that change per
-        // build are also given on the command line, which applies them at commit.
+        // build are also given on the command line (applied unless the whole image comes from the cache).
         '--label',
         `org.opencontainers.image.version=${tag}`,
         '--label',
