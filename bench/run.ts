@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark on loopback and writes the figures to docs/BENCHMARKS.md.
-// Usage: npm run bench [-- <name> ...] [-- --seconds N]   names: history, monitor, gateway, assistant, deployer
+// Usage: npm run bench [-- <name> ...] [-- --seconds N]   names: history, monitor, gateway, assistant, deployer, startup
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,10 @@ const registry: Record<string, { file: string; exportName: string }> = {
   gateway: { file: 'gateway.ts', exportName: 'benchGateway' },
   assistant: { file: 'assistant.ts', exportName: 'benchAssistant' },
   deployer: { file: 'deployer.ts', exportName: 'benchDeployer' },
+  startup: { file: 'startup.ts', exportName: 'benchStartup' },
 };
+/** Sections written by other tools (image sizes come from tests/containers), kept as they are. */
+const keptSections = ['images'];
 
 function fmt(n: number | undefined, digits = 0): string {
   if (n === undefined || Number.isNaN(n)) return '';
@@ -34,7 +37,8 @@ function readSections(text: string): Record<string, string> {
   const parts = text.split(/^(?=## )/m);
   for (const part of parts) {
     const name = /^## (\w+)\n/.exec(part)?.[1];
-    if (name && name in registry) out[name] = part.split(/^(?=# |<!-- notes -->)/m)[0]!.trimEnd() + '\n';
+    if (name && (name in registry || keptSections.includes(name)))
+      out[name] = part.split(/^(?=# |<!-- notes -->)/m)[0]!.trimEnd() + '\n';
   }
   return out;
 }
@@ -92,7 +96,7 @@ async function main() {
   // A partial run (`npm run bench -- history`) keeps the other benchmarks' sections from the last run,
   // each with the date of the run that made it.
   const previous = existsSync(out) ? readSections(readFileSync(out, 'utf8')) : {};
-  const merged = Object.keys(registry)
+  const merged = [...Object.keys(registry), ...keptSections]
     .map((name) => sections[name] ?? previous[name])
     .filter((section): section is string => section !== undefined);
   const notesFile = path.join(root, 'docs', 'benchmark-notes.md');

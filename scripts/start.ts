@@ -1,8 +1,11 @@
 /**
- * `npm start`: the embedded default on one machine. Builds the web app when its build is missing or older
- * than its sources, starts every service that exists (monitor, history, assistant, deployer, then the
- * gateway) as child processes with SQLite under ./data, prefixes their log lines, and on Ctrl-C / SIGTERM
- * stops them all and waits for them.
+ * `npm start`: the embedded default on one machine. Builds the services (`scripts/build.ts`) and the web app
+ * when their builds are missing or older than their sources, starts every service (monitor, history,
+ * assistant, deployer, then the gateway) from its bundle as a plain `node apps/<name>/dist/main.js` with
+ * SQLite under ./data, prefixes their log lines, and on Ctrl-C / SIGTERM stops them all and waits for them.
+ *
+ * `npm run dev` (`--dev`): the same services from their TypeScript sources through tsx, each restarted by
+ * `node --watch` when a file it loaded changes; nothing is built except the web app.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -11,6 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const devMode = process.argv.includes('--dev');
 const webDir = path.join(root, 'apps', 'web');
 const defaultPorts: Record<string, number> = {
   gateway: 8080,
@@ -41,6 +45,22 @@ function webBuildIsCurrent(): boolean {
     newestMtime(path.join(webDir, p)),
   );
   return statSync(index).mtimeMs >= Math.max(...sources);
+}
+
+/** Whether every service's bundle is newer than its sources, the platform kit's and the build's own. */
+function serviceBuildsAreCurrent(services: string[]): boolean {
+  const shared = Math.max(
+    newestMtime(path.join(root, 'packages', 'platform', 'src')),
+    newestMtime(path.join(root, 'scripts', 'build.ts')),
+    newestMtime(path.join(root, 'scripts', 'build-plan.ts')),
+    newestMtime(path.join(root, 'package-lock.json')),
+  );
+  return services.every((name) => {
+    const bundle = path.join(root, 'apps', name, 'dist', 'main.js');
+    if (!existsSync(bundle)) return false;
+    const sources = Math.max(shared, newestMtime(path.join(root, 'apps', name, 'src')));
+    return statSync(bundle).mtimeMs >= sources;
+  });
 }
 
 function run(command: string, args: string[]): Promise<number | null> {
@@ -87,12 +107,27 @@ async function main(): Promise<void> {
     if (code !== 0) console.error('[start] the web build failed; the gateway will say so on its pages');
   }
 
+  const services = startOrder.filter((name) => existsSync(path.join(root, 'apps', name, 'src', 'main.ts')));
+  if (!devMode && !serviceBuildsAreCurrent(services)) {
+    console.log('[start] building the services (a bundle is missing or older than its sources)');
+    const code = await run(process.execPath, [
+      '--import',
+      'tsx',
+      'scripts/build.ts',
+      '--no-web',
+      ...services,
+    ]);
+    if (code !== 0) {
+      console.error('[start] the service build failed; see above');
+      process.exit(1);
+    }
+  }
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ASHAPP_DATA_DIR: process.env.ASHAPP_DATA_DIR ?? path.join(root, 'data'),
     HOST: process.env.HOST ?? '127.0.0.1',
   };
-  const services = startOrder.filter((name) => existsSync(path.join(root, 'apps', name, 'src', 'main.ts')));
   const children = new Map<string, ChildProcess>();
   let stopping = false;
 
@@ -119,7 +154,10 @@ async function main(): Promise<void> {
 
   const width = Math.max(...services.map((s) => s.length));
   const startService = (name: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('apps', name, 'src', 'main.ts')], {
+    const args = devMode
+      ? ['--watch', '--import', 'tsx', path.join('apps', name, 'src', 'main.ts')]
+      : [path.join('apps', name, 'dist', 'main.js')];
+    const child = spawn(process.execPath, args, {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
