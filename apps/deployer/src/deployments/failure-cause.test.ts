@@ -10,6 +10,7 @@ import {
   type FakeTarget,
   type TestDeployer,
 } from '../../test/service-harness.ts';
+import { readIdentityHash } from '../targets/resource-names.ts';
 
 const output = [
   '[2026-11-26 10:00:00 +0000] [7] [ERROR] Exception in worker process',
@@ -34,13 +35,15 @@ describe('a deploy that fails in its container shows the app traceback (fake pod
   });
 
   test('the record names the exception, keeps the traceback and the last lines, and the events carry the app output', async () => {
-    const image = 'localhost/ashapp/default-broken:r1';
+    // Local images are named by the exact (owner, namespace, app), so no other user's app can share one.
+    const hash = readIdentityHash({ owner: users.alice, namespace: 'default', appName: 'broken' });
+    const image = `localhost/ashapp/default-broken-${hash}:r1`;
     target.failingImages.add(image);
     target.failureOutput.set(image, output);
     const res = await deployer.app.inject({
       method: 'POST',
       url: '/deployer-api/deploy',
-      payload: { app_name: 'broken', code: helloCode },
+      payload: { app_name: 'broken', code: helloCode, namespace: 'default' },
       headers: identityHeaders(users.alice),
     });
     assert.equal(res.statusCode, 202, res.body);

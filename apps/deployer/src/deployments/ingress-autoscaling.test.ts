@@ -168,7 +168,7 @@ describe('the kubernetes target: Ingress and HPA applied, a crash at import expl
     const res = await deployer.app.inject({
       method: 'POST',
       url: '/deployer-api/deploy',
-      payload: { app_name: 'shop', code: helloCode, ingress, autoscaling },
+      payload: { app_name: 'shop', code: helloCode, namespace: 'default', ingress, autoscaling },
       headers: identityHeaders(users.alice),
     });
     assert.equal(res.statusCode, 202, res.body);
@@ -194,7 +194,7 @@ describe('the kubernetes target: Ingress and HPA applied, a crash at import expl
       const res = await deployer.app.inject({
         method: 'POST',
         url: '/deployer-api/deploy',
-        payload: { app_name: 'shop', code: helloCode, ingress, strategy },
+        payload: { app_name: 'shop', code: helloCode, namespace: 'default', ingress, strategy },
         headers: identityHeaders(users.alice),
       });
       assert.equal(res.statusCode, 400, res.body);
@@ -209,7 +209,7 @@ describe('the kubernetes target: Ingress and HPA applied, a crash at import expl
     const res = await deployer.app.inject({
       method: 'POST',
       url: '/deployer-api/deploy',
-      payload: { app_name: 'crashy', code: helloCode },
+      payload: { app_name: 'crashy', code: helloCode, namespace: 'default' },
       headers: identityHeaders(users.alice),
     });
     assert.equal(res.statusCode, 202, res.body);

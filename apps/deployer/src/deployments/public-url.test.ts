@@ -15,7 +15,7 @@ async function deployWithHost(deployer: TestDeployer, appName: string, host: str
   const res = await deployer.app.inject({
     method: 'POST',
     url: '/deployer-api/deploy',
-    payload: { app_name: appName, code: helloCode },
+    payload: { app_name: appName, code: helloCode, namespace: 'default' },
     headers: { ...identityHeaders(users.alice), ...(host ? { 'x-forwarded-host': host } : {}) },
   });
   assert.equal(res.statusCode, 202, res.body);
