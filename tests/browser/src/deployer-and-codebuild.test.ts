@@ -22,7 +22,10 @@ describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole pl
 
   before(async () => {
     if (!existsSync(webDist)) {
-      const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], { cwd: repoRoot, stdio: 'inherit' });
+      const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      });
       assert.equal(build.status, 0, 'the web app must build');
     }
     mkdirSync(screenshots, { recursive: true });
@@ -72,7 +75,10 @@ describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole pl
     assert.match(yaml, /kind: HorizontalPodAutoscaler/);
     assert.match(yaml, /maxReplicas: 6/);
     assert.match(yaml, /averageUtilization: 70/);
-    await page.screenshot({ path: path.join(screenshots, 'deployer-ingress-hpa-preview.png'), fullPage: true });
+    await page.screenshot({
+      path: path.join(screenshots, 'deployer-ingress-hpa-preview.png'),
+      fullPage: true,
+    });
 
     await page.getByTestId('deploy-submit').click();
     const error = page.getByTestId('deploy-error').filter({ hasText: /./ });
@@ -82,11 +88,16 @@ describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole pl
     // A wrong host is named by the API, and a changed field clears the message.
     await page.getByTestId('deploy-ingress-host').fill('bad_host');
     await page.getByTestId('deploy-preview').click();
-    await page.getByTestId('deploy-error').filter({ hasText: /ingress\.host/ }).waitFor();
+    await page
+      .getByTestId('deploy-error')
+      .filter({ hasText: /ingress\.host/ })
+      .waitFor();
 
     // Blue-green and canary are not offered here; with rolling the fields stay, at phone width too.
     await page.setViewportSize({ width: 390, height: 900 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at 390 px`);
     await page.setViewportSize({ width: 1410, height: 900 });
   });
@@ -100,9 +111,16 @@ describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole pl
     const role = page.getByTestId('codebuild-role');
     await role.locator('option', { hasText: 'codebuild-ashapp-service-role' }).waitFor({ state: 'attached' });
     const options = await role.locator('option').allTextContents();
-    assert.ok(!options.some((o) => o.includes('lambda-basic-execution')), `a role CodeBuild cannot assume is offered: ${options.join(', ')}`);
+    assert.ok(
+      !options.some((o) => o.includes('lambda-basic-execution')),
+      `a role CodeBuild cannot assume is offered: ${options.join(', ')}`,
+    );
     const listed = `arn:aws:iam::${standInUser.account}:role/service-role/codebuild-ashapp-service-role`;
-    assert.equal(await role.inputValue(), listed, 'without an operator default the first listed role is chosen');
+    assert.equal(
+      await role.inputValue(),
+      listed,
+      'without an operator default the first listed role is chosen',
+    );
 
     await page.getByTestId('codebuild-project').fill('from-the-panel');
     await page.getByTestId('codebuild-source').fill('https://github.com/example/demo-app');
@@ -114,7 +132,9 @@ describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole pl
     await page.screenshot({ path: path.join(screenshots, 'codebuild-service-role.png'), fullPage: true });
     await page.getByTestId('codebuild-create').click();
     await page.getByText('Project from-the-panel created.').waitFor();
-    const created = platform.standIn.calls.find((c) => c.action === 'CreateProject' && c.params['name'] === 'from-the-panel');
+    const created = platform.standIn.calls.find(
+      (c) => c.action === 'CreateProject' && c.params['name'] === 'from-the-panel',
+    );
     assert.equal(created?.params['serviceRole'], listed);
   });
 });

@@ -216,6 +216,12 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
 
     // This platform deploys with podman on this machine: no "K8s" promise, no cluster-only strategies.
     await page.getByTestId('deploy-target').filter({ hasText: 'this machine (podman)' }).waitFor();
+    // The form starts in a namespace this user may deploy into: their own, since the operator listed none.
+    await page.waitForFunction(() =>
+      (
+        document.querySelector('[data-testid="deploy-namespace"]') as HTMLInputElement | null
+      )?.value.startsWith('u-'),
+    );
     assert.equal((await page.getByTestId('deploy-submit').textContent())?.trim(), 'Deploy');
     assert.equal(await page.locator('#dep-strategy option[value="canary"]').isDisabled(), true);
 

@@ -130,8 +130,15 @@ export interface DeployerCapabilities {
   notes?: string[];
 }
 
+/** The namespaces the signed-in user may deploy into, and where a deploy without one goes. */
+export interface DeployerNamespaces {
+  default: string;
+  allowed: string[];
+}
+
 export interface DeployerClient {
   capabilities(): Promise<DeployerCapabilities>;
+  namespaces(): Promise<DeployerNamespaces>;
   registryStatus(): Promise<RegistryStatus>;
   registryLogin(input: RegistryLoginInput): Promise<unknown>;
   registryLogout(): Promise<unknown>;
@@ -153,6 +160,7 @@ export function createDeployerClient(http: HttpClient): DeployerClient {
   const app = (name: string) => encodeURIComponent(name);
   return {
     capabilities: () => http.json<DeployerCapabilities>('/deployer-api/capabilities'),
+    namespaces: () => http.json<DeployerNamespaces>('/deployer-api/namespaces'),
     registryStatus: () => http.json<RegistryStatus>('/deployer-api/registry'),
     // A wrong registry token is a 401 to show on the form, not a lost ASHapp session.
     registryLogin: (input) =>

@@ -16,7 +16,13 @@ export interface ServiceRoleValue {
  * The service role a new CodeBuild project runs as: one of the account's roles CodeBuild may assume (listed
  * with the user's own credentials), the operator's default, or an ARN typed in.
  */
-export function ServiceRoleField({ active, onChange }: { active: boolean; onChange(value: ServiceRoleValue): void }) {
+export function ServiceRoleField({
+  active,
+  onChange,
+}: {
+  active: boolean;
+  onChange(value: ServiceRoleValue): void;
+}) {
   const api = useApi();
   const [choices, setChoices] = useState<ServiceRoleChoices | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | undefined>(undefined);
@@ -46,7 +52,10 @@ export function ServiceRoleField({ active, onChange }: { active: boolean; onChan
   }, [active, api, choices, loadError]);
 
   const entering = choice === ENTER_ARN;
-  const typedProblem = entering && typed.trim() && !ROLE_ARN.test(typed.trim()) ? 'Not an IAM role ARN (arn:aws:iam::<account>:role/<name>).' : undefined;
+  const typedProblem =
+    entering && typed.trim() && !ROLE_ARN.test(typed.trim())
+      ? 'Not an IAM role ARN (arn:aws:iam::<account>:role/<name>).'
+      : undefined;
   useEffect(() => {
     if (entering) onChange({ arn: typed.trim() || undefined, ready: ROLE_ARN.test(typed.trim()) });
     else if (choice) onChange({ arn: choice, ready: true });
@@ -58,9 +67,9 @@ export function ServiceRoleField({ active, onChange }: { active: boolean; onChan
     <div className="field span-all" data-testid="codebuild-role-field">
       <label htmlFor="cb-role">Service role</label>
       <p id="cb-role-why" className="muted small-text">
-        CodeBuild runs each build as an IAM role: it needs a role whose trust policy allows codebuild.amazonaws.com
-        and that may read the source and write CloudWatch Logs. Pick one of this account&apos;s roles or enter its
-        ARN.
+        CodeBuild runs each build as an IAM role: it needs a role whose trust policy allows
+        codebuild.amazonaws.com and that may read the source and write CloudWatch Logs. Pick one of this
+        account&apos;s roles or enter its ARN.
       </p>
       <select
         id="cb-role"
@@ -81,7 +90,8 @@ export function ServiceRoleField({ active, onChange }: { active: boolean; onChan
       </select>
       {choices && choices.roles.length === 0 && !listProblem ? (
         <p className="muted small-text" data-testid="codebuild-role-none">
-          No role in this account lets CodeBuild assume it: create one in IAM (trusted entity: CodeBuild), or enter an ARN.
+          No role in this account lets CodeBuild assume it: create one in IAM (trusted entity: CodeBuild), or
+          enter an ARN.
         </p>
       ) : null}
       {listProblem ? (

@@ -94,7 +94,8 @@ export function AdvancedSettings({ values, onChange, strategy, applies, notes }:
         : null}
       {!rolling ? (
         <p className="muted small-text">
-          Ingress and autoscaling come with the rolling strategy; blue-green and canary manage their own objects.
+          Ingress and autoscaling come with the rolling strategy; blue-green and canary manage their own
+          objects.
         </p>
       ) : null}
       <label className="checkbox">
@@ -131,7 +132,11 @@ export function AdvancedSettings({ values, onChange, strategy, applies, notes }:
               data-testid="deploy-ingress-path"
             />
           </Field>
-          <Field id="dep-ingress-tls" label="TLS secret (optional)" hint="A Secret of type kubernetes.io/tls in the namespace.">
+          <Field
+            id="dep-ingress-tls"
+            label="TLS secret (optional)"
+            hint="A Secret of type kubernetes.io/tls in the namespace."
+          >
             <input
               id="dep-ingress-tls"
               value={values.tlsSecret}

@@ -30,7 +30,12 @@ export function DeployResult({ outcome }: { outcome: DeployOutcome }) {
         {summary ? ` — ${summary}` : ''}
       </p>
       {detail ? (
-        <pre className="code-block" tabIndex={0} aria-label="Why it failed" data-testid="deploy-failure-detail">
+        <pre
+          className="code-block"
+          tabIndex={0}
+          aria-label="Why it failed"
+          data-testid="deploy-failure-detail"
+        >
           {detail}
         </pre>
       ) : null}

@@ -10,7 +10,12 @@ import type {
   WorkloadKind,
 } from '../../api/deployer.ts';
 import { ErrorNotice } from '../../components/error-notice.tsx';
-import { AdvancedSettings, initialAdvancedValues, readAdvancedRequest, type AdvancedValues } from './advanced-settings.tsx';
+import {
+  AdvancedSettings,
+  initialAdvancedValues,
+  readAdvancedRequest,
+  type AdvancedValues,
+} from './advanced-settings.tsx';
 import { RegistryCard } from './registry-card.tsx';
 import { DeployProgress, DeployResult, type DeployOutcome } from './deploy-progress.tsx';
 import { DeploymentsList } from './deployments-list.tsx';
@@ -89,6 +94,26 @@ export function DeployerPage() {
       })
       .catch(() => {
         // Unknown capabilities: everything stays offered and the deployer itself says what fails.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
+  // The operator decides where apps may go: the form starts in an allowed namespace and lists them.
+  const [allowedNamespaces, setAllowedNamespaces] = useState<string[]>([]);
+  useEffect(() => {
+    let cancelled = false;
+    api.deployer
+      .namespaces()
+      .then((answer) => {
+        if (cancelled) return;
+        setAllowedNamespaces(answer.allowed);
+        setSettings((current) =>
+          answer.allowed.includes(current.namespace) ? current : { ...current, namespace: answer.default },
+        );
+      })
+      .catch(() => {
+        // Unknown: the deployer names the allowed namespaces when a deploy asks for another one.
       });
     return () => {
       cancelled = true;
@@ -434,12 +459,18 @@ export function DeployerPage() {
               id="dep-namespace"
               value={settings.namespace}
               onChange={(event) => update('namespace', event.target.value)}
+              list="dep-namespaces"
               autoCapitalize="off"
               spellCheck={false}
               aria-invalid={namespaceProblem ? true : undefined}
               aria-describedby={namespaceProblem ? 'dep-namespace-problem' : undefined}
               data-testid="deploy-namespace"
             />
+            <datalist id="dep-namespaces">
+              {allowedNamespaces.map((namespace) => (
+                <option key={namespace} value={namespace} />
+              ))}
+            </datalist>
             {namespaceProblem ? (
               <p id="dep-namespace-problem" className="field-problem">
                 {namespaceProblem}
