@@ -185,15 +185,24 @@ function encodeParam(value: unknown, random: Random): string {
   );
 }
 
-function buildPath(operation: Operation, values: Map<string, unknown>, random: Random): string {
+/** The path with its query; `plain` leaves out the hostile extras (for a request that tests one thing). */
+function buildPath(
+  operation: Operation,
+  values: Map<string, unknown>,
+  random: Random,
+  plain = false,
+): string {
   let path = operation.path.replace(/\{([^}]+)\}/g, (_m, name: string) =>
-    encodeParam(values.get(name) ?? 'x', random),
+    plain
+      ? encodeURIComponent(String(values.get(name) ?? 'x'))
+      : encodeParam(values.get(name) ?? 'x', random),
   );
   const query: string[] = [];
   for (const param of operation.parameters.filter((p) => p.in === 'query')) {
     if (!values.has(param.name)) continue;
     query.push(`${encodeURIComponent(param.name)}=${encodeParam(values.get(param.name), random)}`);
   }
+  if (plain) return query.length > 0 ? `${path}?${query.join('&')}` : path;
   if (random.chance(0.05)) query.push('__proto__[polluted]=1', 'constructor[prototype][x]=1');
   if (random.chance(0.05)) {
     const repeated = operation.parameters.find((p) => p.in === 'query');
@@ -239,12 +248,19 @@ export function buildHostileRequest(
   random: Random,
   bodyLimitBytes: number,
 ): HostileRequest {
-  const params = operation.parameters.filter((p) => p.in === 'path' || p.in === 'query');
-  const hostileParam = params.length > 0 && random.chance(0.35) ? random.pick(params) : undefined;
-  const path = buildPath(operation, paramValues(operation, random, hostileParam), random);
-  const headers: Record<string, string> = {};
   const hasBody = operation.method !== 'GET' && operation.method !== 'DELETE';
-  if (!hasBody) {
+  const kind = !hasBody
+    ? undefined
+    : operation.body
+      ? random.pick(bodyKinds)
+      : random.pick(['wrong-content-type', 'odd-json', 'over-limit'] as const);
+  // A body over the limit comes with valid parameters: the 413 must not hide behind an earlier refusal.
+  const plain = kind === 'over-limit';
+  const params = operation.parameters.filter((p) => p.in === 'path' || p.in === 'query');
+  const hostileParam = !plain && params.length > 0 && random.chance(0.35) ? random.pick(params) : undefined;
+  const path = buildPath(operation, paramValues(operation, random, hostileParam), random, plain);
+  const headers: Record<string, string> = {};
+  if (!kind) {
     return {
       method: operation.method,
       path,
@@ -253,9 +269,6 @@ export function buildHostileRequest(
       kind: hostileParam ? 'hostile-param' : 'params',
     };
   }
-  const kind = operation.body
-    ? random.pick(bodyKinds)
-    : random.pick(['wrong-content-type', 'odd-json', 'over-limit'] as const);
   const valid = (operation.body ? sampleValid(operation.body, random) : {}) as Record<string, unknown>;
   const fields = fieldsOf(operation.body);
   const field = fields.length > 0 ? random.pick(fields) : 'field';

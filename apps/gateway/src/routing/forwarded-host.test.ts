@@ -36,7 +36,11 @@ describe('the gateway tells services the host the user reached it by (X-Forwarde
     const res = await gw.app.inject({
       method: 'GET',
       url: '/deployer-api/capabilities',
-      headers: { host: 'ashapp.example.com:8443', 'x-forwarded-host': 'evil.example.net', authorization: `Bearer ${token}` },
+      headers: {
+        host: 'ashapp.example.com:8443',
+        'x-forwarded-host': 'evil.example.net',
+        authorization: `Bearer ${token}`,
+      },
     });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(seen.at(-1)?.['x-forwarded-host'], 'ashapp.example.com:8443');
@@ -46,7 +50,11 @@ describe('the gateway tells services the host the user reached it by (X-Forwarde
     const res = await proxied.app.inject({
       method: 'GET',
       url: '/deployer-api/capabilities',
-      headers: { host: '10.0.0.5:8080', 'x-forwarded-host': 'ashapp.example.com', authorization: `Bearer ${proxiedToken}` },
+      headers: {
+        host: '10.0.0.5:8080',
+        'x-forwarded-host': 'ashapp.example.com',
+        authorization: `Bearer ${proxiedToken}`,
+      },
     });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(seen.at(-1)?.['x-forwarded-host'], 'ashapp.example.com');

@@ -43,6 +43,21 @@ export function stampUserEvent(request: FastifyRequest, body: UserEventBody): Re
   };
 }
 
+/** Deeper values are refused: re-serialising them would recurse past the stack (a 500 instead of a 400). */
+const maxNesting = 64;
+
+/** Whether `value` nests objects or arrays deeper than `limit`, walked without recursion. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return false;
+}
+
 /**
  * `POST /api/monitor/log` and the original `POST /monitor/log`: a signed-in user records an event of their
  * own. Unlike other forwarded routes the body is read here, so the user, address, agent, request id and
@@ -67,6 +82,9 @@ export function registerUserEventRoutes(app: ServiceApp, deps: { forwarder: Forw
       async (request, reply) => {
         if (typeof request.body !== 'object' || request.body === null) {
           throw new InputError('body must be a JSON object');
+        }
+        if (nestsDeeperThan(request.body, maxNesting)) {
+          throw new InputError(`body must not nest objects or arrays more than ${maxNesting} levels deep`);
         }
         const stamped = stampUserEvent(request, request.body);
         return deps.forwarder.forward(request, reply, {
