@@ -16,6 +16,7 @@ import {
 } from '@ashapp/platform/testing';
 import { readTestChildEnv } from '../../test/containers-env.ts';
 import { readEventStream, type SseMessage } from '../../test/sse.ts';
+import { testBuildStorageDir } from '../../test/build-sandbox.ts';
 
 /**
  * Issue 9, "several replicas, nothing lost", for the deployer: two real deployer processes share one
@@ -114,6 +115,8 @@ for (const dialect of ['postgres', 'mysql'] as const) {
             DEPLOYER_CONTAINERS_ROOT: join(work, 'containers', 'root'),
             DEPLOYER_CONTAINERS_RUNROOT: join(work, 'containers', 'runroot'),
             DEPLOYER_ALLOW_LOCAL_GIT: 'true',
+            // The build sandbox's user keeps its store where it can reach it (the test's work folder is 0700).
+            DEPLOYER_BUILD_STORAGE_DIR: testBuildStorageDir,
             DEPLOYER_LEASE_MS: String(leaseMs),
             DEPLOYER_STREAM_POLL_MS: '200',
             DEPLOYER_SSE_HEARTBEAT_MS: '1000',

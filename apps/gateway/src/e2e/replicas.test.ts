@@ -343,7 +343,7 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
     const failures: string[] = [];
     let next = 0;
     const maxTotal = 20_000;
-    let exitedAt: number | undefined;
+    const drain: { exitedAt?: number } = {};
     const ready = { a: true, b: true };
     let probing = true;
     const prober = (async () => {
@@ -376,7 +376,8 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
         }
       }
     }
-    const keepSending = () => next < maxTotal && (exitedAt === undefined || next < exitedAt + 100);
+    const keepSending = () =>
+      next < maxTotal && (drain.exitedAt === undefined || next < drain.exitedAt + 100);
     async function worker(): Promise<void> {
       while (keepSending()) await one(next++);
     }
@@ -386,7 +387,7 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
     await delay(300);
     const servedWhileDraining = served;
     const exitCode = await stopping;
-    exitedAt = next;
+    drain.exitedAt = next;
     const servedBeforeExit = served;
     await load;
     probing = false;
