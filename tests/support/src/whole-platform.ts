@@ -4,13 +4,14 @@
  * signed-in bearer tokens. Callers add or override variables (`env`) and choose the services (`services`).
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
-import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
+import { startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -49,13 +50,31 @@ export interface WholePlatformOptions {
   readonly env?: Record<string, string>;
 }
 
+async function reservePorts(names: readonly PlatformService[]): Promise<Record<PlatformService, number>> {
+  const servers = await Promise.all(
+    names.map(
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return Object.fromEntries(names.map((name, index) => [name, ports[index] as number])) as Record<
+    PlatformService,
+    number
+  >;
+}
+
 export async function startWholePlatform(options: WholePlatformOptions = {}): Promise<WholePlatform> {
   const secret = randomBytes(32).toString('base64url');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'ashapp-platform-'));
   const standIn = await startAwsStandIn({ users: [standInUser], buckets: ['attack-assets'] });
-  const ports = Object.fromEntries(
-    await Promise.all(platformServices.map(async (s) => [s, await getFreePort()] as const)),
-  ) as Record<PlatformService, number>;
+  // One port at a time, each held until all are chosen: a port freed a moment ago is not handed out twice.
+  const ports = await reservePorts(platformServices);
   const urls = Object.fromEntries(platformServices.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<
     PlatformService,
     string
