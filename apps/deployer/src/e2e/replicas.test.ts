@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -33,6 +34,8 @@ const leaseMs = 2000;
 const user = 'arn:aws:iam::111111111111:user/alice';
 const mainEntry = fileURLToPath(new URL('../main.ts', import.meta.url));
 const sleeperImage = 'localhost/ashapp-test-sleeper:1';
+// The build sandbox keeps its layer cache between builds: a step unique to each build is never taken from it.
+const uniqueFraction = () => String(randomInt(1000, 10_000));
 
 function headers(): Record<string, string> {
   return {
@@ -188,7 +191,7 @@ for (const dialect of ['postgres', 'mysql'] as const) {
 
       test('live progress streams the same from the replica running the deployment and from the other one', async () => {
         const repo = await createRepository('streamed', [
-          'RUN ["/usr/bin/sleep", "3"]',
+          `RUN ["/usr/bin/sleep", "3.${uniqueFraction()}"]`,
           'RUN ["/no/such/program"]',
         ]);
         const id = await deploy(a, 'streamed', repo);
@@ -214,7 +217,8 @@ for (const dialect of ['postgres', 'mysql'] as const) {
         assert.ok(
           fromB.messages.some(
             (m) =>
-              m.event === 'log' && /STEP 2\/3: RUN \["\/usr\/bin\/sleep", "3"\]/.test(String(m.data.line)),
+              m.event === 'log' &&
+              /STEP 2\/3: RUN \["\/usr\/bin\/sleep", "3\.\d+"\]/.test(String(m.data.line)),
           ),
         );
         assert.equal(doneOf(fromB.messages)?.data.state, 'Failed');
@@ -225,12 +229,15 @@ for (const dialect of ['postgres', 'mysql'] as const) {
         const done = arrivals.find((x) => x.replica === 'b' && x.message.event === 'done');
         assert.ok(
           building && done && done.at - building.at >= 2000,
-          `Building reached B ${done && building ? done.at - building.at : '?'} ms before done`,
+          `Building reached B ${done && building ? done.at - building.at : '?'} ms before done; log:\n${fromB.messages
+            .filter((m) => m.event === 'log')
+            .map((m) => String(m.data.line))
+            .join('\n')}`,
         );
       });
 
       test('SIGKILL of the replica running a build: the other ends the deployment as Failed with the reason within the lease', async () => {
-        const repo = await createRepository('killed', ['RUN ["/usr/bin/sleep", "120"]']);
+        const repo = await createRepository('killed', [`RUN ["/usr/bin/sleep", "120.${uniqueFraction()}"]`]);
         const id = await deploy(a, 'killed', repo);
         let sawBuildStep = false;
         for (let i = 0; i < 300 && !sawBuildStep; i += 1) {
