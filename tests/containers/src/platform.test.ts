@@ -127,8 +127,13 @@ describe('the platform from its container images (buildah, podman)', { timeout: 
         DEPLOYER_INSECURE_REGISTRIES: registry.host,
         DEPLOYER_STABILITY_WINDOW_MS: '1000',
         DEPLOYER_ROLLOUT_TIMEOUT_MS: '60000',
+        DEPLOYER_NAMESPACES: 'default',
+        // The host build sandbox cannot run inside the container (ADR 0008, 0012): the operator's explicit
+        // choice, as compose.yaml documents it.
+        DEPLOYER_BUILD_SANDBOX: 'off',
       },
-      gateway: { AWS_ENDPOINT_URL_STS: standIn.url },
+      // Listening on 0.0.0.0 in the image, the gateway starts only with an allow-list.
+      gateway: { AWS_ENDPOINT_URL_STS: standIn.url, SIGN_IN_ALLOWED_ACCOUNTS: alice.account },
     };
     for (const service of serviceNames) {
       const dataDir = path.join(workDir, service);
