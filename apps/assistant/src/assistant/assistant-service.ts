@@ -16,6 +16,7 @@ import { buildConsoleUrl } from '../reference/console-links.ts';
 import type { ConfirmationService } from '../safety/confirmation-service.ts';
 import { classifyOperation, type OperationRisk } from '../safety/read-only.ts';
 import type { SafetyDecision, SafetyPolicy } from '../safety/safety-rules.ts';
+import { recordCallerEvent } from './caller-audit.ts';
 
 /** Where a request came from, for the audit trail. */
 export interface RequestMeta {
@@ -192,23 +193,12 @@ function errorText(err: unknown): string {
 export function createAssistantService(deps: AssistantServiceDeps): AssistantService {
   const { planner, executor, policy, confirmations, history, audit, executionUnavailable } = deps;
 
-  async function record(
+  const record = (
     caller: Caller,
     action: string,
     requestData: Record<string, unknown>,
     responseSummary: Record<string, unknown>,
-  ): Promise<void> {
-    await audit.record({
-      user_id: caller.identity.userId,
-      endpoint: caller.meta.endpoint,
-      action_type: action,
-      request_data: requestData,
-      response_summary: responseSummary,
-      ip_address: caller.meta.ip,
-      ...(caller.meta.userAgent ? { user_agent: caller.meta.userAgent } : {}),
-      request_id: caller.identity.requestId,
-    });
-  }
+  ) => recordCallerEvent(audit, caller, action, requestData, responseSummary);
 
   function describeRisk(result: PlanResult): { readOnly: boolean; risk: OperationRisk; reason: string } {
     const verdict = classifyOperation(result.action, {

@@ -21,7 +21,9 @@ export function trustsCodeBuild(document: string | undefined): boolean {
   if (!document) return false;
   let policy: { Statement?: unknown };
   try {
-    policy = JSON.parse(document.trim().startsWith('{') ? document : decodeURIComponent(document)) as { Statement?: unknown };
+    policy = JSON.parse(document.trim().startsWith('{') ? document : decodeURIComponent(document)) as {
+      Statement?: unknown;
+    };
   } catch {
     return false;
   }
@@ -39,7 +41,9 @@ export async function listCodeBuildServiceRoles(iam: Pick<IAMClient, 'send'>): P
   const found: Role[] = [];
   let marker: string | undefined;
   for (let page = 0; page < maxPages; page += 1) {
-    const result = await iam.send(new ListRolesCommand({ MaxItems: 100, ...(marker ? { Marker: marker } : {}) }));
+    const result = await iam.send(
+      new ListRolesCommand({ MaxItems: 100, ...(marker ? { Marker: marker } : {}) }),
+    );
     found.push(...(result.Roles ?? []).filter((r) => trustsCodeBuild(r.AssumeRolePolicyDocument)));
     if (!result.IsTruncated || !result.Marker) break;
     marker = result.Marker;

@@ -81,7 +81,11 @@ export interface CodeBuildService {
     nextToken?: string;
   }): Promise<{ ids: string[]; nextToken: string | undefined }>;
   /** Roles CodeBuild may assume (IAM ListRoles as the user), and the operator's default when set. */
-  listServiceRoles(): Promise<{ roles: ServiceRoleChoice[]; defaultRole: string | undefined; listError?: string }>;
+  listServiceRoles(): Promise<{
+    roles: ServiceRoleChoice[];
+    defaultRole: string | undefined;
+    listError?: string;
+  }>;
   close(): void;
 }
 

@@ -82,6 +82,10 @@ export const ServiceRolesReply = Type.Object({
     Type.Object({ name: Type.String(), arn: Type.String(), description: Type.Optional(Type.String()) }),
     { description: 'Roles whose trust policy lets codebuild.amazonaws.com assume them' },
   ),
-  default_role: Type.Union([Type.String(), Type.Null()], { description: "The operator's default, used when none is chosen" }),
-  list_error: Type.Optional(Type.String({ description: 'Why the roles could not be listed (enter an ARN instead)' })),
+  default_role: Type.Union([Type.String(), Type.Null()], {
+    description: "The operator's default, used when none is chosen",
+  }),
+  list_error: Type.Optional(
+    Type.String({ description: 'Why the roles could not be listed (enter an ARN instead)' }),
+  ),
 });

@@ -5,19 +5,67 @@ import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
 import { startTestAssistant, standInUsers, type TestAssistant } from '../../test/harness.ts';
 import { listCodeBuildServiceRoles, trustsCodeBuild } from './codebuild-roles.ts';
 
-const trust = (statement: Record<string, unknown>) => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [statement] }));
+const trust = (statement: Record<string, unknown>) =>
+  encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [statement] }));
 
 describe('which IAM roles CodeBuild may assume', () => {
   test('reads the URL-encoded trust policy IAM returns and needs an Allow of sts:AssumeRole for codebuild.amazonaws.com', () => {
-    assert.equal(trustsCodeBuild(trust({ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' })), true);
     assert.equal(
-      trustsCodeBuild(trust({ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com', 'codebuild.amazonaws.com'] }, Action: ['sts:AssumeRole'] })),
+      trustsCodeBuild(
+        trust({
+          Effect: 'Allow',
+          Principal: { Service: 'codebuild.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        }),
+      ),
       true,
     );
-    assert.equal(trustsCodeBuild(trust({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' })), false);
-    assert.equal(trustsCodeBuild(trust({ Effect: 'Deny', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' })), false);
-    assert.equal(trustsCodeBuild(trust({ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:TagSession' })), false);
-    assert.equal(trustsCodeBuild(trust({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' })), false);
+    assert.equal(
+      trustsCodeBuild(
+        trust({
+          Effect: 'Allow',
+          Principal: { Service: ['lambda.amazonaws.com', 'codebuild.amazonaws.com'] },
+          Action: ['sts:AssumeRole'],
+        }),
+      ),
+      true,
+    );
+    assert.equal(
+      trustsCodeBuild(
+        trust({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      ),
+      false,
+    );
+    assert.equal(
+      trustsCodeBuild(
+        trust({
+          Effect: 'Deny',
+          Principal: { Service: 'codebuild.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        }),
+      ),
+      false,
+    );
+    assert.equal(
+      trustsCodeBuild(
+        trust({
+          Effect: 'Allow',
+          Principal: { Service: 'codebuild.amazonaws.com' },
+          Action: 'sts:TagSession',
+        }),
+      ),
+      false,
+    );
+    assert.equal(
+      trustsCodeBuild(
+        trust({
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+          Action: 'sts:AssumeRole',
+        }),
+      ),
+      false,
+    );
     assert.equal(trustsCodeBuild('%7Bnot json'), false);
     assert.equal(trustsCodeBuild(undefined), false);
   });
@@ -44,7 +92,10 @@ describe('IAM ListRoles through the real SDK against the AWS stand-in (query pro
     });
     try {
       const found = await listCodeBuildServiceRoles(iam);
-      assert.deepEqual(found.map((r) => r.name), ['role-007', 'role-057', 'role-107', 'role-157', 'role-207']);
+      assert.deepEqual(
+        found.map((r) => r.name),
+        ['role-007', 'role-057', 'role-107', 'role-157', 'role-207'],
+      );
       assert.equal(found[0]?.arn, `arn:aws:iam::${user.account}:role/role-007`);
       assert.equal(standIn.calls.filter((c) => c.service === 'iam' && c.action === 'ListRoles').length, 3);
     } finally {
@@ -61,9 +112,16 @@ describe('GET /api/codebuild/service-roles (assistant routes, AWS stand-in, real
   after(async () => t?.close());
 
   test('stand-in: lists the roles CodeBuild may assume with the user credentials, says the default, and is audited', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/codebuild/service-roles', headers: t.headers() });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/codebuild/service-roles',
+      headers: t.headers(),
+    });
     assert.equal(res.statusCode, 200, res.body);
-    const body = res.json() as { roles: Array<{ name: string; arn: string; description?: string }>; default_role: string | null };
+    const body = res.json() as {
+      roles: Array<{ name: string; arn: string; description?: string }>;
+      default_role: string | null;
+    };
     assert.deepEqual(body.roles, [
       {
         name: 'codebuild-ashapp-service-role',
@@ -91,7 +149,9 @@ describe('GET /api/codebuild/service-roles (assistant routes, AWS stand-in, real
       headers: t.headers(),
     });
     assert.equal(res.statusCode, 201, res.body);
-    const created = t.standIn.calls.find((c) => c.action === 'CreateProject' && c.params['name'] === 'picked-role');
+    const created = t.standIn.calls.find(
+      (c) => c.action === 'CreateProject' && c.params['name'] === 'picked-role',
+    );
     assert.equal(created?.params['serviceRole'], role);
   });
 

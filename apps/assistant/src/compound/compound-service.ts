@@ -20,6 +20,7 @@ import type { ConfirmationService, ResolvedConfirmation } from '../safety/confir
 import { classifyOperation } from '../safety/read-only.ts';
 import type { SafetyPolicy } from '../safety/safety-rules.ts';
 import { matchCompoundRequest, type CompoundMatch, type CompoundTarget } from './compound-patterns.ts';
+import { recordCallerEvent } from '../assistant/caller-audit.ts';
 
 /**
  * The `service` of a confirmation that holds a compound binding. It cannot be an AWS CLI service name (no
@@ -110,23 +111,12 @@ function errorSummary(err: unknown): { code: string; message: string } {
 export function createCompoundService(deps: CompoundServiceDeps): CompoundService {
   const { catalog, executor, policy, confirmations, history, audit } = deps;
 
-  async function record(
+  const record = (
     caller: Caller,
     action: string,
     requestData: Record<string, unknown>,
     responseSummary: Record<string, unknown>,
-  ): Promise<void> {
-    await audit.record({
-      user_id: caller.identity.userId,
-      endpoint: caller.meta.endpoint,
-      action_type: action,
-      request_data: requestData,
-      response_summary: responseSummary,
-      ip_address: caller.meta.ip,
-      ...(caller.meta.userAgent ? { user_agent: caller.meta.userAgent } : {}),
-      request_id: caller.identity.requestId,
-    });
-  }
+  ) => recordCallerEvent(audit, caller, action, requestData, responseSummary);
 
   function checkAllowed(caller: Caller, action: string, cliAction: string): void {
     const decision = policy.decide({
