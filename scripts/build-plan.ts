@@ -32,9 +32,10 @@ export const buildPlan: Record<ServiceName, ServicePlan> = {
     dataFiles: ['planning/builtin-planner.cases.json'],
   },
   deployer: {
-    // The manifest validator reads the client's own type declarations from its installed folder.
-    external: ['@kubernetes/client-node'],
-    runtimeModules: [...sharedRuntimeModules, '@kubernetes/client-node'],
+    // The Kubernetes client stays outside the bundle; the manifest validator (@ashapp/kube-schemas) loads
+    // one kubernetes-models module per apiVersion/kind with require at run time, so the image needs it.
+    external: ['@kubernetes/client-node', 'kubernetes-models'],
+    runtimeModules: [...sharedRuntimeModules, '@kubernetes/client-node', 'kubernetes-models'],
     dataFiles: ['python-check/flask_check.py'],
   },
   history: { external: [], runtimeModules: sharedRuntimeModules, dataFiles: [] },
