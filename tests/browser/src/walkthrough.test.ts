@@ -93,7 +93,13 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
     }
     mkdirSync(screenshots, { recursive: true });
     registry = await startLocalRegistry();
-    platform = await startWholePlatform({ env: { DEPLOYER_INSECURE_REGISTRIES: registry.host } });
+    platform = await startWholePlatform({
+      env: {
+        DEPLOYER_INSECURE_REGISTRIES: registry.host,
+        // No Docker daemon answers here: this deployer has no builder, which the page must say up front.
+        DEPLOYER_BUILDER: 'docker',
+      },
+    });
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
@@ -216,6 +222,11 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
 
     // This platform deploys with podman on this machine: no "K8s" promise, no cluster-only strategies.
     await page.getByTestId('deploy-target').filter({ hasText: 'this machine (podman)' }).waitFor();
+    // Without a builder the page says so before anyone presses Deploy, and Deploy stays disabled.
+    await page.getByTestId('deploy-blocked').filter({ hasText: 'No image builder' }).waitFor();
+    await page.getByTestId('deploy-app-name').fill('walk');
+    await page.getByTestId('deploy-code').fill('from flask import Flask\napp = Flask(__name__)\n');
+    assert.equal(await page.getByTestId('deploy-submit').isDisabled(), true);
     // The form starts in a namespace this user may deploy into: their own, since the operator listed none.
     await page.waitForFunction(() =>
       (
@@ -238,6 +249,25 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
     await page.reload();
     await page.getByTestId('registry-login').waitFor();
     assert.equal(await page.getByTestId('registry-status').count(), 0);
+  });
+
+  test("the original's /deployer/ address leads to the Deployer page", async () => {
+    await page.goto(`${platform.urls.gateway}/deployer/`);
+    await page.getByTestId('registry-card').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/deployer');
+  });
+
+  test('Assistant: reading a secret is asked as reading a secret, not as a change', async () => {
+    await page.goto(`${platform.urls.gateway}/`);
+    await page
+      .getByTestId('ask-query')
+      .fill('aws secretsmanager get-secret-value --secret-id prod/db/password');
+    await page.getByTestId('ask-submit').click();
+    await page.getByTestId('confirm-box').waitFor();
+    assert.equal(await page.getByTestId('ask-risk').textContent(), 'reads a secret');
+    assert.match((await page.locator('#confirm-title').textContent()) ?? '', /reads a secret/);
+    await page.getByTestId('confirm-decline').click();
+    await page.getByTestId('confirm-outcome').waitFor();
   });
 
   test('axe-core finds no serious or critical accessibility violation on any page', async () => {

@@ -125,6 +125,49 @@ describe(
       assert.equal(await res.text(), 'Hello, ashwanth!');
     });
 
+    test('at 1410 px the deployments table keeps its actions in view; a rollback shows its live stages in the card and the revisions follow', async () => {
+      // A second revision to roll back from.
+      const earlier = await page.getByTestId('deploy-progress').first().getAttribute('data-deployment-id');
+      await page.getByTestId('deploy-submit').click();
+      const second = page
+        .locator(`[data-testid="deploy-progress"]:not([data-deployment-id="${earlier}"])`)
+        .first();
+      await second
+        .getByTestId('deploy-final-state')
+        .filter({ hasText: /Stable/i })
+        .waitFor({ timeout: 180_000 });
+      await page.setViewportSize({ width: 1410, height: 900 });
+      const row = page.locator('[data-testid="deployment-row"][data-app="hello-browser"]').first();
+      await row.waitFor();
+      const clipped = await page.evaluate(() => {
+        const out: string[] = [];
+        for (const button of document.querySelectorAll<HTMLElement>(
+          '[data-testid="deployments-list"] button',
+        )) {
+          const box = button.getBoundingClientRect();
+          const scroller = button.closest('.table-scroll')?.getBoundingClientRect();
+          if (box.width > 0 && scroller && (box.right > scroller.right + 1 || box.left < scroller.left - 1))
+            out.push(
+              `${button.textContent ?? ''} ${Math.round(box.left)}–${Math.round(box.right)} of ${Math.round(scroller.right)}`,
+            );
+        }
+        return out;
+      });
+      assert.deepEqual(clipped, [], 'buttons cut off by the table');
+      await row.getByTestId('deployment-revisions').click();
+      const first = page.locator('[data-testid="revision-row"][data-revision="1"]');
+      await first.getByTestId('revision-rollback').click();
+      // The rollback's stages show in the deployments card itself, live, to the end.
+      const progress = page.getByTestId('deployments-list').getByTestId('deploy-progress');
+      await progress.waitFor();
+      await progress.getByTestId('deploy-final-state').waitFor({ timeout: 180_000 });
+      assert.match((await progress.getByTestId('deploy-final-state').textContent()) ?? '', /Stable/i);
+      await shot('deployer-rollback-live.png');
+      // The revisions were read again: revision 1 is what runs now.
+      await page.locator('[data-testid="revision-row"][data-revision="1"][data-live="true"]').waitFor();
+      await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
     test('lists the deployment, then deletes the app', async () => {
       const row = page.locator('[data-testid="deployment-row"][data-app="hello-browser"]').first();
       await row.waitFor();

@@ -79,6 +79,10 @@ export interface RevisionRecord {
   image: string;
   state: string;
   created_at: string;
+  /** This revision is what runs now (after a rollback: the revision rolled back to). */
+  live?: boolean;
+  /** It reached Stable once, so its manifest and image can be applied again. */
+  rollback_possible?: boolean;
 }
 
 export interface StateEvent {

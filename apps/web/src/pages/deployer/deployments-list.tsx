@@ -42,6 +42,9 @@ function Revisions({
     };
   }, [api, app.app_name, app.namespace, version]);
 
+  // The deployer says which revision runs; older deployers only said which record is newest.
+  const isLive = (revision: RevisionRecord) => revision.live ?? revision.revision === app.revision;
+
   const rollback = async (revision: number) => {
     setBusy(true);
     setError(undefined);
@@ -75,7 +78,12 @@ function Revisions({
           </thead>
           <tbody>
             {revisions.map((revision) => (
-              <tr key={revision.revision} data-testid="revision-row">
+              <tr
+                key={revision.revision}
+                data-testid="revision-row"
+                data-revision={revision.revision}
+                data-live={isLive(revision) ? 'true' : 'false'}
+              >
                 <td>{revision.revision}</td>
                 <td>
                   <code>{revision.image}</code>
@@ -83,8 +91,10 @@ function Revisions({
                 <td>{revision.state}</td>
                 <td>{formatTimestamp(revision.created_at)}</td>
                 <td>
-                  {revision.revision === app.revision ? (
-                    <span className="badge ok">current</span>
+                  {isLive(revision) ? (
+                    <span className="badge ok">live</span>
+                  ) : revision.rollback_possible === false ? (
+                    <span className="muted small-text">never stable</span>
                   ) : (
                     <button
                       type="button"
