@@ -163,8 +163,13 @@ describe(
       await progress.getByTestId('deploy-final-state').waitFor({ timeout: 180_000 });
       assert.match((await progress.getByTestId('deploy-final-state').textContent()) ?? '', /Stable/i);
       await shot('deployer-rollback-live.png');
-      // The revisions were read again: revision 1 is what runs now.
-      await page.locator('[data-testid="revision-row"][data-revision="1"][data-live="true"]').waitFor();
+      // The revisions were read again: the rollback is revision 3 (revision 1's manifest and image) and what
+      // runs now; revision 2 no longer does.
+      await page.locator('[data-testid="revision-row"][data-revision="3"][data-live="true"]').waitFor();
+      assert.equal(
+        await page.locator('[data-testid="revision-row"][data-revision="2"]').getAttribute('data-live'),
+        'false',
+      );
       await page.setViewportSize({ width: 1280, height: 900 });
     });
 
