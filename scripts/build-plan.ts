@@ -29,7 +29,12 @@ export const buildPlan: Record<ServiceName, ServicePlan> = {
   assistant: {
     external: [],
     runtimeModules: sharedRuntimeModules,
-    dataFiles: ['planning/builtin-planner.cases.json'],
+    // The built-in rules' cases, the AWS model index the planner reads, the warm executor's worker script.
+    dataFiles: [
+      'planning/builtin-planner.cases.json',
+      'aws-models/index/aws-models.idx',
+      'aws-cli/warm-worker.py',
+    ],
   },
   deployer: {
     // The Kubernetes client stays outside the bundle; the manifest validator (@ashapp/kube-schemas) loads

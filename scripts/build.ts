@@ -106,7 +106,8 @@ function copyDependencyClosure(
 
 /** Fails when the bundle reads a file next to itself that the build did not put there. */
 function checkDataFiles(outDir: string, bundle: string): void {
-  const missing = [...bundle.matchAll(/new URL\("\.\/([^"]+)", import\.meta\.url\)/g)]
+  // Minified: no space after the comma.
+  const missing = [...bundle.matchAll(/new URL\("\.\/([^"]+)",\s*import\.meta\.url\)/g)]
     .map((m) => m[1]!)
     .filter((file) => !existsSync(path.join(outDir, file)));
   if (missing.length > 0) {
@@ -150,8 +151,12 @@ async function buildService(name: ServiceName): Promise<void> {
       ].join('\n'),
     },
   });
+  // Each file lands where its reader looks for it beside the bundle: the path below the reader's feature
+  // folder (`aws-models/index/aws-models.idx` → `dist/index/aws-models.idx`).
   for (const file of plan.dataFiles) {
-    cpSync(path.join(appDir, 'src', file), path.join(outDir, path.basename(file)));
+    const target = path.join(outDir, ...file.split('/').slice(1));
+    mkdirSync(path.dirname(target), { recursive: true });
+    cpSync(path.join(appDir, 'src', file), target);
   }
   checkDataFiles(outDir, readFileSync(path.join(outDir, 'main.js'), 'utf8'));
   const runtimeDependencies = standalone ? copyDependencyClosure(plan.runtimeModules, appDir, outDir) : {};

@@ -27,7 +27,11 @@ const userIndex = args.indexOf('--user');
 const user = userIndex >= 0 ? (args[userIndex + 1] ?? '') : 'ashapp-build';
 const checkOnly = args.includes('--check');
 const storageIndex = args.indexOf('--storage');
-const storageDir = resolve(storageIndex >= 0 ? (args[storageIndex + 1] ?? '') : fileURLToPath(new URL('../data/deployer-work/build-sandbox', import.meta.url)));
+const storageDir = resolve(
+  storageIndex >= 0
+    ? (args[storageIndex + 1] ?? '')
+    : fileURLToPath(new URL('../data/deployer-work/build-sandbox', import.meta.url)),
+);
 const path = process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const rangeSize = 65_536;
 
@@ -60,7 +64,9 @@ async function setUp(): Promise<void> {
   const packages = [...new Set(missing)];
   if (packages.length > 0) {
     console.log(`installing ${packages.join(' ')}`);
-    await run('apt-get', ['install', '-y', '-q', ...packages], { env: { PATH: path, DEBIAN_FRONTEND: 'noninteractive' } });
+    await run('apt-get', ['install', '-y', '-q', ...packages], {
+      env: { PATH: path, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   }
   const exists = await run('id', ['-u', user], { env: { PATH: path } }).then(
     () => true,
@@ -68,7 +74,11 @@ async function setUp(): Promise<void> {
   );
   if (!exists) {
     console.log(`creating system user ${user}`);
-    await run('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', user], { env: { PATH: path } });
+    await run(
+      'useradd',
+      ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', user],
+      { env: { PATH: path } },
+    );
   }
   const uids = await readRanges('/etc/subuid');
   const gids = await readRanges('/etc/subgid');
@@ -79,13 +89,19 @@ async function setUp(): Promise<void> {
     const end = Math.max(100_000, ...[...uids, ...gids].map((r) => r.start + r.count));
     const range = `${end}-${end + rangeSize - 1}`;
     console.log(`giving ${user} subordinate ids ${range}`);
-    await run('usermod', [...(hasUids ? [] : ['--add-subuids', range]), ...(hasGids ? [] : ['--add-subgids', range]), user], { env: { PATH: path } });
+    await run(
+      'usermod',
+      [...(hasUids ? [] : ['--add-subuids', range]), ...(hasGids ? [] : ['--add-subgids', range]), user],
+      { env: { PATH: path } },
+    );
   }
 }
 
 if (!checkOnly) {
   if (process.getuid?.() !== 0) {
-    console.error('run as root (it installs packages, adds a system user and edits /etc/subuid and /etc/subgid)');
+    console.error(
+      'run as root (it installs packages, adds a system user and edits /etc/subuid and /etc/subgid)',
+    );
     process.exit(2);
   }
   await setUp();
@@ -101,13 +117,22 @@ const sandbox = createBuildSandbox({
 });
 const status = await sandbox.status();
 if (status.ready) {
-  const probe = await sandbox.run({ command: 'true', args: [], env: { PATH: path }, timeoutMs: 30_000, network: 'outside', asUser: true });
+  const probe = await sandbox.run({
+    command: 'true',
+    args: [],
+    env: { PATH: path },
+    timeoutMs: 30_000,
+    network: 'outside',
+    asUser: true,
+  });
   if (probe.code !== 0) {
     console.error(`the sandbox is configured but a trial run failed: ${probe.stderr.trim()}`);
     process.exit(1);
   }
   const { uid, uids } = status.user;
-  console.log(`build sandbox ready: root in builds is uid ${uid} outside, other ids ${uids.start}-${uids.start + uids.count - 1}; storage in ${storageDir}`);
+  console.log(
+    `build sandbox ready: root in builds is uid ${uid} outside, other ids ${uids.start}-${uids.start + uids.count - 1}; storage in ${storageDir}`,
+  );
 } else {
   console.error(`build sandbox not ready:\n- ${status.problems.join('\n- ')}`);
   process.exit(1);
