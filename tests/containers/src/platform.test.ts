@@ -371,17 +371,17 @@ describe('the platform from its container images (buildah, podman)', { timeout: 
       'Stable',
       `${String(done?.data.error)}\n${logs.slice(-30).join('\n')}\n${await logsOf(`ashapp-ct-deployer-${runId}`)}`,
     );
-    assert.equal(done?.data.image, `${registry!.host}/ashapp/hello:r1`);
+    // Tags carry a hash of the exact (owner, namespace, app): no other user's app can share one.
+    const image = String(done?.data.image);
+    assert.match(image, new RegExp(`^${registry!.host.replace(/\./g, '\\.')}/ashapp/hello:r1-[0-9a-f]{12}$`));
+    const tag = image.slice(image.lastIndexOf(':') + 1);
     const auth = `Basic ${Buffer.from(`${registry!.username}:${registry!.password}`).toString('base64')}`;
     const tags = await fetch(`${registry!.url}/v2/ashapp/hello/tags/list`, {
       headers: { authorization: auth },
     });
-    assert.deepEqual(((await tags.json()) as { tags: string[] }).tags, ['r1']);
+    assert.deepEqual(((await tags.json()) as { tags: string[] }).tags, [tag]);
     const deployment = kube!.get('apps', 'deployments', 'default', 'hello');
-    assert.equal(
-      deployment?.spec?.template?.spec?.containers?.[0]?.image,
-      `${registry!.host}/ashapp/hello:r1`,
-    );
+    assert.equal(deployment?.spec?.template?.spec?.containers?.[0]?.image, image);
     const events = await waitFor(
       'the deploy audit event',
       async () => {
