@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../../api-context.tsx';
 import type { BuildDetail, BuildSummary } from '../../api/codebuild.ts';
 import { ErrorNotice } from '../../components/error-notice.tsx';
+import { Field, Input, TextArea } from '../../components/field.tsx';
 import { toSafeHttpUrl } from '../../components/safe-url.ts';
 import { ServiceRoleField, type ServiceRoleValue } from './service-role-field.tsx';
 
@@ -160,41 +161,28 @@ export function CodeBuildPanel() {
       </h2>
       <div id="codebuild-body" hidden={!open}>
         <form className="form-grid" onSubmit={create}>
-          <div className="field">
-            <label htmlFor="cb-project">Project name</label>
-            <input
-              id="cb-project"
-              value={projectName}
-              onChange={(event) => setProjectName(event.target.value)}
-              autoCapitalize="off"
-              spellCheck={false}
-              data-testid="codebuild-project"
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="cb-source">Source location</label>
-            <input
-              id="cb-source"
+          <Field id="cb-project" label="Project name">
+            <Input value={projectName} onValue={setProjectName} verbatim testId="codebuild-project" />
+          </Field>
+          <Field id="cb-source" label="Source location">
+            <Input
               value={sourceLocation}
-              onChange={(event) => setSourceLocation(event.target.value)}
+              onValue={setSourceLocation}
               placeholder="https://github.com/owner/repo.git"
-              autoCapitalize="off"
-              spellCheck={false}
-              data-testid="codebuild-source"
+              verbatim
+              testId="codebuild-source"
             />
-          </div>
-          <div className="field span-all">
-            <label htmlFor="cb-buildspec">Buildspec</label>
-            <textarea
-              id="cb-buildspec"
+          </Field>
+          <Field id="cb-buildspec" label="Buildspec" className="span-all">
+            <TextArea
               className="mono"
               rows={6}
               value={buildSpec}
-              onChange={(event) => setBuildSpec(event.target.value)}
+              onValue={setBuildSpec}
               spellCheck={false}
-              data-testid="codebuild-buildspec"
+              testId="codebuild-buildspec"
             />
-          </div>
+          </Field>
           <ServiceRoleField active={open} onChange={onRoleChange} />
           <div className="button-row span-all">
             <button

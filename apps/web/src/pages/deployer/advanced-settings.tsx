@@ -1,68 +1,6 @@
 import type { DeploySettings } from '../../api/deployer.ts';
-
-/** The form's Ingress and autoscaling values, kept as typed text until the request is built. */
-export interface AdvancedValues {
-  ingressOn: boolean;
-  host: string;
-  path: string;
-  tlsSecret: string;
-  autoscaleOn: boolean;
-  minReplicas: number;
-  maxReplicas: number;
-  cpuPercent: number;
-}
-
-export const initialAdvancedValues: AdvancedValues = {
-  ingressOn: false,
-  host: '',
-  path: '/',
-  tlsSecret: '',
-  autoscaleOn: false,
-  minReplicas: 2,
-  maxReplicas: 5,
-  cpuPercent: 80,
-};
-
-/** The request fields for what is switched on; nothing for what is off. */
-export function readAdvancedRequest(values: AdvancedValues): Pick<DeploySettings, 'ingress' | 'autoscaling'> {
-  const request: Pick<DeploySettings, 'ingress' | 'autoscaling'> = {};
-  if (values.ingressOn) {
-    request.ingress = {
-      host: values.host.trim(),
-      ...(values.path.trim() ? { path: values.path.trim() } : {}),
-      ...(values.tlsSecret.trim() ? { tls_secret: values.tlsSecret.trim() } : {}),
-    };
-  }
-  if (values.autoscaleOn) {
-    request.autoscaling = {
-      min_replicas: values.minReplicas,
-      max_replicas: values.maxReplicas,
-      cpu_percent: values.cpuPercent,
-    };
-  }
-  return request;
-}
-
-interface FieldProps {
-  id: string;
-  label: string;
-  hint?: string;
-  children: React.ReactNode;
-}
-
-function Field({ id, label, hint, children }: FieldProps) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {hint ? (
-        <p id={`${id}-hint`} className="muted small-text">
-          {hint}
-        </p>
-      ) : null}
-    </div>
-  );
-}
+import { Field, Input, NumberInput } from '../../components/field.tsx';
+import type { AdvancedValues } from './deploy-form.ts';
 
 export interface AdvancedSettingsProps {
   values: AdvancedValues;
@@ -110,26 +48,21 @@ export function AdvancedSettings({ values, onChange, strategy, applies, notes }:
       </label>
       {values.ingressOn && rolling ? (
         <div className="form-grid four">
-          <Field id="dep-ingress-host" label="Host">
-            <input
-              id="dep-ingress-host"
+          <Field id="dep-ingress-host" label="Host" required>
+            <Input
               value={values.host}
-              onChange={(event) => set('host', event.target.value)}
+              onValue={(value) => set('host', value)}
               placeholder="app.example.com"
-              autoCapitalize="off"
-              spellCheck={false}
-              required
-              data-testid="deploy-ingress-host"
+              verbatim
+              testId="deploy-ingress-host"
             />
           </Field>
           <Field id="dep-ingress-path" label="Path">
-            <input
-              id="dep-ingress-path"
+            <Input
               value={values.path}
-              onChange={(event) => set('path', event.target.value)}
-              autoCapitalize="off"
-              spellCheck={false}
-              data-testid="deploy-ingress-path"
+              onValue={(value) => set('path', value)}
+              verbatim
+              testId="deploy-ingress-path"
             />
           </Field>
           <Field
@@ -137,14 +70,11 @@ export function AdvancedSettings({ values, onChange, strategy, applies, notes }:
             label="TLS secret (optional)"
             hint="A Secret of type kubernetes.io/tls in the namespace."
           >
-            <input
-              id="dep-ingress-tls"
+            <Input
               value={values.tlsSecret}
-              onChange={(event) => set('tlsSecret', event.target.value)}
-              autoCapitalize="off"
-              spellCheck={false}
-              aria-describedby="dep-ingress-tls-hint"
-              data-testid="deploy-ingress-tls"
+              onValue={(value) => set('tlsSecret', value)}
+              verbatim
+              testId="deploy-ingress-tls"
             />
           </Field>
         </div>
@@ -162,36 +92,30 @@ export function AdvancedSettings({ values, onChange, strategy, applies, notes }:
       {values.autoscaleOn && rolling ? (
         <div className="form-grid four">
           <Field id="dep-hpa-min" label="Min replicas">
-            <input
-              id="dep-hpa-min"
-              type="number"
+            <NumberInput
               min={1}
               max={100}
               value={values.minReplicas}
-              onChange={(event) => set('minReplicas', Number(event.target.value))}
-              data-testid="deploy-hpa-min"
+              onValue={(value) => set('minReplicas', value)}
+              testId="deploy-hpa-min"
             />
           </Field>
           <Field id="dep-hpa-max" label="Max replicas">
-            <input
-              id="dep-hpa-max"
-              type="number"
+            <NumberInput
               min={1}
               max={100}
               value={values.maxReplicas}
-              onChange={(event) => set('maxReplicas', Number(event.target.value))}
-              data-testid="deploy-hpa-max"
+              onValue={(value) => set('maxReplicas', value)}
+              testId="deploy-hpa-max"
             />
           </Field>
           <Field id="dep-hpa-cpu" label="CPU target (%)">
-            <input
-              id="dep-hpa-cpu"
-              type="number"
+            <NumberInput
               min={1}
               max={100}
               value={values.cpuPercent}
-              onChange={(event) => set('cpuPercent', Number(event.target.value))}
-              data-testid="deploy-hpa-cpu"
+              onValue={(value) => set('cpuPercent', value)}
+              testId="deploy-hpa-cpu"
             />
           </Field>
         </div>

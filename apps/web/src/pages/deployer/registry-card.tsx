@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../../api-context.tsx';
 import { ErrorNotice } from '../../components/error-notice.tsx';
+import { Field, Input } from '../../components/field.tsx';
 import { formatTimestamp } from '../../components/format.ts';
 
 const DOCKER_HUB = 'docker.io';
@@ -100,41 +101,27 @@ export function RegistryCard() {
       </div>
       {!signedIn ? (
         <form className="form-grid" onSubmit={login}>
-          <div className="field">
-            <label htmlFor="reg-host">Registry</label>
-            <input
-              id="reg-host"
+          <Field id="reg-host" label="Registry">
+            <Input
               value={registry}
-              onChange={(event) => setRegistry(event.target.value)}
+              onValue={setRegistry}
               placeholder="docker.io, ghcr.io, registry.example.com:5000"
-              autoCapitalize="off"
-              spellCheck={false}
-              data-testid="registry-host"
+              verbatim
+              testId="registry-host"
             />
-          </div>
-          <div className="field">
-            <label htmlFor="reg-user">Username</label>
-            <input
-              id="reg-user"
-              value={user}
-              onChange={(event) => setUser(event.target.value)}
-              autoComplete="username"
-              autoCapitalize="off"
-              spellCheck={false}
-              data-testid="registry-user"
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="reg-token">Token or password</label>
-            <input
-              id="reg-token"
+          </Field>
+          <Field id="reg-user" label="Username">
+            <Input value={user} onValue={setUser} autoComplete="username" verbatim testId="registry-user" />
+          </Field>
+          <Field id="reg-token" label="Token or password">
+            <Input
               type="password"
               value={token}
-              onChange={(event) => setToken(event.target.value)}
+              onValue={setToken}
               autoComplete="current-password"
-              data-testid="registry-token"
+              testId="registry-token"
             />
-          </div>
+          </Field>
           <div className="button-row end">
             <button
               type="submit"

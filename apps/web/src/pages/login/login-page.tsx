@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useApi } from '../../api-context.tsx';
 import { describeError } from '../../api/http.ts';
+import { Field, Input } from '../../components/field.tsx';
 import { navigate, safeNextPath, useLocation } from '../../router.tsx';
 
 export const REGIONS = [
@@ -92,52 +93,42 @@ export function LoginPage() {
             Fine on your own machine; set SIGN_IN_ALLOWED_ACCOUNTS or SIGN_IN_ALLOWED_ARNS before sharing it.
           </p>
         ) : null}
-        <div className="field">
-          <label htmlFor="login-access-key">AWS Access Key ID</label>
-          <input
-            id="login-access-key"
+        <Field id="login-access-key" label="AWS Access Key ID" required>
+          <Input
             name="access_key"
             autoComplete="username"
-            autoCapitalize="off"
-            spellCheck={false}
+            verbatim
             placeholder="AKIA…"
             value={accessKey}
-            onChange={(event) => setAccessKey(event.target.value)}
-            required
-            data-testid="login-access-key"
+            onValue={setAccessKey}
+            testId="login-access-key"
           />
-        </div>
-        <div className="field">
-          <label htmlFor="login-secret-key">AWS Secret Access Key</label>
-          <input
-            id="login-secret-key"
+        </Field>
+        <Field id="login-secret-key" label="AWS Secret Access Key" required>
+          <Input
             name="secret_key"
             type="password"
             autoComplete="current-password"
             value={secretKey}
-            onChange={(event) => setSecretKey(event.target.value)}
-            required
-            data-testid="login-secret-key"
+            onValue={setSecretKey}
+            testId="login-secret-key"
           />
-        </div>
-        <div className="field">
-          <label htmlFor="login-region">Region</label>
-          <input
-            id="login-region"
+        </Field>
+        <Field id="login-region" label="Region">
+          <Input
             name="region"
             list="login-regions"
-            autoCapitalize="off"
-            spellCheck={false}
+            verbatim
             value={region}
-            onChange={(event) => setRegion(event.target.value)}
-            data-testid="login-region"
+            onValue={setRegion}
+            testId="login-region"
           />
           <datalist id="login-regions">
             {REGIONS.map((name) => (
               <option key={name} value={name} />
             ))}
           </datalist>
-        </div>
+        </Field>
         <div aria-live="assertive" className="live-slot" data-testid="login-error">
           {error ? <p className="notice notice-error">{error}</p> : null}
         </div>
