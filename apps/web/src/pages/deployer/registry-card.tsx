@@ -38,6 +38,7 @@ export function RegistryCard() {
     };
   }, [api]);
 
+  // Called as `void login(event)` from the form, which cannot await: it catches every error and shows it.
   const login = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -99,7 +100,7 @@ export function RegistryCard() {
         ) : null}
       </div>
       {!signedIn ? (
-        <form className="form-grid" onSubmit={login}>
+        <form className="form-grid" onSubmit={(event) => void login(event)}>
           <div className="field">
             <label htmlFor="reg-host">Registry</label>
             <input
