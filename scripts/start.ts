@@ -172,6 +172,7 @@ async function main(): Promise<void> {
     child.once('exit', (code, signal) => {
       if (stopping) return;
       console.error(`[start] ${name} exited (${signal ?? `code ${code}`}); stopping the others`);
+      // An exit listener cannot await; stopAll waits for every child and ends the process itself.
       void stopAll(1);
     });
     const port = Number(env[`${name.toUpperCase()}_PORT`] ?? defaultPorts[name]);

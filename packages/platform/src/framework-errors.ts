@@ -49,7 +49,7 @@ export function answerFrameworkError(
   error: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
-): FastifyReply {
+): void {
   let status: number;
   let message: string;
   switch (error.code) {
@@ -67,7 +67,8 @@ export function answerFrameworkError(
   }
   if (status >= 500) request.log.error({ err: error }, 'framework error');
   reply.header('x-request-id', request.id);
-  return reply
+  // Fastify ignores what this returns, and a returned reply (a thenable) would sit where void is expected.
+  reply
     .status(status)
     .type('application/json; charset=utf-8')
     .send({ error: { code: codeForStatus(status), message, requestId: request.id } });

@@ -106,6 +106,7 @@ export function createWarmExecutor(options: WarmExecutorOptions): WarmExecutor {
 
   function track(work: Promise<void>): void {
     background.add(work);
+    // Tracked, not forgotten: close() awaits `background`, and every tracked promise handles its own failure.
     void work.finally(() => background.delete(work));
   }
 

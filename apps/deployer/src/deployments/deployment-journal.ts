@@ -93,6 +93,7 @@ export function createDeploymentJournal(options: {
     log(line) {
       const text = maskSecretsInText(line.length > maxLineLength ? `${line.slice(0, maxLineLength)}…` : line);
       const stage = current;
+      // Unawaited so logging never slows a build: enqueue never rejects, and move/finish await the queue.
       void record('log', stage, text, (n, at) =>
         bus.publish({ type: 'log', deploymentId: id, stage, line: text, at, seq: n }),
       );

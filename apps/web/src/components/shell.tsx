@@ -30,6 +30,7 @@ export function Shell({ pathname, children }: { pathname: string; children: Reac
     if (window.matchMedia('(max-width: 900px)').matches) setSidebarOpen(false);
   }, []);
 
+  // Called as `void logout()` from a click, which cannot await: it catches its errors and leaves either way.
   const logout = async () => {
     setLoggingOut(true);
     try {
@@ -89,7 +90,7 @@ export function Shell({ pathname, children }: { pathname: string; children: Reac
             <button
               type="button"
               className="button danger small"
-              onClick={logout}
+              onClick={() => void logout()}
               disabled={loggingOut}
               data-testid="logout"
             >

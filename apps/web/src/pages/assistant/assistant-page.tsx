@@ -38,6 +38,7 @@ export function AssistantPage() {
 
   const busy = phase !== 'idle';
 
+  // Called as `void run()` from events, which cannot await: it catches every error and shows it.
   const run = async (asked?: string) => {
     const text = (asked ?? query).trim();
     if (!text || busy) return;

@@ -104,6 +104,7 @@ export function CodeBuildPanel() {
   const [role, setRole] = useState<ServiceRoleValue>({ arn: undefined, ready: false });
   const onRoleChange = useCallback((value: ServiceRoleValue) => setRole(value), []);
 
+  // Called as `void act(...)` from events, which cannot await: it catches every error and shows it.
   const act = async (work: () => Promise<string | undefined>) => {
     setBusy(true);
     setError(undefined);

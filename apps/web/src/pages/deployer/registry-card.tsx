@@ -39,6 +39,7 @@ export function RegistryCard() {
     };
   }, [api]);
 
+  // Called as `void login(event)` from the form, which cannot await: it catches every error and shows it.
   const login = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -100,7 +101,7 @@ export function RegistryCard() {
         ) : null}
       </div>
       {!signedIn ? (
-        <form className="form-grid" onSubmit={login}>
+        <form className="form-grid" onSubmit={(event) => void login(event)}>
           <Field id="reg-host" label="Registry">
             <Input
               value={registry}

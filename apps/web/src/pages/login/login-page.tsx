@@ -54,6 +54,7 @@ export function LoginPage() {
     };
   }, [api]);
 
+  // Called as `void submit(event)` from the form, which cannot await: it catches every error and shows it.
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!accessKey.trim() || !secretKey) {
@@ -80,7 +81,7 @@ export function LoginPage() {
     <main className="center-page" id="main">
       <form
         className="card login-card"
-        onSubmit={submit}
+        onSubmit={(event) => void submit(event)}
         aria-labelledby="login-title"
         noValidate
         data-testid="login-form"
