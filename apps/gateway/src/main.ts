@@ -24,6 +24,11 @@ import {
   createSessionMigrations,
   type SessionTables,
 } from './sessions/database-session-store.ts';
+import { createCachedSessionStore } from './sessions/cached-session-store.ts';
+import {
+  createRedisSessionInvalidations,
+  listenForSessionInvalidations,
+} from './sessions/redis-session-invalidations.ts';
 import { createRedisSessionStore } from './sessions/redis-session-store.ts';
 import { createSessionEndNotifier } from './sessions/session-end-notifier.ts';
 import { registerSessionCountMetric } from './sessions/session-metrics.ts';
@@ -48,9 +53,28 @@ async function main(): Promise<void> {
     await redis.connect();
   }
 
-  const store = redis
+  const sourceOfTruth = redis
     ? createRedisSessionStore({ redis, idleMs: config.sessionIdleMs })
     : createDatabaseSessionStore({ database, idleMs: config.sessionIdleMs });
+  // Replicas tell each other about sign-outs on a connection of its own (a subscribed one can do nothing
+  // else); the database store means one replica, where the cache's own invalidation is the whole story.
+  let subscriber: Redis | undefined;
+  if (redis && config.sessionCacheMs > 0) {
+    subscriber = redis.duplicate();
+    subscriber.on('error', (err: Error) => log.warn({ err: err.message }, 'redis subscriber problem'));
+  }
+  const store =
+    config.sessionCacheMs > 0
+      ? createCachedSessionStore({
+          store: sourceOfTruth,
+          ttlMs: config.sessionCacheMs,
+          idleMs: config.sessionIdleMs,
+          ...(redis && subscriber
+            ? { invalidations: createRedisSessionInvalidations({ redis, subscriber }) }
+            : {}),
+        })
+      : sourceOfTruth;
+  if (subscriber) await listenForSessionInvalidations(subscriber);
   const sessions = createSessionService({
     store,
     cipher: createSecretBox(config.sessionEncryptionKey),
@@ -87,7 +111,7 @@ async function main(): Promise<void> {
   });
   auditMetrics.register(app.metrics.registry, 'gateway');
   registerAuditOutboxMetrics(app.metrics.registry, database);
-  if (store.kind === 'database') registerSessionCountMetric(app.metrics.registry, database);
+  registerSessionCountMetric(app.metrics.registry, sourceOfTruth);
   audit.start();
   if (store.kind === 'database') sweeper.start();
   const { stopped } = await runService({
@@ -99,6 +123,7 @@ async function main(): Promise<void> {
     onShutdown: async () => {
       await sweeper.stop();
       await audit.stop();
+      await subscriber?.quit();
       await redis?.quit();
       await database.close();
       await tracing.shutdown();
