@@ -9,7 +9,7 @@ import { createSignInPolicy } from './auth/sign-in-policy.ts';
 import type { GatewayConfig } from './config.ts';
 import { registerDocsRoutes } from './docs/routes.ts';
 import type { RateLimiter } from './rate-limit/rate-limiter.ts';
-import { createForwarder } from './routing/forwarder.ts';
+import { registerForwarder } from './routing/forwarder.ts';
 import { registerForwardRoutes } from './routing/routes.ts';
 import { registerUserEventRoutes } from './routing/user-events.ts';
 import { applySecurityHeaders } from './security/headers.ts';
@@ -82,13 +82,12 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
         'Set SIGN_IN_ALLOWED_ACCOUNTS and/or SIGN_IN_ALLOWED_ARNS (required off loopback).',
     );
   }
-  const forwarder = createForwarder({
+  const forwarder = await registerForwarder(app, {
     serviceUrls: config.serviceUrls,
     identitySecret: config.internalAuthSecret,
     bodyLimit: config.forwardBodyLimit,
     timeoutMs: config.forwardTimeoutMs,
   });
-  app.addHook('onClose', async () => forwarder.close());
 
   await app.register(cookie);
   app.addHook('onSend', async (request, reply, payload) => {
