@@ -12,7 +12,7 @@ import type { RateLimiter } from './rate-limit/rate-limiter.ts';
 import { registerForwarder } from './routing/forwarder.ts';
 import { registerForwardRoutes } from './routing/routes.ts';
 import { registerUserEventRoutes } from './routing/user-events.ts';
-import { applySecurityHeaders } from './security/headers.ts';
+import { registerSecurityHeaders } from './security/headers.ts';
 import type { ActiveSession, SessionService } from './sessions/session-service.ts';
 import { createPageNotFound, registerWebRoutes } from './web/routes.ts';
 
@@ -89,11 +89,8 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
     timeoutMs: config.forwardTimeoutMs,
   });
 
+  await registerSecurityHeaders(app, { isSecure });
   await app.register(cookie);
-  app.addHook('onSend', async (request, reply, payload) => {
-    applySecurityHeaders(request, reply, { isSecure });
-    return payload;
-  });
   app.addHook(
     'onRequest',
     createRequestAuth({

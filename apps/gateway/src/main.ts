@@ -12,7 +12,7 @@ import {
   runMain,
   runService,
 } from '@ashapp/platform';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
 import { createStsCallerVerifier } from './auth/caller-verifier.ts';
 import { describeGatewayConfig, readGatewayConfig } from './config.ts';
@@ -48,6 +48,8 @@ async function main(): Promise<void> {
 
   let redis: Redis | undefined;
   if (config.redisUrl) {
+    // Only a deployment with replicas needs the Redis client; the embedded default never loads it.
+    const { Redis } = await import('ioredis');
     redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
     redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection problem'));
     await redis.connect();
