@@ -16,8 +16,6 @@ import type { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
 import { createStsCallerVerifier } from './auth/caller-verifier.ts';
 import { describeGatewayConfig, readGatewayConfig } from './config.ts';
-import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.ts';
-import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.ts';
 import { createSecretBox } from '@ashapp/platform';
 import {
   createDatabaseSessionStore,
@@ -83,7 +81,6 @@ async function main(): Promise<void> {
     idleMs: config.sessionIdleMs,
     absoluteMs: config.sessionAbsoluteMs,
   });
-  const rateLimiter = redis ? createRedisRateLimiter({ redis }) : createMemoryRateLimiter();
   const auditMetrics = createAuditEventMetrics();
   const audit = createAuditOutbox({
     database,
@@ -106,7 +103,7 @@ async function main(): Promise<void> {
     log,
     sessions,
     verifier: createStsCallerVerifier({ endpoint: config.stsEndpoint, timeoutMs: config.stsTimeoutMs }),
-    rateLimiter,
+    redis,
     audit,
     endSession,
     readinessChecks,
