@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import replyFrom from '@fastify/reply-from';
 import {
+  InputError,
   PayloadTooLargeError,
   UnavailableError,
   awsCredentialsHeader,
@@ -151,6 +152,23 @@ function copyResponseHeaders(
   return out;
 }
 
+/**
+ * reply-from parses the target as a URL and decodes it to look for `..` segments: a malformed percent
+ * escape would throw there (a 500) and a dot segment would be refused or normalised away. Both are the
+ * caller's bad input, said as a 400 before anything is sent.
+ */
+function checkTarget(target: string): void {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(target);
+  } catch {
+    throw new InputError('the URL holds a malformed percent-encoded sequence');
+  }
+  if (decoded === '..' || decoded.includes('/..') || decoded.includes('../')) {
+    throw new InputError('the URL must not contain ".." path segments');
+  }
+}
+
 /** What reply-from reports as the cause of a failed forward: ours (413) or the connection's. */
 function causeOf(error: unknown): unknown {
   let current = error;
@@ -212,6 +230,7 @@ export async function registerForwarder(
         });
         request.body = body.pipe(limiter);
       }
+      checkTarget(forward.path);
       const headers = buildHeaders(request, forward, options.identitySecret);
       return reply.from(origins[forward.service] + forward.path, {
         ...(forward.body ? { body: forward.body, contentType: 'application/json' } : {}),
@@ -219,6 +238,16 @@ export async function registerForwarder(
         retryDelay: () => null,
         rewriteRequestHeaders: () => headers,
         rewriteHeaders: (answer) => copyResponseHeaders(answer, forward.rewriteLink),
+        onResponse: (_request, answerReply, answer) => {
+          // The service answered before reading the whole upload (a 400 or 415 on its first bytes).
+          // reply-from would close the connection, which resets a client still sending; instead the rest
+          // is read and dropped (up to the forward limit) and the connection stays usable.
+          if (!request.raw.complete && body && typeof body.pipe === 'function') {
+            answerReply.removeHeader('connection');
+            discardRest(body, options.bodyLimit);
+          }
+          void answerReply.send(answer.stream);
+        },
         onError: (errorReply, { error }) => {
           const cause = causeOf(error);
           if (cause instanceof PayloadTooLargeError) {
