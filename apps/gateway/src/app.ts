@@ -10,7 +10,7 @@ import { createSignInPolicy } from './auth/sign-in-policy.ts';
 import type { GatewayConfig } from './config.ts';
 import { registerDocsRoutes } from './docs/routes.ts';
 import { registerRateLimits } from './rate-limit/rate-limits.ts';
-import { registerForwarder } from './routing/forwarder.ts';
+import { createForwarder } from './routing/forwarder.ts';
 import { registerForwardRoutes } from './routing/routes.ts';
 import { registerUserEventRoutes } from './routing/user-events.ts';
 import { registerSecurityHeaders } from './security/headers.ts';
@@ -84,12 +84,13 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
         'Set SIGN_IN_ALLOWED_ACCOUNTS and/or SIGN_IN_ALLOWED_ARNS (required off loopback).',
     );
   }
-  const forwarder = await registerForwarder(app, {
+  const forwarder = createForwarder({
     serviceUrls: config.serviceUrls,
     identitySecret: config.internalAuthSecret,
     bodyLimit: config.forwardBodyLimit,
     timeoutMs: config.forwardTimeoutMs,
   });
+  app.addHook('onClose', async () => forwarder.close());
 
   await registerSecurityHeaders(app, { isSecure });
   const rateLimits = await registerRateLimits(app, {

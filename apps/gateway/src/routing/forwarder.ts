@@ -1,8 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { Transform, type Readable } from 'node:stream';
-import replyFrom from '@fastify/reply-from';
 import {
-  InputError,
   PayloadTooLargeError,
   UnavailableError,
   awsCredentialsHeader,
@@ -14,7 +13,7 @@ import {
   type Identity,
   type ServiceName,
 } from '@ashapp/platform';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export interface ForwardOptions {
   service: ServiceName;
@@ -34,6 +33,7 @@ export interface ForwardOptions {
 export interface Forwarder {
   /** Streams the request to the service and its answer back; a service that cannot be reached is a 503. */
   forward(request: FastifyRequest, reply: FastifyReply, options: ForwardOptions): Promise<FastifyReply>;
+  close(): void;
 }
 
 // Headers a client may pass on. Everything else (cookies, authorization, CSRF, a forged identity
@@ -133,131 +133,111 @@ function buildHeaders(request: FastifyRequest, forward: ForwardOptions, secret: 
   return headers;
 }
 
-const eventStream = 'text/event-stream';
-
-function copyResponseHeaders(
-  headers: IncomingHttpHeaders,
-  rewriteLink: ForwardOptions['rewriteLink'],
-): IncomingHttpHeaders {
-  const out: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || dropResponseHeaders.has(name)) continue;
-    out[name] = name === 'link' && rewriteLink && typeof value === 'string' ? rewriteLink(value) : value;
-  }
-  if ((out['content-type'] ?? '').startsWith(eventStream)) {
-    // Tell any proxy in front of us not to buffer the live feed either.
-    out['x-accel-buffering'] = 'no';
-    out['cache-control'] = 'no-cache';
-  }
-  return out;
-}
-
 /**
- * reply-from parses the target as a URL and decodes it to look for `..` segments: a malformed percent
- * escape would throw there (a 500) and a dot segment would be refused or normalised away. Both are the
- * caller's bad input, said as a 400 before anything is sent.
+ * A streaming reverse proxy over keep-alive connections: request bodies are piped to the service as they
+ * arrive, answers (server-sent events included) are piped back chunk by chunk without buffering.
  */
-function checkTarget(target: string): void {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(target);
-  } catch {
-    throw new InputError('the URL holds a malformed percent-encoded sequence');
-  }
-  if (decoded === '..' || decoded.includes('/..') || decoded.includes('../')) {
-    throw new InputError('the URL must not contain ".." path segments');
-  }
-}
+export function createForwarder(options: {
+  serviceUrls: Readonly<Record<ServiceName, string>>;
+  identitySecret: string;
+  bodyLimit: number;
+  timeoutMs: number;
+}): Forwarder {
+  const agents = {
+    http: new http.Agent({ keepAlive: true, maxFreeSockets: 64, noDelay: true }),
+    https: new https.Agent({ keepAlive: true, maxFreeSockets: 64, noDelay: true }),
+  };
 
-/** What reply-from reports as the cause of a failed forward: ours (413) or the connection's. */
-function causeOf(error: unknown): unknown {
-  let current = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
-    if (current instanceof PayloadTooLargeError) return current;
-    current = (current as Error & { cause?: unknown }).cause;
+  function unavailable(service: ServiceName) {
+    return new UnavailableError(`${service} is unavailable`, { service });
   }
-  return error;
-}
 
-/**
- * The streaming reverse proxy: `@fastify/reply-from` over an undici agent (one keep-alive pool per service
- * origin), with the gateway's rules around it: an allow-list of request headers, the signed identity
- * assertion and sealed AWS credentials, the per-service body limit enforced on the stream (413 from the
- * gateway, never a reset from the service), hop-by-hop/cookie/security headers dropped from answers, the
- * `Link` rewrite, server-sent events passed through unbuffered, and 503 in the error shape when a service
- * cannot be reached. Registers reply-from on `app` (it decorates every reply with `from`).
- */
-export async function registerForwarder(
-  app: FastifyInstance,
-  options: {
-    serviceUrls: Readonly<Record<ServiceName, string>>;
-    identitySecret: string;
-    bodyLimit: number;
-    timeoutMs: number;
-  },
-): Promise<Forwarder> {
-  await app.register(replyFrom, {
-    disableRequestLogging: true,
-    undici: {
-      connections: 128,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      // Time to the answer's headers; the body has none (a live feed stays open as long as the caller).
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: 0,
-      // A service on https has its certificate checked (stated, since reply-from's own `tls` default is off).
-      connect: { rejectUnauthorized: true },
-    },
-  });
-  const origins = Object.fromEntries(
-    Object.entries(options.serviceUrls).map(([name, url]) => [name, url.replace(/\/+$/, '')]),
-  ) as Record<ServiceName, string>;
-
-  return {
-    async forward(request, reply, forward) {
-      const limit = Math.min(forward.bodyLimit ?? options.bodyLimit, options.bodyLimit);
-      const body = request.body as Readable | undefined;
-      if (!forward.body && body && typeof body.pipe === 'function') {
-        const declared = Number(request.headers['content-length'] ?? 0);
-        if (declared > limit) {
-          discardRest(body, options.bodyLimit);
-          throw tooLarge(limit);
+  function send(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options_: ForwardOptions,
+  ): Promise<IncomingMessage> {
+    const base = new URL(options.serviceUrls[options_.service]);
+    const isHttps = base.protocol === 'https:';
+    const basePath = base.pathname.replace(/\/+$/, '');
+    const headers = buildHeaders(request, options_, options.identitySecret);
+    const limit = Math.min(options_.bodyLimit ?? options.bodyLimit, options.bodyLimit);
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (!options_.body && declared > limit) {
+      return Promise.reject(tooLarge(limit));
+    }
+    return new Promise((resolve, reject) => {
+      const upstream = (isHttps ? https : http).request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port || (isHttps ? 443 : 80),
+        method: request.method,
+        path: basePath + options_.path,
+        headers,
+        agent: isHttps ? agents.https : agents.http,
+      });
+      let answered = false;
+      let upstreamResponse: IncomingMessage | undefined;
+      const timer = setTimeout(() => upstream.destroy(new Error('no answer in time')), options.timeoutMs);
+      upstream.once('response', (res) => {
+        answered = true;
+        upstreamResponse = res;
+        clearTimeout(timer);
+        resolve(res);
+      });
+      upstream.on('error', (err) => {
+        clearTimeout(timer);
+        if (answered) return;
+        if (err instanceof PayloadTooLargeError) reject(err);
+        else {
+          request.log.warn({ target: options_.service, err: err.message }, 'service unreachable');
+          reject(unavailable(options_.service));
         }
+      });
+      // The caller went away (closed the SSE tab, aborted a fetch): stop the work upstream too. A
+      // response that completed has already handed its socket back to the keep-alive pool.
+      reply.raw.once('close', () => {
+        if (!answered) upstream.destroy();
+        else if (upstreamResponse && !upstreamResponse.complete) upstreamResponse.destroy();
+      });
+      const body = request.body as Readable | undefined;
+      if (options_.body) {
+        upstream.end(options_.body);
+      } else if (body && typeof body.pipe === 'function') {
         const limiter = limitBody(limit);
-        limiter.on('error', () => {
+        limiter.on('error', (err) => {
+          upstream.destroy(err);
           body.unpipe(limiter);
           discardRest(body, options.bodyLimit);
         });
-        request.body = body.pipe(limiter);
+        body.pipe(limiter).pipe(upstream);
+      } else {
+        upstream.end();
       }
-      checkTarget(forward.path);
-      const headers = buildHeaders(request, forward, options.identitySecret);
-      return reply.from(origins[forward.service] + forward.path, {
-        ...(forward.body ? { body: forward.body, contentType: 'application/json' } : {}),
-        // A 503 from a service is its answer, passed on as is (reply-from would retry a GET ten times).
-        retryDelay: () => null,
-        rewriteRequestHeaders: () => headers,
-        rewriteHeaders: (answer) => copyResponseHeaders(answer, forward.rewriteLink),
-        onResponse: (_request, answerReply, answer) => {
-          // The service answered before reading the whole upload (a 400 or 415 on its first bytes).
-          // reply-from would close the connection, which resets a client still sending; instead the rest
-          // is read and dropped (up to the forward limit) and the connection stays usable.
-          if (!request.raw.complete && body && typeof body.pipe === 'function') {
-            answerReply.removeHeader('connection');
-            discardRest(body, options.bodyLimit);
-          }
-          void answerReply.send(answer.stream);
-        },
-        onError: (errorReply, { error }) => {
-          const cause = causeOf(error);
-          if (cause instanceof PayloadTooLargeError) {
-            errorReply.send(cause);
-            return;
-          }
-          request.log.warn({ target: forward.service, err: error.message }, 'service unreachable');
-          errorReply.send(new UnavailableError(`${forward.service} is unavailable`, { service: forward.service }));
-        },
-      });
+    });
+  }
+
+  return {
+    async forward(request, reply, forwardOptions) {
+      const res = await send(request, reply, forwardOptions);
+      reply.status(res.statusCode ?? 502);
+      const responseHeaders: IncomingHttpHeaders = res.headers;
+      for (const [name, value] of Object.entries(responseHeaders)) {
+        if (value === undefined || dropResponseHeaders.has(name)) continue;
+        if (name === 'link' && forwardOptions.rewriteLink && typeof value === 'string') {
+          reply.header('link', forwardOptions.rewriteLink(value));
+        } else reply.header(name, value);
+      }
+      if ((res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        // Tell any proxy in front of us not to buffer the live feed either.
+        reply.header('x-accel-buffering', 'no');
+        reply.header('cache-control', 'no-cache');
+      }
+      return reply.send(res);
+    },
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
 }
