@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import { createServiceApp, type AuditOutbox, type Logger, type ServiceApp } from '@ashapp/platform';
 import type { FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { CallerVerifier } from './auth/caller-verifier.ts';
 import { createCsrfTokens } from './auth/csrf.ts';
 import { createRequestAuth, type CookiePolicy } from './auth/request-auth.ts';
@@ -8,11 +9,11 @@ import { registerAuthRoutes } from './auth/routes.ts';
 import { createSignInPolicy } from './auth/sign-in-policy.ts';
 import type { GatewayConfig } from './config.ts';
 import { registerDocsRoutes } from './docs/routes.ts';
-import type { RateLimiter } from './rate-limit/rate-limiter.ts';
+import { registerRateLimits } from './rate-limit/rate-limits.ts';
 import { createForwarder } from './routing/forwarder.ts';
 import { registerForwardRoutes } from './routing/routes.ts';
 import { registerUserEventRoutes } from './routing/user-events.ts';
-import { applySecurityHeaders } from './security/headers.ts';
+import { registerSecurityHeaders } from './security/headers.ts';
 import type { ActiveSession, SessionService } from './sessions/session-service.ts';
 import { createPageNotFound, registerWebRoutes } from './web/routes.ts';
 
@@ -38,7 +39,8 @@ export interface GatewayAppDeps {
   log: Logger;
   sessions: SessionService;
   verifier: CallerVerifier;
-  rateLimiter: RateLimiter;
+  /** Shared rate-limit counters for several replicas; without it, counters in this process. */
+  redis?: Redis | undefined;
   audit: AuditOutbox;
   /** See `AuthRouteDeps.endSession`. */
   endSession?: (session: ActiveSession, requestId: string) => Promise<void>;
@@ -90,18 +92,18 @@ export async function buildApp(deps: GatewayAppDeps): Promise<ServiceApp> {
   });
   app.addHook('onClose', async () => forwarder.close());
 
-  await app.register(cookie);
-  app.addHook('onSend', async (request, reply, payload) => {
-    applySecurityHeaders(request, reply, { isSecure });
-    return payload;
+  await registerSecurityHeaders(app, { isSecure });
+  const rateLimits = await registerRateLimits(app, {
+    rules: { ip: config.rateLimits.perIp, login: config.rateLimits.login, user: config.rateLimits.perUser },
+    redis: deps.redis,
   });
+  await app.register(cookie);
   app.addHook(
     'onRequest',
     createRequestAuth({
       sessions: deps.sessions,
       csrf,
-      rateLimiter: deps.rateLimiter,
-      limits: config.rateLimits,
+      rateLimits,
       cookies,
       allowedOrigins: config.allowedOrigins,
     }),

@@ -27,6 +27,11 @@ export interface GatewayConfig extends BaseServiceConfig {
   readonly sessionEncryptionKey: Buffer;
   readonly sessionIdleMs: number;
   readonly sessionAbsoluteMs: number;
+  /**
+   * How long a replica may use a session it read from the store without reading it again (0 = never
+   * cached). Sign-out reaches other replicas through Redis pub/sub at once; this bounds a lost message.
+   */
+  readonly sessionCacheMs: number;
   /** `redis://…` for sessions and rate-limit counters shared by replicas. Secret (may hold a password). */
   readonly redisUrl: string | undefined;
   /** Fastify `trustProxy`: false, true (any proxy), or the proxies' addresses/CIDRs. */
@@ -63,6 +68,7 @@ const GatewayEnv = Type.Object({
   SESSION_ENCRYPTION_KEY: Type.Optional(secret(Type.String({ minLength: 32 }))),
   SESSION_IDLE_SECONDS: Type.Integer({ minimum: 1, default: 30 * 60 }),
   SESSION_ABSOLUTE_SECONDS: Type.Integer({ minimum: 1, default: 12 * 60 * 60 }),
+  SESSION_CACHE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 5000 }),
   REDIS_URL: Type.Optional(secret(Type.String({ minLength: 1 }))),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   ADMIN_ARNS: Type.Optional(Type.String()),
@@ -156,6 +162,7 @@ export function readGatewayConfig(env: Env): GatewayConfig {
     sessionEncryptionKey,
     sessionIdleMs: own.SESSION_IDLE_SECONDS * 1000,
     sessionAbsoluteMs: own.SESSION_ABSOLUTE_SECONDS * 1000,
+    sessionCacheMs: own.SESSION_CACHE_MS,
     redisUrl: own.REDIS_URL,
     trustProxy: parseTrustProxy(own.TRUST_PROXY),
     adminArns: Object.freeze(readList(own.ADMIN_ARNS)),
@@ -190,6 +197,7 @@ export function describeGatewayConfig(config: GatewayConfig): Record<string, unk
     sessionStore: config.redisUrl ? 'redis' : 'database',
     sessionIdleMs: config.sessionIdleMs,
     sessionAbsoluteMs: config.sessionAbsoluteMs,
+    sessionCacheMs: config.sessionCacheMs,
     trustProxy: config.trustProxy,
     adminArns: config.adminArns.length,
     adminAccounts: config.adminAccounts.length,

@@ -12,18 +12,21 @@ import {
   runMain,
   runService,
 } from '@ashapp/platform';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
 import { createStsCallerVerifier } from './auth/caller-verifier.ts';
 import { describeGatewayConfig, readGatewayConfig } from './config.ts';
-import { createMemoryRateLimiter } from './rate-limit/memory-rate-limiter.ts';
-import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.ts';
 import { createSecretBox } from '@ashapp/platform';
 import {
   createDatabaseSessionStore,
   createSessionMigrations,
   type SessionTables,
 } from './sessions/database-session-store.ts';
+import { createCachedSessionStore } from './sessions/cached-session-store.ts';
+import {
+  createRedisSessionInvalidations,
+  listenForSessionInvalidations,
+} from './sessions/redis-session-invalidations.ts';
 import { createRedisSessionStore } from './sessions/redis-session-store.ts';
 import { createSessionEndNotifier } from './sessions/session-end-notifier.ts';
 import { registerSessionCountMetric } from './sessions/session-metrics.ts';
@@ -43,21 +46,41 @@ async function main(): Promise<void> {
 
   let redis: Redis | undefined;
   if (config.redisUrl) {
+    // Only a deployment with replicas needs the Redis client; the embedded default never loads it.
+    const { Redis } = await import('ioredis');
     redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
     redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection problem'));
     await redis.connect();
   }
 
-  const store = redis
+  const sourceOfTruth = redis
     ? createRedisSessionStore({ redis, idleMs: config.sessionIdleMs })
     : createDatabaseSessionStore({ database, idleMs: config.sessionIdleMs });
+  // Replicas tell each other about sign-outs on a connection of its own (a subscribed one can do nothing
+  // else); the database store means one replica, where the cache's own invalidation is the whole story.
+  let subscriber: Redis | undefined;
+  if (redis && config.sessionCacheMs > 0) {
+    subscriber = redis.duplicate();
+    subscriber.on('error', (err: Error) => log.warn({ err: err.message }, 'redis subscriber problem'));
+  }
+  const store =
+    config.sessionCacheMs > 0
+      ? createCachedSessionStore({
+          store: sourceOfTruth,
+          ttlMs: config.sessionCacheMs,
+          idleMs: config.sessionIdleMs,
+          ...(redis && subscriber
+            ? { invalidations: createRedisSessionInvalidations({ redis, subscriber }) }
+            : {}),
+        })
+      : sourceOfTruth;
+  if (subscriber) await listenForSessionInvalidations(subscriber);
   const sessions = createSessionService({
     store,
     cipher: createSecretBox(config.sessionEncryptionKey),
     idleMs: config.sessionIdleMs,
     absoluteMs: config.sessionAbsoluteMs,
   });
-  const rateLimiter = redis ? createRedisRateLimiter({ redis }) : createMemoryRateLimiter();
   const auditMetrics = createAuditEventMetrics();
   const audit = createAuditOutbox({
     database,
@@ -80,14 +103,14 @@ async function main(): Promise<void> {
     log,
     sessions,
     verifier: createStsCallerVerifier({ endpoint: config.stsEndpoint, timeoutMs: config.stsTimeoutMs }),
-    rateLimiter,
+    redis,
     audit,
     endSession,
     readinessChecks,
   });
   auditMetrics.register(app.metrics.registry, 'gateway');
   registerAuditOutboxMetrics(app.metrics.registry, database);
-  if (store.kind === 'database') registerSessionCountMetric(app.metrics.registry, database);
+  registerSessionCountMetric(app.metrics.registry, sourceOfTruth);
   audit.start();
   if (store.kind === 'database') sweeper.start();
   const { stopped } = await runService({
@@ -99,6 +122,7 @@ async function main(): Promise<void> {
     onShutdown: async () => {
       await sweeper.stop();
       await audit.stop();
+      await subscriber?.quit();
       await redis?.quit();
       await database.close();
       await tracing.shutdown();

@@ -15,13 +15,12 @@ import {
   type ServiceName,
 } from '@ashapp/platform';
 import { createCapturingLogger } from '@ashapp/platform/testing';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { buildApp, type GatewayAppDeps } from '../src/app.ts';
 import { serviceUrlEnv } from './services.ts';
 import { createStsCallerVerifier } from '../src/auth/caller-verifier.ts';
 import { readGatewayConfig, type GatewayConfig } from '../src/config.ts';
-import { createMemoryRateLimiter } from '../src/rate-limit/memory-rate-limiter.ts';
-import type { RateLimiter } from '../src/rate-limit/rate-limiter.ts';
 import { createSecretBox } from '@ashapp/platform';
 import {
   createDatabaseSessionStore,
@@ -50,7 +49,8 @@ export interface TestGateway {
 export interface TestGatewayOptions {
   env?: Record<string, string>;
   serviceUrls?: Partial<Record<ServiceName, string>>;
-  rateLimiter?: RateLimiter;
+  /** Rate-limit counters in this Redis (as replicas share them); default: in the process. */
+  redis?: Redis;
   store?: (deps: { database: Database<SessionTables>; config: GatewayConfig }) => SessionStore;
   now?: () => number;
   endSession?: GatewayAppDeps['endSession'];
@@ -111,7 +111,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     log,
     sessions,
     verifier: createStsCallerVerifier({ endpoint: config.stsEndpoint, timeoutMs: config.stsTimeoutMs }),
-    rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
+    ...(options.redis ? { redis: options.redis } : {}),
     audit,
     ...(options.endSession ? { endSession: options.endSession } : {}),
     readinessChecks: [{ name: 'database', check: () => database.ping() }],

@@ -1,7 +1,6 @@
-import { NotAllowedError, NotAuthenticatedError, RateLimitedError } from '@ashapp/platform';
+import { NotAllowedError, NotAuthenticatedError } from '@ashapp/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RateLimitRule } from '../config.ts';
-import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import type { RequestRateLimits } from '../rate-limit/rate-limits.ts';
 import type { ActiveSession, SessionService } from '../sessions/session-service.ts';
 import { anonymousBinding, csrfCookieName, csrfHeaderName, type CsrfTokens } from './csrf.ts';
 
@@ -98,16 +97,9 @@ export function readSessionCookieValues(header: string | undefined): string[] {
 export interface RequestAuthOptions {
   sessions: SessionService;
   csrf: CsrfTokens;
-  rateLimiter: RateLimiter;
-  limits: { perUser: RateLimitRule; perIp: RateLimitRule; login: RateLimitRule };
+  rateLimits: RequestRateLimits;
   cookies: CookiePolicy;
   allowedOrigins: readonly string[];
-}
-
-async function enforce(limiter: RateLimiter, key: string, rule: RateLimitRule, what: string) {
-  const decision = await limiter.hit(key, rule.max, rule.windowMs);
-  if (!decision.allowed)
-    throw new RateLimitedError(decision.retryAfterSeconds, `too many requests ${what}; retry later`);
 }
 
 /** Sign-in from a browser must come from our own page: same origin, or an origin the operator allowed. */
@@ -128,7 +120,7 @@ function checkLoginOrigin(request: FastifyRequest, allowed: readonly string[]) {
  * without one, CSRF for cookie-authenticated state-changing calls, and the CSRF cookie itself.
  */
 export function createRequestAuth(options: RequestAuthOptions) {
-  const { sessions, csrf, rateLimiter, limits, cookies } = options;
+  const { sessions, csrf, rateLimits, cookies } = options;
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const config = request.routeOptions.config;
@@ -136,8 +128,8 @@ export function createRequestAuth(options: RequestAuthOptions) {
     if (config.public === true) return;
     const access: Access = config.access ?? 'public';
 
-    await enforce(rateLimiter, `ip:${request.ip}`, limits.perIp, 'from this address');
-    if (access === 'login') await enforce(rateLimiter, `login:${request.ip}`, limits.login, 'to sign in');
+    await rateLimits.enforce(request, 'ip');
+    if (access === 'login') await rateLimits.enforce(request, 'login');
 
     const bearer = readBearer(request);
     if (bearer !== undefined) {
@@ -164,8 +156,7 @@ export function createRequestAuth(options: RequestAuthOptions) {
       }
     }
 
-    if (request.auth)
-      await enforce(rateLimiter, `user:${request.auth.userId}`, limits.perUser, 'for this user');
+    if (request.auth) await rateLimits.enforce(request, 'user');
 
     const csrfBinding = request.auth?.via === 'cookie' ? request.auth.id : anonymousBinding;
     const csrfCookie = request.cookies[csrfCookieName];

@@ -242,6 +242,19 @@ describe('two replicas of gateway, history and monitor on MariaDB and Redis (iss
 
   test('signing out through gateway B ends the session on gateway A, cookie and bearer token alike', async () => {
     const other = await signIn('b');
+    // Used on A first, so A holds it in its session cache: the sign-out must reach that cache too.
+    const cachedCookie = await fetch(`${urlOf('a')}/api/user`, { headers: { cookie: other.cookie } });
+    assert.equal(cachedCookie.status, 200);
+    const cachedToken = await fetch(`${urlOf('a')}/api/history`, {
+      headers: { authorization: `Bearer ${other.token}` },
+    });
+    assert.equal(cachedToken.status, 200);
+    // Both replicas count the live sessions from Redis (the gauge is not per replica).
+    for (const replica of ['a', 'b'] as const) {
+      const metrics = await (await fetch(`${urlOf(replica)}/metrics`)).text();
+      const live = Number(/^ashapp_gateway_sessions(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1]);
+      assert.ok(live >= 2, `gateway ${replica} counts ${live} live sessions`);
+    }
     const out = await fetch(`${urlOf('b')}/api/logout`, {
       method: 'POST',
       headers: { cookie: other.cookie, 'x-csrf-token': other.csrf },

@@ -101,4 +101,28 @@ describe('bodies over a route limit get 413 from the gateway, every time (issue 
     const validate = await post('/deployer-api/validate', JSON.stringify({ code: 'z'.repeat(500 * 1024) }));
     assert.equal(validate.status, 200);
   });
+
+  test('a service that answers before reading the upload: the client reads the answer, no reset', async () => {
+    // The kit refuses an unknown content type with 415 without reading the body.
+    const body = 'q'.repeat(600 * 1024);
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${base}/deployer-api/validate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/x-unknown' },
+        body,
+      });
+      assert.equal(res.status, 415);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code !== undefined, true);
+    }
+  });
+
+  test('a malformed percent escape or an encoded dot segment in a forwarded URL is a 4xx, never a 5xx', async () => {
+    for (const path of ['/services/assistant/x%E0%A4%A', '/services/assistant/a%2f..%2fb']) {
+      const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.ok(res.status >= 400 && res.status < 500, `${path}: ${res.status}`);
+      const json = (await res.json()) as { error: { code: string; requestId: string } };
+      assert.ok(json.error.code, path);
+      assert.ok(json.error.requestId, path);
+    }
+  });
 });

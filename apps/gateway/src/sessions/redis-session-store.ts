@@ -7,6 +7,7 @@ import type { SessionRecord, SessionStore } from './session-store.ts';
 const touchScript = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[1] + ARGV[2], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 local sh = redis.call('HGET', KEYS[1], 'sessionHash')
 if sh then redis.call('PEXPIRE', ARGV[3] .. sh, ARGV[2]) end
@@ -59,6 +60,10 @@ function fromHash(h: Record<string, string>): SessionRecord | undefined {
  * Sessions in Redis so several gateway replicas share them: one hash per session plus two index keys
  * (cookie hash → id, token hash → id). Every key expires at the earlier of the idle and the absolute
  * expiry, so Redis forgets abandoned sessions by itself.
+ *
+ * For the session gauge, one sorted set holds every session id scored by that same expiry time (updated by
+ * create, touch and destroy): counting is a ZREMRANGEBYSCORE of what has expired since the last scrape plus
+ * a ZCARD, O(log n + expired), where counting the keys would SCAN the whole keyspace on every scrape.
  */
 export function createRedisSessionStore(options: {
   redis: Redis;
@@ -70,6 +75,7 @@ export function createRedisSessionStore(options: {
   const recordKey = (id: string) => `${prefix}session:${id}`;
   const sidPrefix = `${prefix}sid:`;
   const tokPrefix = `${prefix}tok:`;
+  const liveKey = `${prefix}live`;
 
   const ttlMs = (record: SessionRecord, now: number) => Math.max(1, Math.min(idleMs, record.expiresAt - now));
 
@@ -89,7 +95,8 @@ export function createRedisSessionStore(options: {
         .multi()
         .hset(recordKey(record.id), toHash(record))
         .pexpire(recordKey(record.id), ttl)
-        .set(sidPrefix + record.sessionHash, record.id, 'PX', ttl);
+        .set(sidPrefix + record.sessionHash, record.id, 'PX', ttl)
+        .zadd(liveKey, record.lastSeenAt + ttl, record.id);
       if (record.tokenHash) multi.set(tokPrefix + record.tokenHash, record.id, 'PX', ttl);
       await multi.exec();
     },
@@ -99,12 +106,14 @@ export function createRedisSessionStore(options: {
       const ttl = ttlMs(record, lastSeenAt);
       await redis.eval(
         touchScript,
-        1,
+        2,
         recordKey(record.id),
+        liveKey,
         String(lastSeenAt),
         String(ttl),
         sidPrefix,
         tokPrefix,
+        record.id,
       );
     },
     async revokeToken(record) {
@@ -113,9 +122,15 @@ export function createRedisSessionStore(options: {
     async destroy(record) {
       const keys = [recordKey(record.id), sidPrefix + record.sessionHash];
       if (record.tokenHash) keys.push(tokPrefix + record.tokenHash);
-      await redis.del(...keys);
+      await redis.multi().del(...keys).zrem(liveKey, record.id).exec();
     },
     deleteExpired: async () => 0,
+    async countLive(now) {
+      const result = await redis.multi().zremrangebyscore(liveKey, '-inf', now).zcard(liveKey).exec();
+      const [err, count] = result?.[1] ?? [new Error('no answer from Redis')];
+      if (err) throw err;
+      return Number(count);
+    },
     async ping() {
       await redis.ping();
     },

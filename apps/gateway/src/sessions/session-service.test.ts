@@ -62,9 +62,12 @@ const fixtures: StoreFixture[] = [
         async raw() {
           const keys = await redis.keys(`${prefix}*`);
           const values = await Promise.all(
-            keys.map(async (k) =>
-              (await redis.type(k)) === 'hash' ? JSON.stringify(await redis.hgetall(k)) : await redis.get(k),
-            ),
+            keys.map(async (k) => {
+              const type = await redis.type(k);
+              if (type === 'hash') return JSON.stringify(await redis.hgetall(k));
+              if (type === 'zset') return JSON.stringify(await redis.zrange(k, 0, -1));
+              return redis.get(k);
+            }),
           );
           return JSON.stringify({ keys, values });
         },
@@ -148,6 +151,16 @@ for (const fixture of fixtures) {
       clock += idleMs / 2;
       await sessions.resolveCookie(cookieValue);
       assert.equal(await sessions.resolveToken(token), undefined);
+    });
+
+    test('counts the sessions past neither expiry (the ashapp_gateway_sessions gauge)', async () => {
+      const base = await opened.store.countLive(clock);
+      const first = await sessions.create(caller, credentials);
+      await sessions.create(caller, credentials);
+      assert.equal(await opened.store.countLive(clock), base + 2);
+      await sessions.destroy(first.session);
+      assert.equal(await opened.store.countLive(clock), base + 1);
+      assert.equal(await opened.store.countLive(clock + idleMs), 0, 'every session idle past the limit');
     });
   });
 }

@@ -34,5 +34,7 @@ export interface SessionStore {
   destroy(record: SessionRecord): Promise<void>;
   /** Removes sessions past either expiry; returns how many (Redis expires keys itself and returns 0). */
   deleteExpired(now: number): Promise<number>;
+  /** Sessions past neither expiry at `now`, for the `ashapp_gateway_sessions` gauge. */
+  countLive(now: number): Promise<number>;
   ping(): Promise<void>;
 }

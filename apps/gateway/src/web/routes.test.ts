@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../../test/harness.ts';
-import { appCsp } from '../security/headers.ts';
+import { appCsp, docsCsp } from '../security/headers.ts';
 
 describe('web pages and security headers', () => {
   let gw: TestGateway;
@@ -112,6 +112,12 @@ describe('web pages and security headers', () => {
     assert.doesNotMatch(appCsp, /unsafe/);
     const docs = await gw.app.inject({ method: 'GET', url: '/api/docs/static/index.html' });
     assert.match(String(docs.headers['content-security-policy']), /script-src 'self';/);
+    assert.equal(docs.headers['content-security-policy'], docsCsp, 'the API browser gets its own CSP');
+    // Answers refused by the authentication hook (401 here) carry the headers too.
+    const refused = await gw.app.inject({ method: 'GET', url: '/api/history' });
+    assert.equal(refused.statusCode, 401);
+    assert.equal(refused.headers['content-security-policy'], appCsp);
+    assert.equal(refused.headers['permissions-policy'], 'camera=(), microphone=(), geolocation=()');
   });
 
   test('answers a clear 503 page when the web app is not built', async () => {
