@@ -7,8 +7,16 @@ import { readTracingConfig } from './tracing-config.ts';
 import { startTracing } from './tracing-sdk.ts';
 import { currentTraceId, injectTraceContext, withSpan, withSyncSpan } from './tracing.ts';
 
-const sdkLoaded = () =>
-  Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('sdk-trace-node'));
+const sdkModules = [
+  'sdk-trace-node',
+  'instrumentation-pg',
+  'instrumentation-mysql2',
+  'instrumentation-ioredis',
+];
+const loadedSdkModules = () =>
+  sdkModules.filter((name) =>
+    Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes(`${name}/`)),
+  );
 
 describe('tracing configuration (OTEL_* variables)', () => {
   test('is off without an endpoint, and on with one (traces path appended)', () => {
@@ -61,7 +69,7 @@ describe('tracing off', () => {
     const log = createLogger({ name: 'tracing-test', level: 'silent' });
     const handle = await startTracing(readTracingConfig('history', {}), log);
     assert.equal(handle.enabled, false);
-    assert.equal(sdkLoaded(), false, 'the SDK stays unloaded');
+    assert.deepEqual(loadedSdkModules(), [], 'the SDK and the driver instrumentations stay unloaded');
     assert.equal(await withSpan('work', {}, async () => 42), 42);
     await assert.rejects(
       withSpan('work', {}, async () => {
@@ -81,7 +89,7 @@ describe('tracing off', () => {
       readTracingConfig('history', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }),
       log,
     );
-    assert.equal(sdkLoaded(), true);
+    assert.deepEqual(loadedSdkModules(), sdkModules);
     const traceId = await withSpan('traced', {}, async () => currentTraceId());
     assert.match(traceId ?? '', /^[0-9a-f]{32}$/);
     await on.shutdown();

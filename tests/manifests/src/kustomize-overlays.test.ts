@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,37 @@ describe('kustomize overlays render valid manifests that follow the platform rul
       assert.deepEqual(checkPlatformRules(rendered.get(name) ?? [], { profile }), []);
     });
   }
+
+  test('every overlay runs each service as the uid:gid its image declares (USER in deploy/images/Containerfile)', async () => {
+    const containerfile = await readFile(path.join(kubernetesDir, '..', 'images', 'Containerfile'), 'utf8');
+    const imageUser = new Map<string, string>();
+    let stage = '';
+    for (const line of containerfile.split('\n')) {
+      const from = /^FROM\s+\S+\s+AS\s+(\S+)/i.exec(line);
+      if (from) stage = from[1]!;
+      const user = /^USER\s+(\S+)/.exec(line);
+      if (user) imageUser.set(stage, user[1]!);
+    }
+    for (const [name, objects] of rendered) {
+      for (const service of platformServices) {
+        const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === service);
+        const podSc = (
+          deployment?.spec as { template: { spec: { securityContext: Record<string, unknown> } } }
+        ).template.spec.securityContext;
+        const want = imageUser.get(service);
+        assert.ok(
+          want && /^\d+:\d+$/.test(want),
+          `${service}: the image's USER is numeric uid:gid (${want})`,
+        );
+        const [uid, gid] = want.split(':').map(Number);
+        assert.deepEqual(
+          [podSc.runAsUser, podSc.runAsGroup, podSc.fsGroup],
+          [uid, gid, gid],
+          `${name} ${service}: runAsUser, runAsGroup, fsGroup match the image's USER ${want}`,
+        );
+      }
+    }
+  });
 
   test('local needs nothing outside the cluster: SQLite on a PersistentVolumeClaim per service, no database or Redis URL', () => {
     const objects = rendered.get('local') ?? [];
