@@ -10,6 +10,7 @@ export * from './metrics.ts';
 export * from './server.ts';
 export * from './lifecycle.ts';
 export * from './http-client.ts';
+export * from './request-meta.ts';
 export * from './audit.ts';
 export * from './secret-box.ts';
 export * from './aws-credentials.ts';

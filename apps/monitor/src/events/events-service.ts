@@ -8,6 +8,7 @@ import {
   maskSecretsInText,
   NotAllowedError,
   type Identity,
+  type RequestMeta,
 } from '@ashapp/platform';
 import type { EventBus } from './event-bus.ts';
 import type { EventFilter, EventsRepository, StoredEvent } from './events-repository.ts';
@@ -21,12 +22,6 @@ import {
   type StatsView,
   type StreamQuery,
 } from './schemas.ts';
-
-/** What the monitor learns about a user's request from the gateway's forwarded headers. */
-export interface RequestMeta {
-  ip: string | undefined;
-  userAgent: string | undefined;
-}
 
 export interface EventsService {
   /** One event (the original `/monitor/log`); users always log as themselves. */
