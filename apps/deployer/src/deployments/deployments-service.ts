@@ -50,7 +50,7 @@ import type {
   RollbackBody,
   ValidateBody,
   ValidationView,
-} from './schemas.ts';
+} from '@ashapp/contracts/deployer';
 
 export interface DeploymentsService {
   validate(caller: Identity, body: ValidateBody): Promise<ValidationView>;

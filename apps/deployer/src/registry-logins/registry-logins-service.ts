@@ -10,7 +10,7 @@ import type { RegistryCredentials } from '../registry/auth-file.ts';
 import { readEcrRegistryLogin, type EcrRegistryLogin } from '../registry/ecr-sign-in.ts';
 import { resolveRegistryHost, type RegistrySignInChecker } from '../registry/registry-sign-in.ts';
 import type { RegistryLoginsRepository } from './registry-logins-repository.ts';
-import type { RegistryLoginBody } from './schemas.ts';
+import type { RegistryLoginBody } from '@ashapp/contracts/deployer';
 
 /** Credentials for one registry, as the pipeline uses them for push and pull. */
 export interface RegistrySession {

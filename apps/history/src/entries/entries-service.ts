@@ -15,7 +15,7 @@ import {
 } from '@ashapp/platform';
 import type { Kysely } from 'kysely';
 import type { EntriesRepository, HistoryTables } from './entries-repository.ts';
-import type { EntryView, ListEntriesQuery, SaveEntryBody } from './schemas.ts';
+import type { EntryView, ListEntriesQuery, SaveEntryBody } from '@ashapp/contracts/history';
 
 export interface HistoryService {
   save(

@@ -1,7 +1,7 @@
 import { readRequestMeta, requireIdentity, type ServiceApp } from '@ashapp/platform';
 import { Type } from 'typebox';
 import type { HistoryService } from './entries-service.ts';
-import { EntryParams, EntryView, ListEntriesQuery, SaveEntryBody, SavedEntry } from './schemas.ts';
+import { EntryParams, EntryView, ListEntriesQuery, SaveEntryBody, SavedEntry } from '@ashapp/contracts/history';
 
 function buildNextLink(path: string, query: ListEntriesQuery, cursor: string): string {
   const params = new URLSearchParams({ limit: String(query.limit), cursor });

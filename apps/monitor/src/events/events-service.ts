@@ -21,7 +21,7 @@ import {
   type StatsQuery,
   type StatsView,
   type StreamQuery,
-} from './schemas.ts';
+} from '@ashapp/contracts/monitor';
 
 export interface EventsService {
   /** One event (the original `/monitor/log`); users always log as themselves. */

@@ -12,7 +12,7 @@ import {
   StatsQuery,
   StatsView,
   StreamQuery,
-} from './schemas.ts';
+} from '@ashapp/contracts/monitor';
 
 export function registerEventRoutes(app: ServiceApp, deps: { service: EventsService; feed: LiveFeed }): void {
   const { service, feed } = deps;
