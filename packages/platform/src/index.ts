@@ -11,6 +11,7 @@ export * from './server.ts';
 export * from './lifecycle.ts';
 export * from './http-client.ts';
 export * from './request-meta.ts';
+export * from './sse.ts';
 export * from './audit.ts';
 export * from './secret-box.ts';
 export * from './aws-credentials.ts';
