@@ -12,6 +12,7 @@ export * from './lifecycle.ts';
 export * from './http-client.ts';
 export * from './request-meta.ts';
 export * from './sse.ts';
+export * from './start-service.ts';
 export * from './audit.ts';
 export * from './secret-box.ts';
 export * from './aws-credentials.ts';
