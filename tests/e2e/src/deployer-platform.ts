@@ -139,7 +139,11 @@ export async function startDeployerPlatform(
         });
         for (const pod of pods.stdout
           .split('\n')
-          .filter((n) => leftovers.pods.some((prefix) => n.startsWith(`${prefix}-`) && /-[0-9a-f]{12}-pod(-\d+)?$/.test(n)))) {
+          .filter((n) =>
+            leftovers.pods.some(
+              (prefix) => n.startsWith(`${prefix}-`) && /-[0-9a-f]{12}-pod(-\d+)?$/.test(n),
+            ),
+          )) {
           await runCommand({
             command: 'podman',
             args: [...storageArgs, 'pod', 'rm', '-f', pod],
