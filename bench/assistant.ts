@@ -10,7 +10,7 @@ import { createWarmExecutor, findCliPython } from '../apps/assistant/src/aws-cli
 import { createAwsModelCatalog } from '../apps/assistant/src/aws-models/model-catalog.ts';
 import { validatePlan } from '../apps/assistant/src/aws-models/plan-validator.ts';
 import { runPlannerTable } from '../apps/assistant/src/planning/planner-table.ts';
-import { serviceEntry, startServices, type RunningServices } from '../apps/gateway/test/services.ts';
+import { serviceEntry, startServices, type RunningServices } from '@ashapp/test-platform/services';
 import type { BenchContext, BenchRow } from './lib.ts';
 
 const AWS_CLI = '/usr/bin/aws';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { identityHeader, signIdentity } from '@ashapp/platform';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { startStsStandIn, testUsers } from '../apps/gateway/test/sts-stand-in.ts';
+import { startStsStandIn, testUsers } from '@ashapp/aws-stand-in';
 import { runWrk, withPeakRss, type BenchContext, type BenchRow } from './lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,17 +1,10 @@
 import * as k8s from '@kubernetes/client-node';
 import {
-  createAuditOutbox,
-  createAuditOutboxMigrations,
   createDatabase,
-  createLogger,
-  createAuditEventMetrics,
   createPlatformClient,
-  readTracingConfig,
-  registerAuditOutboxMetrics,
+  createServiceAudit,
   runMigrations,
-  startTracing,
-  runMain,
-  runService,
+  startService,
   type Logger,
 } from '@ashapp/platform';
 import { buildApp } from './app.ts';
@@ -45,110 +38,93 @@ function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
   });
 }
 
-async function main(): Promise<void> {
-  const config = readDeployerConfig(process.env);
-  const tracingConfig = readTracingConfig('deployer', process.env);
-  const log = createLogger({ name: 'deployer', level: config.logLevel });
-  // Before any app or client exists: the instrumentations hook in as they are created.
-  const tracing = await startTracing(tracingConfig, log);
-  const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
-  await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
-  await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
-  const client = (name: 'monitor' | 'history') => createPlatformClient(config, name, log);
-  const auditMetrics = createAuditEventMetrics();
-  const audit = createAuditOutbox({
-    database,
-    service: 'deployer',
-    monitor: client('monitor'),
-    log,
-    onRecord: auditMetrics.observe,
-  });
-  const storage = config.containerStorage ? { storage: config.containerStorage } : {};
-  const addressPolicy = createAddressPolicy(config.buildAllowedCidrs);
-  const sandbox: BuildSandbox | 'none' =
-    config.buildSandbox === 'off'
-      ? 'none'
-      : createBuildSandbox({
-          log,
-          path: config.childEnv.PATH ?? '/usr/bin:/bin',
-          policy: addressPolicy,
-          limits: config.buildLimits,
-          user: config.buildUser,
-          storageDir: config.buildStorageDir,
-        });
-  if (sandbox === 'none') {
-    log.warn(
-      'DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited',
-    );
-  } else {
-    const status = await sandbox.status();
-    if (!status.ready)
+startService({
+  name: 'deployer',
+  env: process.env,
+  readConfig: readDeployerConfig,
+  async build({ config, log }) {
+    const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
+    await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
+    const audit = await createServiceAudit({ service: 'deployer', config, database, log });
+    const storage = config.containerStorage ? { storage: config.containerStorage } : {};
+    const addressPolicy = createAddressPolicy(config.buildAllowedCidrs);
+    const sandbox: BuildSandbox | 'none' =
+      config.buildSandbox === 'off'
+        ? 'none'
+        : createBuildSandbox({
+            log,
+            path: config.childEnv.PATH ?? '/usr/bin:/bin',
+            policy: addressPolicy,
+            limits: config.buildLimits,
+            user: config.buildUser,
+            storageDir: config.buildStorageDir,
+          });
+    if (sandbox === 'none') {
       log.warn(
-        { problems: status.problems },
-        'build sandbox not available: builds and clones will fail until this is fixed',
+        'DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited',
       );
-  }
-  const builder = await selectImageBuilder(config.builder, [
-    createBuildahBuilder({
+    } else {
+      const status = await sandbox.status();
+      if (!status.ready)
+        log.warn(
+          { problems: status.problems },
+          'build sandbox not available: builds and clones will fail until this is fixed',
+        );
+    }
+    const builder = await selectImageBuilder(config.builder, [
+      createBuildahBuilder({
+        log,
+        env: config.childEnv,
+        tempDir: config.workDir,
+        sandbox,
+        trustedRegistries: [readImageRegistry(config.baseImage), ...config.insecureRegistries],
+        ...storage,
+      }),
+      // A Docker daemon builds with its own isolation, which the sandbox cannot wrap: only when it is off.
+      ...(sandbox === 'none'
+        ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })]
+        : []),
+    ]);
+    if (!builder)
+      log.warn({ choice: config.builder }, 'no image builder available: deploys from source will fail');
+    const target = createTarget(config, log);
+    const { app, deployments, runner } = await buildApp({
+      config,
       log,
-      env: config.childEnv,
-      tempDir: config.workDir,
+      database,
+      audit: audit.outbox,
+      history: createPlatformClient(config, 'history', log),
+      builder,
+      target,
       sandbox,
-      trustedRegistries: [readImageRegistry(config.baseImage), ...config.insecureRegistries],
-      ...storage,
-    }),
-    // A Docker daemon builds with its own isolation, which the sandbox cannot wrap: only when it is off.
-    ...(sandbox === 'none'
-      ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })]
-      : []),
-  ]);
-  if (!builder)
-    log.warn({ choice: config.builder }, 'no image builder available: deploys from source will fail');
-  const target = createTarget(config, log);
-  const { app, deployments, runner } = await buildApp({
-    config,
-    log,
-    database,
-    audit,
-    history: client('history'),
-    builder,
-    target,
-    sandbox,
-    addressPolicy,
-  });
-  log.info(
-    {
-      builder: builder?.name ?? null,
-      target: target.name,
-      baseImage: config.baseImage,
-      insecureRegistries: config.insecureRegistries,
-    },
-    'deployer configured',
-  );
-  auditMetrics.register(app.metrics.registry, 'deployer');
-  registerAuditOutboxMetrics(app.metrics.registry, database);
-  registerDeploymentStateMetric(app.metrics.registry, database);
-  audit.start();
-  // Only records whose lease lapsed: another replica may be running the rest right now.
-  const recovered = await deployments.recoverUnfinished();
-  if (recovered > 0) log.warn({ recovered }, 'deployments whose replica stopped are being finished');
-  deployments.leases.start();
-  const { stopped } = await runService({
-    app,
-    host: config.host,
-    port: config.port,
-    log,
-    onShutdown: async () => {
-      // Running pipelines are stopped (their children killed) and record how they ended before we exit;
-      // leases are renewed until then, so no other replica claims them meanwhile.
-      await runner.stop();
-      await deployments.leases.stop();
-      await audit.stop();
-      await database.close();
-      await tracing.shutdown();
-    },
-  });
-  await stopped;
-}
-
-runMain('deployer', main);
+      addressPolicy,
+    });
+    log.info(
+      {
+        builder: builder?.name ?? null,
+        target: target.name,
+        baseImage: config.baseImage,
+        insecureRegistries: config.insecureRegistries,
+      },
+      'deployer configured',
+    );
+    audit.registerMetrics(app);
+    registerDeploymentStateMetric(app.metrics.registry, database);
+    audit.outbox.start();
+    // Only records whose lease lapsed: another replica may be running the rest right now.
+    const recovered = await deployments.recoverUnfinished();
+    if (recovered > 0) log.warn({ recovered }, 'deployments whose replica stopped are being finished');
+    deployments.leases.start();
+    return {
+      app,
+      async stop() {
+        // Running pipelines are stopped (their children killed) and record how they ended before we exit;
+        // leases are renewed until then, so no other replica claims them meanwhile.
+        await runner.stop();
+        await deployments.leases.stop();
+        await audit.outbox.stop();
+        await database.close();
+      },
+    };
+  },
+});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { startStsStandIn, testUsers, type StsStandIn } from '../test/sts-stand-in.ts';
+import { startStsStandIn, testUsers, type StsStandIn } from '@ashapp/aws-stand-in';
 
 describe('gateway process (booted whole, STS stand-in)', () => {
   let gateway: ServiceProcess;

@@ -5,8 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { serviceUrlEnv, startServices, type RunningServices } from '../test/services.ts';
-import { startStsStandIn, testUsers, type StsStandIn } from '../test/sts-stand-in.ts';
+import { serviceUrlEnv, startServices, type RunningServices } from '@ashapp/test-platform/services';
+import { startStsStandIn, testUsers, type StsStandIn } from '@ashapp/aws-stand-in';
 import { listForwardRoutes } from './routing/routes.ts';
 import { pageRoutes } from './web/routes.ts';
 

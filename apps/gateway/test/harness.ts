@@ -18,7 +18,7 @@ import { createCapturingLogger } from '@ashapp/platform/testing';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { buildApp, type GatewayAppDeps } from '../src/app.ts';
-import { serviceUrlEnv } from './services.ts';
+import { serviceUrlEnv } from '@ashapp/test-platform/services';
 import { createStsCallerVerifier } from '../src/auth/caller-verifier.ts';
 import { readGatewayConfig, type GatewayConfig } from '../src/config.ts';
 import { createSecretBox } from '@ashapp/platform';
@@ -29,7 +29,7 @@ import {
 } from '../src/sessions/database-session-store.ts';
 import { createSessionService, type SessionService } from '../src/sessions/session-service.ts';
 import type { SessionStore } from '../src/sessions/session-store.ts';
-import { startStsStandIn, testUsers, type StandInUser, type StsStandIn } from './sts-stand-in.ts';
+import { startStsStandIn, testUsers, type StsStandIn, type TestUser } from '@ashapp/aws-stand-in';
 
 export interface TestGateway {
   app: ServiceApp;
@@ -42,7 +42,7 @@ export interface TestGateway {
   /** Audit events waiting in the outbox (the monitor is not running in route tests). */
   auditEvents(): Promise<AuditEvent[]>;
   /** Signs in through the API; returns the cookies to send and the bearer token. */
-  login(user?: StandInUser): Promise<{ cookie: string; csrf: string; token: string; sessionCookie: string }>;
+  login(user?: TestUser): Promise<{ cookie: string; csrf: string; token: string; sessionCookie: string }>;
   close(): Promise<void>;
 }
 
@@ -118,7 +118,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   });
   await app.ready();
 
-  async function login(user: StandInUser = testUsers.alice) {
+  async function login(user: TestUser = testUsers.alice) {
     const res = await app.inject({
       method: 'POST',
       url: '/api/login',

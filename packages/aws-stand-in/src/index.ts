@@ -1,4 +1,5 @@
 export { startAwsStandIn, DEFAULT_STAND_IN_INSTANCES } from './server.ts';
+export { startStsStandIn, testUsers, type StsStandIn, type TestUser } from './test-users.ts';
 export type { AwsStandIn, AwsStandInOptions } from './server.ts';
 export type {
   BedrockAnswer,

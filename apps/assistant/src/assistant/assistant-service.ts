@@ -4,6 +4,7 @@ import {
   NotAuthenticatedError,
   type AuditOutbox,
   type Identity,
+  type RequestMeta,
 } from '@ashapp/platform';
 import type { AwsCredentials } from '../aws-credentials.ts';
 import type { CompoundService, CompoundView } from '../compound/compound-service.ts';
@@ -17,13 +18,6 @@ import type { ConfirmationService } from '../safety/confirmation-service.ts';
 import { classifyOperation, type OperationRisk } from '../safety/read-only.ts';
 import type { SafetyDecision, SafetyPolicy } from '../safety/safety-rules.ts';
 import { recordCallerEvent } from './caller-audit.ts';
-
-/** Where a request came from, for the audit trail. */
-export interface RequestMeta {
-  endpoint: string;
-  ip: string;
-  userAgent: string | undefined;
-}
 
 /** The caller of one request: who (from the gateway's assertion) and their AWS session (sealed hand-off). */
 export interface Caller {

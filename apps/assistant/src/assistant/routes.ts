@@ -4,7 +4,7 @@ import type { Plan } from '../planning/plan.ts';
 import { readCaller } from '../request-context.ts';
 import type { AssistantService, Caller } from './assistant-service.ts';
 import { readDecision } from './decisions.ts';
-import { AskReply, ConfirmBody, ConfirmReply, PlanReply, QueryBody } from './schemas.ts';
+import { AskReply, ConfirmBody, ConfirmReply, PlanReply, QueryBody } from '@ashapp/contracts/assistant';
 
 export function registerAssistantRoutes(
   app: ServiceApp,

@@ -16,7 +16,7 @@ import {
   ServiceRolesReply,
   StartBuildBody,
   StartBuildReply,
-} from './schemas.ts';
+} from '@ashapp/contracts/codebuild';
 
 /** Opens a CodeBuild client as the signed-in user; the route closes it after the call. */
 export type OpenCodeBuild = (credentials: AwsCredentials) => CodeBuildService;

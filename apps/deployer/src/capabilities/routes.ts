@@ -1,24 +1,7 @@
+import { Capabilities } from '@ashapp/contracts/deployer';
 import { requireIdentity, type ServiceApp } from '@ashapp/platform';
-import { Type } from 'typebox';
 import type { ImageBuilder } from '../build/image-builder.ts';
 import type { DeployTarget } from '../targets/deploy-target.ts';
-
-const Capabilities = Type.Object({
-  target: Type.String({ description: '`podman` (this machine) or `kubernetes` (a cluster)' }),
-  target_available: Type.Boolean(),
-  builder: Type.Union([Type.String(), Type.Null()], {
-    description: 'The image builder, or null when none runs here',
-  }),
-  strategies: Type.Array(Type.String()),
-  can_deploy_source: Type.Boolean({ description: 'Pasted code and Git sources need a builder' }),
-  problems: Type.Array(Type.String(), { description: 'What stops a deploy, in words a user can act on' }),
-  ingress_autoscaling: Type.Boolean({
-    description: 'Whether a deploy may carry an Ingress and a HorizontalPodAutoscaler',
-  }),
-  notes: Type.Array(Type.String(), {
-    description: 'What works differently on this target, for the form to say',
-  }),
-});
 
 /**
  * What this deployer can do before the user starts: where it deploys, whether it can build, which strategies

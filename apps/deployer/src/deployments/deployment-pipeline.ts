@@ -1,6 +1,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError, NotAllowedError, withSpan, type AuditOutbox, type Logger } from '@ashapp/platform';
+import {
+  AppError,
+  NotAllowedError,
+  withSpan,
+  type AuditOutbox,
+  type Logger,
+  type RequestMeta,
+} from '@ashapp/platform';
 import { writeBuildContext } from '../build/dockerfile.ts';
 import type { ImageBuilder } from '../build/image-builder.ts';
 import { parseManifests } from '../manifests/parse-manifests.ts';
@@ -16,7 +23,7 @@ import {
 } from '../manifests/render-manifests.ts';
 import type { ManifestValidator } from '../manifests/validate-manifests.ts';
 import type { PythonChecker } from '../python-check/python-check.ts';
-import type { RegistrySession, RequestMeta } from '../registry-logins/registry-logins-service.ts';
+import type { RegistrySession } from '../registry-logins/registry-logins-service.ts';
 import type { GitCheckout, GitSource } from '../sources/git-source.ts';
 import {
   type AppRef,

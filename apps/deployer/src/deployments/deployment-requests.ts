@@ -19,7 +19,7 @@ import {
 import type { NamespacePolicy } from '../validation/namespace-policy.ts';
 import type { SourcePlan, StrategyPlan, WorkloadSettings } from './deployment-pipeline.ts';
 import type { AppRow, DeploymentRow } from './deployments-repository.ts';
-import type { DeployBody, DeploymentView } from './schemas.ts';
+import type { DeployBody, DeploymentView } from '@ashapp/contracts/deployer';
 import { readIngressAndAutoscaling } from '../manifests/ingress-autoscaling.ts';
 
 /**

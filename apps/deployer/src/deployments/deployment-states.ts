@@ -1,35 +1,11 @@
+import { finalDeploymentStates, type DeploymentState } from '@ashapp/contracts/deployment-states';
 import { ConflictError } from '@ashapp/platform';
 
-/** The original README's deployment states, in order, plus the failure path. */
-export const deploymentStates = [
-  'Initialized',
-  'Validating',
-  'Preparing',
-  'Building',
-  'Deploying',
-  'Testing',
-  'Monitoring',
-  'Stable',
-  'Rollback',
-  'RolledBack',
-  'Failed',
-] as const;
-export type DeploymentState = (typeof deploymentStates)[number];
-
-/** Where the progress bar stands in each state. */
-export const stateProgress: Readonly<Record<DeploymentState, number>> = Object.freeze({
-  Initialized: 0,
-  Validating: 10,
-  Preparing: 20,
-  Building: 35,
-  Deploying: 60,
-  Testing: 80,
-  Monitoring: 90,
-  Stable: 100,
-  Rollback: 90,
-  RolledBack: 100,
-  Failed: 100,
-});
+export {
+  deploymentStates,
+  deploymentStateProgress as stateProgress,
+  type DeploymentState,
+} from '@ashapp/contracts/deployment-states';
 
 const forward: Readonly<Partial<Record<DeploymentState, DeploymentState>>> = {
   Initialized: 'Validating',
@@ -43,7 +19,7 @@ const forward: Readonly<Partial<Record<DeploymentState, DeploymentState>>> = {
 
 /** Terminal states: the record no longer changes. */
 export function isFinalState(state: DeploymentState): boolean {
-  return state === 'Stable' || state === 'RolledBack' || state === 'Failed';
+  return (finalDeploymentStates as readonly DeploymentState[]).includes(state);
 }
 
 /**

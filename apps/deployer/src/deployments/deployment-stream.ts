@@ -1,4 +1,9 @@
-import type { Logger } from '@ashapp/platform';
+import type {
+  DeploymentDoneEvent,
+  DeploymentLogEvent,
+  DeploymentStateEvent,
+} from '@ashapp/contracts/deployer';
+import { openEventStream, type EventStream, type Logger, type ServerSentEvent } from '@ashapp/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DeploymentEventBus } from './deployment-events.ts';
 import { stateProgress, type DeploymentState } from './deployment-states.ts';
@@ -10,7 +15,9 @@ import type { DeploymentEventRow, DeploymentRow, DeploymentsRepository } from '.
  * after which the stream ends. Everything comes from the stored events, read with a cursor (their seq), so
  * a viewer sees the same stream from any deployer replica sharing the database, whichever replica runs the
  * deployment: the in-process bus only wakes the reader early, the poll interval catches events written by
- * other replicas. Each event carries its seq as the SSE id, so a reconnect (Last-Event-ID) resumes.
+ * other replicas. Each event carries its seq as the SSE id, so a reconnect (Last-Event-ID) resumes. The
+ * reader waits for a slow viewer (the kit's `writable()`) before reading the next page, so a long build log
+ * never piles up in memory.
  */
 export interface DeploymentStreams {
   open(request: FastifyRequest, reply: FastifyReply, row: DeploymentRow): Promise<void>;
@@ -19,13 +26,9 @@ export interface DeploymentStreams {
   count(): number;
 }
 
-function frame(event: string, data: unknown, id?: number): string {
-  return `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
-function doneFromRow(row: DeploymentRow): Record<string, unknown> {
+function doneFromRow(row: DeploymentRow): DeploymentDoneEvent {
   return {
-    state: row.state,
+    state: row.state as DeploymentState,
     ...(row.url ? { url: row.url } : {}),
     ...(row.image ? { image: row.image } : {}),
     ...(row.manifest ? { manifest: row.manifest } : {}),
@@ -33,17 +36,20 @@ function doneFromRow(row: DeploymentRow): Record<string, unknown> {
   };
 }
 
-function eventFrame(event: DeploymentEventRow): string {
+function toServerSentEvent(event: DeploymentEventRow): ServerSentEvent {
   const at = new Date(event.at).toISOString();
   if (event.kind === 'state') {
     const state = event.stage as DeploymentState;
-    return frame(
-      'state',
-      { state, progress: stateProgress[state] ?? 0, at, ...(event.text ? { message: event.text } : {}) },
-      event.seq,
-    );
+    const data: DeploymentStateEvent = {
+      state,
+      progress: stateProgress[state] ?? 0,
+      at,
+      ...(event.text ? { message: event.text } : {}),
+    };
+    return { event: 'state', id: event.seq, data };
   }
-  return frame('log', { line: event.text, stage: event.stage, at }, event.seq);
+  const data: DeploymentLogEvent = { line: event.text, stage: event.stage, at };
+  return { event: 'log', id: event.seq, data };
 }
 
 /** Events read per query; a long build log is sent in pages. */
@@ -58,75 +64,52 @@ export function createDeploymentStreams(options: {
   pollMs?: number;
   retryMs?: number;
 }): DeploymentStreams {
-  const closers = new Set<() => void>();
+  const streams = new Set<EventStream>();
   const pollMs = options.pollMs ?? 500;
 
   return {
     async open(request, reply, row) {
       const lastEventId = Number(request.headers['last-event-id']);
       let lastSeq = Number.isInteger(lastEventId) ? lastEventId : -1;
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
+      const stream = openEventStream(request, reply, {
+        heartbeatMs: options.heartbeatMs,
+        retryMs: options.retryMs ?? 3000,
       });
-      let closed = false;
       let wake: (() => void) | undefined;
-      const write = (chunk: string) => {
-        if (!closed) raw.write(chunk);
-      };
-      const heartbeat = setInterval(() => write(': ping\n\n'), options.heartbeatMs);
       // An event stored by this replica wakes the reader at once; other replicas' events are found by polling.
       const unsubscribe = options.bus.subscribe(row.id, () => wake?.());
-      function close(): void {
-        if (closed) return;
-        closed = true;
+      streams.add(stream);
+      stream.onClose(() => {
         unsubscribe();
-        clearInterval(heartbeat);
-        closers.delete(end);
+        streams.delete(stream);
         wake?.();
-      }
-      function end(): void {
-        close();
-        raw.end();
-      }
-      closers.add(end);
-      raw.on('close', close);
-      raw.on('error', (err) => {
-        request.log.debug({ err: err.message }, 'deployment stream failed');
-        close();
       });
-      write(`retry: ${options.retryMs ?? 3000}\n: connected\n\n`);
 
-      /** Sends every stored event after the cursor; true when at least one was sent. */
-      async function drain(): Promise<boolean> {
-        let sent = false;
+      /** Sends every stored event after the cursor, waiting for the viewer whenever it falls behind. */
+      async function drain(): Promise<void> {
         for (;;) {
           const events = await options.repository.listEventsAfter(row.id, lastSeq, pageSize);
           for (const event of events) {
-            if (closed) return sent;
+            await stream.writable();
+            if (stream.closed) return;
             lastSeq = event.seq;
-            write(eventFrame(event));
-            sent = true;
+            stream.send(toServerSentEvent(event));
           }
-          if (events.length < pageSize) return sent;
+          if (events.length < pageSize) return;
         }
       }
 
       try {
-        while (!closed) {
+        while (!stream.closed) {
           // Read the record before the events: the journal stores every event before it marks the record
           // finished, so once finished is seen here, the drain below has everything.
           const current = await options.repository.getDeployment(row.id);
           await drain();
-          if (closed) return;
+          if (stream.closed) return;
           if (!current || current.finished_at !== null) {
-            write(frame('done', doneFromRow(current ?? row)));
-            end();
+            await stream.writable();
+            stream.send({ event: 'done', data: doneFromRow(current ?? row) });
+            stream.end();
             return;
           }
           await new Promise<void>((resolve) => {
@@ -141,12 +124,12 @@ export function createDeploymentStreams(options: {
         }
       } catch (err) {
         options.log.error({ err, deploymentId: row.id }, 'deployment stream failed to read events');
-        end();
+        stream.end();
       }
     },
     closeAll() {
-      for (const end of [...closers]) end();
+      for (const stream of [...streams]) stream.end();
     },
-    count: () => closers.size,
+    count: () => streams.size,
   };
 }

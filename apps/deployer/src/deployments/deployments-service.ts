@@ -10,16 +10,13 @@ import {
   type AuditOutbox,
   type Identity,
   type Logger,
+  type RequestMeta,
 } from '@ashapp/platform';
 import { previewManifests } from '../manifests/preview.ts';
 import { serializeManifests, type KubeObject } from '../manifests/render-manifests.ts';
 import type { ManifestValidator } from '../manifests/validate-manifests.ts';
 import type { PythonChecker } from '../python-check/python-check.ts';
-import type {
-  RegistryLoginsService,
-  RegistrySession,
-  RequestMeta,
-} from '../registry-logins/registry-logins-service.ts';
+import type { RegistryLoginsService, RegistrySession } from '../registry-logins/registry-logins-service.ts';
 import type { DeployTarget } from '../targets/deploy-target.ts';
 import { validateAppCode, validateAppName } from '../validation/inputs.ts';
 import type { NamespacePolicy } from '../validation/namespace-policy.ts';
@@ -53,7 +50,7 @@ import type {
   RollbackBody,
   ValidateBody,
   ValidationView,
-} from './schemas.ts';
+} from '@ashapp/contracts/deployer';
 
 export interface DeploymentsService {
   validate(caller: Identity, body: ValidateBody): Promise<ValidationView>;

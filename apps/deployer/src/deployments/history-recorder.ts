@@ -1,4 +1,5 @@
-import { serviceIdentity, type Logger, type ServiceClient } from '@ashapp/platform';
+import { createHistoryClient } from '@ashapp/contracts/history';
+import { serviceIdentity, UpstreamError, type Logger, type ServiceClient } from '@ashapp/platform';
 
 /** Puts each deploy in the user's history (history service), best effort: history down never fails a deploy. */
 export interface HistoryRecorder {
@@ -6,22 +7,19 @@ export interface HistoryRecorder {
 }
 
 export function createHistoryRecorder(options: { history: ServiceClient; log: Logger }): HistoryRecorder {
+  const history = createHistoryClient({ http: options.history });
   return {
     async save(entry) {
       try {
-        const res = await options.history.request({
-          method: 'POST',
-          path: '/history/save',
-          body: { query: entry.query, output: entry.output, user_id: entry.userId },
+        await history.save({
           identity: serviceIdentity('deployer', entry.requestId),
+          body: { query: entry.query, output: entry.output, user_id: entry.userId },
         });
-        if (res.status >= 300) {
-          options.log.warn(
-            { status: res.status, requestId: entry.requestId },
-            'history refused a deploy entry',
-          );
-        }
       } catch (err) {
+        if (err instanceof UpstreamError) {
+          options.log.warn({ ...err.details, requestId: entry.requestId }, 'history refused a deploy entry');
+          return;
+        }
         options.log.warn(
           { err: (err as Error).message, requestId: entry.requestId },
           'could not save a deploy to history',

@@ -18,7 +18,7 @@ import {
   RollbackBody,
   ValidateBody,
   ValidationView,
-} from './schemas.ts';
+} from '@ashapp/contracts/deployer';
 
 const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 253 }) });
 

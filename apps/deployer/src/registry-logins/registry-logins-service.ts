@@ -4,21 +4,13 @@ import {
   type AuditOutbox,
   type Identity,
   type SecretBox,
+  type RequestMeta,
 } from '@ashapp/platform';
 import type { RegistryCredentials } from '../registry/auth-file.ts';
 import { readEcrRegistryLogin, type EcrRegistryLogin } from '../registry/ecr-sign-in.ts';
 import { resolveRegistryHost, type RegistrySignInChecker } from '../registry/registry-sign-in.ts';
 import type { RegistryLoginsRepository } from './registry-logins-repository.ts';
-import type { RegistryLoginBody } from './schemas.ts';
-
-/** What a route hands down about the request, for the audit trail. */
-export interface RequestMeta {
-  endpoint: string;
-  ip: string;
-  userAgent: string | undefined;
-  /** The host the user reached the gateway by (X-Forwarded-Host), already checked to be a host name. */
-  host?: string;
-}
+import type { RegistryLoginBody } from '@ashapp/contracts/deployer';
 
 /** Credentials for one registry, as the pipeline uses them for push and pull. */
 export interface RegistrySession {

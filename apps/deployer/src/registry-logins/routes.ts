@@ -2,7 +2,7 @@ import { awsCredentialsHeader, requireIdentity, type ServiceApp } from '@ashapp/
 import { Type } from 'typebox';
 import { readRequestMeta } from '../request-meta.ts';
 import type { RegistryLoginsService } from './registry-logins-service.ts';
-import { RegistryLoginBody, RegistryLoginView, RegistryStatusView } from './schemas.ts';
+import { RegistryLoginBody, RegistryLoginView, RegistryStatusView } from '@ashapp/contracts/deployer';
 
 export function registerRegistryLoginRoutes(app: ServiceApp, service: RegistryLoginsService): void {
   app.post(

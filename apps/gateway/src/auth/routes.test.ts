@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getFreePort } from '@ashapp/platform/testing';
 import { readSetCookies, startTestGateway, type TestGateway } from '../../test/harness.ts';
-import { testUsers } from '../../test/sts-stand-in.ts';
+import { testUsers } from '@ashapp/aws-stand-in';
 
 const alice = testUsers.alice;
 const loginBody = { access_key: alice.accessKeyId, secret_key: alice.secretAccessKey, region: 'us-east-1' };

@@ -13,7 +13,7 @@ import { readUsername, type CallerVerifier } from './caller-verifier.ts';
 import { anonymousBinding, type CsrfTokens } from './csrf.ts';
 import { clearSessionCookie, setCsrfCookie, setSessionCookie, type CookiePolicy } from './request-auth.ts';
 import { resolveRoles } from './roles.ts';
-import { CurrentUser, LoginBody, LoginResult, SignInOptions, SignedOut, SuccessResult } from './schemas.ts';
+import { CurrentUser, LoginBody, LoginResult, SignInOptions, SignedOut, SuccessResult } from '@ashapp/contracts/gateway';
 import type { SignInPolicy } from './sign-in-policy.ts';
 
 export interface AuthRouteDeps {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '@ashapp/platform';
 import { startTestGateway, type TestGateway } from '../../test/harness.ts';
-import { testUsers } from '../../test/sts-stand-in.ts';
+import { testUsers } from '@ashapp/aws-stand-in';
 import { readGatewayConfig } from '../config.ts';
 import { createSignInPolicy, isLoopbackHost } from './sign-in-policy.ts';
 

@@ -22,8 +22,8 @@ import {
   type ServiceProcess,
   type TestDatabase,
 } from '@ashapp/platform/testing';
-import { closedServiceUrl, serviceEntry } from '../../test/services.ts';
-import { startStsStandIn, testUsers, type StsStandIn } from '../../test/sts-stand-in.ts';
+import { closedServiceUrl, serviceEntry } from '@ashapp/test-platform/services';
+import { startStsStandIn, testUsers, type StsStandIn } from '@ashapp/aws-stand-in';
 
 /** A Redis of the test's own (the machine's shared one would mix other suites' rate-limit counters in). */
 async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { createServiceApp, requireIdentity, type ServiceApp } from '@ashapp/platform';
 import { createCapturingLogger } from '@ashapp/platform/testing';
 import { startTestGateway, type TestGateway } from '../../test/harness.ts';
-import { testUsers } from '../../test/sts-stand-in.ts';
+import { testUsers } from '@ashapp/aws-stand-in';
 
 /**
  * A service built with the platform kit and a given body limit, like the assistant (256 KiB) and the

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../../test/harness.ts';
-import { testUsers } from '../../test/sts-stand-in.ts';
+import { testUsers } from '@ashapp/aws-stand-in';
 
 describe('the gateway tells services the host the user reached it by (X-Forwarded-Host)', () => {
   let upstream: Server;

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getFreePort } from '@ashapp/platform/testing';
 import { startTestGateway, type TestGateway } from '../../test/harness.ts';
-import { startServices, type RunningServices } from '../../test/services.ts';
-import { testUsers } from '../../test/sts-stand-in.ts';
+import { startServices, type RunningServices } from '@ashapp/test-platform/services';
+import { testUsers } from '@ashapp/aws-stand-in';
 
 interface Session {
   cookie: string;

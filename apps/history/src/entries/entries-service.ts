@@ -11,16 +11,11 @@ import {
   PayloadTooLargeError,
   type AuditOutbox,
   type Identity,
+  type RequestMeta,
 } from '@ashapp/platform';
 import type { Kysely } from 'kysely';
 import type { EntriesRepository, HistoryTables } from './entries-repository.ts';
-import type { EntryView, ListEntriesQuery, SaveEntryBody } from './schemas.ts';
-
-export interface RequestMeta {
-  ip: string;
-  userAgent: string | undefined;
-  endpoint: string;
-}
+import type { EntryView, ListEntriesQuery, SaveEntryBody } from '@ashapp/contracts/history';
 
 export interface HistoryService {
   save(

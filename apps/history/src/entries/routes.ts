@@ -1,18 +1,7 @@
-import { requireIdentity, type ServiceApp } from '@ashapp/platform';
-import type { FastifyRequest } from 'fastify';
+import { readRequestMeta, requireIdentity, type ServiceApp } from '@ashapp/platform';
 import { Type } from 'typebox';
-import type { HistoryService, RequestMeta } from './entries-service.ts';
-import { EntryParams, EntryView, ListEntriesQuery, SaveEntryBody, SavedEntry } from './schemas.ts';
-
-function readMeta(request: FastifyRequest): RequestMeta {
-  const forwarded = request.headers['x-forwarded-for'];
-  const ip = (typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined) || request.ip;
-  return {
-    ip,
-    userAgent: request.headers['user-agent'],
-    endpoint: `${request.method} ${request.routeOptions.url}`,
-  };
-}
+import type { HistoryService } from './entries-service.ts';
+import { EntryParams, EntryView, ListEntriesQuery, SaveEntryBody, SavedEntry } from '@ashapp/contracts/history';
 
 function buildNextLink(path: string, query: ListEntriesQuery, cursor: string): string {
   const params = new URLSearchParams({ limit: String(query.limit), cursor });
@@ -33,7 +22,7 @@ export function registerEntryRoutes(app: ServiceApp, service: HistoryService): v
       },
     },
     async (request, reply) => {
-      const saved = await service.save(requireIdentity(request), request.body, readMeta(request));
+      const saved = await service.save(requireIdentity(request), request.body, readRequestMeta(request));
       return reply.status(201).send(saved);
     },
   );
@@ -64,7 +53,7 @@ export function registerEntryRoutes(app: ServiceApp, service: HistoryService): v
       },
     },
     async (request, reply) => {
-      await service.remove(requireIdentity(request), request.params.id, readMeta(request));
+      await service.remove(requireIdentity(request), request.params.id, readRequestMeta(request));
       return reply.status(204).send(null);
     },
   );

@@ -1,4 +1,4 @@
-import type { EventView } from './schemas.ts';
+import type { EventView } from '@ashapp/contracts/monitor';
 
 /**
  * Fan-out of newly stored events to live-feed connections. In one process the in-memory adapter is

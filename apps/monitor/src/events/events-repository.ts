@@ -15,7 +15,7 @@ import {
   type Kysely,
   type SqlBool,
 } from 'kysely';
-import { limits } from './schemas.ts';
+import { limits } from '@ashapp/contracts/monitor';
 
 export interface MonitorTables {
   audit_events: {

@@ -8,6 +8,7 @@ import {
   maskSecretsInText,
   NotAllowedError,
   type Identity,
+  type RequestMeta,
 } from '@ashapp/platform';
 import type { EventBus } from './event-bus.ts';
 import type { EventFilter, EventsRepository, StoredEvent } from './events-repository.ts';
@@ -20,13 +21,7 @@ import {
   type StatsQuery,
   type StatsView,
   type StreamQuery,
-} from './schemas.ts';
-
-/** What the monitor learns about a user's request from the gateway's forwarded headers. */
-export interface RequestMeta {
-  ip: string | undefined;
-  userAgent: string | undefined;
-}
+} from '@ashapp/contracts/monitor';
 
 export interface EventsService {
   /** One event (the original `/monitor/log`); users always log as themselves. */

@@ -1,4 +1,4 @@
-import type { Logger } from '@ashapp/platform';
+import { openEventStream, type EventStream, type Logger } from '@ashapp/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventBus } from './event-bus.ts';
 import type { EventFilter } from './events-repository.ts';
@@ -24,83 +24,32 @@ export interface LiveFeedOptions {
 }
 
 export function createLiveFeed(options: LiveFeedOptions): LiveFeed {
-  const maxQueued = options.maxQueuedEvents ?? 1000;
-  const retryMs = options.retryMs ?? 3000;
-  const closers = new Set<() => void>();
+  const streams = new Set<EventStream>();
 
   return {
     open(request, reply, filter) {
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        // Proxies such as nginx would otherwise buffer the stream.
-        'x-accel-buffering': 'no',
+      // A slow reader never holds up ingest: it gets a bounded backlog, then a `lagged` note of what it missed.
+      const stream = openEventStream(request, reply, {
+        heartbeatMs: options.heartbeatMs,
+        maxQueuedEvents: options.maxQueuedEvents ?? 1000,
+        retryMs: options.retryMs ?? 3000,
       });
-      const queue: string[] = [];
-      let blocked = false;
-      let dropped = 0;
-      let closed = false;
-
-      function write(chunk: string): void {
-        if (!raw.write(chunk)) {
-          blocked = true;
-          raw.once('drain', onDrain);
-        }
-      }
-
-      function onDrain(): void {
-        blocked = false;
-        while (queue.length > 0 && !blocked) write(queue.shift() as string);
-        if (!blocked && dropped > 0) {
-          write(`event: lagged\ndata: ${JSON.stringify({ dropped })}\n\n`);
-          dropped = 0;
-        }
-      }
-
       const unsubscribe = options.bus.subscribe((event) => {
-        if (closed || !matchesFilter(event, filter)) return;
-        const chunk = `id: ${event.id}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`;
-        if (!blocked) return write(chunk);
-        // A slow reader never holds up ingest: it gets a bounded backlog, then a note of what it missed.
-        if (queue.length < maxQueued) queue.push(chunk);
-        else dropped += 1;
+        if (matchesFilter(event, filter)) stream.send({ event: 'audit', id: event.id, data: event });
       });
-      const heartbeat = setInterval(() => {
-        if (!blocked) write(': ping\n\n');
-      }, options.heartbeatMs);
-
-      function close(): void {
-        if (closed) return;
-        closed = true;
+      streams.add(stream);
+      stream.onClose(() => {
         unsubscribe();
-        clearInterval(heartbeat);
-        raw.off('drain', onDrain);
-        closers.delete(end);
-        queue.length = 0;
-      }
-      function end(): void {
-        close();
-        raw.end();
-      }
-      closers.add(end);
-      raw.on('close', close);
-      raw.on('error', (err) => {
-        request.log.debug({ err: err.message }, 'live feed connection failed');
-        close();
+        streams.delete(stream);
       });
-      write(`retry: ${retryMs}\n: connected\n\n`);
       request.log.debug({ listeners: options.bus.listenerCount() }, 'live feed opened');
     },
 
     closeAll() {
-      if (closers.size > 0) options.log.info({ connections: closers.size }, 'closing live feeds');
-      for (const end of [...closers]) end();
+      if (streams.size > 0) options.log.info({ connections: streams.size }, 'closing live feeds');
+      for (const stream of [...streams]) stream.end();
     },
 
-    connectionCount: () => closers.size,
+    connectionCount: () => streams.size,
   };
 }

@@ -14,7 +14,7 @@ import { createCapturingLogger, createTestDatabase, type TestDatabase } from '@a
 import { buildApp } from '../app.ts';
 import { createInMemoryEventBus } from './event-bus.ts';
 import { createMonitorMigrations, type MonitorTables } from './events-repository.ts';
-import type { EventView } from './schemas.ts';
+import type { EventView } from '@ashapp/contracts/monitor';
 
 const secret = 'test-secret-test-secret-test-secret-0123456789';
 const alice = 'arn:aws:iam::111111111111:user/alice';

@@ -1,7 +1,6 @@
-import { requireIdentity, type ServiceApp } from '@ashapp/platform';
-import type { FastifyRequest } from 'fastify';
+import { readRequestMeta, requireIdentity, type ServiceApp } from '@ashapp/platform';
 import { Type } from 'typebox';
-import type { EventsService, RequestMeta } from './events-service.ts';
+import type { EventsService } from './events-service.ts';
 import type { LiveFeed } from './live-feed.ts';
 import {
   BatchBody,
@@ -13,15 +12,7 @@ import {
   StatsQuery,
   StatsView,
   StreamQuery,
-} from './schemas.ts';
-
-// Only the gateway reaches a service with a valid identity, and it forwards the browser's address here.
-function readMeta(request: FastifyRequest): RequestMeta {
-  const forwarded = request.headers['x-forwarded-for'];
-  const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
-  const userAgent = request.headers['user-agent'];
-  return { ip: first || request.ip, userAgent: userAgent || undefined };
-}
+} from '@ashapp/contracts/monitor';
 
 export function registerEventRoutes(app: ServiceApp, deps: { service: EventsService; feed: LiveFeed }): void {
   const { service, feed } = deps;
@@ -39,7 +30,7 @@ export function registerEventRoutes(app: ServiceApp, deps: { service: EventsServ
       },
     },
     async (request, reply) => {
-      const result = await service.log(requireIdentity(request), request.body, readMeta(request));
+      const result = await service.log(requireIdentity(request), request.body, readRequestMeta(request));
       return reply.status(result.stored ? 201 : 200).send(result);
     },
   );

@@ -1,31 +1,10 @@
+import type { CurrentUser, LoginBody, LoginResult, SignInOptions } from '@ashapp/contracts/gateway';
 import type { HttpClient } from './http.ts';
 
-export interface LoginInput {
-  access_key: string;
-  secret_key: string;
-  region: string;
-}
+export type { CurrentUser, LoginResult, SignInOptions };
 
-export interface LoginResult {
-  success: boolean;
-  username: string;
-  token: string;
-}
-
-export interface CurrentUser {
-  logged_in: boolean;
-  username: string;
-  arn: string;
-  account: string;
-  region: string;
-  roles: string[];
-}
-
-/** `GET /api/auth/options`: how sign-in is configured. */
-export interface SignInOptions {
-  /** True when no allow-list is set and any AWS account whose keys STS accepts may sign in. */
-  any_account: boolean;
-}
+/** What the sign-in form sends: the gateway's login body with the fields the form always fills. */
+export type LoginInput = Required<Pick<LoginBody, 'access_key' | 'secret_key' | 'region'>>;
 
 export interface AuthClient {
   getSignInOptions(): Promise<SignInOptions>;

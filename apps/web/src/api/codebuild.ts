@@ -1,21 +1,16 @@
+import type { BuildView, CreateProjectBody, ServiceRolesReply } from '@ashapp/contracts/codebuild';
 import type { HttpClient } from './http.ts';
 
-// The CodeBuild contract is young; every shape the UI relies on is declared here so a change in the
-// assistant's answers is a change in this one file.
+// The shapes are the assistant's CodeBuild contract; the list and start answers are read leniently
+// (normaliseBuildList) because the original answered them in several shapes.
 
-export interface CreateProjectInput {
-  project_name: string;
-  source_location: string;
-  build_spec: string;
-  /** IAM role ARN CodeBuild runs the builds as; the operator's default when absent. */
-  service_role?: string;
-}
+/** What the form sends; `service_role` is the operator's default when absent. */
+export type CreateProjectInput = Pick<
+  CreateProjectBody,
+  'project_name' | 'source_location' | 'build_spec' | 'service_role'
+>;
 
-export interface ServiceRoleChoices {
-  roles: { name: string; arn: string; description?: string }[];
-  default_role: string | null;
-  list_error?: string;
-}
+export type ServiceRoleChoices = ServiceRolesReply;
 
 export interface BuildSummary {
   id: string;
@@ -23,18 +18,9 @@ export interface BuildSummary {
   start_time?: string;
 }
 
-export interface BuildPhase {
-  name: string;
-  status?: string;
-  duration?: number | null;
-}
+export type BuildPhase = BuildView['phases'][number];
 
-export interface BuildDetail {
-  id: string;
-  status: string;
-  phases: BuildPhase[];
-  logs_url?: string;
-}
+export type BuildDetail = Pick<BuildView, 'id' | 'status' | 'phases' | 'logs_url'>;
 
 export interface CodeBuildClient {
   createProject(input: CreateProjectInput): Promise<unknown>;

@@ -1,30 +1,34 @@
+import type {
+  Capabilities,
+  DeployAccepted as ContractDeployAccepted,
+  DeployBody,
+  DeploymentDoneEvent,
+  DeploymentLogEvent,
+  DeploymentStateEvent,
+  DeploymentView,
+  NamespacesView,
+  PreviewView,
+  RegistryLoginBody,
+  RegistryLoginView,
+  RegistryStatusView,
+  RevisionView,
+  ValidateBody,
+  ValidationView,
+} from '@ashapp/contracts/deployer';
 import type { HttpClient } from './http.ts';
 import { openEventStream, type EventStream, type StreamStatus } from './event-stream.ts';
 
-export interface RegistryLoginInput {
-  docker_user: string;
-  docker_token: string;
-  /** Registry host; Docker Hub is `docker.io`. */
-  registry: string;
-}
+// The shapes are the deployer's contract (/deployer-api/*); the form's own types are checked against it
+// where they are sent (DeployRequest must be a DeployBody).
+/** The deployer's answer; the page also reads the original's synchronous answer (no deployment id). */
+export type DeployAccepted = Partial<ContractDeployAccepted> & Record<string, unknown>;
+export type RegistryLoginInput = Required<RegistryLoginBody>;
+export type ValidationResult = ValidationView;
+export type ValidationIssue = ValidationView['errors'][number];
 
-export interface ValidationIssue {
-  line?: number;
-  column?: number;
-  message: string;
-}
-
-export interface ValidationResult {
-  valid: boolean;
-  errors?: ValidationIssue[];
-  app_object?: string;
-  port?: number;
-  error?: string;
-}
-
-export type WorkloadKind = 'Deployment' | 'ReplicaSet';
-export type ServiceType = 'NodePort' | 'ClusterIP' | 'LoadBalancer';
-export type Strategy = 'rolling' | 'blue-green' | 'canary';
+export type WorkloadKind = NonNullable<DeployBody['k8s_kind']>;
+export type ServiceType = NonNullable<DeployBody['service_type']>;
+export type Strategy = NonNullable<DeployBody['strategy']>;
 
 export interface DeploySettings {
   app_name: string;
@@ -56,54 +60,12 @@ export interface GitSource {
 
 export type DeployRequest = DeploySettings & (CodeSource | GitSource);
 
-export interface DeployAccepted {
-  deployment_id: string;
-  state?: string;
-  [key: string]: unknown;
-}
-
-export interface DeploymentRecord {
-  id: string;
-  app_name: string;
-  namespace: string;
-  state: string;
-  revision: number;
-  image: string;
-  url: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface RevisionRecord {
-  revision: number;
-  image: string;
-  state: string;
-  created_at: string;
-  /** This revision is what runs now (after a rollback: the revision rolled back to). */
-  live?: boolean;
-  /** It reached Stable once, so its manifest and image can be applied again. */
-  rollback_possible?: boolean;
-}
-
-export interface StateEvent {
-  state: string;
-  progress: number;
-  at: string;
-}
-
-export interface LogEvent {
-  line: string;
-  stage?: string;
-  at?: string;
-}
-
-export interface DoneEvent {
-  state: string;
-  url?: string;
-  image?: string;
-  manifest?: string;
-  error?: string;
-}
+export type DeploymentRecord = DeploymentView;
+export type RevisionRecord = RevisionView;
+export type StateEvent = DeploymentStateEvent;
+/** A log line; a plain-text `data:` line (no JSON) carries neither stage nor time. */
+export type LogEvent = Pick<DeploymentLogEvent, 'line'> & Partial<DeploymentLogEvent>;
+export type DoneEvent = DeploymentDoneEvent;
 
 export interface DeploymentStreamHandlers {
   onState(event: StateEvent): void;
@@ -113,42 +75,21 @@ export interface DeploymentStreamHandlers {
 }
 
 /** The session's stored registry sign-in (never the token). */
-export interface RegistryStatus {
-  signed_in: boolean;
-  registry?: string;
-  username?: string;
-  expires_at?: string;
-}
-
+export type RegistryStatus = RegistryStatusView;
 /** What the deployer can do before anything is started (GET /deployer-api/capabilities). */
-export interface DeployerCapabilities {
-  target: string;
-  target_available: boolean;
-  builder: string | null;
-  strategies: string[];
-  can_deploy_source: boolean;
-  problems: string[];
-  /** Whether a deploy may carry an Ingress and an HPA (a cluster); absent from older deployers. */
-  ingress_autoscaling?: boolean;
-  /** What works differently on this target, said beside the fields concerned. */
-  notes?: string[];
-}
-
+export type DeployerCapabilities = Capabilities;
 /** The namespaces the signed-in user may deploy into, and where a deploy without one goes. */
-export interface DeployerNamespaces {
-  default: string;
-  allowed: string[];
-}
+export type DeployerNamespaces = NamespacesView;
 
 export interface DeployerClient {
   capabilities(): Promise<DeployerCapabilities>;
   namespaces(): Promise<DeployerNamespaces>;
   registryStatus(): Promise<RegistryStatus>;
-  registryLogin(input: RegistryLoginInput): Promise<unknown>;
+  registryLogin(input: RegistryLoginInput): Promise<RegistryLoginView>;
   registryLogout(): Promise<unknown>;
-  validate(input: { code: string; app_name: string }): Promise<ValidationResult>;
-  preview(input: DeployRequest): Promise<{ manifests: string }>;
-  deploy(input: DeployRequest): Promise<DeployAccepted>;
+  validate(input: ValidateBody): Promise<ValidationResult>;
+  preview(input: DeployBody): Promise<PreviewView>;
+  deploy(input: DeployBody): Promise<DeployAccepted>;
   listDeployments(): Promise<DeploymentRecord[]>;
   listRevisions(app: string, namespace: string): Promise<RevisionRecord[]>;
   rollback(app: string, namespace: string, revision: number): Promise<unknown>;
@@ -168,12 +109,15 @@ export function createDeployerClient(http: HttpClient): DeployerClient {
     registryStatus: () => http.json<RegistryStatus>('/deployer-api/registry'),
     // A wrong registry token is a 401 to show on the form, not a lost ASHapp session.
     registryLogin: (input) =>
-      http.json('/deployer-api/docker-login', { method: 'POST', body: input, redirectOn401: false }),
+      http.json<RegistryLoginView>('/deployer-api/docker-login', {
+        method: 'POST',
+        body: input,
+        redirectOn401: false,
+      }),
     registryLogout: () => http.json('/deployer-api/docker-logout', { method: 'POST', body: {} }),
     validate: (input) =>
       http.json<ValidationResult>('/deployer-api/validate', { method: 'POST', body: input }),
-    preview: (input) =>
-      http.json<{ manifests: string }>('/deployer-api/preview', { method: 'POST', body: input }),
+    preview: (input) => http.json<PreviewView>('/deployer-api/preview', { method: 'POST', body: input }),
     deploy: (input) => http.json<DeployAccepted>('/deployer-api/deploy', { method: 'POST', body: input }),
     async listDeployments() {
       const data = await http.json<{ items?: DeploymentRecord[] }>('/deployer-api/deployments');

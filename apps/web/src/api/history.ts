@@ -1,11 +1,11 @@
+import type { EntryView } from '@ashapp/contracts/history';
 import { parseNextLink, toSameOriginPath, type HttpClient } from './http.ts';
 
-export interface HistoryEntry {
-  id: string | number;
-  query: string;
-  output: string;
-  created_at: string;
-}
+/**
+ * One entry of `GET /api/history` (the history service's contract). The page lists with outputs (the
+ * service's default, `include_output=true`), so every entry carries one.
+ */
+export type HistoryEntry = EntryView & { output: string };
 
 export interface HistoryPage {
   items: HistoryEntry[];

@@ -1,45 +1,17 @@
+import type { EventPage, EventView, StatsQuery, StatsView, StreamQuery } from '@ashapp/contracts/monitor';
 import { buildPath, type HttpClient } from './http.ts';
 import { openEventStream, type EventStream, type StreamStatus } from './event-stream.ts';
 
-export interface AuditEvent {
-  id: string | number;
-  timestamp: string;
-  user_id: string;
-  service: string;
-  endpoint: string;
-  action_type: string;
-  request_data: unknown;
-  response_summary: unknown;
-  ip_address: string;
-  user_agent: string;
-}
-
-export interface MonitorFilters {
-  user_id?: string;
-  service?: string;
-  action_type?: string;
-  endpoint?: string;
-  /** ISO 8601 */
-  from?: string;
-  /** ISO 8601 */
-  to?: string;
-  q?: string;
-}
-
-export interface EventsPage {
-  items: AuditEvent[];
-  next_cursor: string | null;
-}
-
-export interface MonitorStats {
-  by_service: { service: string; count: number }[];
-  by_action: { action_type: string; count: number }[];
-  by_time: { bucket_start: string; count: number }[];
-}
+// The shapes are the monitor's contract; only the names are the page's.
+export type AuditEvent = EventView;
+/** Filters of the list and the live feed (`from`/`to` are ISO 8601). */
+export type MonitorFilters = StreamQuery;
+export type EventsPage = EventPage;
+export type MonitorStats = StatsView;
 
 export interface MonitorClient {
   listEvents(filters: MonitorFilters, page: { limit?: number; cursor?: string }): Promise<EventsPage>;
-  getStats(range: { from?: string; to?: string; bucket?: string }): Promise<MonitorStats>;
+  getStats(range: Partial<StatsQuery>): Promise<MonitorStats>;
   stream(
     filters: MonitorFilters,
     onEvent: (event: AuditEvent) => void,

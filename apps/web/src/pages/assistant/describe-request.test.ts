@@ -16,11 +16,16 @@ describe('how the Assistant describes a request', () => {
 
   test('reads every shape of dry-run verdict', () => {
     assert.deepEqual(describeDryRun('DryRunOperation'), { text: 'DryRunOperation', ok: undefined });
-    assert.deepEqual(describeDryRun({ would_succeed: false }), {
-      text: 'The request would fail.',
+    const verdict = { ok: false, would_succeed: false, code: '', message: '', verdict: '' };
+    assert.deepEqual(describeDryRun(verdict), { text: 'The request would fail.', ok: false });
+    assert.deepEqual(describeDryRun({ ...verdict, code: 'UnauthorizedOperation' }), {
+      text: 'UnauthorizedOperation',
       ok: false,
     });
-    assert.deepEqual(describeDryRun({ ok: true, message: 'Fine.' }), { text: 'Fine.', ok: true });
+    assert.deepEqual(describeDryRun({ ...verdict, ok: true, would_succeed: true, message: 'Fine.' }), {
+      text: 'Fine.',
+      ok: true,
+    });
   });
 
   test('counts down in minutes and seconds and stops at zero', () => {

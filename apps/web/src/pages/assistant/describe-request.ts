@@ -3,16 +3,13 @@ import type { DryRunVerdict, Risk } from '../../api/assistant.ts';
 /** The dry run's verdict as a sentence, and whether it says the request would work (undefined: unknown). */
 export function describeDryRun(dryRun: DryRunVerdict | string): { text: string; ok: boolean | undefined } {
   if (typeof dryRun === 'string') return { text: dryRun, ok: undefined };
-  const ok = dryRun.ok ?? dryRun.would_succeed;
+  const ok = dryRun.ok;
+  // The assistant always sends every field (the contract says so); an empty text falls back to the verdict.
   const text =
-    dryRun.message ??
-    dryRun.verdict ??
-    dryRun.code ??
-    (ok === undefined
-      ? JSON.stringify(dryRun)
-      : ok
-        ? 'The request would succeed.'
-        : 'The request would fail.');
+    dryRun.message ||
+    dryRun.verdict ||
+    dryRun.code ||
+    (ok ? 'The request would succeed.' : 'The request would fail.');
   return { text, ok };
 }
 

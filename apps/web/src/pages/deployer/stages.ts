@@ -1,16 +1,8 @@
-/** The deployment state machine of the original README, as a list the UI can draw. */
+import { mainDeploymentStates, rollbackDeploymentStates } from '@ashapp/contracts/deployment-states';
 
-export const MAIN_STAGES = [
-  'Initialized',
-  'Validating',
-  'Preparing',
-  'Building',
-  'Deploying',
-  'Testing',
-  'Monitoring',
-  'Stable',
-] as const;
-export const FAILURE_STAGES = ['Rollback', 'RolledBack'] as const;
+/** The deployment state machine of the original README (the deployer's contract), as lists the UI draws. */
+export const MAIN_STAGES = mainDeploymentStates;
+export const FAILURE_STAGES = rollbackDeploymentStates;
 
 export type StageStatus = 'done' | 'active' | 'pending' | 'failed' | 'skipped';
 

@@ -1,4 +1,4 @@
-/** Boots real services (history, monitor) as processes for gateway tests. */
+/** Boots real services as processes for tests that need them (gateway routes, end-to-end, bench). */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -22,7 +22,7 @@ import {
   serviceUrlEnv,
   startServices,
   type RunningServices,
-} from '../../../gateway/test/services.ts';
+} from '@ashapp/test-platform/services';
 
 // A real Prometheus (Debian package `prometheus`) scraping the five services run as processes, with the
 // rules from deploy/observability/prometheus and every query of the Grafana dashboards.

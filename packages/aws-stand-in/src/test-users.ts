@@ -1,11 +1,13 @@
 /**
- * The STS side of the AWS stand-in (`@ashapp/aws-stand-in`) with the gateway tests' known users: it speaks
+ * The AWS stand-in with the tests' known users (sign-in through the gateway, bench, end-to-end): it speaks
  * the real STS Query protocol and verifies each request's SigV4 signature against these key pairs, so the
  * real AWS SDK's success and error paths run.
  */
-import { startAwsStandIn, type StandInUser as AwsStandInUser } from '@ashapp/aws-stand-in';
+import { startAwsStandIn } from './server.ts';
+import type { StandInUser } from './types.ts';
 
-export type StandInUser = AwsStandInUser & { userId: string };
+/** A known user: keys, ARN, account and the STS user id GetCallerIdentity answers. */
+export type TestUser = StandInUser & { userId: string };
 
 /** AWS's documented example key pair: recognisable, and matched by the platform's secret masking. */
 export const testUsers = {
@@ -30,7 +32,7 @@ export const testUsers = {
     account: '777788889999',
     userId: 'AIDAADMINEXAMPLE00003',
   },
-} as const satisfies Record<string, StandInUser>;
+} as const satisfies Record<string, TestUser>;
 
 export interface StsStandIn {
   readonly url: string;
@@ -38,7 +40,7 @@ export interface StsStandIn {
 }
 
 /** Starts the stand-in on a free loopback port. */
-export async function startStsStandIn(options: { users?: readonly StandInUser[] } = {}): Promise<StsStandIn> {
+export async function startStsStandIn(options: { users?: readonly TestUser[] } = {}): Promise<StsStandIn> {
   const standIn = await startAwsStandIn({ users: [...(options.users ?? Object.values(testUsers))] });
   return { url: standIn.url, close: () => standIn.close() };
 }

@@ -4,9 +4,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { startDeployerPlatform, type DeployerPlatform } from '../../test/platform.ts';
-import { readEventStream, type SseMessage } from '../../test/sse.ts';
-import { helloCode } from '../../test/service-harness.ts';
+import { startDeployerPlatform, type DeployerPlatform } from './deployer-platform.ts';
+import { readEventStream, type SseMessage } from '../../../apps/deployer/test/sse.ts';
+import { helloCode } from '../../../apps/deployer/test/service-harness.ts';
 
 const run = promisify(execFile);
 

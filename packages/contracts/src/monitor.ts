@@ -1,3 +1,7 @@
+/**
+ * The monitor's public contract (`/monitor/*`): audit event ingest (single and batch), query, live feed and
+ * statistics schemas and the types derived from them.
+ */
 import { Type, type Static } from 'typebox';
 
 // Column sizes: identifiers must stay indexable on MySQL (3,072-byte keys), free text is capped on ingest.
@@ -73,11 +77,13 @@ export const LogResult = Type.Object({
   id: Type.String(),
   stored: Type.Boolean({ description: 'false when an event with this id was stored before.' }),
 });
+export type LogResult = Static<typeof LogResult>;
 
 export const BatchResult = Type.Object({
   stored: Type.Integer({ description: 'Events stored now.' }),
   duplicates: Type.Integer({ description: 'Events whose id was stored before (or repeated in the batch).' }),
 });
+export type BatchResult = Static<typeof BatchResult>;
 
 export const EventView = Type.Object({
   id: Type.String(),
@@ -128,6 +134,7 @@ export const EventPage = Type.Object({
   items: Type.Array(EventView),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
 });
+export type EventPage = Static<typeof EventPage>;
 
 export const StreamQuery = Type.Object(filterFields);
 export type StreamQuery = Static<typeof StreamQuery>;

@@ -15,7 +15,7 @@ import {
   serviceUrlEnv,
   startServices,
   type RunningServices,
-} from '../../../gateway/test/services.ts';
+} from '@ashapp/test-platform/services';
 
 const alice = {
   accessKeyId: 'AKIASTANDINTRACEALI1',

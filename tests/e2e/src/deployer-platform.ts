@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { serviceUrlEnv, startServices, type RunningServices } from '../../gateway/test/services.ts';
-import { startStsStandIn, testUsers, type StsStandIn } from '../../gateway/test/sts-stand-in.ts';
-import { readStorageArgs } from '../src/build/buildah-builder.ts';
-import { runCommand } from '../src/process/run-command.ts';
-import { ensureTestBaseImage, type TestBaseImage } from './base-image.ts';
-import { readTestChildEnv, readTestStorage } from './containers-env.ts';
-import { startLocalRegistry, type LocalRegistry } from './local-registry.ts';
-import { testBuildStorageDir } from './build-sandbox.ts';
+import { serviceUrlEnv, startServices, type RunningServices } from '@ashapp/test-platform/services';
+import { startStsStandIn, testUsers, type StsStandIn } from '@ashapp/aws-stand-in';
+import { readStorageArgs } from '../../../apps/deployer/src/build/buildah-builder.ts';
+import { runCommand } from '../../../apps/deployer/src/process/run-command.ts';
+import { ensureTestBaseImage, type TestBaseImage } from '../../../apps/deployer/test/base-image.ts';
+import { readTestChildEnv, readTestStorage } from '../../../apps/deployer/test/containers-env.ts';
+import { startLocalRegistry, type LocalRegistry } from '../../../apps/deployer/test/local-registry.ts';
+import { testBuildStorageDir } from '../../../apps/deployer/test/build-sandbox.ts';
 
 export interface DeployerPlatform {
   gatewayUrl: string;
@@ -57,7 +57,7 @@ export async function startDeployerPlatform(
     services = await startServices(['monitor', 'history']);
     const deployerPort = await getFreePort();
     deployer = await startServiceProcess({
-      entry: fileURLToPath(new URL('../src/main.ts', import.meta.url)),
+      entry: fileURLToPath(new URL('../../../apps/deployer/src/main.ts', import.meta.url)),
       port: deployerPort,
       timeoutMs: 30_000,
       env: {
@@ -84,7 +84,7 @@ export async function startDeployerPlatform(
     });
     const gatewayPort = await getFreePort();
     gateway = await startServiceProcess({
-      entry: fileURLToPath(new URL('../../gateway/src/main.ts', import.meta.url)),
+      entry: fileURLToPath(new URL('../../../apps/gateway/src/main.ts', import.meta.url)),
       port: gatewayPort,
       timeoutMs: 30_000,
       env: {
@@ -139,7 +139,11 @@ export async function startDeployerPlatform(
         });
         for (const pod of pods.stdout
           .split('\n')
-          .filter((n) => leftovers.pods.some((prefix) => n.startsWith(`${prefix}-`) && /-[0-9a-f]{12}-pod(-\d+)?$/.test(n)))) {
+          .filter((n) =>
+            leftovers.pods.some(
+              (prefix) => n.startsWith(`${prefix}-`) && /-[0-9a-f]{12}-pod(-\d+)?$/.test(n),
+            ),
+          )) {
           await runCommand({
             command: 'podman',
             args: [...storageArgs, 'pod', 'rm', '-f', pod],

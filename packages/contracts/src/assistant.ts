@@ -1,3 +1,7 @@
+/**
+ * The assistant's public contract (`/api/plan`, `/api/ask`, `/api/confirm`): plans, answers and
+ * confirmations, and the types derived from them.
+ */
 import { Type, type Static } from 'typebox';
 
 export const QueryBody = Type.Object(
@@ -23,6 +27,7 @@ export const PlanSchema = Type.Object(
   },
   { description: 'A structured AWS operation with the AWS CLI names.' },
 );
+export type PlanSchema = Static<typeof PlanSchema>;
 
 const PlannerName = Type.Union([
   Type.Literal('literal'),
@@ -32,18 +37,21 @@ const PlannerName = Type.Union([
   Type.Literal('openai'),
 ]);
 
-const Risk = Type.Union([Type.Literal('read'), Type.Literal('secret'), Type.Literal('change')], {
+export const Risk = Type.Union([Type.Literal('read'), Type.Literal('secret'), Type.Literal('change')], {
   description:
     'read: runs at once; secret: reads credentials or secrets (confirmed, never stored); change: confirmed.',
 });
 
-const PlanChoice = Type.Object({
+export type Risk = Static<typeof Risk>;
+
+export const PlanChoice = Type.Object({
   plan: PlanSchema,
   command: Type.String(),
   read_only: Type.Boolean(),
   risk: Risk,
   description: Type.Optional(Type.String()),
 });
+export type PlanChoice = Static<typeof PlanChoice>;
 
 const PlanFields = {
   plan: PlanSchema,
@@ -62,6 +70,7 @@ const PlanFields = {
 };
 
 export const PlanReply = Type.Object(PlanFields);
+export type PlanReply = Static<typeof PlanReply>;
 
 const TableSchema = Type.Object({
   columns: Type.Array(Type.String()),
@@ -74,6 +83,7 @@ export const RunResult = Type.Object({
   text: Type.String({ description: 'A text form, like --output text.' }),
   table: Type.Optional(TableSchema),
 });
+export type RunResult = Static<typeof RunResult>;
 
 export const DryRunSchema = Type.Object({
   ok: Type.Boolean(),
@@ -82,6 +92,7 @@ export const DryRunSchema = Type.Object({
   message: Type.String(),
   verdict: Type.String(),
 });
+export type DryRunSchema = Static<typeof DryRunSchema>;
 
 const CompoundTarget = Type.Object({
   id: Type.String({ description: 'The resource the change names (instance id, log group name).' }),
@@ -123,6 +134,7 @@ export const CompoundSchema = Type.Object(
   },
   { description: 'A compound request: a read whose result selects the targets of one kind of change.' },
 );
+export type CompoundSchema = Static<typeof CompoundSchema>;
 
 export const AskReply = Type.Object({
   confirmation_needed: Type.Boolean(),
@@ -141,6 +153,7 @@ export const AskReply = Type.Object({
   expires_at: Type.Optional(Type.String({ format: 'date-time' })),
   dry_run: Type.Optional(DryRunSchema),
 });
+export type AskReply = Static<typeof AskReply>;
 
 export const ConfirmBody = Type.Object(
   {
@@ -180,3 +193,4 @@ export const ConfirmReply = Type.Object({
   result: Type.Optional(RunResult),
   compound: Type.Optional(CompoundSchema),
 });
+export type ConfirmReply = Static<typeof ConfirmReply>;

@@ -12,7 +12,7 @@ import {
   serviceUrlEnv,
   startServices,
   type RunningServices,
-} from '../../../gateway/test/services.ts';
+} from '@ashapp/test-platform/services';
 
 // One user the stand-in knows: the gateway verifies the sign-in with STS on the stand-in, and the assistant
 // runs the same user's keys through the real CLI against it.

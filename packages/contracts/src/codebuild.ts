@@ -1,3 +1,7 @@
+/**
+ * The assistant's CodeBuild contract (`/api/codebuild/*`, `POST /create-codebuild-project`) and the types
+ * derived from it.
+ */
 import { Type, type Static } from 'typebox';
 
 export const CreateProjectBody = Type.Object(
@@ -30,6 +34,7 @@ export const CreateProjectReply = Type.Object({
   project: ProjectView,
   reference_url: Type.String(),
 });
+export type CreateProjectReply = Static<typeof CreateProjectReply>;
 
 export const ProjectParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) });
 export const BuildParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 400 }) });
@@ -38,6 +43,7 @@ export const StartBuildBody = Type.Object(
   { source_version: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
   { additionalProperties: false },
 );
+export type StartBuildBody = Static<typeof StartBuildBody>;
 
 export const PageQuery = Type.Object({
   next_token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
@@ -62,20 +68,24 @@ export const BuildView = Type.Object({
   phases: Type.Array(Phase),
   logs_url: Type.Optional(Type.String()),
 });
+export type BuildView = Static<typeof BuildView>;
 
 export const StartBuildReply = Type.Object({ id: Type.String(), status: Type.String(), build: BuildView });
+export type StartBuildReply = Static<typeof StartBuildReply>;
 
 export const ListBuildsReply = Type.Object({
   items: Type.Array(Type.Object({ id: Type.String() })),
   ids: Type.Array(Type.String()),
   next_token: Type.Optional(Type.String()),
 });
+export type ListBuildsReply = Static<typeof ListBuildsReply>;
 
 export const LogsReply = Type.Object({
   lines: Type.Array(Type.String()),
   events: Type.Array(Type.Object({ timestamp: Type.Number(), message: Type.String() })),
   next_token: Type.Optional(Type.String()),
 });
+export type LogsReply = Static<typeof LogsReply>;
 
 export const ServiceRolesReply = Type.Object({
   roles: Type.Array(
@@ -89,3 +99,4 @@ export const ServiceRolesReply = Type.Object({
     Type.String({ description: 'Why the roles could not be listed (enter an ARN instead)' }),
   ),
 });
+export type ServiceRolesReply = Static<typeof ServiceRolesReply>;

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot, serviceUrlEnv, startServices, type RunningServices } from '../../test/services.ts';
-import { startStsStandIn, testUsers, type StsStandIn } from '../../test/sts-stand-in.ts';
+import { repoRoot, serviceUrlEnv, startServices, type RunningServices } from '@ashapp/test-platform/services';
+import { startStsStandIn, testUsers, type StsStandIn } from '@ashapp/aws-stand-in';
 
 const chromiumPath = '/usr/bin/chromium';
 const screenshots = path.join(repoRoot, 'docs', 'screenshots');
@@ -39,7 +39,7 @@ describe(
       services = await startServices(['monitor', 'history']);
       const port = await getFreePort();
       gateway = await startServiceProcess({
-        entry: fileURLToPath(new URL('../main.ts', import.meta.url)),
+        entry: fileURLToPath(new URL('../../../apps/gateway/src/main.ts', import.meta.url)),
         port,
         env: {
           GATEWAY_PORT: String(port),

@@ -1,4 +1,17 @@
+/**
+ * The deployer's public contract (`/deployer-api/*`): request and answer schemas of its routes, the types
+ * derived from them, and the server-sent events of a deployment's stream. The deployer's routes validate
+ * and serialise with these; the web app and other services type their calls with them.
+ */
 import { Type, type Static, type TSchema } from 'typebox';
+import { deploymentStates } from './deployment-states.ts';
+
+export { deploymentStates, type DeploymentState } from './deployment-states.ts';
+
+const DeploymentStateSchema = Type.Enum([...deploymentStates], {
+  description:
+    'A state of the original README state machine (Initialized … Stable; Rollback, RolledBack, Failed).',
+});
 
 const IntegerLike = (description: string) =>
   Type.Union([Type.Integer(), Type.String({ maxLength: 10 })], { description });
@@ -114,13 +127,14 @@ export const PreviewView = Type.Object({
   image: Type.String(),
   revision: Type.Integer(),
 });
+export type PreviewView = Static<typeof PreviewView>;
 
 export const DeployAccepted = Type.Object({
   deployment_id: Type.String(),
   app_name: Type.String(),
   namespace: Type.String(),
   revision: Type.Integer(),
-  state: Type.String(),
+  state: DeploymentStateSchema,
   stream_url: Type.String(),
 });
 export type DeployAccepted = Static<typeof DeployAccepted>;
@@ -150,7 +164,8 @@ export const DeploymentView = Type.Object({
   revision: Type.Integer(),
   kind: Type.String({ description: 'deploy or rollback' }),
   source_revision: Nullable(Type.Integer()),
-  state: Type.String(),
+  // A string until the deployer's stored rows carry DeploymentState (its repository types them as text).
+  state: Type.String({ description: 'One of deploymentStates.' }),
   progress: Type.Integer(),
   strategy: Type.String(),
   target: Type.String(),
@@ -175,6 +190,7 @@ export const DeploymentEventView = Type.Object({
   stage: Type.String(),
   text: Type.String(),
 });
+export type DeploymentEventView = Static<typeof DeploymentEventView>;
 
 export const DeploymentDetail = Type.Object({
   ...DeploymentView.properties,
@@ -194,6 +210,7 @@ export const DeploymentList = Type.Object({
   items: Type.Array(DeploymentView),
   next_cursor: Nullable(Type.String()),
 });
+export type DeploymentList = Static<typeof DeploymentList>;
 
 export const DeploymentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) });
 
@@ -205,7 +222,7 @@ export const RevisionView = Type.Object({
   kind: Type.String(),
   source_revision: Nullable(Type.Integer()),
   image: Type.String(),
-  state: Type.String(),
+  state: Type.String({ description: 'One of deploymentStates.' }),
   url: Nullable(Type.String()),
   live: Type.Boolean(),
   rollback_possible: Type.Boolean({
@@ -213,6 +230,7 @@ export const RevisionView = Type.Object({
   }),
   created_at: Type.String({ format: 'date-time' }),
 });
+export type RevisionView = Static<typeof RevisionView>;
 
 export const RevisionList = Type.Object({
   app_name: Type.String(),
@@ -221,6 +239,7 @@ export const RevisionList = Type.Object({
   target_status: TargetStatusView,
   items: Type.Array(RevisionView),
 });
+export type RevisionList = Static<typeof RevisionList>;
 
 export const RollbackBody = Type.Object(
   {
@@ -236,6 +255,7 @@ export const DeletedView = Type.Object({
   app_name: Type.String(),
   namespace: Type.String(),
 });
+export type DeletedView = Static<typeof DeletedView>;
 
 export const NamespacesView = Type.Object({
   default: Type.String({
@@ -246,3 +266,82 @@ export const NamespacesView = Type.Object({
     description: 'Namespaces you may deploy into (DEPLOYER_NAMESPACES plus your own).',
   }),
 });
+export type NamespacesView = Static<typeof NamespacesView>;
+
+export const RegistryLoginBody = Type.Object(
+  {
+    docker_user: Type.String({ maxLength: 255, description: 'Registry user name (ignored for ECR).' }),
+    docker_token: Type.String({ maxLength: 4096, description: 'Password or access token. Never returned.' }),
+    registry: Type.Optional(
+      Type.String({
+        maxLength: 253,
+        description:
+          'Registry host (`docker.io` by default, `ghcr.io`, `host:port`); `ecr` or `<account>.dkr.ecr.<region>.amazonaws.com` signs in to Amazon ECR with your AWS session.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RegistryLoginBody = Static<typeof RegistryLoginBody>;
+
+export const RegistryStatusView = Type.Object({
+  signed_in: Type.Boolean(),
+  registry: Type.Union([Type.String(), Type.Null()]),
+  username: Type.Union([Type.String(), Type.Null()]),
+  expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+});
+export type RegistryStatusView = Static<typeof RegistryStatusView>;
+
+export const RegistryLoginView = Type.Object({
+  success: Type.Boolean(),
+  message: Type.String(),
+  signed_in: Type.Boolean(),
+  registry: Type.Union([Type.String(), Type.Null()]),
+  username: Type.Union([Type.String(), Type.Null()]),
+  expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+});
+export type RegistryLoginView = Static<typeof RegistryLoginView>;
+
+export const Capabilities = Type.Object({
+  target: Type.String({ description: '`podman` (this machine) or `kubernetes` (a cluster)' }),
+  target_available: Type.Boolean(),
+  builder: Type.Union([Type.String(), Type.Null()], {
+    description: 'The image builder, or null when none runs here',
+  }),
+  strategies: Type.Array(Type.String()),
+  can_deploy_source: Type.Boolean({ description: 'Pasted code and Git sources need a builder' }),
+  problems: Type.Array(Type.String(), { description: 'What stops a deploy, in words a user can act on' }),
+  ingress_autoscaling: Type.Boolean({
+    description: 'Whether a deploy may carry an Ingress and a HorizontalPodAutoscaler',
+  }),
+  notes: Type.Array(Type.String(), {
+    description: 'What works differently on this target, for the form to say',
+  }),
+});
+export type Capabilities = Static<typeof Capabilities>;
+
+// The server-sent events of `GET /deployer-api/deployments/:id/stream`: `state`, `log`, then one `done`.
+
+export const DeploymentStateEvent = Type.Object({
+  state: DeploymentStateSchema,
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  at: Type.String({ format: 'date-time' }),
+  message: Type.Optional(Type.String()),
+});
+export type DeploymentStateEvent = Static<typeof DeploymentStateEvent>;
+
+export const DeploymentLogEvent = Type.Object({
+  line: Type.String(),
+  stage: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+});
+export type DeploymentLogEvent = Static<typeof DeploymentLogEvent>;
+
+export const DeploymentDoneEvent = Type.Object({
+  state: DeploymentStateSchema,
+  url: Type.Optional(Type.String()),
+  image: Type.Optional(Type.String()),
+  manifest: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String()),
+});
+export type DeploymentDoneEvent = Static<typeof DeploymentDoneEvent>;

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { testUsers } from '../../../gateway/test/sts-stand-in.ts';
-import { startDeployerPlatform, type DeployerPlatform } from '../../test/platform.ts';
-import { helloCode } from '../../test/service-harness.ts';
+import { testUsers } from '@ashapp/aws-stand-in';
+import { startDeployerPlatform, type DeployerPlatform } from './deployer-platform.ts';
+import { helloCode } from '../../../apps/deployer/test/service-harness.ts';
 
 const chromiumPath = '/usr/bin/chromium';
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const screenshots = path.join(repoRoot, 'docs', 'screenshots');
 const webDist = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
 
