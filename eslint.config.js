@@ -13,22 +13,6 @@ const services = apps.filter((app) => existsSync(path.join(root, 'apps', app, 's
 
 const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'apps/*/test/**', 'tests/**'];
 
-/*
- * Known imports against the shape, each removed by the branch that fixes it (issue 12). Drop an entry
- * when its import is gone: nothing else depends on this list.
- */
-const knownCrossAppImports = [
-  // End-to-end tests that span services move to their own workspace (tests/e2e) on the contracts
-  // branch; these entries go at that merge.
-  { file: 'apps/deployer/src/e2e/browser-deploy.test.ts', imports: ['gateway/test/sts-stand-in.ts'] },
-  {
-    file: 'apps/deployer/test/platform.ts',
-    imports: ['gateway/test/services.ts', 'gateway/test/sts-stand-in.ts'],
-  },
-  { file: 'apps/assistant/src/e2e/gateway.test.ts', imports: ['gateway/test/services.ts'] },
-  { file: 'apps/assistant/src/e2e/prometheus.test.ts', imports: ['gateway/test/services.ts'] },
-  { file: 'apps/assistant/src/e2e/tracing.test.ts', imports: ['gateway/test/services.ts'] },
-];
 // config.ts should import only the platform kit; these three still take a default, a type or a parser
 // from one of their features (to move into config.ts or the kit, which the features then import).
 const knownConfigImports = [
@@ -152,10 +136,6 @@ export default tseslint.config(
     files: testFiles,
     rules: { 'import-x/no-restricted-paths': importGraphRule({ layers: false }) },
   },
-  ...knownCrossAppImports.map(({ file, imports }) => ({
-    files: [file],
-    rules: { 'import-x/no-restricted-paths': importGraphRule({ layers: false, allowCrossApp: imports }) },
-  })),
   {
     files: ['scripts/**', 'bench/**', '**/*.test.ts', '**/test/**'],
     rules: { 'no-console': 'off' },
