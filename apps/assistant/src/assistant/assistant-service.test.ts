@@ -6,7 +6,7 @@ import { createAwsModelCatalog } from '../aws-models/model-catalog.ts';
 import { createBuiltInPlanner } from '../planning/builtin-planner.ts';
 import { createLiteralPlanner } from '../planning/literal-planner.ts';
 import { createModelPlanner } from '../planning/model-planner.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { createPlannerChain } from '../planning/planner-chain.ts';
 import { createConfirmationService } from '../safety/confirmation-service.ts';
 import { createInMemoryConfirmationStore } from '../safety/confirmation-store.ts';

@@ -10,7 +10,7 @@ import type { CompoundService, CompoundView } from '../compound/compound-service
 import type { AwsCliExecutor, CliRunResult, DryRunVerdict } from '../aws-cli/cli-executor.ts';
 import { renderTable, type TableView } from '../aws-cli/render-output.ts';
 import type { HistoryRecorder } from '../history/history-recorder.ts';
-import type { Plan, PlannerName } from '../planning/plan.ts';
+import type { Plan, PlannerName } from '../plan/plan.ts';
 import type { PlannerChain, PlanResult } from '../planning/planner-chain.ts';
 import { buildConsoleUrl } from '../reference/console-links.ts';
 import type { ConfirmationService } from '../safety/confirmation-service.ts';

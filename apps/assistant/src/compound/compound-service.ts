@@ -13,7 +13,7 @@ import { renderTable } from '../aws-cli/render-output.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
 import { validatePlan } from '../aws-models/plan-validator.ts';
 import type { HistoryRecorder } from '../history/history-recorder.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { renderCommand } from '../planning/render-command.ts';
 import { buildConsoleUrl } from '../reference/console-links.ts';
 import type { ConfirmationService, ResolvedConfirmation } from '../safety/confirmation-service.ts';

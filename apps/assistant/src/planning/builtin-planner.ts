@@ -1,5 +1,5 @@
 import { AppError } from '@ashapp/platform';
-import type { Plan, PlanningContext } from './plan.ts';
+import type { Plan, PlanningContext } from '../plan/plan.ts';
 import type { Rule } from './rules/rule.ts';
 import { BUILT_IN_RULES } from './rules/index.ts';
 import { readRequestFacts } from './request-text.ts';

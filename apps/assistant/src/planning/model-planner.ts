@@ -5,7 +5,7 @@ import type {
   ParameterModel,
   ServiceModel,
 } from '../aws-models/model-catalog.ts';
-import type { Plan, PlanningContext } from './plan.ts';
+import type { Plan, PlanningContext } from '../plan/plan.ts';
 import { readRequestFacts } from './request-text.ts';
 import { isValueToken, readRequest, type ReadRequest, type RequestValue } from './request-values.ts';
 import { createServiceRecognizer, aliasKey, type ServiceMention } from './service-names.ts';

@@ -1,5 +1,5 @@
 import { InputError } from '@ashapp/platform';
-import type { Plan } from '../plan.ts';
+import type { Plan } from '../../plan/plan.ts';
 import type { RequestFacts } from '../request-text.ts';
 import { findNameAfter } from '../request-text.ts';
 import type { Draft } from './rule.ts';

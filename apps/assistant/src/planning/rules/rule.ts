@@ -1,4 +1,4 @@
-import type { Plan } from '../plan.ts';
+import type { Plan } from '../../plan/plan.ts';
 import type { RequestFacts } from '../request-text.ts';
 
 /** A plan before the region is filled in. */
