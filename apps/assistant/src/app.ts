@@ -8,6 +8,7 @@ import {
 } from '@ashapp/platform';
 import { createAssistantService } from './assistant/assistant-service.ts';
 import { registerAssistantRoutes } from './assistant/routes.ts';
+import { createCliRunMetrics } from './aws-cli/run-metrics.ts';
 import { selectExecutor } from './aws-cli/select-executor.ts';
 import type { AwsCliLocation } from './aws-cli/find-aws-cli.ts';
 import { createAwsModelCatalog, type AwsModelCatalog } from './aws-models/model-catalog.ts';
@@ -86,17 +87,20 @@ export function selectLlmPlanner(config: AppConfig): LlmPlanner | undefined {
 export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
   const { config, log } = deps;
   const catalog = deps.catalog ?? createAwsModelCatalog();
-  const executor = selectExecutor({
-    mode: config.executor,
-    catalog,
-    cli: deps.cli,
-    pythonPath: deps.cliPython,
-    timeoutMs: config.cliTimeoutMs,
-    maxOutputBytes: config.cliMaxOutputBytes,
-    workers: config.executorWorkers,
-    log,
-    ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
-  });
+  const runMetrics = createCliRunMetrics();
+  const executor = runMetrics.instrument(
+    selectExecutor({
+      mode: config.executor,
+      catalog,
+      cli: deps.cli,
+      pythonPath: deps.cliPython,
+      timeoutMs: config.cliTimeoutMs,
+      maxOutputBytes: config.cliMaxOutputBytes,
+      workers: config.executorWorkers,
+      log,
+      ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
+    }),
+  );
   const app = await createServiceApp({
     name: 'assistant',
     description: 'Plain language to AWS operations: planning, safe execution, confirmations, CodeBuild.',
@@ -114,6 +118,7 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
       { name: 'aws-executor', check: async () => executor.checkReady() },
     ],
   });
+  runMetrics.register(app.metrics.registry);
   const llm = deps.llm ?? selectLlmPlanner(config);
   const planner = createPlannerChain({
     catalog,
