@@ -134,8 +134,7 @@ export async function startTestAssistant(
     database,
     audit,
     history,
-    cli,
-    ...(cliPython ? { cliPython } : {}),
+    execution: { cli, ...(cliPython ? { cliPython } : {}) },
     ...(options.llm ? { llm: options.llm } : {}),
   });
   await app.ready();

@@ -133,7 +133,7 @@ describe('assistant service: secret reads', () => {
         save: async (_i: Identity, query: string, output: string) => void saved.push({ query, output }),
       },
       audit: { record: async () => '1' } as unknown as AuditOutbox,
-      executionUnavailable: 'AWS CLI v2 not found',
+      readExecutionUnavailable: async () => 'AWS CLI v2 not found',
     });
     const asked = await service.ask(caller, 'list my state machines');
     assert.equal(asked.command, 'aws stepfunctions list-state-machines --region us-east-1');

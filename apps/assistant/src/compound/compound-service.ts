@@ -7,7 +7,8 @@ import {
   NotAuthenticatedError,
   type AuditOutbox,
 } from '@ashapp/platform';
-import type { AskView, Caller, ConfirmView, PlanReplyView, RunView } from '../assistant/assistant-service.ts';
+import type { AskView, Caller, ConfirmView, PlanReplyView } from '../assistant/views.ts';
+import { toRunView, type RunView } from '../assistant/run-view.ts';
 import type { AwsCliExecutor, CliRunResult } from '../aws-cli/cli-executor.ts';
 import { renderTable } from '../aws-cli/render-output.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
@@ -19,7 +20,10 @@ import { buildConsoleUrl } from '../reference/console-links.ts';
 import type { ConfirmationService, ResolvedConfirmation } from '../safety/confirmation-service.ts';
 import { classifyOperation } from '../safety/read-only.ts';
 import type { SafetyPolicy } from '../safety/safety-rules.ts';
-import { matchCompoundRequest, type CompoundMatch, type CompoundTarget } from './compound-patterns.ts';
+import { matchCompoundRequest, type CompoundMatch } from './compound-patterns.ts';
+import type { CompoundOutcomeView, CompoundTargetView, CompoundView } from './compound-view.ts';
+
+export type { CompoundOutcomeView, CompoundTargetView, CompoundView } from './compound-view.ts';
 import { recordCallerEvent } from '../assistant/caller-audit.ts';
 
 /**
@@ -29,36 +33,6 @@ import { recordCallerEvent } from '../assistant/caller-audit.ts';
 export const COMPOUND_SERVICE = 'ashapp:compound';
 /** More targets than this are refused: a change that wide should be narrowed, not confirmed at a glance. */
 export const MAX_COMPOUND_TARGETS = 100;
-
-export interface CompoundTargetView extends CompoundTarget {
-  plan: Plan;
-  command: string;
-}
-
-export interface CompoundOutcomeView {
-  id: string;
-  label: string;
-  command: string;
-  /** done: ran; failed: AWS refused it (others still ran); skipped: no longer matched at Accept, not run. */
-  status: 'done' | 'failed' | 'skipped';
-  result?: RunView;
-  error?: { code: string; message: string };
-}
-
-export interface CompoundView {
-  pattern: CompoundMatch['pattern'];
-  description: string;
-  /** The change each target gets, e.g. `ec2:StopInstances`. */
-  action: string;
-  read: { plan: Plan; command: string; result: RunView };
-  targets: CompoundTargetView[];
-  /** SHA-256 over the exact per-target operations; the confirmation is bound to them. */
-  digest: string;
-  /** After Accept: what happened to each confirmed target. */
-  outcomes?: CompoundOutcomeView[];
-  /** After Accept: resources that match now but were not confirmed; left alone. */
-  appeared?: CompoundTarget[];
-}
 
 export interface CompoundService {
   match(query: string): CompoundMatch | undefined;
@@ -84,10 +58,6 @@ interface BoundTargets {
   action: string;
   description: string;
   targets: CompoundTargetView[];
-}
-
-function toRunView(result: CliRunResult): RunView {
-  return { json: result.json, text: result.text, table: renderTable(result.json) };
 }
 
 function digestOf(targets: readonly { plan: Plan }[]): string {
