@@ -41,7 +41,14 @@ export function createCliRunMetrics(): CliRunMetrics {
   return {
     instrument(executor) {
       return {
-        ...executor,
+        get kind() {
+          return executor.kind;
+        },
+        dryRun: (plan, credentials, options) => executor.dryRun(plan, credentials, options),
+        supportsDryRun: (plan) => executor.supportsDryRun(plan),
+        start: () => executor.start(),
+        close: () => executor.close(),
+        checkReady: () => executor.checkReady(),
         async run(plan, credentials, options) {
           const started = performance.now();
           const observe = (outcome: RunOutcome): void =>
