@@ -128,7 +128,10 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
   // processes (a call queues for the first worker, or takes the CLI in auto mode). Closing waits for them.
   let starting: Promise<void> = Promise.resolve();
   app.addHook('onReady', async () => {
-    starting = executor.start();
+    // The executors report their own start failures; this keeps a surprise from becoming unhandled.
+    starting = executor.start().catch((err: unknown) => {
+      log.error({ err }, 'AWS executor could not start');
+    });
   });
   app.addHook('onClose', async () => {
     await starting;
