@@ -1,6 +1,5 @@
 import {
   createServiceApp,
-  UnavailableError,
   type AuditOutbox,
   type Database,
   type Logger,
@@ -8,8 +7,9 @@ import {
 } from '@ashapp/platform';
 import { createAssistantService } from './assistant/assistant-service.ts';
 import { registerAssistantRoutes } from './assistant/routes.ts';
+import { createCliRunMetrics } from './aws-cli/run-metrics.ts';
 import { selectExecutor } from './aws-cli/select-executor.ts';
-import type { AwsCliLocation } from './aws-cli/find-aws-cli.ts';
+import { createDeferredExecutor, type ExecutionSetup } from './aws-cli/deferred-executor.ts';
 import { createAwsModelCatalog, type AwsModelCatalog } from './aws-models/model-catalog.ts';
 import { createCompoundService } from './compound/compound-service.ts';
 import { createCodeBuildService } from './codebuild/codebuild-service.ts';
@@ -50,12 +50,11 @@ export interface AssistantAppDeps {
   audit: AuditOutbox;
   history: HistoryRecorder;
   /**
-   * A verified AWS CLI v2 (found by main with `findAwsCli`), or why there is none: then the assistant still
-   * plans, answers 503 to anything that would run, and is not ready.
+   * What running plans needs from the host (a verified AWS CLI v2 or why there is none, and its Python).
+   * main passes the probe still running, so the service listens without waiting for a Python start-up;
+   * without a CLI the assistant still plans, answers runs with what to install, and is not ready.
    */
-  cli: AwsCliLocation | { unavailable: string };
-  /** The Python the warm executor runs (main reads the CLI's `#!` line); none = the CLI route only. */
-  cliPython?: string;
+  execution: ExecutionSetup | Promise<ExecutionSetup>;
   catalog?: AwsModelCatalog;
   /** Overrides the configured LLM planner (tests). */
   llm?: LlmPlanner;
@@ -86,17 +85,24 @@ export function selectLlmPlanner(config: AppConfig): LlmPlanner | undefined {
 export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
   const { config, log } = deps;
   const catalog = deps.catalog ?? createAwsModelCatalog();
-  const executor = selectExecutor({
-    mode: config.executor,
+  const runMetrics = createCliRunMetrics();
+  const deferred = createDeferredExecutor({
     catalog,
-    cli: deps.cli,
-    pythonPath: deps.cliPython,
-    timeoutMs: config.cliTimeoutMs,
-    maxOutputBytes: config.cliMaxOutputBytes,
-    workers: config.executorWorkers,
-    log,
-    ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
+    setup: Promise.resolve(deps.execution),
+    select: (setup) =>
+      selectExecutor({
+        mode: config.executor,
+        catalog,
+        cli: setup.cli,
+        pythonPath: setup.cliPython,
+        timeoutMs: config.cliTimeoutMs,
+        maxOutputBytes: config.cliMaxOutputBytes,
+        workers: config.executorWorkers,
+        log,
+        ...(config.awsEndpointUrl ? { endpointUrl: config.awsEndpointUrl } : {}),
+      }),
   });
+  const executor = runMetrics.instrument(deferred);
   const app = await createServiceApp({
     name: 'assistant',
     description: 'Plain language to AWS operations: planning, safe execution, confirmations, CodeBuild.',
@@ -105,15 +111,11 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     bodyLimit: 256 * 1024,
     readinessChecks: [
       { name: 'database', check: () => deps.database.ping() },
-      {
-        name: 'aws-cli',
-        check: async () => {
-          if ('unavailable' in deps.cli) throw new UnavailableError(deps.cli.unavailable);
-        },
-      },
+      { name: 'aws-cli', check: async () => deferred.checkCli() },
       { name: 'aws-executor', check: async () => executor.checkReady() },
     ],
   });
+  runMetrics.register(app.metrics.registry);
   const llm = deps.llm ?? selectLlmPlanner(config);
   const planner = createPlannerChain({
     catalog,
@@ -122,9 +124,19 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     model: createModelPlanner({ catalog }),
     ...(llm ? { llm } : {}),
   });
-  // Warm workers start when the app is ready (not while it is built) and stop with it.
-  app.addHook('onReady', () => executor.start());
-  app.addHook('onClose', () => executor.close());
+  // Warm workers start once the app is ready, in the background: readiness does not wait for Python
+  // processes (a call queues for the first worker, or takes the CLI in auto mode). Closing waits for them.
+  let starting: Promise<void> = Promise.resolve();
+  app.addHook('onReady', async () => {
+    // The executors report their own start failures; this keeps a surprise from becoming unhandled.
+    starting = executor.start().catch((err: unknown) => {
+      log.error({ err }, 'AWS executor could not start');
+    });
+  });
+  app.addHook('onClose', async () => {
+    await starting;
+    await executor.close();
+  });
   const confirmations = createConfirmationService({
     store: createDatabaseConfirmationStore(deps.database),
     hashKey: config.confirmationKey,
@@ -137,7 +149,7 @@ export async function buildApp(deps: AssistantAppDeps): Promise<ServiceApp> {
     confirmations,
     history: deps.history,
     audit: deps.audit,
-    ...('unavailable' in deps.cli ? { executionUnavailable: deps.cli.unavailable } : {}),
+    readExecutionUnavailable: () => deferred.readUnavailableReason(),
     compound: createCompoundService({
       catalog,
       executor,

@@ -6,8 +6,7 @@ import {
   startService,
 } from '@ashapp/platform';
 import { buildApp } from './app.ts';
-import { findAwsCli } from './aws-cli/find-aws-cli.ts';
-import { findCliPython } from './aws-cli/warm-executor.ts';
+import { probeExecutionHost } from './aws-cli/probe-host.ts';
 import { readAssistantConfig } from './config.ts';
 import { createHistoryRecorder } from './history/history-recorder.ts';
 import {
@@ -25,28 +24,25 @@ startService({
   env: process.env,
   readConfig: readAssistantConfig,
   async build({ config, log }) {
-    // Without the CLI the assistant still starts (planning works, runs answer 503, /ready says why), so the
-    // rest of the platform comes up on a machine that lacks it.
-    const cli = await findAwsCli(config.awsCliPath ? { configuredPath: config.awsCliPath } : {}).catch(
-      (err: unknown) => ({ unavailable: `${(err as Error).message} (Debian: apt-get install awscli)` }),
-    );
-    if ('unavailable' in cli)
-      log.error({ reason: cli.unavailable }, 'AWS CLI v2 not found: commands cannot run');
-    else log.info({ cli: cli.path, version: cli.version, llm: config.llm.provider }, 'AWS CLI v2 found');
+    // The host probe (`aws --version` is a Python start-up) runs while the service starts and listens:
+    // planning needs only the model index, a run waits for the probe, /ready turns 503 if it finds no CLI.
+    const execution = probeExecutionHost({
+      awsCliPath: config.awsCliPath,
+      executorPython: config.executorPython,
+      log,
+    });
+    log.info({ llm: config.llm.provider, executor: config.executor }, 'starting');
     const database = createDatabase<ConfirmationTables>({ url: config.databaseUrl });
     await runMigrations(database.db, 'assistant', createConfirmationMigrations(database.dialect));
     const audit = await createServiceAudit({ service: 'assistant', config, database, log });
     const history = createHistoryRecorder({ history: createPlatformClient(config, 'history', log), log });
-    const cliPython =
-      config.executorPython ?? ('unavailable' in cli ? undefined : await findCliPython(cli.path));
     const app = await buildApp({
       config,
       log,
       database,
       audit: audit.outbox,
       history,
-      cli,
-      ...(cliPython ? { cliPython } : {}),
+      execution,
     });
     audit.registerMetrics(app);
 

@@ -79,7 +79,10 @@ export async function startTestAssistant(
     historyDown?: boolean;
     /** How plans run (default `warm`: the route tests hold the warm executor to every guarantee). */
     executor?: ExecutorMode;
-    standIn?: Parameters<typeof startAwsStandIn>[0];
+    /** Stand-in options; its users are always the ones above. */
+    standIn?: Partial<Parameters<typeof startAwsStandIn>[0]>;
+    /** Per-call limit of the executor (default 30 s). */
+    cliTimeoutMs?: number;
   } = {},
 ): Promise<TestAssistant> {
   const standIn = await startAwsStandIn({
@@ -113,7 +116,7 @@ export async function startTestAssistant(
   const config: AppConfig = {
     internalAuthSecret: secret,
     awsEndpointUrl: standIn.url,
-    cliTimeoutMs: 30_000,
+    cliTimeoutMs: options.cliTimeoutMs ?? 30_000,
     cliMaxOutputBytes: 1024 * 1024,
     executor: options.executor ?? 'warm',
     executorWorkers: 1,
@@ -131,8 +134,7 @@ export async function startTestAssistant(
     database,
     audit,
     history,
-    cli,
-    ...(cliPython ? { cliPython } : {}),
+    execution: { cli, ...(cliPython ? { cliPython } : {}) },
     ...(options.llm ? { llm: options.llm } : {}),
   });
   await app.ready();

@@ -18,7 +18,6 @@ export interface AuditEventMetrics {
   register(registry: Registry, service?: string): void;
 }
 
-const durationBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60];
 const deployBuckets = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800];
 // Deployments whose start this process saw and whose end it has not: bounded, oldest dropped first.
 const maxOpenDeployments = 1000;
@@ -54,13 +53,6 @@ export function createAuditEventMetrics(): AuditEventMetrics {
     name: 'ashapp_assistant_runs_total',
     help: 'AWS CLI runs the assistant finished, by AWS service and outcome (success, client_error, server_error).',
     labelNames: ['aws_service', 'outcome'],
-    registers: [],
-  });
-  const runDuration = new Histogram({
-    name: 'ashapp_assistant_cli_duration_seconds',
-    help: 'Duration of successful AWS CLI runs in seconds, by AWS service.',
-    labelNames: ['aws_service'],
-    buckets: durationBuckets,
     registers: [],
   });
   const plans = new Counter({
@@ -130,8 +122,6 @@ export function createAuditEventMetrics(): AuditEventMetrics {
         case 'assistant.result': {
           const service = serviceLabel(asObject(data.plan).service);
           runs.inc({ aws_service: service, outcome: outcomeOf(summary) });
-          if (summary.ok === true && typeof summary.duration_ms === 'number')
-            runDuration.observe({ aws_service: service }, summary.duration_ms / 1000);
           return;
         }
         case 'assistant.plan': {
@@ -173,7 +163,6 @@ export function createAuditEventMetrics(): AuditEventMetrics {
       for (const metric of [
         recorded,
         runs,
-        runDuration,
         plans,
         confirmations,
         signIns,

@@ -6,7 +6,7 @@ import { createAwsModelCatalog } from '../aws-models/model-catalog.ts';
 import { createBuiltInPlanner } from '../planning/builtin-planner.ts';
 import { createLiteralPlanner } from '../planning/literal-planner.ts';
 import { createModelPlanner } from '../planning/model-planner.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { createPlannerChain } from '../planning/planner-chain.ts';
 import { createConfirmationService } from '../safety/confirmation-service.ts';
 import { createInMemoryConfirmationStore } from '../safety/confirmation-store.ts';
@@ -133,7 +133,7 @@ describe('assistant service: secret reads', () => {
         save: async (_i: Identity, query: string, output: string) => void saved.push({ query, output }),
       },
       audit: { record: async () => '1' } as unknown as AuditOutbox,
-      executionUnavailable: 'AWS CLI v2 not found',
+      readExecutionUnavailable: async () => 'AWS CLI v2 not found',
     });
     const asked = await service.ask(caller, 'list my state machines');
     assert.equal(asked.command, 'aws stepfunctions list-state-machines --region us-east-1');

@@ -1,5 +1,5 @@
 import type { AuditOutbox } from '@ashapp/platform';
-import type { Caller } from './assistant-service.ts';
+import type { Caller } from './views.ts';
 
 /** One audit event for what a caller did: who, from where, which request; the data as given. */
 export async function recordCallerEvent(

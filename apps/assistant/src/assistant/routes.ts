@@ -1,6 +1,6 @@
 import { InputError, type ServiceApp } from '@ashapp/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { readCaller } from '../request-context.ts';
 import type { AssistantService, Caller } from './assistant-service.ts';
 import { readDecision } from './decisions.ts';

@@ -1,5 +1,5 @@
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 
 export interface CliArgumentOptions {
   /** Operator endpoint override from configuration; users can never set it. */

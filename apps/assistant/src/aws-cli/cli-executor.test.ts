@@ -11,7 +11,7 @@ import { validatePlan } from '../aws-models/plan-validator.ts';
 import { createBuiltInPlanner } from '../planning/builtin-planner.ts';
 import { createLiteralPlanner } from '../planning/literal-planner.ts';
 import { createPlannerChain } from '../planning/planner-chain.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { createAwsCliExecutor } from './cli-executor.ts';
 import { findAwsCli } from './find-aws-cli.ts';
 import { renderTable, renderText } from './render-output.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppError, UnavailableError } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { buildCliArguments } from './cli-arguments.ts';
 import { mapCliFailure } from './cli-errors.ts';
 import { traceCliRun } from './cli-span.ts';

@@ -1,5 +1,5 @@
 import { withSpan } from '@ashapp/platform';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 
 /**
  * Runs one AWS CLI invocation inside a span: the AWS service, operation, region, whether it was a dry run,

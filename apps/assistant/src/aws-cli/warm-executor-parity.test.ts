@@ -7,7 +7,7 @@ import { AppError } from '@ashapp/platform';
 import { startAwsStandIn, type AwsStandIn, type AwsStandInOptions } from '@ashapp/aws-stand-in';
 import { createAwsModelCatalog } from '../aws-models/model-catalog.ts';
 import { validatePlan } from '../aws-models/plan-validator.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { createAwsCliExecutor, type AwsCliExecutor } from './cli-executor.ts';
 import { findAwsCli } from './find-aws-cli.ts';
 import { createWarmExecutor, findCliPython, type WarmExecutor } from './warm-executor.ts';

@@ -6,7 +6,7 @@ import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
 import { createCapturingLogger } from '@ashapp/platform/testing';
 import { createAwsModelCatalog } from '../aws-models/model-catalog.ts';
 import { validatePlan } from '../aws-models/plan-validator.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { findAwsCli } from './find-aws-cli.ts';
 import { selectExecutor } from './select-executor.ts';
 import { createWarmExecutor, findCliPython, type WarmExecutor } from './warm-executor.ts';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { UnavailableError, UpstreamError, type AppError } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
 import type { AwsModelCatalog } from '../aws-models/model-catalog.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { buildCliArguments } from './cli-arguments.ts';
 import { mapCliFailure } from './cli-errors.ts';
 import type { AwsCliExecutor, ExecutorLogger } from './cli-executor.ts';

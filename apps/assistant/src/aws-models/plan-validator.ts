@@ -1,6 +1,6 @@
 import { InputError } from '@ashapp/platform';
-import type { Plan, PlanOutput } from '../planning/plan.ts';
-import { PLAN_OUTPUTS } from '../planning/plan.ts';
+import type { Plan, PlanOutput } from '../plan/plan.ts';
+import { PLAN_OUTPUTS } from '../plan/plan.ts';
 import type {
   AwsModelCatalog,
   OperationModel,

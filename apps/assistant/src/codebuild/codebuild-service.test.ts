@@ -109,7 +109,7 @@ describe('CodeBuild service against the AWS stand-in (SDK clients)', () => {
       assert.deepEqual((await service.listBuilds({ projectName: 'demo-app' })).ids, [started.id]);
       assert.deepEqual((await service.listBuilds()).ids, [started.id]);
     } finally {
-      service.close();
+      await service.close();
     }
   });
 
@@ -134,8 +134,8 @@ describe('CodeBuild service against the AWS stand-in (SDK clients)', () => {
       await assert.rejects(noRole.createProject({ ...body, project_name: 'x-project' }), /service role/);
       await assert.rejects(service.getBuild('not a build id'), InputError);
     } finally {
-      service.close();
-      noRole.close();
+      await service.close();
+      await noRole.close();
     }
   });
 
@@ -152,7 +152,7 @@ describe('CodeBuild service against the AWS stand-in (SDK clients)', () => {
         (err: unknown) => err instanceof NotAuthenticatedError && /sign in again/.test(err.message),
       );
     } finally {
-      service.close();
+      await service.close();
     }
   });
 });

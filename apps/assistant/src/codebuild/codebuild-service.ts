@@ -1,13 +1,4 @@
-import {
-  BatchGetBuildsCommand,
-  CodeBuildClient,
-  CreateProjectCommand,
-  ListBuildsCommand,
-  ListBuildsForProjectCommand,
-  StartBuildCommand,
-} from '@aws-sdk/client-codebuild';
 import type { Build, SourceType } from '@aws-sdk/client-codebuild';
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   AppError,
   ConflictError,
@@ -17,8 +8,16 @@ import {
   UpstreamError,
 } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
-import { IAMClient } from '@aws-sdk/client-iam';
 import { listCodeBuildServiceRoles, type ServiceRoleChoice } from './codebuild-roles.ts';
+import { openCodeBuildClients, type CodeBuildClients } from './codebuild-sdk.ts';
+import {
+  PROJECT_NAME,
+  readSourceLocation,
+  validateCreateProjectInput,
+  type CreateProjectInput,
+} from './project-input.ts';
+
+export { readSourceLocation, validateCreateProjectInput, type CreateProjectInput } from './project-input.ts';
 
 export interface CodeBuildServiceOptions {
   credentials: AwsSigningKeys;
@@ -32,15 +31,6 @@ export interface CodeBuildServiceOptions {
 }
 
 /** The original `POST /create-codebuild-project` body, plus optional extras. */
-export interface CreateProjectInput {
-  project_name: string;
-  source_location: string;
-  build_spec: string;
-  service_role?: string;
-  image?: string;
-  description?: string;
-}
-
 export interface ProjectSummary {
   name: string;
   arn: string;
@@ -86,93 +76,10 @@ export interface CodeBuildService {
     defaultRole: string | undefined;
     listError?: string;
   }>;
-  close(): void;
+  close(): Promise<void>;
 }
 
-const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]{1,512}$/;
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}:[0-9a-f-]{36}$/;
-const MAX_BUILDSPEC_CHARS = 64 * 1024;
-
-/** Works out the CodeBuild source type from where the code lives; anything else is refused. */
-export function readSourceLocation(location: string): { type: SourceType; location: string } {
-  const value = location.trim();
-  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(value);
-  if (s3) return { type: 'S3', location: `${s3[1]}/${s3[2]}` };
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(
-      'source_location must be an https Git URL (GitHub, GitLab, Bitbucket, CodeCommit) or s3://bucket/key',
-    );
-  }
-  if (url.protocol !== 'https:' || url.username || url.password) {
-    throw new InputError('source_location must be an https URL without credentials in it');
-  }
-  if (url.hostname === 'github.com' || url.hostname === 'www.github.com')
-    return { type: 'GITHUB', location: value };
-  if (url.hostname === 'gitlab.com') return { type: 'GITLAB', location: value };
-  if (url.hostname === 'bitbucket.org') return { type: 'BITBUCKET', location: value };
-  if (/^git-codecommit\.[a-z0-9-]+\.amazonaws\.com$/.test(url.hostname))
-    return { type: 'CODECOMMIT', location: value };
-  throw new InputError(
-    `source_location host ${url.hostname} is not a source CodeBuild can read (GitHub, GitLab, Bitbucket, CodeCommit, S3)`,
-  );
-}
-
-/** Validates the original endpoint's body: `{project_name, source_location, build_spec}`. */
-export function validateCreateProjectInput(body: unknown): CreateProjectInput {
-  if (typeof body !== 'object' || body === null)
-    throw new InputError('expected {project_name, source_location, build_spec}');
-  const input = body as Record<string, unknown>;
-  for (const field of ['project_name', 'source_location', 'build_spec']) {
-    if (typeof input[field] !== 'string' || (input[field] as string).trim() === '')
-      throw new InputError(`${field} is required`, { field });
-  }
-  const name = (input['project_name'] as string).trim();
-  if (!PROJECT_NAME.test(name)) {
-    throw new InputError(
-      'project_name must be 2-255 characters: letters, digits, "-" and "_", starting with a letter or digit',
-      { field: 'project_name' },
-    );
-  }
-  const buildSpec = input['build_spec'] as string;
-  if (buildSpec.length > MAX_BUILDSPEC_CHARS)
-    throw new InputError('build_spec is too large', { field: 'build_spec' });
-  const isYamlSpec = /^\s*version\s*:\s*['"]?0\.[12]['"]?\s*$/m.test(buildSpec);
-  let isJsonSpec = false;
-  if (!isYamlSpec && buildSpec.trim().startsWith('{')) {
-    try {
-      isJsonSpec = ['0.1', '0.2', 0.1, 0.2].includes(
-        (JSON.parse(buildSpec) as { version?: unknown }).version as string,
-      );
-    } catch {
-      isJsonSpec = false;
-    }
-  }
-  if (!isYamlSpec && !isJsonSpec) {
-    throw new InputError('build_spec must be a buildspec with "version: 0.2" (inline YAML or JSON)', {
-      field: 'build_spec',
-    });
-  }
-  readSourceLocation(input['source_location'] as string);
-  const out: CreateProjectInput = {
-    project_name: name,
-    source_location: (input['source_location'] as string).trim(),
-    build_spec: buildSpec,
-  };
-  for (const field of ['service_role', 'image', 'description'] as const) {
-    const value = input[field];
-    if (value === undefined || value === null || value === '') continue;
-    if (typeof value !== 'string') throw new InputError(`${field} must be a string`, { field });
-    out[field] = value;
-  }
-  if (out.service_role !== undefined && !ROLE_ARN.test(out.service_role)) {
-    throw new InputError('service_role must be an IAM role ARN', { field: 'service_role' });
-  }
-  return out;
-}
 
 const CREDENTIAL_ERRORS = new Set([
   'UnrecognizedClientException',
@@ -233,8 +140,10 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
     maxAttempts: options.maxAttempts ?? 3,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
   };
-  const codebuild = new CodeBuildClient(clientConfig);
-  const logs = new CloudWatchLogsClient(clientConfig);
+  // The SDK clients are loaded and opened on the first call, not when the assistant starts: most
+  // requests never touch CodeBuild, and the three SDK packages are a large share of start-up memory.
+  let opened: Promise<CodeBuildClients> | undefined;
+  const open = (): Promise<CodeBuildClients> => (opened ??= openCodeBuildClients(clientConfig));
 
   async function call<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -250,7 +159,10 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
 
   async function getBuild(buildId: string): Promise<BuildSummary> {
     checkBuildId(buildId);
-    const result = await call(() => codebuild.send(new BatchGetBuildsCommand({ ids: [buildId] })));
+    const { sdk, codebuild } = await open();
+    const result = await call(() =>
+      codebuild.send(new sdk.codebuild.BatchGetBuildsCommand({ ids: [buildId] })),
+    );
     const build = result.builds?.[0];
     if (!build) throw new NotFoundError(`build ${buildId} not found`);
     return summarizeBuild(build);
@@ -265,9 +177,10 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
           field: 'service_role',
         });
       const source = readSourceLocation(input.source_location);
+      const { sdk, codebuild } = await open();
       const result = await call(() =>
         codebuild.send(
-          new CreateProjectCommand({
+          new sdk.codebuild.CreateProjectCommand({
             name: input.project_name,
             ...(input.description ? { description: input.description } : {}),
             source: { type: source.type, location: source.location, buildspec: input.build_spec },
@@ -290,9 +203,10 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
     },
     async startBuild(projectName, startOptions = {}) {
       if (!PROJECT_NAME.test(projectName)) throw new InputError('invalid project name');
+      const { sdk, codebuild } = await open();
       const result = await call(() =>
         codebuild.send(
-          new StartBuildCommand({
+          new sdk.codebuild.StartBuildCommand({
             projectName,
             ...(startOptions.sourceVersion ? { sourceVersion: startOptions.sourceVersion } : {}),
           }),
@@ -305,9 +219,10 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
     async readBuildLogs(buildId, logOptions = {}) {
       const build = await getBuild(buildId);
       if (!build.logs.groupName || !build.logs.streamName) return { events: [], nextToken: undefined };
+      const { sdk, logs } = await open();
       const result = await call(() =>
         logs.send(
-          new GetLogEventsCommand({
+          new sdk.logs.GetLogEventsCommand({
             logGroupName: build.logs.groupName,
             logStreamName: build.logs.streamName,
             startFromHead: true,
@@ -331,10 +246,11 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
       const { projectName, nextToken } = listOptions;
       if (projectName !== undefined && !PROJECT_NAME.test(projectName))
         throw new InputError('invalid project name');
+      const { sdk, codebuild } = await open();
       const result = projectName
         ? await call(() =>
             codebuild.send(
-              new ListBuildsForProjectCommand({
+              new sdk.codebuild.ListBuildsForProjectCommand({
                 projectName,
                 sortOrder: 'DESCENDING',
                 ...(nextToken ? { nextToken } : {}),
@@ -343,14 +259,18 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
           )
         : await call(() =>
             codebuild.send(
-              new ListBuildsCommand({ sortOrder: 'DESCENDING', ...(nextToken ? { nextToken } : {}) }),
+              new sdk.codebuild.ListBuildsCommand({
+                sortOrder: 'DESCENDING',
+                ...(nextToken ? { nextToken } : {}),
+              }),
             ),
           );
       return { ids: result.ids ?? [], nextToken: result.nextToken };
     },
     async listServiceRoles() {
       // IAM is global; the client is only opened when the panel asks, and closed right after.
-      const iam = new IAMClient(clientConfig);
+      const { sdk } = await open();
+      const iam = new sdk.iam.IAMClient(clientConfig);
       try {
         return { roles: await listCodeBuildServiceRoles(iam), defaultRole: options.serviceRoleArn };
       } catch (err) {
@@ -368,9 +288,11 @@ export function createCodeBuildService(options: CodeBuildServiceOptions): CodeBu
         iam.destroy();
       }
     },
-    close() {
-      codebuild.destroy();
-      logs.destroy();
+    async close() {
+      // A failed load has already failed its call; there is nothing to close then.
+      const clients = await opened?.catch(() => undefined);
+      clients?.codebuild.destroy();
+      clients?.logs.destroy();
     },
   };
 }

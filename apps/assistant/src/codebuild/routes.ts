@@ -79,7 +79,7 @@ export function registerCodeBuildRoutes(
       });
       throw err;
     } finally {
-      codebuild.close();
+      await codebuild.close();
     }
   }
 

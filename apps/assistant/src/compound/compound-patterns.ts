@@ -1,5 +1,5 @@
 import { InputError } from '@ashapp/platform';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 
 /** One resource a compound request would change, as the read step found it. */
 export interface CompoundTarget {

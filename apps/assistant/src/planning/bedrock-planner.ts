@@ -1,4 +1,3 @@
-import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { ToolInputSchema } from '@aws-sdk/client-bedrock-runtime';
 import { InputError, NotAuthenticatedError, UpstreamError } from '@ashapp/platform';
 import type { LlmPlanner, LlmPlanningInput } from './llm-planner.ts';
@@ -29,6 +28,8 @@ export function createBedrockPlanner(options: BedrockPlannerOptions): LlmPlanner
   async function proposePlan(input: LlmPlanningInput): Promise<unknown> {
     if (!input.credentials)
       throw new NotAuthenticatedError('sign in again: the Bedrock planner needs your AWS session');
+    // Loaded on the first plan it is asked for, not at start-up: most installations never configure it.
+    const { BedrockRuntimeClient, ConverseCommand } = await import('@aws-sdk/client-bedrock-runtime');
     const client = new BedrockRuntimeClient({
       region: options.region ?? input.defaultRegion,
       credentials: input.credentials,

@@ -1,7 +1,7 @@
 import { AppError } from '@ashapp/platform';
-import type { Plan, PlanningContext } from './plan.ts';
-import type { Rule } from './builtin-rules.ts';
-import { BUILT_IN_RULES } from './builtin-rules.ts';
+import type { Plan, PlanningContext } from '../plan/plan.ts';
+import type { Rule } from './rules/rule.ts';
+import { BUILT_IN_RULES } from './rules/index.ts';
 import { readRequestFacts } from './request-text.ts';
 import { measureEditDistance } from '../aws-models/names.ts';
 

@@ -7,8 +7,8 @@ import type {
 } from '../aws-models/model-catalog.ts';
 import { formatSuggestions, suggestCloseMatches } from '../aws-models/names.ts';
 import { isLocalFileReference } from '../aws-models/plan-validator.ts';
-import type { Plan, PlanOutput, PlanningContext } from './plan.ts';
-import { PLAN_OUTPUTS } from './plan.ts';
+import type { Plan, PlanOutput, PlanningContext } from '../plan/plan.ts';
+import { PLAN_OUTPUTS } from '../plan/plan.ts';
 import type { CliToken } from './cli-tokenizer.ts';
 import { tokenizeCommandLine } from './cli-tokenizer.ts';
 import { coerceToShape, parseShorthand } from './shorthand.ts';

@@ -1,6 +1,6 @@
 import { InputError } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
-import { PLAN_OUTPUTS } from './plan.ts';
+import { PLAN_OUTPUTS } from '../plan/plan.ts';
 
 /** What an LLM planner is given for one request. */
 export interface LlmPlanningInput {

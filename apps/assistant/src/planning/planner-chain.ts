@@ -8,7 +8,7 @@ import { NotUnderstoodError } from './builtin-planner.ts';
 import type { LiteralPlanner } from './literal-planner.ts';
 import type { LlmPlanner } from './llm-planner.ts';
 import type { ModelPlanner, RequestAnalysis } from './model-planner.ts';
-import type { Plan, PlannerName } from './plan.ts';
+import type { Plan, PlannerName } from '../plan/plan.ts';
 import { renderCommand } from './render-command.ts';
 import { classifyOperation, type ReadOnlyVerdict } from '../safety/read-only.ts';
 

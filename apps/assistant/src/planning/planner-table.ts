@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { BuiltInPlanner } from './builtin-planner.ts';
 import { createBuiltInPlanner } from './builtin-planner.ts';
-import type { Plan } from './plan.ts';
+import type { Plan } from '../plan/plan.ts';
 
 export interface PlannerCase {
   request: string;

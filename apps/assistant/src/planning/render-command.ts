@@ -1,5 +1,5 @@
 import type { AwsModelCatalog, ServiceModel, Shape } from '../aws-models/model-catalog.ts';
-import type { Plan } from './plan.ts';
+import type { Plan } from '../plan/plan.ts';
 
 const SAFE_WORD = /^[A-Za-z0-9_\-.,:/=@%+]+$/;
 

@@ -57,7 +57,9 @@ const ID_PREFIXES: Readonly<Record<string, readonly string[]>> = {
 const PATTERNS: readonly { kind: RequestValueKind; pattern: RegExp }[] = [
   { kind: 'arn', pattern: /\barn:aws[a-z-]*:[^\s"'`,]+/g },
   { kind: 'url', pattern: /\bhttps?:\/\/[^\s"'`,]+/g },
-  { kind: 'name', pattern: /"([^"]{1,512})"|'([^']{1,512})'|“([^”]{1,512})”/g },
+  // Curly quotes as escapes: one non-ASCII character in the bundle makes V8 hold its whole source as
+  // two-byte text (≈ 4 MB more resident memory for the built service).
+  { kind: 'name', pattern: /"([^"]{1,512})"|'([^']{1,512})'|\u201c([^\u201d]{1,512})\u201d/g },
   {
     kind: 'id',
     pattern:

@@ -1,4 +1,4 @@
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 
 /**
  * Links a plan to the AWS console page for its service, resource and region: the "Reference" button.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@ashapp/platform';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import type { ConfirmationRecord, ConfirmationStore } from './confirmation-store.ts';
 import { hashPlanBinding } from './plan-hash.ts';
 

@@ -1,4 +1,4 @@
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 
 export type ConfirmationStatus = 'pending' | 'accepted' | 'declined';
 

@@ -10,7 +10,7 @@ import {
 import type { Database } from '@ashapp/platform';
 import { createTestDatabase, testDialects, type TestDatabase } from '@ashapp/platform/testing';
 import type { Kysely } from 'kysely';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { createConfirmationService } from './confirmation-service.ts';
 import type { ConfirmationStore } from './confirmation-store.ts';
 import {

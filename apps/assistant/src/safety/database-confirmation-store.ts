@@ -7,7 +7,7 @@ import {
   type Migration,
 } from '@ashapp/platform';
 import { sql, type Kysely } from 'kysely';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import type { ConfirmationRecord, ConfirmationStatus, ConfirmationStore } from './confirmation-store.ts';
 
 export interface ConfirmationTables {

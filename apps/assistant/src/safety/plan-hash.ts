@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 
 /** JSON with object keys sorted at every depth, so equal plans always hash alike. */
 export function canonicalizeJson(value: unknown): string {

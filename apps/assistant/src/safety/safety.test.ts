@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@ashapp/platform';
 import { createAwsModelCatalog } from '../aws-models/model-catalog.ts';
 import { createLiteralPlanner } from '../planning/literal-planner.ts';
-import type { Plan } from '../planning/plan.ts';
+import type { Plan } from '../plan/plan.ts';
 import { createConfirmationService } from './confirmation-service.ts';
 import { createInMemoryConfirmationStore } from './confirmation-store.ts';
 import { classifyOperation } from './read-only.ts';

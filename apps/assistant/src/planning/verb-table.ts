@@ -1,0 +1,157 @@
+// Data: what each spoken verb may mean as an operation verb of the AWS models, with preference weights.
+
+/** What a spoken verb means: reading, or a kind of change. */
+export type VerbClass = 'read' | 'write';
+
+export interface SpokenVerb {
+  word: string;
+  kind: VerbClass;
+  /** Operation verbs (first word of the model name) this verb may mean, with a preference weight. */
+  operations: Readonly<Record<string, number>>;
+  /** The verb is also the resource ("snapshot volume …", "tag instance …"). */
+  noun?: boolean;
+}
+
+const READ_LIST = { List: 1, Describe: 0.95, Get: 0.9, Search: 0.5, BatchGet: 0.3 };
+const READ_GET = { Get: 1, Describe: 0.95, List: 0.9, Search: 0.5, BatchGet: 0.3 };
+const READ_DESCRIBE = { Describe: 1, Get: 0.95, List: 0.9, Search: 0.5 };
+const CREATE = {
+  Create: 1,
+  Put: 0.75,
+  Add: 0.7,
+  Register: 0.6,
+  Allocate: 0.6,
+  Run: 0.5,
+  Generate: 0.5,
+  Request: 0.5,
+  Import: 0.4,
+};
+const DELETE = { Delete: 1, Remove: 0.85, Deregister: 0.7, Terminate: 0.7, Release: 0.6, Disassociate: 0.4 };
+const START = { Start: 1, Run: 0.95, Invoke: 0.7, Execute: 0.7, Create: 0.3 };
+const UPDATE = { Update: 1, Modify: 1, Change: 0.9, Put: 0.8, Set: 0.8, Edit: 0.9 };
+
+const VERBS_NOUNS = {
+  snapshot: { kind: 'write', operations: { Create: 1 }, noun: true },
+  backup: { kind: 'write', operations: { Create: 1, Start: 0.8 }, noun: true },
+} as const;
+
+export const VERBS: Readonly<
+  Record<string, { kind: VerbClass; operations: Readonly<Record<string, number>>; noun?: boolean }>
+> = {
+  list: { kind: 'read', operations: READ_LIST },
+  show: { kind: 'read', operations: READ_LIST },
+  display: { kind: 'read', operations: READ_LIST },
+  view: { kind: 'read', operations: READ_LIST },
+  see: { kind: 'read', operations: READ_LIST },
+  print: { kind: 'read', operations: READ_LIST },
+  find: { kind: 'read', operations: READ_LIST },
+  enumerate: { kind: 'read', operations: READ_LIST },
+  what: { kind: 'read', operations: READ_LIST },
+  which: { kind: 'read', operations: READ_LIST },
+  whats: { kind: 'read', operations: READ_LIST },
+  how: { kind: 'read', operations: READ_LIST },
+  count: { kind: 'read', operations: READ_LIST },
+  tell: { kind: 'read', operations: READ_LIST },
+  give: { kind: 'read', operations: READ_LIST },
+  check: { kind: 'read', operations: READ_DESCRIBE },
+  inspect: { kind: 'read', operations: READ_DESCRIBE },
+  get: { kind: 'read', operations: READ_GET },
+  fetch: { kind: 'read', operations: READ_GET },
+  read: { kind: 'read', operations: READ_GET },
+  retrieve: { kind: 'read', operations: READ_GET },
+  describe: { kind: 'read', operations: READ_DESCRIBE },
+  details: { kind: 'read', operations: READ_DESCRIBE },
+  search: { kind: 'read', operations: { Search: 1, List: 0.8, Describe: 0.7 } },
+  scan: { kind: 'read', operations: { Scan: 1 } },
+  submit: { kind: 'write', operations: { Submit: 1, Start: 0.8, Create: 0.6 } },
+  schedule: { kind: 'write', operations: { Schedule: 1, Create: 0.6 } },
+  query: { kind: 'read', operations: { Query: 1 } },
+  lookup: { kind: 'read', operations: { Lookup: 1, Get: 0.9, Describe: 0.9, List: 0.8 } },
+  create: { kind: 'write', operations: CREATE },
+  make: { kind: 'write', operations: CREATE },
+  add: { kind: 'write', operations: { Add: 1, Create: 0.95, Put: 0.8, Attach: 0.6, Register: 0.6 } },
+  new: { kind: 'write', operations: CREATE },
+  provision: { kind: 'write', operations: CREATE },
+  generate: { kind: 'write', operations: { Generate: 1, Create: 0.9 } },
+  take: { kind: 'write', operations: { Create: 1 } },
+  setup: { kind: 'write', operations: CREATE },
+  build: { kind: 'write', operations: { Create: 1, Start: 0.8 } },
+  allocate: { kind: 'write', operations: { Allocate: 1, Create: 0.8 } },
+  register: { kind: 'write', operations: { Register: 1, Create: 0.7 } },
+  request: { kind: 'write', operations: { Request: 1, Create: 0.7 } },
+  issue: { kind: 'write', operations: { Request: 1, Create: 0.8 } },
+  delete: { kind: 'write', operations: DELETE },
+  remove: { kind: 'write', operations: { ...DELETE, Remove: 1, Detach: 0.6 } },
+  destroy: { kind: 'write', operations: DELETE },
+  drop: { kind: 'write', operations: DELETE },
+  erase: { kind: 'write', operations: DELETE },
+  deregister: { kind: 'write', operations: { Deregister: 1, Delete: 0.8 } },
+  unregister: { kind: 'write', operations: { Deregister: 1, Delete: 0.8 } },
+  terminate: { kind: 'write', operations: { Terminate: 1, Delete: 0.8 } },
+  release: { kind: 'write', operations: { Release: 1, Delete: 0.7 } },
+  start: { kind: 'write', operations: START },
+  run: { kind: 'write', operations: { Run: 1, Start: 0.95, Execute: 0.8, Invoke: 0.7 } },
+  launch: { kind: 'write', operations: { Run: 1, Start: 0.9, Create: 0.6 } },
+  trigger: { kind: 'write', operations: { Start: 1, Run: 0.9, Invoke: 0.9 } },
+  kick: { kind: 'write', operations: START },
+  begin: { kind: 'write', operations: START },
+  resume: { kind: 'write', operations: { Resume: 1, Start: 0.9 } },
+  execute: { kind: 'write', operations: { Execute: 1, Start: 0.9, Run: 0.9 } },
+  invoke: { kind: 'write', operations: { Invoke: 1, Execute: 0.8 } },
+  call: { kind: 'write', operations: { Invoke: 1, Execute: 0.8 } },
+  stop: { kind: 'write', operations: { Stop: 1 } },
+  halt: { kind: 'write', operations: { Stop: 1 } },
+  shutdown: { kind: 'write', operations: { Stop: 1 } },
+  pause: { kind: 'write', operations: { Pause: 1, Suspend: 0.9, Stop: 0.8 } },
+  suspend: { kind: 'write', operations: { Suspend: 1, Stop: 0.8 } },
+  reboot: { kind: 'write', operations: { Reboot: 1, Restart: 1 } },
+  restart: { kind: 'write', operations: { Restart: 1, Reboot: 1 } },
+  bounce: { kind: 'write', operations: { Reboot: 1, Restart: 1 } },
+  update: { kind: 'write', operations: UPDATE },
+  modify: { kind: 'write', operations: UPDATE },
+  change: { kind: 'write', operations: UPDATE },
+  edit: { kind: 'write', operations: UPDATE },
+  set: { kind: 'write', operations: { Set: 1, Put: 0.9, Update: 0.9, Modify: 0.9 } },
+  configure: { kind: 'write', operations: { Put: 1, Update: 0.95, Set: 0.9, Modify: 0.9 } },
+  rename: { kind: 'write', operations: { Update: 1, Modify: 1 } },
+  resize: { kind: 'write', operations: { Modify: 1, Update: 1, Resize: 1 } },
+  scale: { kind: 'write', operations: { Update: 1, Modify: 1, Set: 0.9 } },
+  put: { kind: 'write', operations: { Put: 1, Update: 0.7 } },
+  enable: { kind: 'write', operations: { Enable: 1, Update: 0.4 } },
+  disable: { kind: 'write', operations: { Disable: 1, Update: 0.4 } },
+  tag: { kind: 'write', operations: { Tag: 1, Add: 0.7, Create: 0.4 }, noun: true },
+  untag: { kind: 'write', operations: { Untag: 1, Remove: 0.7 } },
+  attach: { kind: 'write', operations: { Attach: 1, Associate: 0.8, Add: 0.5 } },
+  detach: { kind: 'write', operations: { Detach: 1, Disassociate: 0.8, Remove: 0.5 } },
+  associate: { kind: 'write', operations: { Associate: 1, Attach: 0.8 } },
+  disassociate: { kind: 'write', operations: { Disassociate: 1, Detach: 0.8 } },
+  publish: { kind: 'write', operations: { Publish: 1, Send: 0.9 } },
+  send: { kind: 'write', operations: { Send: 1, Publish: 0.9 } },
+  cancel: { kind: 'write', operations: { Cancel: 1, Stop: 0.6 } },
+  abort: { kind: 'write', operations: { Abort: 1, Cancel: 0.9, Stop: 0.6 } },
+  purge: { kind: 'write', operations: { Purge: 1 } },
+  copy: { kind: 'write', operations: { Copy: 1 } },
+  restore: { kind: 'write', operations: { Restore: 1 } },
+  rotate: { kind: 'write', operations: { Rotate: 1 } },
+  reset: { kind: 'write', operations: { Reset: 1 } },
+  revoke: { kind: 'write', operations: { Revoke: 1 } },
+  authorize: { kind: 'write', operations: { Authorize: 1 } },
+  subscribe: { kind: 'write', operations: { Subscribe: 1 } },
+  unsubscribe: { kind: 'write', operations: { Unsubscribe: 1 } },
+  encrypt: { kind: 'write', operations: { Encrypt: 1 } },
+  decrypt: { kind: 'write', operations: { Decrypt: 1 } },
+  import: { kind: 'write', operations: { Import: 1 } },
+  export: { kind: 'write', operations: { Export: 1 } },
+  promote: { kind: 'write', operations: { Promote: 1 } },
+  failover: { kind: 'write', operations: { Failover: 1 } },
+  assume: { kind: 'write', operations: { Assume: 1 } },
+  flush: { kind: 'write', operations: { Flush: 1, Purge: 0.8 } },
+  reject: { kind: 'write', operations: { Reject: 1 } },
+  accept: { kind: 'write', operations: { Accept: 1 } },
+  upgrade: { kind: 'write', operations: { Upgrade: 1, Update: 0.8, Modify: 0.8 } },
+  redeploy: { kind: 'write', operations: { Update: 1, Create: 0.5 } },
+  deploy: { kind: 'write', operations: { Create: 1, Update: 0.9, Deploy: 1 } },
+  ...VERBS_NOUNS,
+  increase: { kind: 'write', operations: { Increase: 1, Update: 0.9, Modify: 0.9, Set: 0.8, Request: 0.7 } },
+  decrease: { kind: 'write', operations: { Decrease: 1, Update: 0.9, Modify: 0.9, Set: 0.8 } },
+};
