@@ -7,7 +7,8 @@ import { createLiveFeed } from './events/live-feed.ts';
 import { registerEventRoutes } from './events/routes.ts';
 
 export interface MonitorAppDeps {
-  config: Pick<MonitorConfig, 'internalAuthSecret' | 'maxFieldBytes' | 'bodyLimitBytes' | 'heartbeatMs'>;
+  config: Pick<MonitorConfig, 'internalAuthSecret' | 'maxFieldBytes' | 'bodyLimitBytes' | 'heartbeatMs'> &
+    Partial<Pick<MonitorConfig, 'logSuccessSampleRate'>>;
   log: Logger;
   database: Database<MonitorTables>;
   /** Fan-out from ingest to live feeds; in-memory for one replica. */
@@ -21,6 +22,9 @@ export async function buildApp(deps: MonitorAppDeps): Promise<ServiceApp> {
     description: 'Audit events of every service: ingest, query, live feed, statistics, retention.',
     log: deps.log,
     identitySecret: deps.config.internalAuthSecret,
+    ...(deps.config.logSuccessSampleRate !== undefined
+      ? { accessLogSampleRate: deps.config.logSuccessSampleRate }
+      : {}),
     bodyLimit: deps.config.bodyLimitBytes,
     readinessChecks: [{ name: 'database', check: () => deps.database.ping() }],
   });
