@@ -62,10 +62,7 @@ export async function benchDeployer(ctx: BenchContext): Promise<BenchRow[]> {
     },
   });
   const identity = () => ({
-    [identityHeader]: signIdentity(
-      { userId: user, roles: ['user'], requestId: `bench-${Date.now()}`, sessionId: 'bench' },
-      secret,
-    ),
+    [identityHeader]: signIdentity({ userId: user, roles: ['user'], requestId: `bench-${Date.now()}`, sessionId: 'bench' }, secret),
   });
   const headers = () => ({ 'content-type': 'application/json', ...identity() });
   const images: string[] = [];
@@ -74,11 +71,7 @@ export async function benchDeployer(ctx: BenchContext): Promise<BenchRow[]> {
     const login = await fetch(`${svc.url}/deployer-api/docker-login`, {
       method: 'POST',
       headers: headers(),
-      body: JSON.stringify({
-        docker_user: registry.username,
-        docker_token: registry.password,
-        registry: registry.host,
-      }),
+      body: JSON.stringify({ docker_user: registry.username, docker_token: registry.password, registry: registry.host }),
     });
     if (login.status !== 200) throw new Error(`registry sign-in failed: ${login.status}`);
 
@@ -92,9 +85,7 @@ export async function benchDeployer(ctx: BenchContext): Promise<BenchRow[]> {
       if (res.status !== 202) throw new Error(`deploy refused: ${res.status} ${await res.text()}`);
       const { deployment_id: id } = (await res.json()) as { deployment_id: string };
       for (let i = 0; i < 1200; i += 1) {
-        const detail = (await (
-          await fetch(`${svc.url}/deployer-api/deployments/${id}`, { headers: headers() })
-        ).json()) as Detail & { finished_at: string | null };
+        const detail = (await (await fetch(`${svc.url}/deployer-api/deployments/${id}`, { headers: headers() })).json()) as Detail & { finished_at: string | null };
         if (detail.finished_at) {
           if (detail.image) images.push(detail.image);
           if (detail.state !== 'Stable') throw new Error(`deploy ended ${detail.state}: ${detail.error}`);
@@ -106,21 +97,14 @@ export async function benchDeployer(ctx: BenchContext): Promise<BenchRow[]> {
     }
 
     function breakdown(detail: Detail, totalMs: number) {
-      const at = (stage: string) =>
-        Date.parse(detail.events.find((e) => e.kind === 'state' && e.stage === stage)?.at ?? '');
+      const at = (stage: string) => Date.parse(detail.events.find((e) => e.kind === 'state' && e.stage === stage)?.at ?? '');
       const buildPushMs = at('Deploying') - at('Building');
       const phases = ['Validating', 'Preparing', 'Building', 'Deploying', 'Testing', 'Monitoring', 'Stable'];
-      const parts = phases
-        .slice(0, -1)
-        .map((p, i) => `${p} ${((at(phases[i + 1]!) - at(p)) / 1000).toFixed(2)} s`);
+      const parts = phases.slice(0, -1).map((p, i) => `${p} ${((at(phases[i + 1]!) - at(p)) / 1000).toFixed(2)} s`);
       const applyMs = at('Testing') - at('Deploying');
       // What is left once build, push and podman's own kube play + app start are taken away.
       const ownMs = totalMs - buildPushMs - applyMs;
-      return {
-        buildPushMs,
-        overheadMs: totalMs - buildPushMs,
-        parts: `${parts.join(', ')}; deployer's own steps (request, checks, records, HTTP test) ${(ownMs / 1000).toFixed(2)} s, the rest of Deploying is podman kube play --replace and the app starting`,
-      };
+      return { buildPushMs, overheadMs: totalMs - buildPushMs, parts: `${parts.join(', ')}; deployer's own steps (request, checks, records, HTTP test) ${(ownMs / 1000).toFixed(2)} s, the rest of Deploying is podman kube play --replace and the app starting` };
     }
 
     ctx.log('deployer: first deploy (new code)');
@@ -143,36 +127,18 @@ export async function benchDeployer(ctx: BenchContext): Promise<BenchRow[]> {
       p50Ms: again.totalMs,
       note: `total ${(again.totalMs / 1000).toFixed(2)} s (p50 column); build+push ${(b.buildPushMs / 1000).toFixed(2)} s vs ${(a.buildPushMs / 1000).toFixed(2)} s for new code; platform overhead ${(b.overheadMs / 1000).toFixed(2)} s; stages: ${b.parts}`,
     });
-    const deleted = await fetch(`${svc.url}/deployer-api/apps/bench?namespace=default`, {
-      method: 'DELETE',
-      headers: identity(),
-    });
+    const deleted = await fetch(`${svc.url}/deployer-api/apps/bench?namespace=default`, { method: 'DELETE', headers: identity() });
     if (deleted.status !== 200) throw new Error(`delete failed: ${deleted.status} ${await deleted.text()}`);
   } finally {
     await svc.stop(30_000);
     const storageArgs = readStorageArgs(storage);
     // Backstop for a run that failed half-way: pods are named `<namespace>-<app>-pod…` by podman kube play.
-    const pods = await runCommand({
-      command: 'podman',
-      args: [...storageArgs, 'pod', 'ps', '--format', '{{.Name}}'],
-      env,
-      timeoutMs: 60_000,
-    });
+    const pods = await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'ps', '--format', '{{.Name}}'], env, timeoutMs: 60_000 });
     for (const pod of pods.stdout.split('\n').filter((n) => n.startsWith('default-bench'))) {
-      await runCommand({
-        command: 'podman',
-        args: [...storageArgs, 'pod', 'rm', '-f', pod],
-        env,
-        timeoutMs: 60_000,
-      }).catch(() => undefined);
+      await runCommand({ command: 'podman', args: [...storageArgs, 'pod', 'rm', '-f', pod], env, timeoutMs: 60_000 }).catch(() => undefined);
     }
     for (const image of images) {
-      await runCommand({
-        command: 'buildah',
-        args: [...storageArgs, 'rmi', '-f', image],
-        env,
-        timeoutMs: 60_000,
-      }).catch(() => undefined);
+      await runCommand({ command: 'buildah', args: [...storageArgs, 'rmi', '-f', image], env, timeoutMs: 60_000 }).catch(() => undefined);
     }
     await registry.stop();
     rmSync(dataDir, { recursive: true, force: true });
