@@ -1,5 +1,6 @@
 import {
   createServiceApp,
+  groupCommitConcurrency,
   type AuditOutbox,
   type Database,
   type Logger,
@@ -37,6 +38,7 @@ export async function buildApp(deps: HistoryAppDeps): Promise<ServiceApp> {
     audit: deps.audit,
     maxOutputBytes: deps.config.maxOutputBytes,
     inTransaction: (work) => deps.database.db.transaction().execute(work),
+    writeConcurrency: groupCommitConcurrency(deps.database.dialect),
   });
   registerEntryRoutes(app, service);
   return app;

@@ -1,4 +1,10 @@
-import { createServiceApp, type Database, type Logger, type ServiceApp } from '@ashapp/platform';
+import {
+  createServiceApp,
+  groupCommitConcurrency,
+  type Database,
+  type Logger,
+  type ServiceApp,
+} from '@ashapp/platform';
 import type { MonitorConfig } from './config.ts';
 import type { EventBus } from './events/event-bus.ts';
 import { createEventsRepository, type MonitorTables } from './events/events-repository.ts';
@@ -32,6 +38,7 @@ export async function buildApp(deps: MonitorAppDeps): Promise<ServiceApp> {
     events: createEventsRepository(deps.database),
     bus: deps.bus,
     maxFieldBytes: deps.config.maxFieldBytes,
+    writeConcurrency: groupCommitConcurrency(deps.database.dialect),
   });
   const feed = createLiveFeed({ bus: deps.bus, log: deps.log, heartbeatMs: deps.config.heartbeatMs });
   registerEventRoutes(app, { service, feed });

@@ -63,4 +63,23 @@ describe('group commit', () => {
     await Promise.all(Array.from({ length: 7 }, (_, i) => group.submit(i)));
     assert.deepEqual(sizes, [3, 3, 1]);
   });
+
+  test('with concurrency 2, a second batch commits while the first is still committing', async () => {
+    const batches: number[][] = [];
+    let release: (() => void) | undefined;
+    const group = createGroupCommit<number, void>({
+      concurrency: 2,
+      run: async (items) => {
+        batches.push([...items]);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    const first = group.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = [group.submit(2), group.submit(3)];
+    await Promise.all(second);
+    assert.deepEqual(batches, [[1], [2, 3]]);
+    release?.();
+    await first;
+  });
 });

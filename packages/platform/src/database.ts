@@ -167,11 +167,20 @@ export function createInsertText(
     if (text) return text;
     let n = 0;
     const placeholder = () => (dialect === 'postgres' ? `$${(n += 1)}` : '?');
-    text = head + Array.from({ length: rowCount }, () => `(${columns.map(placeholder).join(', ')})`).join(', ');
+    text =
+      head + Array.from({ length: rowCount }, () => `(${columns.map(placeholder).join(', ')})`).join(', ');
     // Row counts above a few hundred are rare one-offs: keep only the common ones.
     if (rowCount <= 512) texts.set(rowCount, text);
     return text;
   };
+}
+
+/**
+ * How many group-commit batches a service runs at once on an engine: one on SQLite (a single connection),
+ * several on a pooled server engine, where each commit waits on the network and the server's log flush.
+ */
+export function groupCommitConcurrency(dialect: Dialect): number {
+  return dialect === 'sqlite' ? 1 : 4;
 }
 
 /** Column type for text that may be large (up to megabytes): MySQL's TEXT stops at 64 KB. */
@@ -216,11 +225,17 @@ export function createGroupCommit<T, R>(options: {
   run: (items: readonly T[]) => Promise<R>;
   /** Largest batch; more waiting items go to the next one. Default 256. */
   maxBatch?: number;
+  /**
+   * Batches running at once. 1 for SQLite (one connection: a second batch would only queue); a pooled
+   * server engine commits several at once, each commit a network round trip and a log flush.
+   */
+  concurrency?: number;
 }): GroupCommit<T, R> {
   const maxBatch = options.maxBatch ?? 256;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   type Waiting = { item: T; resolve(result: R): void; reject(err: unknown): void };
   let queue: Waiting[] = [];
-  let running = false;
+  let running = 0;
   let scheduled = false;
 
   async function runAlone(entry: Waiting): Promise<void> {
@@ -231,10 +246,9 @@ export function createGroupCommit<T, R>(options: {
     }
   }
 
-  async function drain(): Promise<void> {
-    scheduled = false;
-    if (running) return;
-    running = true;
+  /** One worker: takes batches from the queue until it is empty. */
+  async function work(): Promise<void> {
+    running += 1;
     try {
       while (queue.length > 0) {
         const batch = queue.slice(0, maxBatch);
@@ -248,23 +262,28 @@ export function createGroupCommit<T, R>(options: {
         }
       }
     } finally {
-      running = false;
+      running -= 1;
     }
+  }
+
+  function startWorker(): void {
+    work().catch((err: unknown) => {
+      // work settles every item itself; this only guards against a bug leaving callers waiting
+      for (const w of queue.splice(0)) w.reject(err);
+    });
   }
 
   return {
     submit(item) {
       return new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        if (running || scheduled) return;
+        if (scheduled || running >= concurrency) return;
         scheduled = true;
         // setImmediate runs after the current poll phase: the other requests already read by then have
         // reached their own submit and join this batch.
         setImmediate(() => {
-          drain().catch((err: unknown) => {
-            // drain settles every item itself; this only guards against a bug leaving callers waiting
-            for (const w of queue.splice(0)) w.reject(err);
-          });
+          scheduled = false;
+          if (queue.length > 0 && running < concurrency) startWorker();
         });
       });
     },

@@ -51,11 +51,14 @@ export function createHistoryService(deps: {
   maxOutputBytes: number;
   /** Runs the work and its audit event in one transaction: both are stored, or neither. */
   inTransaction: <T>(work: (trx: Kysely<HistoryTables>) => Promise<T>) => Promise<T>;
+  /** Group-commit batches of saves written at once (see `groupCommitConcurrency`). Default 1. */
+  writeConcurrency?: number;
 }): HistoryService {
   const { entries, audit } = deps;
   type PendingSave = { entry: HistoryEntry & { output: string }; event: AuditEventInput | undefined };
   // Concurrent saves share one transaction and one commit (ADR 0019); each entry's audit event is in it.
   const saves = createGroupCommit<PendingSave, void>({
+    concurrency: deps.writeConcurrency ?? 1,
     run: (batch) =>
       withSpan(
         'db.transaction history_entries.insert',

@@ -168,6 +168,8 @@ export function createEventsService(deps: {
   bus: EventBus;
   maxFieldBytes: number;
   now?: () => number;
+  /** Group-commit batches of single events written at once (see `groupCommitConcurrency`). Default 1. */
+  writeConcurrency?: number;
 }): EventsService {
   const { events, bus, maxFieldBytes } = deps;
   const now = deps.now ?? Date.now;
@@ -207,7 +209,10 @@ export function createEventsService(deps: {
   // Concurrent single events share one transaction and one commit (ADR 0019); each caller is answered
   // after it. The result is the batch's set of new ids: each caller takes its own id out of it, so of two
   // callers sending the same id in one batch only one hears "stored", as when they run one after another.
-  const singles = createGroupCommit<StoredEvent, Set<string>>({ run: store });
+  const singles = createGroupCommit<StoredEvent, Set<string>>({
+    run: store,
+    concurrency: deps.writeConcurrency ?? 1,
+  });
 
   function resolveUser(caller: Identity, requested: string | undefined): string | undefined {
     // Users see their own events whatever they ask for; admins see everyone's, or whom they name.
