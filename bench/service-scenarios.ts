@@ -36,6 +36,8 @@ export async function runScenario(
   },
 ): Promise<BenchRow> {
   const bare = await ctx.measureBare();
+  // One second of the same load first (JIT, caches, pool connections), not counted.
+  await runWrk(options.url, { ...options.wrk, durationSeconds: 1 });
   const run = await withPeakRss(options.pid, () =>
     runWrk(options.url, { durationSeconds: ctx.durationSeconds, ...options.wrk }),
   );
