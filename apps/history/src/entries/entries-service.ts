@@ -55,6 +55,18 @@ export function createHistoryService(deps: {
   writeConcurrency?: number;
 }): HistoryService {
   const { entries, audit } = deps;
+  // Pages sort by (time, id): ids of saves in the same millisecond must rise in the order the saves came,
+  // or a user's two quick saves could list in either order. Same ms: the last id's final group plus one.
+  let last = { at: 0, id: '' };
+  function nextId(now: number): string {
+    let id = createId(now);
+    if (now === last.at && id <= last.id) {
+      const tail = (BigInt(`0x${last.id.slice(-12)}`) + 1n) & 0xffffffffffffn;
+      id = `${last.id.slice(0, -12)}${tail.toString(16).padStart(12, '0')}`;
+    }
+    last = { at: now, id };
+    return id;
+  }
   type PendingSave = { entry: HistoryEntry & { output: string }; event: AuditEventInput | undefined };
   // Concurrent saves share one transaction and one commit (ADR 0019); each entry's audit event is in it.
   const saves = createGroupCommit<PendingSave, void>({
@@ -86,7 +98,7 @@ export function createHistoryService(deps: {
       const now = Date.now();
       // Secrets never reach the store: an ask may hold `Values=<secret>`, an output a credential.
       const entry = {
-        id: createId(now),
+        id: nextId(now),
         userId: input.user_id ?? caller.userId,
         createdAt: now,
         query: maskSecretsInText(input.query),
