@@ -209,7 +209,9 @@ export function createAuditOutbox<DB>(options: AuditOutboxOptions<DB>): AuditOut
     });
     // Built once per row count and run as is: the query builder cost more than the insert on hot paths.
     const values = stored.flatMap((e) => [e.id, now, JSON.stringify(e), 0, traceparent]);
-    await (executor ?? options.database.db).executeQuery(CompiledQuery.raw(insertText(stored.length), values));
+    await (executor ?? options.database.db).executeQuery(
+      CompiledQuery.raw(insertText(stored.length), values),
+    );
     for (const e of stored) options.onRecord?.(e);
     // Deliver soon, unless the shipper is backing off after failures.
     if (failures === 0) wake?.();
