@@ -61,6 +61,7 @@ function describeMachine(): string {
 
 async function main() {
   const log = (m: string) => console.log(`[bench] ${m}`);
+  const loadAtStart = os.loadavg()[0]?.toFixed(1);
   const selected = names.length > 0 ? names : Object.keys(registry);
   // Services are measured as they ship: bundled, no tsx (the startup benchmark builds its own).
   const built = ['history', 'monitor', 'mixed'].some((n) => selected.includes(n));
@@ -107,7 +108,7 @@ async function main() {
   }
   const out = path.join(root, 'docs', 'BENCHMARKS.md');
   const header = `# Benchmarks\n\nWritten by \`npm run bench\`. Load from wrk on loopback, 16 connections, ${durationSeconds} s per scenario, services as their own processes with their real databases. Each figure is also a ratio to a bare Node \`http\` server answering a fixed JSON in the same run (history, monitor: measured again next to each scenario, the figure in the note). RSS MB: history, monitor and mixed give the service's RSS at the end of the load run (built service, \`node dist/main.js\`); the others the peak during the run.\n`;
-  const run = `## Run of ${new Date().toISOString()}\n\nMachine: ${describeMachine()}.\nBare Node http baseline: ${fmt(baseline.rps)} req/s (p50 ${fmt(baseline.p50Ms, 2)} ms, p99 ${fmt(baseline.p99Ms, 2)} ms).\nBenchmarks run: ${Object.keys(sections).join(', ')}.\n\n`;
+  const run = `## Run of ${new Date().toISOString()}\n\nMachine: ${describeMachine()}.\nBare Node http baseline: ${fmt(baseline.rps)} req/s (p50 ${fmt(baseline.p50Ms, 2)} ms, p99 ${fmt(baseline.p99Ms, 2)} ms).\nLoad average at the start ${loadAtStart}, at the end ${os.loadavg()[0]?.toFixed(1)} (${os.cpus().length} cores).\nBenchmarks run: ${Object.keys(sections).join(', ')}.\n\n`;
   // A partial run (`npm run bench -- history`) keeps the other benchmarks' sections from the last run,
   // each with the date of the run that made it.
   const previous = existsSync(out) ? readSections(readFileSync(out, 'utf8')) : {};

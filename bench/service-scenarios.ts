@@ -1,5 +1,6 @@
 // What the history and monitor benchmarks share: the engines they run on, and a wrk scenario against a
 // built service measured as a ratio to the bare Node server measured just before it.
+import os from 'node:os';
 import { runWrk, withPeakRss, type BenchContext, type BenchRow, type WrkOptions } from './lib.ts';
 
 export const engines = [
@@ -48,7 +49,11 @@ export async function runScenario(
     r.p99Ms <= options.target.p99Ms &&
     run.endRssMb <= rssBudgetMb &&
     r.errors === 0;
-  const notes = [`bare ${Math.round(bare.rps).toLocaleString('en')} req/s just before`];
+  const notes = [
+    `bare ${Math.round(bare.rps).toLocaleString('en')} req/s just before`,
+    // Other work on the machine shows here: above the core count, every process waits for a core.
+    `load average ${os.loadavg()[0]?.toFixed(1)}`,
+  ];
   if (r.errors > 0) notes.push(`${r.errors} errors of ${r.requests}`);
   if (run.peakRssMb > run.endRssMb) notes.push(`peak RSS ${run.peakRssMb} MB`);
   return {
