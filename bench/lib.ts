@@ -1,6 +1,6 @@
 // Shared benchmark tools: wrk as the load generator, a bare Node server as the baseline, RSS sampling.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -96,11 +96,14 @@ export function readRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-/** Samples a process's RSS every 250 ms while `work` runs; returns the work's result and the peak. */
+/**
+ * Samples a process's RSS every 250 ms while `work` runs; returns the work's result, the peak, and the RSS
+ * at the end of the work (what the issue's "≤ 120 MB at the end of its load run" reads).
+ */
 export async function withPeakRss<T>(
   pid: number,
   work: () => Promise<T>,
-): Promise<{ result: T; peakRssMb: number }> {
+): Promise<{ result: T; peakRssMb: number; endRssMb: number }> {
   let peak = readRssMb(pid);
   const timer = setInterval(() => {
     try {
@@ -111,7 +114,8 @@ export async function withPeakRss<T>(
   }, 250);
   try {
     const result = await work();
-    return { result, peakRssMb: Math.max(peak, readRssMb(pid)) };
+    const end = readRssMb(pid);
+    return { result, peakRssMb: Math.max(peak, end), endRssMb: end };
   } finally {
     clearInterval(timer);
   }
@@ -133,6 +137,88 @@ export interface BenchRow {
 export interface BenchContext {
   /** Requests per second of the bare Node server in this run. */
   bareRps: number;
+  /**
+   * Measures the bare Node server again now (same duration and connections as a scenario). On a machine
+   * shared with other work the bare figure moves 2–3× within minutes; a ratio to the figure measured next
+   * to the scenario compares like with like.
+   */
+  measureBare(): Promise<LoadResult>;
   durationSeconds: number;
   log(message: string): void;
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+
+/** Bundles the named services (`npm run build` without the web app) so benchmarks run what ships. */
+export async function buildServices(names: readonly string[]): Promise<void> {
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'scripts', 'build.ts'), '--no-web', ...names],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`building ${names.join(', ')} failed (exit ${code})`);
+}
+
+export interface BuiltService {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** What the service wrote to stderr (the last 64 KB). */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a service from its bundle (`node apps/<name>/dist/main.js`), as `npm start` and the images run it,
+ * with the production default log level: its access log is written (to /dev/null), as in production.
+ */
+export async function startBuiltService(options: {
+  name: string;
+  port: number;
+  env: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<BuiltService> {
+  const entry = path.join(root, 'apps', options.name, 'dist', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [entry], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      LOG_LEVEL: 'info',
+      [`${options.name.toUpperCase()}_PORT`]: String(options.port),
+      ...options.env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-65_536);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.kill('SIGTERM');
+    await exited;
+    clearTimeout(timer);
+  };
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${options.name} exited before answering:\n${stderr}`);
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return { url, pid: child.pid ?? 0, child, stderr: () => stderr, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new Error(`${options.name} did not answer /health in time:\n${stderr}`);
 }

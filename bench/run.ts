@@ -1,10 +1,11 @@
 // `npm run bench`: runs every benchmark on loopback and writes the figures to docs/BENCHMARKS.md.
-// Usage: npm run bench [-- <name> ...] [-- --seconds N]   names: history, monitor, gateway, assistant, deployer, startup
+// Usage: npm run bench [-- <name> ...] [-- --seconds N] [-- --no-build]
+//   names: history, monitor, gateway, assistant, deployer, startup, mixed
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runWrk, startBareServer, type BenchContext, type BenchRow } from './lib.ts';
+import { buildServices, runWrk, startBareServer, type BenchContext, type BenchRow } from './lib.ts';
 
 type Bench = (ctx: BenchContext) => Promise<BenchRow[]>;
 
@@ -13,6 +14,7 @@ const args = process.argv.slice(2);
 const secondsFlag = args.indexOf('--seconds');
 const durationSeconds = secondsFlag >= 0 ? Number(args[secondsFlag + 1]) : 8;
 const names = args.filter((a, i) => !a.startsWith('--') && (secondsFlag < 0 || i !== secondsFlag + 1));
+// `--no-build`: use the bundles already in apps/<name>/dist.
 
 // Each benchmark lives in its own module, present once its service exists.
 const registry: Record<string, { file: string; exportName: string }> = {
@@ -22,6 +24,7 @@ const registry: Record<string, { file: string; exportName: string }> = {
   assistant: { file: 'assistant.ts', exportName: 'benchAssistant' },
   deployer: { file: 'deployer.ts', exportName: 'benchDeployer' },
   startup: { file: 'startup.ts', exportName: 'benchStartup' },
+  mixed: { file: 'mixed.ts', exportName: 'benchMixed' },
 };
 /** Sections written by other tools (image sizes come from tests/containers), kept as they are. */
 const keptSections = ['images'];
@@ -58,13 +61,26 @@ function describeMachine(): string {
 
 async function main() {
   const log = (m: string) => console.log(`[bench] ${m}`);
-  const bare = await startBareServer();
-  const baseline = await runWrk(bare.url, { durationSeconds });
-  await bare.close();
-  log(`bare Node http: ${fmt(baseline.rps)} req/s`);
-  const ctx: BenchContext = { bareRps: baseline.rps, durationSeconds, log };
-  const sections: Record<string, string> = {};
+  const loadAtStart = os.loadavg()[0]?.toFixed(1);
   const selected = names.length > 0 ? names : Object.keys(registry);
+  // Services are measured as they ship: bundled, no tsx (the startup benchmark builds its own).
+  const built = ['history', 'monitor', 'mixed'].some((n) => selected.includes(n));
+  if (built && !args.includes('--no-build')) {
+    log('building the services (npm run build, no web app)');
+    await buildServices(['gateway', 'assistant', 'history', 'monitor']);
+  }
+  const measureBare = async () => {
+    const bare = await startBareServer();
+    try {
+      return await runWrk(bare.url, { durationSeconds });
+    } finally {
+      await bare.close();
+    }
+  };
+  const baseline = await measureBare();
+  log(`bare Node http: ${fmt(baseline.rps)} req/s`);
+  const ctx: BenchContext = { bareRps: baseline.rps, durationSeconds, log, measureBare };
+  const sections: Record<string, string> = {};
   for (const name of selected) {
     const entry = registry[name];
     if (!entry) throw new Error(`unknown benchmark ${name}`);
@@ -79,7 +95,7 @@ async function main() {
     log(`${name}: running`);
     const rows = await bench(ctx);
     const table = [
-      '| scenario | engine | req/s | p50 ms | p99 ms | × bare Node | peak RSS MB | target | verdict | note |',
+      '| scenario | engine | req/s | p50 ms | p99 ms | × bare Node | RSS MB | target | verdict | note |',
       '|---|---|---:|---:|---:|---:|---:|---|---|---|',
       ...rows.map(
         (r) =>
@@ -91,8 +107,8 @@ async function main() {
     console.log(table);
   }
   const out = path.join(root, 'docs', 'BENCHMARKS.md');
-  const header = `# Benchmarks\n\nWritten by \`npm run bench\`. Load from wrk on loopback, 16 connections, ${durationSeconds} s per scenario, services as their own processes with their real databases. Each figure is also a ratio to a bare Node \`http\` server answering a fixed JSON in the same run.\n`;
-  const run = `## Run of ${new Date().toISOString()}\n\nMachine: ${describeMachine()}.\nBare Node http baseline: ${fmt(baseline.rps)} req/s (p50 ${fmt(baseline.p50Ms, 2)} ms, p99 ${fmt(baseline.p99Ms, 2)} ms).\nBenchmarks run: ${Object.keys(sections).join(', ')}.\n\n`;
+  const header = `# Benchmarks\n\nWritten by \`npm run bench\`. Load from wrk on loopback, 16 connections, ${durationSeconds} s per scenario, services as their own processes with their real databases. Each figure is also a ratio to a bare Node \`http\` server answering a fixed JSON in the same run (history, monitor: measured again next to each scenario, the figure in the note). RSS MB: history, monitor and mixed give the service's RSS at the end of the load run (built service, \`node dist/main.js\`); the others the peak during the run.\n`;
+  const run = `## Run of ${new Date().toISOString()}\n\nMachine: ${describeMachine()}.\nBare Node http baseline: ${fmt(baseline.rps)} req/s (p50 ${fmt(baseline.p50Ms, 2)} ms, p99 ${fmt(baseline.p99Ms, 2)} ms).\nLoad average at the start ${loadAtStart}, at the end ${os.loadavg()[0]?.toFixed(1)} (${os.cpus().length} cores).\nBenchmarks run: ${Object.keys(sections).join(', ')}.\n\n`;
   // A partial run (`npm run bench -- history`) keeps the other benchmarks' sections from the last run,
   // each with the date of the run that made it.
   const previous = existsSync(out) ? readSections(readFileSync(out, 'utf8')) : {};

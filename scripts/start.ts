@@ -2,10 +2,13 @@
  * `npm start`: the embedded default on one machine. Builds the services (`scripts/build.ts`) and the web app
  * when their builds are missing or older than their sources, starts every service (monitor, history,
  * assistant, deployer, then the gateway) from its bundle as a plain `node apps/<name>/dist/main.js` with
- * SQLite under ./data, prefixes their log lines, and on Ctrl-C / SIGTERM stops them all and waits for them.
+ * SQLite under ./data, and on Ctrl-C / SIGTERM stops them all and waits for them. The services write their
+ * JSON log lines straight to this process's stdout and stderr (each line names its `service`): nothing here
+ * reads or rewrites them, which cost a parse and a copy of every line of every service.
  *
  * `npm run dev` (`--dev`): the same services from their TypeScript sources through tsx, each restarted by
- * `node --watch` when a file it loaded changes; nothing is built except the web app.
+ * `node --watch` when a file it loaded changes, their lines prefixed with the service's name for reading
+ * in a terminal; nothing is built except the web app.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -160,15 +163,17 @@ async function main(): Promise<void> {
     const child = spawn(process.execPath, args, {
       cwd: root,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: devMode ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
     });
     children.set(name, child);
-    const colour = colours[services.indexOf(name) % colours.length];
-    const prefix = process.stdout.isTTY
-      ? `\x1b[${colour}m${name.padEnd(width)}\x1b[0m |`
-      : `${name.padEnd(width)} |`;
-    pipeWithPrefix(child.stdout, prefix, process.stdout);
-    pipeWithPrefix(child.stderr, prefix, process.stderr);
+    if (devMode) {
+      const colour = colours[services.indexOf(name) % colours.length];
+      const prefix = process.stdout.isTTY
+        ? `\x1b[${colour}m${name.padEnd(width)}\x1b[0m |`
+        : `${name.padEnd(width)} |`;
+      pipeWithPrefix(child.stdout, prefix, process.stdout);
+      pipeWithPrefix(child.stderr, prefix, process.stderr);
+    }
     child.once('exit', (code, signal) => {
       if (stopping) return;
       console.error(`[start] ${name} exited (${signal ?? `code ${code}`}); stopping the others`);

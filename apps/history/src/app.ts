@@ -1,5 +1,6 @@
 import {
   createServiceApp,
+  groupCommitConcurrency,
   type AuditOutbox,
   type Database,
   type Logger,
@@ -11,7 +12,8 @@ import { createHistoryService } from './entries/entries-service.ts';
 import { registerEntryRoutes } from './entries/routes.ts';
 
 export interface HistoryAppDeps {
-  config: Pick<HistoryConfig, 'internalAuthSecret' | 'maxOutputBytes'>;
+  config: Pick<HistoryConfig, 'internalAuthSecret' | 'maxOutputBytes'> &
+    Partial<Pick<HistoryConfig, 'logSuccessSampleRate'>>;
   log: Logger;
   database: Database<HistoryTables>;
   audit: AuditOutbox;
@@ -24,6 +26,9 @@ export async function buildApp(deps: HistoryAppDeps): Promise<ServiceApp> {
     description: 'Per-user record of queries and outputs.',
     log: deps.log,
     identitySecret: deps.config.internalAuthSecret,
+    ...(deps.config.logSuccessSampleRate !== undefined
+      ? { accessLogSampleRate: deps.config.logSuccessSampleRate }
+      : {}),
     // JSON escaping can double an output's size; the service checks the real size of `output` itself.
     bodyLimit: deps.config.maxOutputBytes * 2 + 64 * 1024,
     readinessChecks: [{ name: 'database', check: () => deps.database.ping() }],
@@ -33,6 +38,7 @@ export async function buildApp(deps: HistoryAppDeps): Promise<ServiceApp> {
     audit: deps.audit,
     maxOutputBytes: deps.config.maxOutputBytes,
     inTransaction: (work) => deps.database.db.transaction().execute(work),
+    writeConcurrency: groupCommitConcurrency(deps.database.dialect),
   });
   registerEntryRoutes(app, service);
   return app;

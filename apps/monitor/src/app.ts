@@ -1,4 +1,10 @@
-import { createServiceApp, type Database, type Logger, type ServiceApp } from '@ashapp/platform';
+import {
+  createServiceApp,
+  groupCommitConcurrency,
+  type Database,
+  type Logger,
+  type ServiceApp,
+} from '@ashapp/platform';
 import type { MonitorConfig } from './config.ts';
 import type { EventBus } from './events/event-bus.ts';
 import { createEventsRepository, type MonitorTables } from './events/events-repository.ts';
@@ -7,7 +13,8 @@ import { createLiveFeed } from './events/live-feed.ts';
 import { registerEventRoutes } from './events/routes.ts';
 
 export interface MonitorAppDeps {
-  config: Pick<MonitorConfig, 'internalAuthSecret' | 'maxFieldBytes' | 'bodyLimitBytes' | 'heartbeatMs'>;
+  config: Pick<MonitorConfig, 'internalAuthSecret' | 'maxFieldBytes' | 'bodyLimitBytes' | 'heartbeatMs'> &
+    Partial<Pick<MonitorConfig, 'logSuccessSampleRate'>>;
   log: Logger;
   database: Database<MonitorTables>;
   /** Fan-out from ingest to live feeds; in-memory for one replica. */
@@ -21,6 +28,9 @@ export async function buildApp(deps: MonitorAppDeps): Promise<ServiceApp> {
     description: 'Audit events of every service: ingest, query, live feed, statistics, retention.',
     log: deps.log,
     identitySecret: deps.config.internalAuthSecret,
+    ...(deps.config.logSuccessSampleRate !== undefined
+      ? { accessLogSampleRate: deps.config.logSuccessSampleRate }
+      : {}),
     bodyLimit: deps.config.bodyLimitBytes,
     readinessChecks: [{ name: 'database', check: () => deps.database.ping() }],
   });
@@ -28,6 +38,7 @@ export async function buildApp(deps: MonitorAppDeps): Promise<ServiceApp> {
     events: createEventsRepository(deps.database),
     bus: deps.bus,
     maxFieldBytes: deps.config.maxFieldBytes,
+    writeConcurrency: groupCommitConcurrency(deps.database.dialect),
   });
   const feed = createLiveFeed({ bus: deps.bus, log: deps.log, heartbeatMs: deps.config.heartbeatMs });
   registerEventRoutes(app, { service, feed });

@@ -83,6 +83,8 @@ export interface BaseServiceConfig {
   /** HMAC key for identity assertions between the gateway and the services. Secret. */
   readonly internalAuthSecret: string;
   readonly logLevel: string;
+  /** Share of successful requests that get an access-log line (`LOG_SUCCESS_SAMPLE_RATE`, 0–1, default 1). */
+  readonly logSuccessSampleRate: number;
   /**
    * After SIGTERM, how long to keep serving (every answer with `Connection: close`) before closing the
    * listener: time for a balancer to stop sending new requests and for keep-alive clients to move on.
@@ -107,6 +109,7 @@ export function readBaseServiceConfig(service: ServiceName, env: Env): BaseServi
     DATABASE_URL: Type.Optional(secret(Type.String({ minLength: 1 }))),
     INTERNAL_AUTH_SECRET: Type.Optional(secret(Type.String({ minLength: 32 }))),
     LOG_LEVEL: { ...LogLevel, default: 'info' },
+    LOG_SUCCESS_SAMPLE_RATE: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
     SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 0 }),
     ...Object.fromEntries(serviceNames.map((s) => [`${s.toUpperCase()}_URL`, Type.Optional(Type.String())])),
   });
@@ -132,6 +135,7 @@ export function readBaseServiceConfig(service: ServiceName, env: Env): BaseServi
       (raw.INTERNAL_AUTH_SECRET as string | undefined) ??
       readOrCreateSecretFile(dataDir, 'internal-auth-secret'),
     logLevel: String(raw.LOG_LEVEL),
+    logSuccessSampleRate: Number(raw.LOG_SUCCESS_SAMPLE_RATE),
     shutdownDelayMs: Number(raw.SHUTDOWN_DELAY_MS),
     serviceUrls: Object.freeze(serviceUrls),
   });

@@ -65,7 +65,7 @@ export function answerFrameworkError(
       status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       message = status >= 500 ? 'internal error' : error.message;
   }
-  if (status >= 500) request.log.error({ err: error }, 'framework error');
+  if (status >= 500) request.log.error({ err: error, reqId: request.id }, 'framework error');
   reply.header('x-request-id', request.id);
   // Fastify ignores what this returns, and a returned reply (a thenable) would sit where void is expected.
   reply

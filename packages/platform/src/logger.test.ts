@@ -30,3 +30,50 @@ describe('log masking', () => {
     }
   });
 });
+
+describe('access log', () => {
+  test('one line per request with its id, route, status and time; no identity or other header in it', async () => {
+    const { log, lines } = createCapturingLogger('access');
+    const app = await createServiceApp({ name: 'access', log, identitySecret: 'x'.repeat(32) });
+    app.get('/things/:id', async () => ({ ok: true }));
+    try {
+      const res = await app.inject({
+        url: '/things/7?token=s3cr3tv4lue',
+        headers: { 'x-request-id': 'req-access-1', 'x-ashapp-identity': 'not-a-valid-assertion' },
+      });
+      assert.equal(res.statusCode, 401);
+      const mine = lines.filter((l) => l.includes('req-access-1'));
+      assert.equal(mine.length, 1, lines.join('\n'));
+      const line = JSON.parse(mine[0] ?? '{}') as Record<string, unknown>;
+      assert.equal(line.msg, 'request completed');
+      assert.equal(line.service, 'access');
+      assert.equal(line.route, '/things/:id');
+      assert.equal(line.statusCode, 401);
+      assert.equal(line.level, 40);
+      assert.equal(typeof line.responseTime, 'number');
+      assert.ok(!mine[0]?.includes('s3cr3tv4lue') && !mine[0]?.includes('not-a-valid-assertion'), mine[0]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('with a sample rate, logs that share of successful requests and every failed one', async () => {
+    const { log, lines } = createCapturingLogger('sampled');
+    const app = await createServiceApp({
+      name: 'sampled',
+      log,
+      identitySecret: 'x'.repeat(32),
+      accessLogSampleRate: 0.25,
+    });
+    app.get('/ok', { config: { public: true } }, async () => ({ ok: true }));
+    try {
+      for (let i = 0; i < 40; i += 1) await app.inject({ url: '/ok' });
+      for (let i = 0; i < 3; i += 1) await app.inject({ url: '/missing' });
+      const access = lines.filter((l) => l.includes('"msg":"request completed"'));
+      assert.equal(access.filter((l) => l.includes('"statusCode":200')).length, 10);
+      assert.equal(access.filter((l) => l.includes('"statusCode":404')).length, 3);
+    } finally {
+      await app.close();
+    }
+  });
+});

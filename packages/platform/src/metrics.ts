@@ -26,12 +26,24 @@ export function createHttpMetrics(options: { service: string }): HttpMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [registry],
   });
+  // prom-client hashes the label object on every call; the labelled children are looked up once per
+  // (method, route, status) instead. Routes are patterns (or "unmatched"), so the map stays small.
+  const children = new Map<
+    string,
+    { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof duration.labels> }
+  >();
   return {
     registry,
     observe({ method, route, status, seconds }) {
-      const labels = { method, route, status_code: String(status) };
-      requests.inc(labels);
-      duration.observe(labels, seconds);
+      const key = `${method} ${status} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        const labels = { method, route, status_code: String(status) };
+        child = { count: requests.labels(labels), time: duration.labels(labels) };
+        children.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
     },
   };
 }

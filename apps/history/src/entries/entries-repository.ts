@@ -1,11 +1,12 @@
 import {
+  createInsertText,
   largeTextType,
   readThroughIndex,
   type Database,
   type Dialect,
   type Migration,
 } from '@ashapp/platform';
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 
 export interface HistoryTables {
   history_entries: {
@@ -38,6 +39,11 @@ export interface ListEntriesOptions {
 export interface EntriesRepository {
   insert(
     entry: Omit<HistoryEntry, 'output'> & { output: string },
+    trx?: Kysely<HistoryTables>,
+  ): Promise<void>;
+  /** Several entries in one statement (a group commit's batch). */
+  insertMany(
+    entries: ReadonlyArray<Omit<HistoryEntry, 'output'> & { output: string }>,
     trx?: Kysely<HistoryTables>,
   ): Promise<void>;
   list(options: ListEntriesOptions): Promise<HistoryEntry[]>;
@@ -77,19 +83,24 @@ function escapeLike(text: string): string {
 export function createEntriesRepository(database: Database<HistoryTables>): EntriesRepository {
   const { db, dialect } = database;
   const like = dialect === 'postgres' ? 'ilike' : 'like';
+  const insertText = createInsertText(dialect, 'history_entries', [
+    'id',
+    'user_id',
+    'created_at',
+    'query',
+    'output',
+  ]);
+  async function insertMany(
+    entries: ReadonlyArray<Omit<HistoryEntry, 'output'> & { output: string }>,
+    trx?: Kysely<HistoryTables>,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const values = entries.flatMap((e) => [e.id, e.userId, e.createdAt, e.query, e.output]);
+    await (trx ?? db).executeQuery(CompiledQuery.raw(insertText(entries.length), values));
+  }
   return {
-    async insert(entry, trx) {
-      await (trx ?? db)
-        .insertInto('history_entries')
-        .values({
-          id: entry.id,
-          user_id: entry.userId,
-          created_at: entry.createdAt,
-          query: entry.query,
-          output: entry.output,
-        })
-        .execute();
-    },
+    insert: (entry, trx) => insertMany([entry], trx),
+    insertMany,
 
     async list({ userId, limit, before, text, includeOutput }) {
       let query = db

@@ -1,4 +1,6 @@
 import {
+  createGroupCommit,
+  currentTraceId,
   withSpan,
   createId,
   decodeCursor,
@@ -9,12 +11,13 @@ import {
   NotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
+  type AuditEventInput,
   type AuditOutbox,
   type Identity,
   type RequestMeta,
 } from '@ashapp/platform';
 import type { Kysely } from 'kysely';
-import type { EntriesRepository, HistoryTables } from './entries-repository.ts';
+import type { EntriesRepository, HistoryEntry, HistoryTables } from './entries-repository.ts';
 import type { EntryView, ListEntriesQuery, SaveEntryBody } from '@ashapp/contracts/history';
 
 export interface HistoryService {
@@ -43,8 +46,41 @@ export function createHistoryService(deps: {
   maxOutputBytes: number;
   /** Runs the work and its audit event in one transaction: both are stored, or neither. */
   inTransaction: <T>(work: (trx: Kysely<HistoryTables>) => Promise<T>) => Promise<T>;
+  /** Group-commit batches of saves written at once (see `groupCommitConcurrency`). Default 1. */
+  writeConcurrency?: number;
 }): HistoryService {
   const { entries, audit } = deps;
+  // Pages sort by (time, id): ids of saves in the same millisecond must rise in the order the saves came,
+  // or a user's two quick saves could list in either order. Same ms: the last id's final group plus one.
+  let last = { at: 0, id: '' };
+  function nextId(now: number): string {
+    let id = createId(now);
+    if (now === last.at && id <= last.id) {
+      const tail = (BigInt(`0x${last.id.slice(-12)}`) + 1n) & 0xffffffffffffn;
+      id = `${last.id.slice(0, -12)}${tail.toString(16).padStart(12, '0')}`;
+    }
+    last = { at: now, id };
+    return id;
+  }
+  type PendingSave = { entry: HistoryEntry & { output: string }; event: AuditEventInput | undefined };
+  // Concurrent saves share one transaction and one commit (ADR 0019); each entry's audit event is in it.
+  const saves = createGroupCommit<PendingSave, void>({
+    concurrency: deps.writeConcurrency ?? 1,
+    run: (batch) =>
+      withSpan(
+        'db.transaction history_entries.insert',
+        { 'db.collection.name': 'history_entries', 'db.operation.batch.size': batch.length },
+        () =>
+          deps.inTransaction(async (trx) => {
+            await entries.insertMany(
+              batch.map((s) => s.entry),
+              trx,
+            );
+            const events = batch.flatMap((s) => (s.event ? [s.event] : []));
+            if (events.length > 0) await audit.recordMany(events, trx);
+          }),
+      ),
+  });
   return {
     async save(caller, input, meta) {
       if (input.user_id && input.user_id !== caller.userId && !caller.roles.includes('service')) {
@@ -56,36 +92,32 @@ export function createHistoryService(deps: {
       }
       const now = Date.now();
       // Secrets never reach the store: an ask may hold `Values=<secret>`, an output a credential.
-      const output = maskSecretsInText(input.output);
       const entry = {
-        id: createId(now),
+        id: nextId(now),
         userId: input.user_id ?? caller.userId,
         createdAt: now,
         query: maskSecretsInText(input.query),
+        output: maskSecretsInText(input.output),
       };
       // Services record their own actions; a user saving directly is an action of its own.
       const audited = !caller.roles.includes('service');
-      if (!audited) {
-        await withSpan('db.insert history_entries', { 'db.collection.name': 'history_entries' }, () =>
-          entries.insert({ ...entry, output }),
-        );
-        return { id: entry.id, created_at: new Date(now).toISOString() };
-      }
-      await deps.inTransaction(async (trx) => {
-        await entries.insert({ ...entry, output }, trx);
-        await audit.record(
-          {
-            user_id: caller.userId,
-            endpoint: meta.endpoint,
-            action_type: 'history.save',
-            request_data: { query: entry.query, output_bytes: bytes },
-            response_summary: { id: entry.id },
-            ip_address: meta.ip,
-            ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),
-            request_id: caller.requestId,
-          },
-          trx,
-        );
+      // Taken here: the batch runs in the context of whichever save opened it.
+      const traceId = currentTraceId();
+      await saves.submit({
+        entry,
+        event: audited
+          ? {
+              user_id: caller.userId,
+              endpoint: meta.endpoint,
+              action_type: 'history.save',
+              request_data: { query: entry.query, output_bytes: bytes },
+              response_summary: { id: entry.id },
+              ip_address: meta.ip,
+              ...(meta.userAgent ? { user_agent: meta.userAgent } : {}),
+              request_id: caller.requestId,
+              ...(traceId ? { trace_id: traceId } : {}),
+            }
+          : undefined,
       });
       return { id: entry.id, created_at: new Date(now).toISOString() };
     },

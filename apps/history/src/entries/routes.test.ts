@@ -196,6 +196,42 @@ describe('history routes', () => {
   });
 
   // Last: it breaks the audit table on purpose.
+  test('concurrent saves (one group commit) each store their entry and their own audit event', async () => {
+    const outboxBefore = await audit.pending();
+    const queries = Array.from({ length: 20 }, (_, i) => `concurrent save ${i}`);
+    const answers = await Promise.all(
+      queries.map((query, i) =>
+        app.inject({
+          method: 'POST',
+          url: '/history/save',
+          payload: { query, output: `out ${i}` },
+          headers: {
+            [identityHeader]: signIdentity({ userId: bob, roles: ['user'], requestId: `req-c${i}` }, secret),
+          },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      queries.map(() => 201),
+    );
+    const listed = (await app.inject({ url: '/history/list?limit=500', headers: as(bob) })).json();
+    for (const query of queries)
+      assert.ok(
+        listed.some((e: { query: string }) => e.query === query),
+        query,
+      );
+    assert.equal(await audit.pending(), outboxBefore + queries.length);
+    const rows = await sql<{ payload: string }>`select payload from audit_outbox`.execute(database.db);
+    const events = rows.rows.map(
+      (r) => JSON.parse(r.payload) as { request_id: string; response_summary: { id: string } },
+    );
+    for (let i = 0; i < queries.length; i += 1) {
+      const event = events.find((e) => e.request_id === `req-c${i}`);
+      assert.equal(event?.response_summary.id, answers[i]?.json().id);
+    }
+  });
+
   test('stores an entry and its audit event together or not at all', async () => {
     const before = (await app.inject({ url: '/history/list?limit=500', headers: as(alice) })).json().length;
     await sql`drop table audit_outbox`.execute(database.db);

@@ -1,4 +1,5 @@
 import {
+  createGroupCommit,
   createId,
   decodeCursor,
   encodeCursor,
@@ -162,6 +163,8 @@ export function createEventsService(deps: {
   bus: EventBus;
   maxFieldBytes: number;
   now?: () => number;
+  /** Group-commit batches of single events written at once (see `groupCommitConcurrency`). Default 1. */
+  writeConcurrency?: number;
 }): EventsService {
   const { events, bus, maxFieldBytes } = deps;
   const now = deps.now ?? Date.now;
@@ -192,11 +195,19 @@ export function createEventsService(deps: {
     };
   }
 
-  async function store(batch: StoredEvent[]): Promise<Set<string>> {
+  async function store(batch: readonly StoredEvent[]): Promise<Set<string>> {
     const stored = await events.insertMany(batch);
     if (stored.size > 0) bus.publish(batch.filter((e) => stored.has(e.id)).map(toEventView));
     return stored;
   }
+
+  // Concurrent single events share one transaction and one commit (ADR 0019); each caller is answered
+  // after it. The result is the batch's set of new ids: each caller takes its own id out of it, so of two
+  // callers sending the same id in one batch only one hears "stored", as when they run one after another.
+  const singles = createGroupCommit<StoredEvent, Set<string>>({
+    run: store,
+    concurrency: deps.writeConcurrency ?? 1,
+  });
 
   function resolveUser(caller: Identity, requested: string | undefined): string | undefined {
     // Users see their own events whatever they ask for; admins see everyone's, or whom they name.
@@ -225,8 +236,8 @@ export function createEventsService(deps: {
         ? { ...body, user_id: body.user_id ?? caller.userId }
         : stampUser(caller, body, meta, receivedAt);
       const event = normalize(input, receivedAt);
-      const stored = await store([event]);
-      return { id: event.id, stored: stored.has(event.id) };
+      const stored = await singles.submit(event);
+      return { id: event.id, stored: stored.delete(event.id) };
     },
 
     async ingestBatch(caller, batch) {

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createGroupCommit } from './database.ts';
+
+describe('group commit', () => {
+  test('writes items submitted in one turn of the event loop as one batch, answering each caller', async () => {
+    const batches: number[][] = [];
+    const group = createGroupCommit<number, string>({
+      run: async (items) => {
+        batches.push([...items]);
+        return `batch ${batches.length}`;
+      },
+    });
+    const answers = await Promise.all([1, 2, 3, 4].map((n) => group.submit(n)));
+    assert.deepEqual(batches, [[1, 2, 3, 4]]);
+    assert.deepEqual(answers, ['batch 1', 'batch 1', 'batch 1', 'batch 1']);
+  });
+
+  test('items that arrive while a batch commits go into the next batch, none waits for a later one', async () => {
+    const batches: number[][] = [];
+    let release: (() => void) | undefined;
+    const group = createGroupCommit<number, void>({
+      run: async (items) => {
+        batches.push([...items]);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    const first = group.submit(1);
+    // Let the first batch start, then submit while it is still "committing".
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [group.submit(2), group.submit(3)];
+    assert.deepEqual(batches, [[1]]);
+    release?.();
+    await Promise.all([first, ...later]);
+    assert.deepEqual(batches, [[1], [2, 3]]);
+  });
+
+  test('a failed batch is retried item by item: only the bad item fails, the others are written', async () => {
+    const written: number[] = [];
+    const group = createGroupCommit<number, void>({
+      run: async (items) => {
+        if (items.includes(13)) throw new Error('13 is refused');
+        written.push(...items);
+      },
+    });
+    const results = await Promise.allSettled([11, 12, 13, 14].map((n) => group.submit(n)));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.match(String((results[2] as PromiseRejectedResult).reason), /13 is refused/);
+    assert.deepEqual(written, [11, 12, 14]);
+  });
+
+  test('splits more waiting items than maxBatch over several batches', async () => {
+    const sizes: number[] = [];
+    const group = createGroupCommit<number, void>({
+      maxBatch: 3,
+      run: async (items) => {
+        sizes.push(items.length);
+      },
+    });
+    await Promise.all(Array.from({ length: 7 }, (_, i) => group.submit(i)));
+    assert.deepEqual(sizes, [3, 3, 1]);
+  });
+
+  test('with concurrency 2, a second batch commits while the first is still committing', async () => {
+    const batches: number[][] = [];
+    let release: (() => void) | undefined;
+    const group = createGroupCommit<number, void>({
+      concurrency: 2,
+      run: async (items) => {
+        batches.push([...items]);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    const first = group.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = [group.submit(2), group.submit(3)];
+    await Promise.all(second);
+    assert.deepEqual(batches, [[1], [2, 3]]);
+    release?.();
+    await first;
+  });
+});
