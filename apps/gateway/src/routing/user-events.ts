@@ -1,3 +1,4 @@
+import type { LogEventBody } from '@ashapp/contracts/monitor';
 import { InputError, NotAuthenticatedError, type ServiceApp } from '@ashapp/platform';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -25,7 +26,8 @@ const UserEventBody = Type.Object({
 type UserEventBody = Type.Static<typeof UserEventBody>;
 
 /** What a user's event says once the gateway has stamped the facts it knows (issue 8 item 6). */
-export function stampUserEvent(request: FastifyRequest, body: UserEventBody): Record<string, unknown> {
+/** Typed by the monitor's contract: a change to `/monitor/log` fails typecheck here. */
+export function stampUserEvent(request: FastifyRequest, body: UserEventBody): LogEventBody {
   const session = request.auth;
   if (!session) throw new NotAuthenticatedError('sign in first');
   const ua = request.headers['user-agent'];
