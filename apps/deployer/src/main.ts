@@ -1,4 +1,3 @@
-import * as k8s from '@kubernetes/client-node';
 import {
   createAuditOutbox,
   createAuditOutboxMigrations,
@@ -25,15 +24,13 @@ import { createManifestValidator } from './manifests/validate-manifests.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
 import { createBuildSandbox, type BuildSandbox } from './sandbox/build-sandbox.ts';
 import { createAddressPolicy } from './sandbox/network-policy.ts';
-import { createKubernetesTarget } from './targets/kubernetes-target.ts';
+import { createKubernetesTarget, loadKubeConfig } from './targets/kubernetes-target.ts';
 import { createPodmanTarget } from './targets/podman-target.ts';
 import path from 'node:path';
 
 function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
   if (config.target === 'kubernetes') {
-    const kubeConfig = new k8s.KubeConfig();
-    if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-    else kubeConfig.loadFromCluster();
+    const kubeConfig = loadKubeConfig(config.kubeconfig);
     return createKubernetesTarget({ log, kubeConfig, validator: createManifestValidator() });
   }
   return createPodmanTarget({
