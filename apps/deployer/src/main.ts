@@ -42,6 +42,17 @@ function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
   });
 }
 
+/** Build groups of a deployer that was SIGKILLed mid-build would otherwise stay forever (and keep running). */
+async function sweepBuildCgroups(sandbox: BuildSandbox, log: Logger): Promise<void> {
+  try {
+    const { removed, kept } = await sandbox.sweepStaleGroups();
+    if (removed.length > 0) log.warn({ removed }, 'removed build cgroups a stopped deployer left behind');
+    if (kept.length > 0) log.info({ kept }, 'build cgroups of a live deployer or with unowned processes kept');
+  } catch (err) {
+    log.warn({ err }, 'could not sweep stale build cgroups');
+  }
+}
+
 async function main(): Promise<void> {
   const config = readDeployerConfig(process.env);
   const tracingConfig = readTracingConfig('deployer', process.env);
@@ -84,6 +95,7 @@ async function main(): Promise<void> {
         { problems: status.problems },
         'build sandbox not available: builds and clones will fail until this is fixed',
       );
+    else await sweepBuildCgroups(sandbox, log);
   }
   const builder = await selectImageBuilder(config.builder, [
     createBuildahBuilder({

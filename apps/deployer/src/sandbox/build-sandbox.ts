@@ -6,7 +6,14 @@ import { delimiter, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '@ashapp/platform';
 import { runCommand, type CommandResult } from '../process/run-command.ts';
-import { checkCgroupSupport, createBuildCgroup, type ResourceLimits } from './cgroups.ts';
+import {
+  checkCgroupSupport,
+  createBuildCgroup,
+  createBuildCgroupName,
+  sweepStaleBuildCgroups,
+  type CgroupSweep,
+  type ResourceLimits,
+} from './cgroups.ts';
 import { readHostAddresses, type AddressPolicy } from './network-policy.ts';
 import { renderSandboxRuleset } from './nft-ruleset.ts';
 
@@ -94,6 +101,8 @@ export interface BuildSandbox {
   /** `--root`/`--runroot`/driver flags of the build user's own container storage. */
   readonly storageArgs: readonly string[];
   readonly limits: SandboxLimits;
+  /** Removes build cgroups a killed deployer left behind (run at start-up; see `sweepStaleBuildCgroups`). */
+  sweepStaleGroups(): Promise<CgroupSweep>;
 }
 
 export const sandboxTools: ReadonlyArray<{ name: string; from: string }> = Object.freeze([
@@ -348,6 +357,7 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
     limits,
     status,
     storageArgs,
+    sweepStaleGroups: () => sweepStaleBuildCgroups(),
     async createWorkspace() {
       const current = await status();
       if (!current.ready) throw new SandboxUnavailableError(current.problems);
@@ -374,7 +384,7 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
     async run(request) {
       const current = await status();
       if (!current.ready) throw new SandboxUnavailableError(current.problems);
-      const name = `ashapp-build-${randomBytes(6).toString('hex')}`;
+      const name = createBuildCgroupName();
       const holder = request.network === 'host' ? undefined : await startNamespaceHolder();
       let slirp: ChildProcess | undefined;
       let cgroup: Awaited<ReturnType<typeof createBuildCgroup>> | undefined;
