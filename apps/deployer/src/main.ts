@@ -42,8 +42,20 @@ function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
   });
 }
 
-/** Build groups of a deployer that was SIGKILLed mid-build would otherwise stay forever (and keep running). */
-async function sweepBuildCgroups(sandbox: BuildSandbox, log: Logger): Promise<void> {
+/**
+ * Checked once the service listens: the check spawns tools and mounts a trial disk, which readiness does not
+ * need (builds answer with what is missing themselves). Build groups of a deployer SIGKILLed mid-build
+ * would otherwise stay forever (and keep running).
+ */
+async function checkBuildSandbox(sandbox: BuildSandbox, log: Logger): Promise<void> {
+  const status = await sandbox.status();
+  if (!status.ready) {
+    log.warn(
+      { problems: status.problems },
+      'build sandbox not available: builds and clones will fail until this is fixed',
+    );
+    return;
+  }
   try {
     const { removed, kept } = await sandbox.sweepStaleGroups();
     if (removed.length > 0) log.warn({ removed }, 'removed build cgroups a stopped deployer left behind');
@@ -88,14 +100,6 @@ async function main(): Promise<void> {
     log.warn(
       'DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited',
     );
-  } else {
-    const status = await sandbox.status();
-    if (!status.ready)
-      log.warn(
-        { problems: status.problems },
-        'build sandbox not available: builds and clones will fail until this is fixed',
-      );
-    else await sweepBuildCgroups(sandbox, log);
   }
   const builder = await selectImageBuilder(config.builder, [
     createBuildahBuilder({
@@ -157,6 +161,7 @@ async function main(): Promise<void> {
       await tracing.shutdown();
     },
   });
+  if (sandbox !== 'none') await checkBuildSandbox(sandbox, log);
   await stopped;
 }
 

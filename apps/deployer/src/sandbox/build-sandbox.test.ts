@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { UpstreamError } from '@ashapp/platform';
 import { createBuildahBuilder } from '../build/buildah-builder.ts';
 import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.ts';
-import { createTestBuildSandbox } from '../../test/build-sandbox.ts';
+import { createTestBuildSandbox, testBuildStorageDir } from '../../test/build-sandbox.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
 import { createTestNetwork, waitForOutput, type TestNetwork } from '../../test/test-network.ts';
 import { createBuildSandbox, SandboxUnavailableError } from './build-sandbox.ts';
@@ -349,6 +349,45 @@ describe(
       assert.ok(!fileLines.includes('WROTE'));
     });
 
+    test('a build that writes past its disk limit fails with that reason; the same build within it passes', async () => {
+      // Files well under the per-file cap: only the total can stop this build.
+      const sandbox = createTestBuildSandbox({
+        limits: { maxDiskBytes: 400 * 1024 * 1024, maxFileBytes: 1024 * 1024 * 1024 },
+      });
+      const builder = createBuildahBuilder({ log, env, storage, sandbox });
+      const buildsDir = join(testBuildStorageDir, 'builds');
+      const before = new Set(await readdir(buildsDir).catch(() => []));
+      const writer = (files: number) =>
+        `RUN python3 -c "import os; [open(f'/fill-{i}', 'wb').write(os.urandom(50 * 1024 * 1024)) for i in range(${files})]; print('WROTE ALL')"`;
+      const fullContext = await writeContext('disk-full', `FROM ${base.localImage}\n${writer(10)}\n`);
+      const fullLines: string[] = [];
+      await assert.rejects(
+        builder.build({
+          contextDir: fullContext,
+          image: 'localhost/ashapp-sandbox-disk-full:1',
+          log: (l) => fullLines.push(l),
+          pull: 'never',
+        }),
+        (err: unknown) =>
+          err instanceof UpstreamError &&
+          /wrote more than its disk limit of 400 MiB/.test(err.message),
+      );
+      assert.ok(!fullLines.includes('WROTE ALL'), 'the writes past the limit were refused');
+
+      const fitContext = await writeContext('disk-fits', `FROM ${base.localImage}\n${writer(1)}\n`);
+      const image = 'localhost/ashapp-sandbox-disk-fits:1';
+      images.push(image);
+      const fitLines: string[] = [];
+      const result = await builder.build({ contextDir: fitContext, image, log: (l) => fitLines.push(l), pull: 'never' });
+      assert.ok(fitLines.includes('WROTE ALL'));
+      assert.ok(result.imageId);
+      // Nothing of either build stays mounted or on disk in the build user's folder.
+      const left = (await readdir(buildsDir)).filter((n) => !before.has(n));
+      assert.deepEqual(left, [], 'no build folder or disk image left');
+      const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+      assert.ok(!mounts.includes(`${buildsDir}/`), 'no build disk left mounted');
+    });
+
     test('a build over its time limit is stopped and leaves no process, cgroup or network behind', async () => {
       const marker = `sandbox-sleep-${process.pid}-${Date.now()}`;
       const contextDir = await writeContext(
@@ -393,7 +432,7 @@ describe(
         log,
         path: join(work, 'empty-path'),
         policy: createAddressPolicy(),
-        limits: { memoryBytes: 1 << 30, cpus: 1, pids: 100, maxFileBytes: 1 << 30 },
+        limits: { memoryBytes: 1 << 30, cpus: 1, pids: 100, maxFileBytes: 1 << 30, maxDiskBytes: 1 << 30 },
         user: 'nobody-has-this-user',
         storageDir: join(work, 'storage'),
       });

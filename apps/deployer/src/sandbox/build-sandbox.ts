@@ -16,6 +16,7 @@ import {
 } from './cgroups.ts';
 import { readHostAddresses, type AddressPolicy } from './network-policy.ts';
 import { renderSandboxRuleset } from './nft-ruleset.ts';
+import { mountBuildDisk } from './build-disk.ts';
 
 export interface IdRange {
   start: number;
@@ -23,8 +24,14 @@ export interface IdRange {
 }
 
 export interface SandboxLimits extends ResourceLimits {
-  /** Largest single file a sandboxed process may write (RLIMIT_FSIZE); the only disk bound enforced here. */
+  /** Largest single file a sandboxed process may write (RLIMIT_FSIZE). */
   maxFileBytes: number;
+  /**
+   * Everything one build may write: its workspace (context, base image hand-over, its own container
+   * storage, temporary files, the exported result) is a filesystem of this size. 0: no bound (the
+   * workspace is a plain folder and builds share the build user's store and its layer cache).
+   */
+  maxDiskBytes: number;
 }
 
 export interface BuildSandboxOptions {
@@ -54,6 +61,16 @@ export type SandboxStatus = { ready: true; user: SandboxUser } | { ready: false;
 /** A folder for one build, owned by the build user (context copy, image exports); removed afterwards. */
 export interface SandboxWorkspace {
   dir: string;
+  /**
+   * Container storage flags for this build: its own store inside the workspace when the disk is bounded
+   * (so the bound covers its layers; base images are read from the shared store), else the build user's
+   * shared store.
+   */
+  storageArgs: readonly string[];
+  /** Where the build's temporary files go (TMPDIR), inside the bounded workspace when there is one. */
+  tmpDir: string;
+  /** The workspace's size, when it is a bounded filesystem. */
+  diskLimitBytes: number | undefined;
   /** Copies a folder in (e.g. the build context) and hands it to the build user. */
   copyIn(source: string, name: string): Promise<string>;
   /** Hands a folder root wrote (e.g. an exported image) to the build user. */
@@ -82,6 +99,8 @@ export interface SandboxRunRequest {
    * result, such as exporting an image, which write whole layers.
    */
   limitFileSize?: boolean;
+  /** TMPDIR for the build user (default: the user's own shared temporary folder). */
+  tmpDir?: string;
 }
 
 export interface SandboxRunResult extends CommandResult {
@@ -116,6 +135,10 @@ export const sandboxTools: ReadonlyArray<{ name: string; from: string }> = Objec
   { name: 'setpriv', from: 'util-linux' },
   { name: 'newuidmap', from: 'uidmap' },
   { name: 'newgidmap', from: 'uidmap' },
+  { name: 'mkfs.ext4', from: 'e2fsprogs' },
+  { name: 'mount', from: 'mount' },
+  { name: 'umount', from: 'mount' },
+  { name: 'truncate', from: 'coreutils' },
 ]);
 
 export class SandboxUnavailableError extends Error {
@@ -252,6 +275,22 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
           `cannot create network, PID and mount namespaces (${probe.stderr.trim() || `exit ${probe.code}`}): run the deployer as root`,
         );
     }
+    if (problems.length === 0 && ids && limits.maxDiskBytes > 0) {
+      await mkdir(dirs.builds, { recursive: true });
+      // Loop devices are what a container host most often lacks: try one before claiming to be ready.
+      const probe = await mountBuildDisk({
+        image: join(dirs.builds, `probe-${randomBytes(4).toString('hex')}.img`),
+        dir: join(dirs.builds, `probe-${randomBytes(4).toString('hex')}`),
+        bytes: 16 * 1024 * 1024,
+        ...ids,
+        env,
+      }).catch((err: Error) => err);
+      if (probe instanceof Error)
+        problems.push(
+          `cannot give builds a size-limited disk (${probe.message}): the deployer needs loop devices (/dev/loop-control), or set DEPLOYER_BUILD_MAX_DISK_MB=0 to leave build disk use unbounded`,
+        );
+      else await probe.remove();
+    }
     if (problems.length > 0 || !ids || !uids || !gids) return { ready: false, problems };
     // The user's own folders: storage, home and runtime dir as rootless buildah expects them (0700, its own).
     for (const dir of [
@@ -362,14 +401,42 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
       const current = await status();
       if (!current.ready) throw new SandboxUnavailableError(current.problems);
       const { uid, gid } = current.user;
-      const dir = join(dirs.builds, randomBytes(8).toString('hex'));
-      await mkdir(dir, { mode: 0o700 });
-      await chown(dir, uid, gid);
+      const id = randomBytes(8).toString('hex');
+      const dir = join(dirs.builds, id);
+      const bounded = limits.maxDiskBytes > 0;
+      const disk = bounded
+        ? await mountBuildDisk({ image: `${dir}.img`, dir, bytes: limits.maxDiskBytes, uid, gid, env })
+        : undefined;
+      if (!disk) {
+        await mkdir(dir, { mode: 0o700 });
+        await chown(dir, uid, gid);
+      }
+      const tmpDir = bounded ? join(dir, 'tmp') : dirs.tmp;
+      if (bounded) {
+        await mkdir(tmpDir, { mode: 0o700 });
+        await chown(tmpDir, uid, gid);
+      }
       const giveToUser = async (path: string) => {
         await run('chown', ['-R', '--no-dereference', `${uid}:${gid}`, '--', path]);
       };
       return {
         dir,
+        tmpDir,
+        diskLimitBytes: bounded ? limits.maxDiskBytes : undefined,
+        // The build's own store, on its bounded disk, reads base images from the user's shared store
+        // (read-only: nothing the build writes lands there), so a base is handed over once, not per build.
+        storageArgs: bounded
+          ? [
+              '--root',
+              join(dir, 'storage'),
+              '--runroot',
+              join(dir, 'runroot'),
+              '--storage-driver',
+              'overlay',
+              '--storage-opt',
+              `overlay.imagestore=${dirs.root}`,
+            ]
+          : storageArgs,
         giveToUser,
         async copyIn(source, name) {
           const target = join(dir, name);
@@ -378,7 +445,7 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
           await giveToUser(target);
           return target;
         },
-        remove: () => rm(dir, { recursive: true, force: true }),
+        remove: () => (disk ? disk.remove() : rm(dir, { recursive: true, force: true })),
       };
     },
     async run(request) {
@@ -438,7 +505,7 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
           ],
           // TMPDIR: rootless buildah stages blobs there; the user's own folder, not the shared /var/tmp.
           env: request.asUser
-            ? { ...request.env, HOME: dirs.home, XDG_RUNTIME_DIR: dirs.run, TMPDIR: dirs.tmp }
+            ? { ...request.env, HOME: dirs.home, XDG_RUNTIME_DIR: dirs.run, TMPDIR: request.tmpDir ?? dirs.tmp }
             : request.env,
           timeoutMs: request.timeoutMs,
           ...(request.cwd ? { cwd: request.cwd } : {}),
