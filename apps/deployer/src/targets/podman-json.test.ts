@@ -45,7 +45,10 @@ describe('podman JSON listings', () => {
     assert.throws(
       () =>
         parsePodmanList(
-          JSON.stringify([{ Id: 'a', State: 'running', Exited: false, ExitCode: 0, Names: ['x'] }, { Id: 'b' }]),
+          JSON.stringify([
+            { Id: 'a', State: 'running', Exited: false, ExitCode: 0, Names: ['x'] },
+            { Id: 'b' },
+          ]),
           PodmanContainerSchema,
           'podman ps',
         ),

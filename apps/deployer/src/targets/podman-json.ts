@@ -28,7 +28,11 @@ export type PodmanPod = Static<typeof PodmanPodSchema>;
  * tool or its storage is broken. Reading that as "no pods" would let a deploy or a status check go on
  * against a view of the machine that is simply wrong, so it fails with what podman printed instead.
  */
-export function parsePodmanList<T extends TSchema>(stdout: string, entry: T, command: string): Array<Static<T>> {
+export function parsePodmanList<T extends TSchema>(
+  stdout: string,
+  entry: T,
+  command: string,
+): Array<Static<T>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);
@@ -44,7 +48,9 @@ export function parsePodmanList<T extends TSchema>(stdout: string, entry: T, com
     if (!Value.Check(entry, item)) {
       const first = Value.Errors(entry, item)[0];
       const where = first ? `${first.instancePath || '/'} ${first.message}` : 'unexpected shape';
-      throw new UnavailableError(`${command} printed an entry podman does not normally print (item ${index}: ${where})`);
+      throw new UnavailableError(
+        `${command} printed an entry podman does not normally print (item ${index}: ${where})`,
+      );
     }
   });
   return parsed as Array<Static<T>>;

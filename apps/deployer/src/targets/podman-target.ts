@@ -15,7 +15,13 @@ import {
   type RolloutEvent,
   type TargetStatus,
 } from './deploy-target.ts';
-import { parsePodmanList, PodmanContainerSchema, PodmanPodSchema, type PodmanContainer, type PodmanPod } from './podman-json.ts';
+import {
+  parsePodmanList,
+  PodmanContainerSchema,
+  PodmanPodSchema,
+  type PodmanContainer,
+  type PodmanPod,
+} from './podman-json.ts';
 import { ownershipKeys, readIdentityHash, readLocalName, stampOwnership } from './resource-names.ts';
 
 export interface PodmanTargetOptions {

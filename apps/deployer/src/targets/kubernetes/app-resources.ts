@@ -11,7 +11,8 @@ interface Deps {
   objects: KubeObjects;
 }
 
-const appSelector = (app: AppRef) => toSelector({ [labelKeys.name]: app.appName, [labelKeys.managedBy]: 'ashapp' });
+const appSelector = (app: AppRef) =>
+  toSelector({ [labelKeys.name]: app.appName, [labelKeys.managedBy]: 'ashapp' });
 const isMine = (app: AppRef) => (o: { metadata?: k8s.V1ObjectMeta }) =>
   readOwnership(o.metadata as LabelledMeta, app).kind !== 'foreign';
 /** ReplicaSets owned by a Deployment go with it; only stand-alone ones count as the app's workloads. */
@@ -30,7 +31,10 @@ export async function readAppService({ api }: Deps, app: AppRef): Promise<KubeOb
 }
 
 /** A load balancer's address, else a node's with the node port, else the in-cluster name and a port-forward hint. */
-export async function readAppUrl(deps: Deps, app: AppRef): Promise<{ url: string; hint?: string } | undefined> {
+export async function readAppUrl(
+  deps: Deps,
+  app: AppRef,
+): Promise<{ url: string; hint?: string } | undefined> {
   const service = (await readAppService(deps, app)) as k8s.V1Service | undefined;
   if (!service) return undefined;
   const port = service.spec?.ports?.[0];
@@ -46,7 +50,8 @@ export async function readAppUrl(deps: Deps, app: AppRef): Promise<{ url: string
     // Listing nodes needs a ClusterRole; without it the in-cluster URL below is still right.
     const nodes = await deps.api.core.listNode().catch(() => undefined);
     const addresses = nodes?.items.flatMap((n) => n.status?.addresses ?? []) ?? [];
-    const node = addresses.find((a) => a.type === 'ExternalIP') ?? addresses.find((a) => a.type === 'InternalIP');
+    const node =
+      addresses.find((a) => a.type === 'ExternalIP') ?? addresses.find((a) => a.type === 'InternalIP');
     if (node) return { url: `http://${node.address}:${port.nodePort}/` };
   }
   return { url: inCluster, hint };
@@ -57,7 +62,8 @@ export async function readAppLogs(deps: Deps, ref: WorkloadRef, tailLines: numbe
   if (!workload) return [];
   const pods = await deps.objects.listRevisionPods(workload, ref.namespace);
   // The pod that restarted most says why; a crashed container's own output is in its previous run.
-  const restarts = (p: k8s.V1Pod) => p.status?.containerStatuses?.find((c) => c.name === 'app')?.restartCount ?? 0;
+  const restarts = (p: k8s.V1Pod) =>
+    p.status?.containerStatuses?.find((c) => c.name === 'app')?.restartCount ?? 0;
   const pod = pods.sort((a, b) => restarts(b) - restarts(a))[0];
   if (!pod?.metadata?.name) return [];
   const text = await deps.api.core.readNamespacedPodLog({
@@ -73,7 +79,11 @@ export async function readAppLogs(deps: Deps, ref: WorkloadRef, tailLines: numbe
 }
 
 export async function deleteAppWorkload({ api, objects }: Deps, ref: WorkloadRef): Promise<void> {
-  const header = { apiVersion: 'apps/v1', kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
+  const header = {
+    apiVersion: 'apps/v1',
+    kind: ref.kind,
+    metadata: { name: ref.name, namespace: ref.namespace },
+  };
   const options = { name: ref.name, namespace: ref.namespace, propagationPolicy: 'Background' };
   await objects.deleteIfOwned(header, ref, () =>
     ref.kind === 'Deployment'
@@ -89,18 +99,28 @@ export async function deleteApp({ api, objects }: Deps, app: AppRef): Promise<vo
   const deployments = await api.apps.listNamespacedDeployment({ namespace, labelSelector });
   for (const d of deployments.items.filter(isMine(app))) {
     await objects.ignoreNotFound(
-      api.apps.deleteNamespacedDeployment({ name: d.metadata!.name!, namespace, propagationPolicy: 'Background' }),
+      api.apps.deleteNamespacedDeployment({
+        name: d.metadata!.name!,
+        namespace,
+        propagationPolicy: 'Background',
+      }),
     );
   }
   const replicaSets = await api.apps.listNamespacedReplicaSet({ namespace, labelSelector });
   for (const rs of replicaSets.items.filter(isStandalone).filter(isMine(app))) {
     await objects.ignoreNotFound(
-      api.apps.deleteNamespacedReplicaSet({ name: rs.metadata!.name!, namespace, propagationPolicy: 'Background' }),
+      api.apps.deleteNamespacedReplicaSet({
+        name: rs.metadata!.name!,
+        namespace,
+        propagationPolicy: 'Background',
+      }),
     );
   }
   const service = readServiceName(app.appName);
-  await objects.deleteIfOwned({ apiVersion: 'v1', kind: 'Service', metadata: { name: service, namespace } }, app, () =>
-    api.core.deleteNamespacedService({ name: service, namespace }),
+  await objects.deleteIfOwned(
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: service, namespace } },
+    app,
+    () => api.core.deleteNamespacedService({ name: service, namespace }),
   );
   await objects.deleteIfOwned(
     { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: app.appName, namespace } },
@@ -108,7 +128,11 @@ export async function deleteApp({ api, objects }: Deps, app: AppRef): Promise<vo
     () => api.networking.deleteNamespacedIngress({ name: app.appName, namespace }),
   );
   await objects.deleteIfOwned(
-    { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: app.appName, namespace } },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: app.appName, namespace },
+    },
     app,
     () => api.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: app.appName, namespace }),
   );

@@ -23,7 +23,8 @@ export async function applyManifests(
   options: ApplyOptions,
 ): Promise<ApplyResult> {
   const workload = manifests.find((o) => o.kind === 'Deployment' || o.kind === 'ReplicaSet');
-  if (!workload) throw new InputError('manifest: no Deployment or ReplicaSet to apply', { field: 'manifest' });
+  if (!workload)
+    throw new InputError('manifest: no Deployment or ReplicaSet to apply', { field: 'manifest' });
   const identity: AppIdentity = {
     owner: options.owner,
     namespace: options.namespace,
@@ -67,7 +68,9 @@ async function replaceOtherRevisionPods(deps: Deps, workload: KubeObject, namesp
   });
   for (const pod of pods.items) {
     if (pod.metadata?.annotations?.[revisionAnnotation] === revision) continue;
-    await deps.objects.ignoreNotFound(deps.api.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace }));
+    await deps.objects.ignoreNotFound(
+      deps.api.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace }),
+    );
   }
 }
 

@@ -66,7 +66,11 @@ function findStalledDeployment(ref: WorkloadRef, workload: Workload): Failure | 
     (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
   );
   return stalled
-    ? { ok: false, reason: 'ProgressDeadlineExceeded', message: stalled.message ?? 'progress deadline exceeded' }
+    ? {
+        ok: false,
+        reason: 'ProgressDeadlineExceeded',
+        message: stalled.message ?? 'progress deadline exceeded',
+      }
     : undefined;
 }
 
@@ -88,7 +92,10 @@ function findFatalPodState(
         message: `pod ${podName}: ${unschedulable.message ?? 'cannot be scheduled'}`,
       };
     }
-    for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    for (const container of [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ]) {
       const waiting = container.state?.waiting;
       if (!waiting?.reason || !fatalWaitingReasons.has(waiting.reason)) continue;
       const key = `${podName}/${waiting.reason}`;
@@ -99,7 +106,11 @@ function findFatalPodState(
         reason: waiting.reason,
       });
       if (!reasonsNeedingRepeat.has(waiting.reason) || times >= 3) {
-        return { ok: false, reason: waiting.reason, message: `pod ${podName}: ${waiting.message ?? waiting.reason}` };
+        return {
+          ok: false,
+          reason: waiting.reason,
+          message: `pod ${podName}: ${waiting.message ?? waiting.reason}`,
+        };
       }
     }
   }
@@ -120,7 +131,10 @@ async function reportWarningEvents(
     const id = event.metadata?.uid ?? `${event.involvedObject?.name}/${event.reason}/${event.message}`;
     if (memory.seenEvents.has(id) || !podNames.has(event.involvedObject?.name ?? '')) continue;
     memory.seenEvents.add(id);
-    emit({ message: `pod ${event.involvedObject?.name}: ${event.reason}: ${event.message ?? ''}`, reason: event.reason });
+    emit({
+      message: `pod ${event.involvedObject?.name}: ${event.reason}: ${event.message ?? ''}`,
+      reason: event.reason,
+    });
   }
 }
 
@@ -139,12 +153,17 @@ export async function followKubeRollout(
   for (;;) {
     if (follow.signal?.aborted) return { ok: false, reason: 'Aborted', message: 'rollout follow aborted' };
     const workload = await deps.objects.readWorkload(ref);
-    if (!workload) return { ok: false, reason: 'NotFound', message: `${ref.kind}/${ref.name} does not exist` };
+    if (!workload)
+      return { ok: false, reason: 'NotFound', message: `${ref.kind}/${ref.name} does not exist` };
     const pods = await deps.objects.listRevisionPods(workload, ref.namespace);
     const p = readProgress(ref, workload, pods);
     const progress = `${p.updated}/${p.desired} updated, ${p.available} available`;
     if (progress !== memory.lastProgress) {
-      emit({ message: `${ref.kind}/${ref.name}: ${progress}`, readyReplicas: p.available, desiredReplicas: p.desired });
+      emit({
+        message: `${ref.kind}/${ref.name}: ${progress}`,
+        readyReplicas: p.available,
+        desiredReplicas: p.desired,
+      });
       memory.lastProgress = progress;
     }
     if (p.observed && p.updated >= p.desired && p.available >= p.desired && p.total <= p.desired) {

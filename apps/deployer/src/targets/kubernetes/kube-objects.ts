@@ -78,7 +78,9 @@ export function createKubeObjects(api: KubeApi, log: Logger): KubeObjects {
           : await api.apps.readNamespacedReplicaSet({ name: ref.name, namespace: ref.namespace });
       } catch (err) {
         if (isNotFound(err)) return undefined;
-        throw new UpstreamError(`kubernetes: reading ${ref.kind}/${ref.name} failed: ${describeApiError(err)}`);
+        throw new UpstreamError(
+          `kubernetes: reading ${ref.kind}/${ref.name} failed: ${describeApiError(err)}`,
+        );
       }
     },
 
@@ -118,7 +120,9 @@ export function createKubeObjects(api: KubeApi, log: Logger): KubeObjects {
         return;
       } catch (err) {
         if (!isNotFound(err))
-          throw new UpstreamError(`kubernetes: reading namespace ${namespace} failed: ${describeApiError(err)}`);
+          throw new UpstreamError(
+            `kubernetes: reading namespace ${namespace} failed: ${describeApiError(err)}`,
+          );
       }
       await applyObject({
         apiVersion: 'v1',
