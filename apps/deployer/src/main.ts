@@ -59,7 +59,8 @@ async function checkBuildSandbox(sandbox: BuildSandbox, log: Logger): Promise<vo
   try {
     const { removed, kept } = await sandbox.sweepStaleGroups();
     if (removed.length > 0) log.warn({ removed }, 'removed build cgroups a stopped deployer left behind');
-    if (kept.length > 0) log.info({ kept }, 'build cgroups of a live deployer or with unowned processes kept');
+    if (kept.length > 0)
+      log.info({ kept }, 'build cgroups of a live deployer or with unowned processes kept');
   } catch (err) {
     log.warn({ err }, 'could not sweep stale build cgroups');
   }

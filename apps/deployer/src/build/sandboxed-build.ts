@@ -165,7 +165,8 @@ export async function runSandboxedBuild(
     await asRoot(['rmi', layoutImageName(layout)]);
     // A shared user store keeps the cached layers (a rebuild reuses them), not the final image; a build's
     // own store goes with its workspace.
-    if (workspace.diskLimitBytes === undefined) await inSandbox(['rmi', request.image], 'none', { store: 'build' });
+    if (workspace.diskLimitBytes === undefined)
+      await inSandbox(['rmi', request.image], 'none', { store: 'build' });
     const iid = (await readFile(iidFile, 'utf8').catch(() => '')).trim();
     return { imageId: imageId || iid || undefined, durationMs: Date.now() - started };
   } finally {

@@ -31,7 +31,9 @@ export async function mountBuildDisk(options: {
   const run = async (command: string, args: string[]) => {
     const result = await runCommand({ command, args, env, timeoutMs: 60_000 });
     if (result.code !== 0)
-      throw new Error(`${command} failed while preparing the build's disk: ${result.stderr.trim() || `exit ${result.code}`}`);
+      throw new Error(
+        `${command} failed while preparing the build's disk: ${result.stderr.trim() || `exit ${result.code}`}`,
+      );
   };
   await mkdir(dir, { mode: 0o700 });
   let mounted = false;

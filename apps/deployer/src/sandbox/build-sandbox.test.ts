@@ -369,8 +369,7 @@ describe(
           pull: 'never',
         }),
         (err: unknown) =>
-          err instanceof UpstreamError &&
-          /wrote more than its disk limit of 400 MiB/.test(err.message),
+          err instanceof UpstreamError && /wrote more than its disk limit of 400 MiB/.test(err.message),
       );
       assert.ok(!fullLines.includes('WROTE ALL'), 'the writes past the limit were refused');
 
@@ -378,7 +377,12 @@ describe(
       const image = 'localhost/ashapp-sandbox-disk-fits:1';
       images.push(image);
       const fitLines: string[] = [];
-      const result = await builder.build({ contextDir: fitContext, image, log: (l) => fitLines.push(l), pull: 'never' });
+      const result = await builder.build({
+        contextDir: fitContext,
+        image,
+        log: (l) => fitLines.push(l),
+        pull: 'never',
+      });
       assert.ok(fitLines.includes('WROTE ALL'));
       assert.ok(result.imageId);
       // Nothing of either build stays mounted or on disk in the build user's folder.

@@ -53,46 +53,56 @@ async function readDeadTag(): Promise<string> {
   return `${child.pid}.12345`;
 }
 
-describe('stale build cgroups', { skip: support ? `cgroups cannot be created here: ${support}` : false }, () => {
-  const children: ChildProcess[] = [];
-  const names: string[] = [];
+describe(
+  'stale build cgroups',
+  { skip: support ? `cgroups cannot be created here: ${support}` : false },
+  () => {
+    const children: ChildProcess[] = [];
+    const names: string[] = [];
 
-  after(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    for (const child of children) await exited(child, 5000);
-    for (const name of names)
-      for (const c of controllers) if (existsSync(groupDir(c, name))) await rmdir(groupDir(c, name)).catch(() => undefined);
-  });
+    after(async () => {
+      for (const child of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const child of children) await exited(child, 5000);
+      for (const name of names)
+        for (const c of controllers)
+          if (existsSync(groupDir(c, name))) await rmdir(groupDir(c, name)).catch(() => undefined);
+    });
 
-  test('names carry the deployer that made them (pid and start time)', () => {
-    assert.match(createBuildCgroupName(), new RegExp(`^ashapp-build-${process.pid}\\.\\d+-[0-9a-f]{12}$`));
-  });
+    test('names carry the deployer that made them (pid and start time)', () => {
+      assert.match(createBuildCgroupName(), new RegExp(`^ashapp-build-${process.pid}\\.\\d+-[0-9a-f]{12}$`));
+    });
 
-  test('a SIGKILLed deployer\'s groups are removed and their processes killed; a live deployer\'s and unowned busy ones stay', async () => {
-    const deadOwner = `ashapp-build-${await readDeadTag()}-aaaaaaaaaaaa`;
-    const deadOwnerEmpty = `ashapp-build-${await readDeadTag()}-bbbbbbbbbbbb`;
-    const liveOwner = createBuildCgroupName();
-    const unownedEmpty = 'ashapp-build-cccccccccccc';
-    const unownedBusy = 'ashapp-build-dddddddddddd';
-    names.push(deadOwner, deadOwnerEmpty, liveOwner, unownedEmpty, unownedBusy);
-    for (const name of names) await makeGroup(name);
-    const orphan = await startProcessIn(deadOwner);
-    const liveBuild = await startProcessIn(liveOwner);
-    const unownedProcess = await startProcessIn(unownedBusy);
-    children.push(orphan, liveBuild, unownedProcess);
+    test("a SIGKILLed deployer's groups are removed and their processes killed; a live deployer's and unowned busy ones stay", async () => {
+      const deadOwner = `ashapp-build-${await readDeadTag()}-aaaaaaaaaaaa`;
+      const deadOwnerEmpty = `ashapp-build-${await readDeadTag()}-bbbbbbbbbbbb`;
+      const liveOwner = createBuildCgroupName();
+      const unownedEmpty = 'ashapp-build-cccccccccccc';
+      const unownedBusy = 'ashapp-build-dddddddddddd';
+      names.push(deadOwner, deadOwnerEmpty, liveOwner, unownedEmpty, unownedBusy);
+      for (const name of names) await makeGroup(name);
+      const orphan = await startProcessIn(deadOwner);
+      const liveBuild = await startProcessIn(liveOwner);
+      const unownedProcess = await startProcessIn(unownedBusy);
+      children.push(orphan, liveBuild, unownedProcess);
 
-    const sweep = await sweepStaleBuildCgroups(root);
+      const sweep = await sweepStaleBuildCgroups(root);
 
-    assert.deepEqual([...sweep.removed].sort(), [deadOwner, deadOwnerEmpty, unownedEmpty].sort());
-    assert.deepEqual([...sweep.kept].sort(), [liveOwner, unownedBusy].sort());
-    for (const c of controllers) {
-      assert.equal(existsSync(groupDir(c, deadOwner)), false);
-      assert.equal(existsSync(groupDir(c, unownedEmpty)), false);
-      assert.equal(existsSync(groupDir(c, liveOwner)), true);
-    }
-    assert.equal(await exited(orphan, 5000), true, 'the orphaned build process is killed');
-    assert.equal(orphan.signalCode, 'SIGKILL');
-    assert.equal(liveBuild.exitCode === null && liveBuild.signalCode === null, true, 'a live build keeps running');
-    assert.equal(unownedProcess.exitCode === null && unownedProcess.signalCode === null, true);
-  });
-});
+      assert.deepEqual([...sweep.removed].sort(), [deadOwner, deadOwnerEmpty, unownedEmpty].sort());
+      assert.deepEqual([...sweep.kept].sort(), [liveOwner, unownedBusy].sort());
+      for (const c of controllers) {
+        assert.equal(existsSync(groupDir(c, deadOwner)), false);
+        assert.equal(existsSync(groupDir(c, unownedEmpty)), false);
+        assert.equal(existsSync(groupDir(c, liveOwner)), true);
+      }
+      assert.equal(await exited(orphan, 5000), true, 'the orphaned build process is killed');
+      assert.equal(orphan.signalCode, 'SIGKILL');
+      assert.equal(
+        liveBuild.exitCode === null && liveBuild.signalCode === null,
+        true,
+        'a live build keeps running',
+      );
+      assert.equal(unownedProcess.exitCode === null && unownedProcess.signalCode === null, true);
+    });
+  },
+);
