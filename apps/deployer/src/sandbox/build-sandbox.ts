@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { runCommand } from '../process/run-command.ts';
 import { createBuildCgroup, createBuildCgroupName, sweepStaleBuildCgroups } from './cgroups.ts';
 import { checkSandboxHost, readSandboxDirs } from './sandbox-host.ts';
