@@ -72,18 +72,6 @@ async function main(): Promise<void> {
   const log = createLogger({ name: 'deployer', level: config.logLevel });
   // Before any app or client exists: the instrumentations hook in as they are created.
   const tracing = await startTracing(tracingConfig, log);
-  const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
-  await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
-  await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
-  const client = (name: 'monitor' | 'history') => createPlatformClient(config, name, log);
-  const auditMetrics = createAuditEventMetrics();
-  const audit = createAuditOutbox({
-    database,
-    service: 'deployer',
-    monitor: client('monitor'),
-    log,
-    onRecord: auditMetrics.observe,
-  });
   const storage = config.containerStorage ? { storage: config.containerStorage } : {};
   const addressPolicy = createAddressPolicy(config.buildAllowedCidrs);
   const sandbox: BuildSandbox | 'none' =
@@ -97,12 +85,9 @@ async function main(): Promise<void> {
           user: config.buildUser,
           storageDir: config.buildStorageDir,
         });
-  if (sandbox === 'none') {
-    log.warn(
-      'DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited',
-    );
-  }
-  const builder = await selectImageBuilder(config.builder, [
+  // Probing the builders spawns a process: it overlaps the migrations instead of following them (it
+  // settles either way; selectImageBuilder never rejects).
+  const builderChoice = selectImageBuilder(config.builder, [
     createBuildahBuilder({
       log,
       env: config.childEnv,
@@ -116,6 +101,24 @@ async function main(): Promise<void> {
       ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })]
       : []),
   ]);
+  const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
+  await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
+  await runMigrations(database.db, 'audit_outbox', createAuditOutboxMigrations(database.dialect));
+  const client = (name: 'monitor' | 'history') => createPlatformClient(config, name, log);
+  const auditMetrics = createAuditEventMetrics();
+  const audit = createAuditOutbox({
+    database,
+    service: 'deployer',
+    monitor: client('monitor'),
+    log,
+    onRecord: auditMetrics.observe,
+  });
+  if (sandbox === 'none') {
+    log.warn(
+      'DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited',
+    );
+  }
+  const builder = await builderChoice;
   if (!builder)
     log.warn({ choice: config.builder }, 'no image builder available: deploys from source will fail');
   const target = createTarget(config, log);
