@@ -57,12 +57,15 @@ async function checkBuildSandbox(sandbox: BuildSandbox, log: Logger): Promise<vo
     return;
   }
   try {
+    const workspaces = await sandbox.sweepStaleWorkspaces();
+    if (workspaces.length > 0)
+      log.warn({ workspaces }, 'removed build workspaces (and their disks) a stopped deployer left behind');
     const { removed, kept } = await sandbox.sweepStaleGroups();
     if (removed.length > 0) log.warn({ removed }, 'removed build cgroups a stopped deployer left behind');
     if (kept.length > 0)
       log.info({ kept }, 'build cgroups of a live deployer or with unowned processes kept');
   } catch (err) {
-    log.warn({ err }, 'could not sweep stale build cgroups');
+    log.warn({ err }, 'could not sweep what stopped deployers left behind');
   }
 }
 

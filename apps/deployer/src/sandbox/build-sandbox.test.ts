@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
@@ -14,7 +15,8 @@ import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.t
 import { createTestBuildSandbox, testBuildStorageDir } from '../../test/build-sandbox.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
 import { createTestNetwork, waitForOutput, type TestNetwork } from '../../test/test-network.ts';
-import { createBuildSandbox, SandboxUnavailableError } from './build-sandbox.ts';
+import { createBuildSandbox, SandboxUnavailableError, type BuildSandbox } from './build-sandbox.ts';
+import { mountBuildDisk } from './build-disk.ts';
 import { createAddressPolicy } from './network-policy.ts';
 
 const run = promisify(execFile);
@@ -354,9 +356,17 @@ describe(
       const sandbox = createTestBuildSandbox({
         limits: { maxDiskBytes: 400 * 1024 * 1024, maxFileBytes: 1024 * 1024 * 1024 },
       });
-      const builder = createBuildahBuilder({ log, env, storage, sandbox });
-      const buildsDir = join(testBuildStorageDir, 'builds');
-      const before = new Set(await readdir(buildsDir).catch(() => []));
+      // Other test files build in the same storage folder meanwhile: this test tracks its own workspaces.
+      const workspaces: string[] = [];
+      const tracked: BuildSandbox = {
+        ...sandbox,
+        async createWorkspace() {
+          const workspace = await sandbox.createWorkspace();
+          workspaces.push(workspace.dir);
+          return workspace;
+        },
+      };
+      const builder = createBuildahBuilder({ log, env, storage, sandbox: tracked });
       const writer = (files: number) =>
         `RUN python3 -c "import os; [open(f'/fill-{i}', 'wb').write(os.urandom(50 * 1024 * 1024)) for i in range(${files})]; print('WROTE ALL')"`;
       const fullContext = await writeContext('disk-full', `FROM ${base.localImage}\n${writer(10)}\n`);
@@ -386,10 +396,48 @@ describe(
       assert.ok(fitLines.includes('WROTE ALL'));
       assert.ok(result.imageId);
       // Nothing of either build stays mounted or on disk in the build user's folder.
-      const left = (await readdir(buildsDir)).filter((n) => !before.has(n));
-      assert.deepEqual(left, [], 'no build folder or disk image left');
+      assert.equal(workspaces.length, 2);
       const mounts = await readFile('/proc/self/mountinfo', 'utf8');
-      assert.ok(!mounts.includes(`${buildsDir}/`), 'no build disk left mounted');
+      for (const dir of workspaces) {
+        assert.ok(!mounts.includes(` ${dir} `), `no build disk left mounted at ${dir}`);
+        assert.equal(existsSync(dir), false, 'no build folder left');
+        assert.equal(existsSync(`${dir}.img`), false, 'no disk image left');
+      }
+    });
+
+    test('at start, build disks a SIGKILLed deployer left mounted are unmounted and removed; a live one stays', async () => {
+      const sandbox = createTestBuildSandbox({ limits: { maxDiskBytes: 64 * 1024 * 1024 } });
+      const status = await sandbox.status();
+      assert.ok(status.ready);
+      const buildsDir = join(testBuildStorageDir, 'builds');
+      const exited = spawn('true', [], { stdio: 'ignore' });
+      await new Promise((resolve) => exited.once('exit', resolve));
+      const dead = join(buildsDir, `${exited.pid}.12345-${'ab'.repeat(8)}`);
+      const disk = await mountBuildDisk({
+        image: `${dead}.img`,
+        dir: dead,
+        bytes: 64 * 1024 * 1024,
+        uid: status.user.uid,
+        gid: status.user.gid,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+      const live = await sandbox.createWorkspace();
+      try {
+        const removed = await sandbox.sweepStaleWorkspaces();
+        assert.ok(
+          removed.includes(basename(dead)) && removed.includes(`${basename(dead)}.img`),
+          removed.join(', '),
+        );
+        assert.ok(!removed.includes(basename(live.dir)));
+        const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+        assert.ok(!mounts.includes(` ${dead} `), 'the stale disk is unmounted');
+        assert.equal(existsSync(dead), false);
+        assert.equal(existsSync(`${dead}.img`), false);
+        assert.ok(mounts.includes(` ${live.dir} `), 'a live build keeps its disk');
+      } finally {
+        await live.remove();
+        if (existsSync(dead)) await disk.remove();
+      }
     });
 
     test('a build over its time limit is stopped and leaves no process, cgroup or network behind', async () => {

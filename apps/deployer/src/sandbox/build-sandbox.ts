@@ -8,7 +8,7 @@ import {
   type BuildSandboxOptions,
   type SandboxStatus,
 } from './sandbox-types.ts';
-import { createSandboxWorkspace } from './sandbox-workspace.ts';
+import { createSandboxWorkspace, sweepStaleWorkspaces } from './sandbox-workspace.ts';
 
 export { sandboxTools } from './sandbox-host.ts';
 export {
@@ -56,6 +56,7 @@ export function createBuildSandbox(options: BuildSandboxOptions): BuildSandbox {
     status,
     storageArgs,
     sweepStaleGroups: () => sweepStaleBuildCgroups(),
+    sweepStaleWorkspaces: () => sweepStaleWorkspaces(dirs, env),
     async createWorkspace() {
       const current = await status();
       if (!current.ready) throw new SandboxUnavailableError(current.problems);

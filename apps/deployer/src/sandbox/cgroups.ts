@@ -93,8 +93,17 @@ function readProcessTag(pid: number): string | undefined {
  * that was SIGKILLed mid-build.
  */
 export function createBuildCgroupName(): string {
-  const tag = readProcessTag(process.pid) ?? `${process.pid}.0`;
-  return `${groupPrefix}${tag}-${randomBytes(6).toString('hex')}`;
+  return `${groupPrefix}${readOwnTag()}-${randomBytes(6).toString('hex')}`;
+}
+
+/** This process's `<pid>.<start time>`: what names a build's cgroups and workspace after their deployer. */
+export function readOwnTag(): string {
+  return readProcessTag(process.pid) ?? `${process.pid}.0`;
+}
+
+/** Whether the process a tag names is still the one running (pid and start time both match). */
+export function isTagAlive(tag: string): boolean {
+  return readProcessTag(Number(tag.split('.')[0])) === tag;
 }
 
 /** The owner's tag in a group name, or undefined for names from before owners were recorded. */
@@ -147,8 +156,7 @@ export async function sweepStaleBuildCgroups(root = '/sys/fs/cgroup'): Promise<C
       const dir = join(parent, name);
       const owner = readOwnerTag(name);
       if (owner !== undefined) {
-        const alive = readProcessTag(Number(owner.split('.')[0])) === owner;
-        if (alive) {
+        if (isTagAlive(owner)) {
           kept.add(name);
           continue;
         }

@@ -107,6 +107,8 @@ export interface BuildSandbox {
   readonly limits: SandboxLimits;
   /** Removes build cgroups a killed deployer left behind (run at start-up; see `sweepStaleBuildCgroups`). */
   sweepStaleGroups(): Promise<CgroupSweep>;
+  /** Unmounts and removes build workspaces a killed deployer left behind (run at start-up). */
+  sweepStaleWorkspaces(): Promise<string[]>;
 }
 
 export class SandboxUnavailableError extends Error {

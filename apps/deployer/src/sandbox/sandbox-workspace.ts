@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chown, cp, mkdir, rm } from 'node:fs/promises';
+import { chown, cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../process/run-command.ts';
 import { mountBuildDisk } from './build-disk.ts';
+import { isTagAlive, readOwnTag } from './cgroups.ts';
 import type { SandboxDirs } from './sandbox-host.ts';
 import type { SandboxLimits, SandboxUser, SandboxWorkspace } from './sandbox-types.ts';
 
@@ -19,7 +20,8 @@ export async function createSandboxWorkspace(options: {
 }): Promise<SandboxWorkspace> {
   const { dirs, limits, env } = options;
   const { uid, gid } = options.user;
-  const id = randomBytes(8).toString('hex');
+  // Named after this deployer, so one starting after a SIGKILL can tell its leftovers from live builds.
+  const id = `${readOwnTag()}-${randomBytes(8).toString('hex')}`;
   const dir = join(dirs.builds, id);
   const bounded = limits.maxDiskBytes > 0;
   const disk = bounded
@@ -71,4 +73,30 @@ export async function createSandboxWorkspace(options: {
     },
     remove: () => (disk ? disk.remove() : rm(dir, { recursive: true, force: true })),
   };
+}
+
+/**
+ * Removes build workspaces (and unmounts their disks) that a SIGKILLed deployer left: its `finally` never
+ * ran, so the loop device, the image file and the folder would stay forever. Only workspaces whose
+ * deployer is gone are touched; unnamed (older) ones are left alone.
+ */
+export async function sweepStaleWorkspaces(
+  dirs: SandboxDirs,
+  env: Readonly<Record<string, string>>,
+): Promise<string[]> {
+  const names = await readdir(dirs.builds).catch(() => [] as string[]);
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+  const removed: string[] = [];
+  for (const name of names) {
+    const owner = /^(\d+\.\d+)-[0-9a-f]+(?:\.img)?$/.exec(name)?.[1];
+    if (owner === undefined || isTagAlive(owner)) continue;
+    const path = join(dirs.builds, name);
+    if (!name.endsWith('.img') && mounts.includes(` ${path} `)) {
+      const result = await runCommand({ command: 'umount', args: ['--lazy', path], env, timeoutMs: 60_000 });
+      if (result.code !== 0) throw new Error(`umount ${path} failed: ${result.stderr.trim()}`);
+    }
+    await rm(path, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
