@@ -111,7 +111,7 @@ const sandbox = createBuildSandbox({
   log: pino({ level: 'silent' }),
   path,
   policy: createAddressPolicy(),
-  limits: { memoryBytes: 512 * 1024 * 1024, cpus: 1, pids: 256, maxFileBytes: 64 * 1024 * 1024 },
+  limits: { memoryBytes: 512 * 1024 * 1024, cpus: 1, pids: 256, maxFileBytes: 64 * 1024 * 1024, maxDiskBytes: 256 * 1024 * 1024 },
   user,
   storageDir,
 });

@@ -140,6 +140,8 @@ const DeployerEnv = Type.Object({
   DEPLOYER_BUILD_CPUS: Type.Number({ minimum: 0.1, maximum: 256, default: 1 }),
   DEPLOYER_BUILD_PIDS: Type.Integer({ minimum: 32, maximum: 1_000_000, default: 1024 }),
   DEPLOYER_BUILD_MAX_FILE_MB: Type.Integer({ minimum: 1, maximum: 1_048_576, default: 4096 }),
+  /** Everything one build may write (a loop-mounted filesystem of this size); 0 leaves it unbounded. */
+  DEPLOYER_BUILD_MAX_DISK_MB: Type.Integer({ minimum: 0, maximum: 16_777_216, default: 8192 }),
   CONTAINERS_CONF: Type.String({ minLength: 1, default: 'deploy/podman/containers.conf' }),
   PATH: Type.String({ default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }),
   HOME: Type.Optional(Type.String()),
@@ -269,6 +271,7 @@ export function readDeployerConfig(env: Env): DeployerConfig {
       cpus: own.DEPLOYER_BUILD_CPUS,
       pids: own.DEPLOYER_BUILD_PIDS,
       maxFileBytes: own.DEPLOYER_BUILD_MAX_FILE_MB * 1024 * 1024,
+      maxDiskBytes: own.DEPLOYER_BUILD_MAX_DISK_MB * 1024 * 1024,
     }),
     childEnv: Object.freeze(childEnv),
     ...(own.DEPLOYER_PUBLIC_HOST ? { publicHost: own.DEPLOYER_PUBLIC_HOST.toLowerCase() } : {}),

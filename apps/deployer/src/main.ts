@@ -1,4 +1,3 @@
-import * as k8s from '@kubernetes/client-node';
 import {
   createDatabase,
   createPlatformClient,
@@ -18,15 +17,13 @@ import { createManifestValidator } from './manifests/validate-manifests.ts';
 import type { DeployTarget } from './targets/deploy-target.ts';
 import { createBuildSandbox, type BuildSandbox } from './sandbox/build-sandbox.ts';
 import { createAddressPolicy } from './sandbox/network-policy.ts';
-import { createKubernetesTarget } from './targets/kubernetes-target.ts';
+import { createKubernetesTarget, loadKubeConfig } from './targets/kubernetes-target.ts';
 import { createPodmanTarget } from './targets/podman-target.ts';
 import path from 'node:path';
 
 function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
   if (config.target === 'kubernetes') {
-    const kubeConfig = new k8s.KubeConfig();
-    if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-    else kubeConfig.loadFromCluster();
+    const kubeConfig = loadKubeConfig(config.kubeconfig);
     return createKubernetesTarget({ log, kubeConfig, validator: createManifestValidator() });
   }
   return createPodmanTarget({
@@ -38,14 +35,38 @@ function createTarget(config: DeployerConfig, log: Logger): DeployTarget {
   });
 }
 
+/**
+ * Checked once the service listens: the check spawns tools and mounts a trial disk, which readiness does not
+ * need (builds answer with what is missing themselves). Build groups of a deployer SIGKILLed mid-build
+ * would otherwise stay forever (and keep running).
+ */
+async function checkBuildSandbox(sandbox: BuildSandbox, log: Logger): Promise<void> {
+  const status = await sandbox.status();
+  if (!status.ready) {
+    log.warn(
+      { problems: status.problems },
+      'build sandbox not available: builds and clones will fail until this is fixed',
+    );
+    return;
+  }
+  try {
+    const workspaces = await sandbox.sweepStaleWorkspaces();
+    if (workspaces.length > 0)
+      log.warn({ workspaces }, 'removed build workspaces (and their disks) a stopped deployer left behind');
+    const { removed, kept } = await sandbox.sweepStaleGroups();
+    if (removed.length > 0) log.warn({ removed }, 'removed build cgroups a stopped deployer left behind');
+    if (kept.length > 0)
+      log.info({ kept }, 'build cgroups of a live deployer or with unowned processes kept');
+  } catch (err) {
+    log.warn({ err }, 'could not sweep what stopped deployers left behind');
+  }
+}
+
 startService({
   name: 'deployer',
   env: process.env,
   readConfig: readDeployerConfig,
   async build({ config, log }) {
-    const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
-    await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
-    const audit = await createServiceAudit({ service: 'deployer', config, database, log });
     const storage = config.containerStorage ? { storage: config.containerStorage } : {};
     const addressPolicy = createAddressPolicy(config.buildAllowedCidrs);
     const sandbox: BuildSandbox | 'none' =
@@ -59,19 +80,9 @@ startService({
             user: config.buildUser,
             storageDir: config.buildStorageDir,
           });
-    if (sandbox === 'none') {
-      log.warn(
-        'DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited',
-      );
-    } else {
-      const status = await sandbox.status();
-      if (!status.ready)
-        log.warn(
-          { problems: status.problems },
-          'build sandbox not available: builds and clones will fail until this is fixed',
-        );
-    }
-    const builder = await selectImageBuilder(config.builder, [
+    // Probing the builders spawns a process: it overlaps the migrations instead of following them (it
+    // settles either way; selectImageBuilder never rejects).
+    const builderChoice = selectImageBuilder(config.builder, [
       createBuildahBuilder({
         log,
         env: config.childEnv,
@@ -85,6 +96,15 @@ startService({
         ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })]
         : []),
     ]);
+    const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
+    await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
+    const audit = await createServiceAudit({ service: 'deployer', config, database, log });
+    if (sandbox === 'none') {
+      log.warn(
+        'DEPLOYER_BUILD_SANDBOX=off: repository Dockerfiles run as root with host networking, unlimited',
+      );
+    }
+    const builder = await builderChoice;
     if (!builder)
       log.warn({ choice: config.builder }, 'no image builder available: deploys from source will fail');
     const target = createTarget(config, log);
@@ -117,6 +137,7 @@ startService({
     deployments.leases.start();
     return {
       app,
+      start: () => (sandbox === 'none' ? undefined : checkBuildSandbox(sandbox, log)),
       async stop() {
         // Running pipelines are stopped (their children killed) and record how they ended before we exit;
         // leases are renewed until then, so no other replica claims them meanwhile.

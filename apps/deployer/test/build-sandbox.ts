@@ -22,7 +22,7 @@ export function createTestBuildSandbox(options: { limits?: Partial<SandboxLimits
     log: pino({ level: 'silent' }),
     path: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     policy: createAddressPolicy(options.allowed ?? []),
-    limits: { memoryBytes: 1024 * 1024 * 1024, cpus: 1, pids: 1024, maxFileBytes: 1024 * 1024 * 1024, ...options.limits },
+    limits: { memoryBytes: 1024 * 1024 * 1024, cpus: 1, pids: 1024, maxFileBytes: 1024 * 1024 * 1024, maxDiskBytes: 4096 * 1024 * 1024, ...options.limits },
     user: testBuildUser,
     storageDir,
   });

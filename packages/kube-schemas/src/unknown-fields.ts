@@ -1,4 +1,4 @@
-import * as k8s from '@kubernetes/client-node';
+import { createRequire } from 'node:module';
 import type { ManifestProblem } from './problems.ts';
 
 /**
@@ -28,7 +28,8 @@ function modelName(apiVersion: string, kind: string): string {
 }
 
 export function createUnknownFieldCheck(): UnknownFieldCheck {
-  const models = k8s as unknown as Record<string, ModelClass | undefined>;
+  // Loaded when a check is made, not when the package is imported: the client is ~80 MB of modules.
+  const models = createRequire(import.meta.url)('@kubernetes/client-node') as Record<string, ModelClass | undefined>;
 
   function model(name: string): ModelClass | undefined {
     const cls = models[name];

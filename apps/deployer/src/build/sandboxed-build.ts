@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError, UpstreamError } from '@ashapp/platform';
 import { runCommand, summarizeOutput, type CommandResult } from '../process/run-command.ts';
@@ -7,6 +7,7 @@ import {
   type BuildSandbox,
   type SandboxRunRequest,
 } from '../sandbox/build-sandbox.ts';
+import { isDiskFull } from '../sandbox/build-disk.ts';
 import { readImageRegistry, type BuildRequest, type BuildResult } from './image-builder.ts';
 
 export interface SandboxedBuildOptions {
@@ -45,16 +46,26 @@ export async function runSandboxedBuild(
   const timeoutMs = request.timeoutMs ?? 10 * 60_000;
   const signal = request.signal ? { signal: request.signal } : {};
   const insecure = (ref: string) => request.insecureRegistries?.includes(readImageRegistry(ref)) ?? false;
+  const workspace = await sandbox.createWorkspace().catch((err: unknown) => {
+    if (err instanceof SandboxUnavailableError) throw new UnavailableError(err.message);
+    throw err;
+  });
   /** `stream`: the user's own build, whose output is shown; the other steps are the service's own work. */
+  /**
+   * `store`: `shared` is the build user's store, where base images are handed over once and kept; `build`
+   * is this build's own (on its bounded disk when there is a disk limit).
+   */
   const inSandbox = async (
     args: string[],
     network: SandboxRunRequest['network'],
-    stream = false,
+    options: { stream?: boolean; store?: 'shared' | 'build' } = {},
   ): Promise<CommandResult & { oomKilled: boolean }> => {
+    const stream = options.stream ?? false;
     try {
       return await sandbox.run({
         command: buildah,
-        args: [...sandbox.storageArgs, ...args],
+        args: [...(options.store === 'build' ? workspace.storageArgs : sandbox.storageArgs), ...args],
+        tmpDir: workspace.tmpDir,
         env,
         timeoutMs,
         network,
@@ -70,10 +81,6 @@ export async function runSandboxedBuild(
   const asRoot = (args: string[]) =>
     runCommand({ command: buildah, args: [...options.rootStorageArgs, ...args], env, timeoutMs, ...signal });
 
-  const workspace = await sandbox.createWorkspace().catch((err: unknown) => {
-    if (err instanceof SandboxUnavailableError) throw new UnavailableError(err.message);
-    throw err;
-  });
   try {
     const contextDir = await workspace.copyIn(request.contextDir, 'context');
     for (const [index, ref] of options.fromImages.entries()) {
@@ -94,6 +101,8 @@ export async function runSandboxedBuild(
           );
         }
         await inSandbox(['rmi', layoutImageName(layout)], 'none');
+        // The hand-over copy sits on the build's bounded disk: gone before the build needs the space.
+        await rm(layout, { recursive: true, force: true });
       } else if (request.pull === 'missing' && options.trusted.has(readImageRegistry(ref))) {
         const pulled = await inSandbox(
           ['pull', '--quiet', `--tls-verify=${insecure(ref) ? 'false' : 'true'}`, ref],
@@ -120,30 +129,44 @@ export async function runSandboxedBuild(
     const first = options.fromImages[0];
     if (first && insecure(first)) args.push('--tls-verify=false');
     args.push(contextDir);
-    const built = await inSandbox(args, 'outside', true);
+    const built = await inSandbox(args, 'outside', { stream: true, store: 'build' });
     if (built.timedOut) throw new UpstreamError('image build timed out');
     if (built.oomKilled) {
       throw new UpstreamError(
         `image build failed: it ran out of memory (the limit is ${Math.round(sandbox.limits.memoryBytes / 1024 / 1024)} MiB)`,
       );
     }
-    if (built.code !== 0) throw new UpstreamError(`image build failed: ${summarizeOutput(built, 3)}`);
+    if (built.code !== 0) {
+      if (workspace.diskLimitBytes !== undefined && isDiskFull(`${built.stdout}\n${built.stderr}`))
+        throw new UpstreamError(
+          `image build failed: it wrote more than its disk limit of ${Math.round(workspace.diskLimitBytes / 1024 / 1024)} MiB (the build's files, layers and temporary files together)`,
+        );
+      throw new UpstreamError(`image build failed: ${summarizeOutput(built, 3)}`);
+    }
 
     const layout = join(workspace.dir, 'result');
     const exported = await inSandbox(
       ['push', '--quiet', '--disable-compression', request.image, `oci:${layout}`],
       'none',
+      { store: 'build' },
     );
-    if (exported.code !== 0)
+    if (exported.code !== 0) {
+      if (workspace.diskLimitBytes !== undefined && isDiskFull(`${exported.stdout}\n${exported.stderr}`))
+        throw new UpstreamError(
+          `could not export the built image: the image does not fit in the build's disk limit of ${Math.round(workspace.diskLimitBytes / 1024 / 1024)} MiB beside its layers`,
+        );
       throw new UpstreamError(`could not export the built image: ${summarizeOutput(exported, 2)}`);
+    }
     const imported = await asRoot(['pull', '--quiet', `oci:${layout}`]);
     const imageId = imported.stdout.trim().split('\n').pop() ?? '';
     if (imported.code !== 0 || !imageId || (await asRoot(['tag', imageId, request.image])).code !== 0) {
       throw new UpstreamError(`could not import the built image: ${summarizeOutput(imported, 2)}`);
     }
     await asRoot(['rmi', layoutImageName(layout)]);
-    // The user's store keeps the cached layers (a rebuild reuses them), not the final image.
-    await inSandbox(['rmi', request.image], 'none');
+    // A shared user store keeps the cached layers (a rebuild reuses them), not the final image; a build's
+    // own store goes with its workspace.
+    if (workspace.diskLimitBytes === undefined)
+      await inSandbox(['rmi', request.image], 'none', { store: 'build' });
     const iid = (await readFile(iidFile, 'utf8').catch(() => '')).trim();
     return { imageId: imageId || iid || undefined, durationMs: Date.now() - started };
   } finally {

@@ -190,5 +190,22 @@ for (const dialect of testDialects) {
       assert.equal(again.revision, 3);
       assert.equal((await repo.getApp('default', 'hello'))?.user_id, 'bob');
     });
+
+    test('reads the apps of a list page in one query, only the ones asked for', async () => {
+      // `hello` exists from the tests above (bob's since it was deleted and deployed again); `a`/`b-c` and
+      // `a-b`/`c` join to the same text.
+      await repo.createDeployment({ ...draft('b-c', 'alice', 4000), namespace: 'a' });
+      await repo.createDeployment({ ...draft('c', 'bob', 4100), namespace: 'a-b' });
+      const apps = await repo.listApps([
+        { namespace: 'default', appName: 'hello' },
+        { namespace: 'a', appName: 'b-c' },
+        { namespace: 'default', appName: 'missing' },
+      ]);
+      assert.deepEqual(apps.map((a) => `${a.namespace}/${a.app_name}:${a.user_id}`).sort(), [
+        'a/b-c:alice',
+        'default/hello:bob',
+      ]);
+      assert.deepEqual(await repo.listApps([]), []);
+    });
   });
 }

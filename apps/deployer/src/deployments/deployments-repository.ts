@@ -160,6 +160,8 @@ export interface DeploymentsRepository {
   listRevisions(namespace: string, appName: string): Promise<DeploymentRow[]>;
   getRevision(namespace: string, appName: string, revision: number): Promise<DeploymentRow | undefined>;
   getApp(namespace: string, appName: string): Promise<AppRow | undefined>;
+  /** Several apps in one query (a list page's apps); missing ones are simply absent. */
+  listApps(keys: ReadonlyArray<{ namespace: string; appName: string }>): Promise<AppRow[]>;
   setLiveRevision(namespace: string, appName: string, revision: number | null): Promise<void>;
   markAppDeleted(namespace: string, appName: string, at: number): Promise<void>;
   /** Records still running (not in a final state): after a restart they are failed, not left hanging. */
@@ -338,6 +340,17 @@ export function createDeploymentsRepository(database: Database<DeployerTables>):
         .where('namespace', '=', namespace)
         .where('app_name', '=', appName)
         .executeTakeFirst(),
+
+    async listApps(keys) {
+      if (keys.length === 0) return [];
+      return db
+        .selectFrom('apps')
+        .selectAll()
+        .where((eb) =>
+          eb.or(keys.map((k) => eb.and([eb('namespace', '=', k.namespace), eb('app_name', '=', k.appName)]))),
+        )
+        .execute();
+    },
 
     async setLiveRevision(namespace, appName, revision) {
       await db

@@ -20,8 +20,16 @@ export const deployerKinds = [
  * (@ashapp/kube-schemas: Kubernetes OpenAPI schemas, strict fields, API server rules), limited to its kinds.
  */
 export function createManifestValidator(): ManifestValidator {
-  return createKubeManifestValidator({
-    allowedKinds: deployerKinds,
-    refusal: 'is not a kind the deployer applies',
-  });
+  // Made on first use: the schemas and the Kubernetes client's models are large, and readiness needs
+  // neither (issue 9: a podman deployer was held up ~2 s and ~80 MB by them at start-up).
+  let validator: ManifestValidator | undefined;
+  const load = () =>
+    (validator ??= createKubeManifestValidator({
+      allowedKinds: deployerKinds,
+      refusal: 'is not a kind the deployer applies',
+    }));
+  return {
+    validate: (objects) => load().validate(objects),
+    assertValid: (objects) => load().assertValid(objects),
+  };
 }

@@ -7,7 +7,7 @@ import {
   type RequestMeta,
 } from '@ashapp/platform';
 import type { RegistryCredentials } from '../registry/auth-file.ts';
-import { readEcrRegistryLogin, type EcrRegistryLogin } from '../registry/ecr-sign-in.ts';
+import type { EcrRegistryLogin, readEcrRegistryLogin } from '../registry/ecr-sign-in.ts';
 import { resolveRegistryHost, type RegistrySignInChecker } from '../registry/registry-sign-in.ts';
 import type { RegistryLoginsRepository } from './registry-logins-repository.ts';
 import type { RegistryLoginBody } from '@ashapp/contracts/deployer';
@@ -74,7 +74,10 @@ export interface RegistryLoginsServiceOptions {
 export function createRegistryLoginsService(options: RegistryLoginsServiceOptions): RegistryLoginsService {
   const now = options.now ?? Date.now;
   const insecure = new Set(options.insecureRegistries);
-  const readEcr = options.readEcrLogin ?? readEcrRegistryLogin;
+  // The AWS SDK is loaded on the first ECR sign-in, not at start-up: most deployers never use it.
+  const readEcr: typeof readEcrRegistryLogin =
+    options.readEcrLogin ??
+    (async (input) => (await import('../registry/ecr-sign-in.ts')).readEcrRegistryLogin(input));
 
   async function signInToEcr(
     caller: Identity,

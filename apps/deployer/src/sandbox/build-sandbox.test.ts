@@ -1,20 +1,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { UpstreamError } from '@ashapp/platform';
 import { createBuildahBuilder } from '../build/buildah-builder.ts';
 import { ensureTestBaseImage, type TestBaseImage } from '../../test/base-image.ts';
-import { createTestBuildSandbox } from '../../test/build-sandbox.ts';
+import { createTestBuildSandbox, testBuildStorageDir } from '../../test/build-sandbox.ts';
 import { readTestChildEnv, readTestStorage } from '../../test/containers-env.ts';
 import { createTestNetwork, waitForOutput, type TestNetwork } from '../../test/test-network.ts';
-import { createBuildSandbox, SandboxUnavailableError } from './build-sandbox.ts';
+import { createBuildSandbox, SandboxUnavailableError, type BuildSandbox } from './build-sandbox.ts';
+import { mountBuildDisk } from './build-disk.ts';
 import { createAddressPolicy } from './network-policy.ts';
 
 const run = promisify(execFile);
@@ -349,6 +351,95 @@ describe(
       assert.ok(!fileLines.includes('WROTE'));
     });
 
+    test('a build that writes past its disk limit fails with that reason; the same build within it passes', async () => {
+      // Files well under the per-file cap: only the total can stop this build.
+      const sandbox = createTestBuildSandbox({
+        limits: { maxDiskBytes: 400 * 1024 * 1024, maxFileBytes: 1024 * 1024 * 1024 },
+      });
+      // Other test files build in the same storage folder meanwhile: this test tracks its own workspaces.
+      const workspaces: string[] = [];
+      const tracked: BuildSandbox = {
+        ...sandbox,
+        async createWorkspace() {
+          const workspace = await sandbox.createWorkspace();
+          workspaces.push(workspace.dir);
+          return workspace;
+        },
+      };
+      const builder = createBuildahBuilder({ log, env, storage, sandbox: tracked });
+      const writer = (files: number) =>
+        `RUN python3 -c "import os; [open(f'/fill-{i}', 'wb').write(os.urandom(50 * 1024 * 1024)) for i in range(${files})]; print('WROTE ALL')"`;
+      const fullContext = await writeContext('disk-full', `FROM ${base.localImage}\n${writer(10)}\n`);
+      const fullLines: string[] = [];
+      await assert.rejects(
+        builder.build({
+          contextDir: fullContext,
+          image: 'localhost/ashapp-sandbox-disk-full:1',
+          log: (l) => fullLines.push(l),
+          pull: 'never',
+        }),
+        (err: unknown) =>
+          err instanceof UpstreamError && /wrote more than its disk limit of 400 MiB/.test(err.message),
+      );
+      assert.ok(!fullLines.includes('WROTE ALL'), 'the writes past the limit were refused');
+
+      const fitContext = await writeContext('disk-fits', `FROM ${base.localImage}\n${writer(1)}\n`);
+      const image = 'localhost/ashapp-sandbox-disk-fits:1';
+      images.push(image);
+      const fitLines: string[] = [];
+      const result = await builder.build({
+        contextDir: fitContext,
+        image,
+        log: (l) => fitLines.push(l),
+        pull: 'never',
+      });
+      assert.ok(fitLines.includes('WROTE ALL'));
+      assert.ok(result.imageId);
+      // Nothing of either build stays mounted or on disk in the build user's folder.
+      assert.equal(workspaces.length, 2);
+      const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+      for (const dir of workspaces) {
+        assert.ok(!mounts.includes(` ${dir} `), `no build disk left mounted at ${dir}`);
+        assert.equal(existsSync(dir), false, 'no build folder left');
+        assert.equal(existsSync(`${dir}.img`), false, 'no disk image left');
+      }
+    });
+
+    test('at start, build disks a SIGKILLed deployer left mounted are unmounted and removed; a live one stays', async () => {
+      const sandbox = createTestBuildSandbox({ limits: { maxDiskBytes: 64 * 1024 * 1024 } });
+      const status = await sandbox.status();
+      assert.ok(status.ready);
+      const buildsDir = join(testBuildStorageDir, 'builds');
+      const exited = spawn('true', [], { stdio: 'ignore' });
+      await new Promise((resolve) => exited.once('exit', resolve));
+      const dead = join(buildsDir, `${exited.pid}.12345-${'ab'.repeat(8)}`);
+      const disk = await mountBuildDisk({
+        image: `${dead}.img`,
+        dir: dead,
+        bytes: 64 * 1024 * 1024,
+        uid: status.user.uid,
+        gid: status.user.gid,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+      const live = await sandbox.createWorkspace();
+      try {
+        const removed = await sandbox.sweepStaleWorkspaces();
+        assert.ok(
+          removed.includes(basename(dead)) && removed.includes(`${basename(dead)}.img`),
+          removed.join(', '),
+        );
+        assert.ok(!removed.includes(basename(live.dir)));
+        const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+        assert.ok(!mounts.includes(` ${dead} `), 'the stale disk is unmounted');
+        assert.equal(existsSync(dead), false);
+        assert.equal(existsSync(`${dead}.img`), false);
+        assert.ok(mounts.includes(` ${live.dir} `), 'a live build keeps its disk');
+      } finally {
+        await live.remove();
+        if (existsSync(dead)) await disk.remove();
+      }
+    });
+
     test('a build over its time limit is stopped and leaves no process, cgroup or network behind', async () => {
       const marker = `sandbox-sleep-${process.pid}-${Date.now()}`;
       const contextDir = await writeContext(
@@ -393,7 +484,7 @@ describe(
         log,
         path: join(work, 'empty-path'),
         policy: createAddressPolicy(),
-        limits: { memoryBytes: 1 << 30, cpus: 1, pids: 100, maxFileBytes: 1 << 30 },
+        limits: { memoryBytes: 1 << 30, cpus: 1, pids: 100, maxFileBytes: 1 << 30, maxDiskBytes: 1 << 30 },
         user: 'nobody-has-this-user',
         storageDir: join(work, 'storage'),
       });

@@ -1,4 +1,5 @@
-import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -68,6 +69,112 @@ export async function checkCgroupSupport(root = '/sys/fs/cgroup'): Promise<strin
   }
 }
 
+const groupPrefix = 'ashapp-build-';
+
+/**
+ * `<pid>.<start time>` of a process: which deployer made a group. The start time (clock ticks since boot,
+ * /proc/<pid>/stat field 22) tells a live owner from a new process that reused its pid.
+ */
+function readProcessTag(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTime = fields[19];
+    return startTime ? `${pid}.${startTime}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A new build group's name: `ashapp-build-<deployer pid>.<its start time>-<random>`, so a deployer starting
+ * later can tell the groups of a live deployer (on this host, in the same parent group) from those of one
+ * that was SIGKILLed mid-build.
+ */
+export function createBuildCgroupName(): string {
+  return `${groupPrefix}${readOwnTag()}-${randomBytes(6).toString('hex')}`;
+}
+
+/** This process's `<pid>.<start time>`: what names a build's cgroups and workspace after their deployer. */
+export function readOwnTag(): string {
+  return readProcessTag(process.pid) ?? `${process.pid}.0`;
+}
+
+/** Whether the process a tag names is still the one running (pid and start time both match). */
+export function isTagAlive(tag: string): boolean {
+  return readProcessTag(Number(tag.split('.')[0])) === tag;
+}
+
+/** The owner's tag in a group name, or undefined for names from before owners were recorded. */
+function readOwnerTag(name: string): string | undefined {
+  return /^ashapp-build-(\d+\.\d+)-[0-9a-f]+$/.exec(name)?.[1];
+}
+
+async function killGroupProcesses(dir: string): Promise<void> {
+  // Kill until empty: a process may fork while we read the list; bounded so a stuck group cannot hang us.
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const procs = (await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean);
+    if (procs.length === 0) return;
+    for (const pid of procs) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface CgroupSweep {
+  /** Groups removed: empty ones, and ones whose deployer is gone (their processes killed first). */
+  removed: string[];
+  /** Groups left: a live deployer's, or an unowned one that still has processes. */
+  kept: string[];
+}
+
+/**
+ * Removes build groups a SIGKILLed deployer left behind (issue 8): a kill skips `remove()`, and since
+ * setpriv clears the parent-death signal the build itself may still be running in its group. A group is
+ * removed when it is empty, or when the deployer that made it is no longer alive (its processes are then
+ * orphans of no live build and are killed). A live deployer's groups, and unowned groups with processes
+ * (names from before owners were recorded), are left alone.
+ */
+export async function sweepStaleBuildCgroups(root = '/sys/fs/cgroup'): Promise<CgroupSweep> {
+  const own = await readOwnPaths(root);
+  const removed = new Set<string>();
+  const kept = new Set<string>();
+  for (const controller of controllers) {
+    const parent = join(root, controller, own[controller]);
+    const names = (await readdir(parent, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory() && entry.name.startsWith(groupPrefix))
+      .map((entry) => entry.name);
+    for (const name of names) {
+      const dir = join(parent, name);
+      const owner = readOwnerTag(name);
+      if (owner !== undefined) {
+        if (isTagAlive(owner)) {
+          kept.add(name);
+          continue;
+        }
+        await killGroupProcesses(dir);
+      }
+      try {
+        await rmdir(dir);
+        removed.add(name);
+      } catch (err) {
+        // EBUSY: an unowned group that still has processes; it is not ours to kill.
+        if ((err as NodeJS.ErrnoException).code !== 'EBUSY') throw err;
+        kept.add(name);
+      }
+    }
+  }
+  return { removed: [...removed].filter((n) => !kept.has(n)), kept: [...kept] };
+}
+
 export async function createBuildCgroup(
   name: string,
   limits: ResourceLimits,
@@ -77,23 +184,7 @@ export async function createBuildCgroup(
   const relative = (c: Controller) => join(own[c], name);
   const dir = (c: Controller) => join(root, c, relative(c));
   const created: Controller[] = [];
-  const killAll = async (controller: Controller) => {
-    // Kill until empty: a process may fork while we read the list; bounded so a stuck group cannot hang us.
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      const procs = (await readFile(join(dir(controller), 'cgroup.procs'), 'utf8').catch(() => ''))
-        .split('\n')
-        .filter(Boolean);
-      if (procs.length === 0) break;
-      for (const pid of procs) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const killAll = (controller: Controller) => killGroupProcesses(dir(controller));
   const removeAll = async () => {
     for (const controller of created) {
       await killAll(controller);

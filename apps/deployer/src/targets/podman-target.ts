@@ -15,6 +15,13 @@ import {
   type RolloutEvent,
   type TargetStatus,
 } from './deploy-target.ts';
+import {
+  parsePodmanList,
+  PodmanContainerSchema,
+  PodmanPodSchema,
+  type PodmanContainer,
+  type PodmanPod,
+} from './podman-json.ts';
 import { ownershipKeys, readIdentityHash, readLocalName, stampOwnership } from './resource-names.ts';
 
 export interface PodmanTargetOptions {
@@ -73,10 +80,20 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
   const podName = (app: AppRef) => readLocalName(app);
 
   async function readState(app: AppRef): Promise<AppState | undefined> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(join(appDir(app), 'state.json'), 'utf8')) as AppState;
-    } catch {
-      return undefined;
+      text = await readFile(join(appDir(app), 'state.json'), 'utf8');
+    } catch (error) {
+      // Never deployed on this machine (or deleted): no state is the true answer.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as AppState;
+    } catch (error) {
+      throw new UnavailableError(
+        `the podman target's state for ${app.appName} is not readable JSON (${(error as Error).message}); remove ${join(appDir(app), 'state.json')} after checking the pod by hand`,
+      );
     }
   }
 
@@ -128,46 +145,26 @@ export function createPodmanTarget(options: PodmanTargetOptions): DeployTarget {
     return { yaml: stringify(deployment, { lineWidth: 0 }), containerPort, probePath };
   }
 
-  async function inspectContainers(
-    podId: string | undefined,
-  ): Promise<Array<{ State: string; Exited: boolean; ExitCode: number; Names: string[]; Id: string }>> {
+  async function inspectContainers(podId: string | undefined): Promise<PodmanContainer[]> {
     if (!podId) return [];
     const result = await podman_(['ps', '-a', '--filter', `pod=${podId}`, '--format', 'json']);
-    if (result.code !== 0) return [];
-    try {
-      return (
-        JSON.parse(result.stdout || '[]') as Array<{
-          State: string;
-          Exited: boolean;
-          ExitCode: number;
-          Names: string[];
-          Id: string;
-          IsInfra?: boolean;
-        }>
-      ).filter((c) => !c.IsInfra && !c.Names.some((n) => n.endsWith('-infra')));
-    } catch {
-      return [];
-    }
-  }
-
-  interface PodSummary {
-    Id: string;
-    Name: string;
-    Status: string;
-    Labels?: Record<string, string> | null;
+    if (result.code !== 0) throw new UnavailableError(`podman ps failed: ${summarizeOutput(result, 3)}`);
+    return parsePodmanList(result.stdout, PodmanContainerSchema, 'podman ps').filter(
+      (c) => !c.IsInfra && !c.Names.some((n) => n.endsWith('-infra')),
+    );
   }
 
   /** Pods kube play made for this app's name (`<name>-pod`, `<name>-pod-0` … depending on the podman version). */
-  async function listPods(app: AppRef): Promise<PodSummary[]> {
+  async function listPods(app: AppRef): Promise<PodmanPod[]> {
     const name = podName(app);
     const result = await podman_(['pod', 'ps', '--filter', `name=^${name}-pod`, '--format', 'json'], 60_000);
     if (result.code !== 0) throw new UnavailableError(`podman pod ps failed: ${summarizeOutput(result, 3)}`);
-    const pods = JSON.parse(result.stdout || '[]') as PodSummary[];
+    const pods = parsePodmanList(result.stdout, PodmanPodSchema, 'podman pod ps');
     return pods.filter((p) => p.Name === `${name}-pod` || new RegExp(`^${name}-pod-\\d+$`).test(p.Name));
   }
 
   /** Refuses to touch a pod under this app's name that carries another identity (or none: not ours). */
-  async function assertOwnPods(app: AppRef): Promise<PodSummary[]> {
+  async function assertOwnPods(app: AppRef): Promise<PodmanPod[]> {
     const pods = await listPods(app);
     const mine = readIdentityHash(app);
     for (const pod of pods) {

@@ -1,9 +1,34 @@
 import { InputError } from '@ashapp/platform';
+import {
+  AppNameField,
+  checkField,
+  domainPattern,
+  maxAppNameLength,
+  NamespaceField,
+  NodePortField,
+  PortField,
+  RegistryHostField,
+  ReplicasField,
+  RepositoryNameField,
+  repositoryPattern,
+  ServiceTypeField,
+  serviceTypes,
+  TagField,
+  tagPattern,
+  WorkloadKindField,
+  workloadKinds,
+  type ServiceType,
+  type WorkloadKind,
+} from './field-rules.ts';
+
+export { maxAppNameLength, serviceTypes, workloadKinds, type ServiceType, type WorkloadKind };
 
 /**
  * Validators for everything a caller hands the deployer. Each returns the accepted value (trimmed or
  * defaulted) or throws an `InputError` whose details name the field, so the route answers 400 with what
  * was wrong. Values that pass contain no characters with meaning to YAML, a shell or git option parsing.
+ * Rules a schema can state (patterns, lengths, ranges, enums) live in field-rules.ts as TypeBox schemas;
+ * what is here is what a schema cannot say.
  */
 
 function fail(field: string, message: string): never {
@@ -19,26 +44,9 @@ function requireString(field: string, value: unknown): string {
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
-const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/**
- * The longest app name: the name also becomes derived object names (`<app>-green`, `<app>-canary`,
- * `<namespace>-<app>` on podman) that must stay within the 63-character label limit.
- */
-export const maxAppNameLength = 50;
-
 /** An app name is a DNS-1035 label (a Service name must start with a letter), at most 50 characters. */
 export function validateAppName(value: unknown, field = 'app_name'): string {
-  const name = requireString(field, value);
-  if (name.length === 0) fail(field, 'is required');
-  if (name.length > maxAppNameLength) fail(field, `must be at most ${maxAppNameLength} characters`);
-  if (!dns1035Label.test(name)) {
-    fail(
-      field,
-      'must be lowercase letters, digits and dashes, start with a letter and end with a letter or digit',
-    );
-  }
+  const name = checkField(AppNameField, value, field);
   const reserved = reservedAppSuffixes.find((suffix) => name.endsWith(suffix));
   if (reserved)
     fail(
@@ -57,25 +65,14 @@ export const reservedAppSuffixes = Object.freeze(['-blue', '-green', '-canary'])
 /** A namespace is a DNS-1123 label of at most 63 characters; empty means `default`. */
 export function validateNamespace(value: unknown, field = 'namespace'): string {
   if (value === undefined || value === null || value === '') return 'default';
-  const name = requireString(field, value);
-  if (name.length > 63) fail(field, 'must be at most 63 characters');
-  if (!dns1123Label.test(name)) {
-    fail(field, 'must be lowercase letters, digits and dashes, starting and ending with a letter or digit');
-  }
-  return name;
+  return checkField(NamespaceField, value, field);
 }
 
 // The grammar of github.com/distribution/reference, written out as regular expressions.
-const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const domainPattern = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]{1,5})?`;
-const pathComponent = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const tagPattern = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
 const digestPattern = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
-const registryHostRegExp = new RegExp(`^${domainPattern}$`);
-const repositoryRegExp = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
-const tagRegExp = new RegExp(`^${tagPattern}$`);
+const repositoryRegExp = new RegExp(`^${repositoryPattern}$`);
 const referenceRegExp = new RegExp(
-  `^(?:(${domainPattern})/)?(${pathComponent}(?:/${pathComponent})*)(?::(${tagPattern}))?(?:@(${digestPattern}))?$`,
+  `^(?:(${domainPattern})/)?(${repositoryPattern})(?::(${tagPattern}))?(?:@(${digestPattern}))?$`,
 );
 
 export interface ImageReference {
@@ -110,72 +107,46 @@ export function validateImageReference(value: unknown, field = 'image'): ImageRe
 
 /** A repository path without registry or tag, e.g. `ashwanth01/app`. */
 export function validateRepositoryName(value: unknown, field = 'image_name'): string {
-  const text = requireString(field, value);
-  if (text.length === 0 || text.length > 255 || !repositoryRegExp.test(text)) {
-    fail(
-      field,
-      'must be lowercase path components ([a-z0-9] separated by . _ - or /), at most 255 characters',
-    );
-  }
-  return text;
+  return checkField(RepositoryNameField, value, field);
 }
 
 export function validateTag(value: unknown, field = 'tag'): string {
   if (value === undefined || value === null || value === '') return 'latest';
-  const tag = requireString(field, value);
-  if (!tagRegExp.test(tag))
-    fail(field, 'must be letters, digits, _ . - (not starting with . or -), at most 128 characters');
-  return tag;
+  return checkField(TagField, value, field);
 }
 
 /** A registry host name with an optional port, e.g. `ghcr.io`, `127.0.0.1:5000`. */
 export function validateRegistryHost(value: unknown, field = 'registry'): string {
-  const host = requireString(field, value).toLowerCase();
-  if (host.length === 0 || host.length > 253 || !registryHostRegExp.test(host)) {
-    fail(field, 'must be a host name with an optional port, e.g. ghcr.io or registry.example.com:5000');
-  }
-  return host;
+  return checkField(RegistryHostField, requireString(field, value).toLowerCase(), field);
 }
 
-function validateInteger(field: string, value: unknown, min: number, max: number): number {
-  const number = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number)) fail(field, 'must be an integer');
-  if (number < min || number > max) fail(field, `must be between ${min} and ${max}`);
-  return number;
+/** Form fields arrive as text: a string of digits counts as the integer it spells. */
+function readIntegerLike(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
 }
 
 export function validatePort(value: unknown, field = 'container_port'): number {
-  return validateInteger(field, value, 1, 65535);
+  return checkField(PortField, readIntegerLike(value), field);
 }
 
 /** Kubernetes only accepts NodePorts in the cluster's node-port range (30000–32767 by default). */
 export function validateNodePort(value: unknown, field = 'node_port'): number {
-  return validateInteger(field, value, 30000, 32767);
+  return checkField(NodePortField, readIntegerLike(value), field);
 }
 
 export function validateReplicas(value: unknown, options: { max?: number; field?: string } = {}): number {
   if (value === undefined || value === null || value === '') return 1;
-  return validateInteger(options.field ?? 'replicas', value, 1, options.max ?? 20);
+  return checkField(ReplicasField(options.max ?? 20), readIntegerLike(value), options.field ?? 'replicas');
 }
-
-export const serviceTypes = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
-export type ServiceType = (typeof serviceTypes)[number];
 
 export function validateServiceType(value: unknown, field = 'service_type'): ServiceType {
   if (value === undefined || value === null || value === '') return 'ClusterIP';
-  const found = serviceTypes.find((t) => t === value);
-  if (!found) fail(field, `must be one of ${serviceTypes.join(', ')}`);
-  return found;
+  return checkField(ServiceTypeField, value, field);
 }
-
-export const workloadKinds = ['Deployment', 'ReplicaSet'] as const;
-export type WorkloadKind = (typeof workloadKinds)[number];
 
 export function validateWorkloadKind(value: unknown, field = 'k8s_kind'): WorkloadKind {
   if (value === undefined || value === null || value === '') return 'Deployment';
-  const found = workloadKinds.find((k) => k === value);
-  if (!found) fail(field, `must be one of ${workloadKinds.join(', ')}`);
-  return found;
+  return checkField(WorkloadKindField, value, field);
 }
 
 export const codeLimits = Object.freeze({ appCodeBytes: 256 * 1024, requirementsBytes: 16 * 1024 });
