@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createGroupCommit } from './database.ts';
+import { sql } from 'kysely';
+import { createDatabase, createGroupCommit } from './database.ts';
+import { createTestDatabase } from './testing/databases.ts';
 
 describe('group commit', () => {
   test('writes items submitted in one turn of the event loop as one batch, answering each caller', async () => {
@@ -81,5 +83,28 @@ describe('group commit', () => {
     assert.deepEqual(batches, [[1], [2, 3]]);
     release?.();
     await first;
+  });
+});
+
+describe('a PostgreSQL connection the server ends while idle', () => {
+  test('does not end the process, and the next query opens a new connection', async () => {
+    const testDb = await createTestDatabase('postgres');
+    const database = createDatabase({ url: testDb.url });
+    const admin = createDatabase({ url: testDb.url });
+    try {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db);
+      const pid = rows[0]?.pid;
+      assert.ok(pid !== undefined);
+      // What a restart, a failover or an administrator does to the idle pooled connection.
+      await sql`select pg_terminate_backend(${pid})`.execute(admin.db);
+      // Let the pool see the termination on its idle client (an 'error' event with no caller to take it).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const after = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db);
+      assert.notEqual(after.rows[0]?.pid, pid);
+    } finally {
+      await admin.close();
+      await database.close();
+      await testDb.drop();
+    }
   });
 });

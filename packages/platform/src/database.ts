@@ -80,7 +80,7 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
     const pool = async (): Promise<pg.Pool> => {
       const { default: pgModule } = await import('pg');
       const { Pool, types } = pgModule;
-      return new Pool({
+      const created = new Pool({
         connectionString: options.url,
         max: poolSize,
         // BIGINT (timestamps in ms, counts) as numbers: every value we store fits in 2^53.
@@ -91,6 +91,12 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
               : types.getTypeParser(oid, format ?? 'text')) as typeof types.getTypeParser,
         },
       });
+      // An idle connection the server ends (a restart, a failover, an administrator's terminate) is reported
+      // as a pool 'error' event, which without a listener ends the process. The pool has already dropped
+      // that connection and the next query opens a new one; a query that fails says so to its caller, and
+      // /ready's ping reports a database that stays down.
+      created.on('error', () => {});
+      return created;
     };
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
