@@ -164,8 +164,7 @@ export const DeploymentView = Type.Object({
   revision: Type.Integer(),
   kind: Type.String({ description: 'deploy or rollback' }),
   source_revision: Nullable(Type.Integer()),
-  // A string until the deployer's stored rows carry DeploymentState (its repository types them as text).
-  state: Type.String({ description: 'One of deploymentStates.' }),
+  state: DeploymentStateSchema,
   progress: Type.Integer(),
   strategy: Type.String(),
   target: Type.String(),
@@ -222,7 +221,7 @@ export const RevisionView = Type.Object({
   kind: Type.String(),
   source_revision: Nullable(Type.Integer()),
   image: Type.String(),
-  state: Type.String({ description: 'One of deploymentStates.' }),
+  state: DeploymentStateSchema,
   url: Nullable(Type.String()),
   live: Type.Boolean(),
   rollback_possible: Type.Boolean({

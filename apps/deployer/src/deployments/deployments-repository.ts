@@ -26,7 +26,7 @@ export interface DeployerTables extends RegistryLoginTables {
     kind: string;
     /** For a rollback, the revision whose image and manifest it re-applies. */
     source_revision: number | null;
-    state: string;
+    state: DeploymentState;
     progress: number;
     target: string;
     strategy: string;

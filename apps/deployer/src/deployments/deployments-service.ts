@@ -24,6 +24,7 @@ import type {
   DeploymentDetail,
   DeploymentView,
   ListDeploymentsQuery,
+  RevisionList,
   RollbackBody,
   ValidateBody,
   ValidationView,
@@ -45,28 +46,7 @@ export interface DeploymentsService {
   get(caller: Identity, id: string): Promise<DeploymentDetail>;
   /** The record, if the caller may see it (for the event stream). */
   readVisible(caller: Identity, id: string): Promise<DeploymentRow>;
-  revisions(
-    caller: Identity,
-    appName: string,
-    namespace: string | undefined,
-  ): Promise<{
-    app_name: string;
-    namespace: string;
-    live_revision: number | null;
-    target_status: 'running' | 'not-ready' | 'missing' | 'foreign' | 'unknown' | null;
-    items: Array<{
-      id: string;
-      revision: number;
-      kind: string;
-      source_revision: number | null;
-      image: string;
-      state: string;
-      url: string | null;
-      live: boolean;
-      rollback_possible: boolean;
-      created_at: string;
-    }>;
-  }>;
+  revisions(caller: Identity, appName: string, namespace: string | undefined): Promise<RevisionList>;
   rollback(caller: Identity, appName: string, body: RollbackBody, meta: RequestMeta): Promise<DeployAccepted>;
   deleteApp(
     caller: Identity,
