@@ -3,8 +3,10 @@
  * derived from them, and the server-sent events of a deployment's stream. The deployer's routes validate
  * and serialise with these; the web app and other services type their calls with them.
  */
+import type { Identity, ServiceClient } from '@ashapp/platform';
 import { Type, type Static, type TSchema } from 'typebox';
 import { deploymentStates } from './deployment-states.ts';
+import { expectStatus } from './service-call.ts';
 
 export { deploymentStates, type DeploymentState } from './deployment-states.ts';
 
@@ -344,3 +346,31 @@ export const DeploymentDoneEvent = Type.Object({
   error: Type.Optional(Type.String()),
 });
 export type DeploymentDoneEvent = Static<typeof DeploymentDoneEvent>;
+
+/** `POST /deployer-api/docker-logout`: the answer once this session's registry credentials are forgotten. */
+export const RegistryLogoutResult = Type.Object({ success: Type.Boolean(), message: Type.String() });
+export type RegistryLogoutResult = Static<typeof RegistryLogoutResult>;
+
+/** The deployer as another service calls it. */
+export interface DeployerClient {
+  /**
+   * `POST /deployer-api/docker-logout` as the signed-out user and session: the deployer forgets the
+   * session's registry sign-ins at once. Throws `UnavailableError` when the deployer does not answer,
+   * `UpstreamError` (with the status) when it refuses.
+   */
+  forgetRegistrySignIns(input: { identity: Identity }): Promise<RegistryLogoutResult>;
+}
+
+export function createDeployerClient(deps: { http: ServiceClient }): DeployerClient {
+  return {
+    async forgetRegistrySignIns({ identity }) {
+      const res = await deps.http.request<RegistryLogoutResult>({
+        method: 'POST',
+        path: '/deployer-api/docker-logout',
+        body: {},
+        identity,
+      });
+      return expectStatus(deps.http.name, res, 200);
+    },
+  };
+}

@@ -2,7 +2,12 @@ import { awsCredentialsHeader, requireIdentity, type ServiceApp } from '@ashapp/
 import { Type } from 'typebox';
 import { readRequestMeta } from '../request-meta.ts';
 import type { RegistryLoginsService } from './registry-logins-service.ts';
-import { RegistryLoginBody, RegistryLoginView, RegistryStatusView } from '@ashapp/contracts/deployer';
+import {
+  RegistryLoginBody,
+  RegistryLoginView,
+  RegistryLogoutResult,
+  RegistryStatusView,
+} from '@ashapp/contracts/deployer';
 
 export function registerRegistryLoginRoutes(app: ServiceApp, service: RegistryLoginsService): void {
   app.post(
@@ -32,7 +37,7 @@ export function registerRegistryLoginRoutes(app: ServiceApp, service: RegistryLo
       schema: {
         summary: "Forget this session's registry credentials",
         body: Type.Optional(Type.Object({}, { additionalProperties: true })),
-        response: { 200: Type.Object({ success: Type.Boolean(), message: Type.String() }) },
+        response: { 200: RegistryLogoutResult },
       },
     },
     async (request) => {

@@ -49,3 +49,28 @@ test('a deployer that is down does not fail the sign-out, and says so in the log
   await createSessionEndNotifier({ deployer, log })(session, 'req-10');
   assert.ok(lines.some((l) => l.includes('not told of the sign-out')));
 });
+
+test('a deployer that refuses the notice is logged with its status, and the sign-out still succeeds', async () => {
+  const refusing = createServer((_req, res) => {
+    res
+      .writeHead(403, { 'content-type': 'application/json' })
+      .end('{"error":{"code":"FORBIDDEN","message":"no"}}');
+  });
+  await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+  try {
+    const { log, lines } = createCapturingLogger();
+    const deployer = createServiceClient({
+      name: 'deployer',
+      baseUrl: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`,
+      identitySecret: secret,
+      log,
+      retries: 0,
+    });
+    await createSessionEndNotifier({ deployer, log })(session, 'req-11');
+    const refused = lines.find((l) => l.includes('refused the sign-out notice'));
+    assert.ok(refused, 'the refusal is logged');
+    assert.match(refused, /"status":403/);
+  } finally {
+    await new Promise<void>((resolve) => refusing.close(() => resolve()));
+  }
+});

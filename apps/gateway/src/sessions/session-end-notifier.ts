@@ -1,4 +1,5 @@
-import type { Logger, ServiceClient } from '@ashapp/platform';
+import { createDeployerClient } from '@ashapp/contracts/deployer';
+import { UpstreamError, type Logger, type ServiceClient } from '@ashapp/platform';
 import type { ActiveSession } from './session-service.ts';
 
 /**
@@ -7,20 +8,20 @@ import type { ActiveSession } from './session-service.ts';
  * is dead anyway; the sign-in expires on its own), it is logged.
  */
 export function createSessionEndNotifier(deps: { deployer: ServiceClient; log: Logger }) {
+  const deployer = createDeployerClient({ http: deps.deployer });
   return async (session: ActiveSession, requestId: string): Promise<void> => {
     try {
-      const res = await deps.deployer.request({
-        method: 'POST',
-        path: '/deployer-api/docker-logout',
-        body: {},
+      await deployer.forgetRegistrySignIns({
         identity: { userId: session.userId, roles: session.roles, requestId, sessionId: session.id },
       });
-      if (res.status >= 400) deps.log.warn({ status: res.status }, 'deployer refused the sign-out notice');
     } catch (err) {
-      deps.log.warn(
-        { err: (err as Error).message },
-        'deployer not told of the sign-out; its registry sign-in expires on its own',
-      );
+      if (err instanceof UpstreamError)
+        deps.log.warn({ status: err.details?.status }, 'deployer refused the sign-out notice');
+      else
+        deps.log.warn(
+          { err: (err as Error).message },
+          'deployer not told of the sign-out; its registry sign-in expires on its own',
+        );
     }
   };
 }
