@@ -152,7 +152,10 @@ describe('tracing across the platform (services as processes, an OTLP collector 
       !cliText.includes(alice.secretAccessKey) && !cliText.includes(alice.accessKeyId),
       'no credentials',
     );
-    assert.ok(names.includes('db.insert history_entries'), 'the history save has its database span');
+    assert.ok(
+      names.includes('db.transaction history_entries.insert'),
+      'the history save has its database span',
+    );
     assert.ok(
       names.includes('db.transaction audit_events.insert'),
       'the monitor ingest has its database span',
