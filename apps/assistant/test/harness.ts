@@ -17,7 +17,7 @@ import {
 } from '@ashapp/platform';
 import { createCapturingLogger, createTestDatabase, type TestDatabase } from '@ashapp/platform/testing';
 import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { buildApp, type AppConfig } from '../src/app.ts';
 import { findAwsCli } from '../src/aws-cli/find-aws-cli.ts';
 import type { ExecutorMode } from '../src/aws-cli/select-executor.ts';
@@ -147,7 +147,13 @@ export async function startTestAssistant(
     logLines: lines,
     async auditEvents() {
       const db = database.db as unknown as Kysely<{ audit_outbox: { payload: string; created_at: number } }>;
-      const rows = await db.selectFrom('audit_outbox').select('payload').orderBy('created_at').execute();
+      // Several events share a millisecond: rowid (SQLite's insertion order) breaks the tie.
+      const rows = await db
+        .selectFrom('audit_outbox')
+        .select('payload')
+        .orderBy('created_at')
+        .orderBy(sql`rowid`)
+        .execute();
       return rows.map((r) => JSON.parse(r.payload) as AuditEvent);
     },
     headers(user = 'alice', headerOptions = {}) {

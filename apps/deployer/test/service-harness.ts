@@ -19,7 +19,7 @@ import {
   type Role,
 } from '@ashapp/platform';
 import { createCapturingLogger, createTestDatabase, type TestDatabase } from '@ashapp/platform/testing';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { buildApp, type DeployerApp, type DeployerAppConfig, type DeployerAppDeps } from '../src/app.ts';
 import type { BuildRequest, ImageBuilder, PushRequest } from '../src/build/image-builder.ts';
 import { createDeployerMigrations, type DeployerTables } from '../src/deployments/deployments-repository.ts';
@@ -276,7 +276,13 @@ export async function startTestDeployer(
     workDir,
     async auditEvents() {
       const db = database.db as unknown as Kysely<{ audit_outbox: { payload: string; created_at: number } }>;
-      const rows = await db.selectFrom('audit_outbox').select('payload').orderBy('created_at').execute();
+      // Several events share a millisecond: rowid (SQLite's insertion order) breaks the tie.
+      const rows = await db
+        .selectFrom('audit_outbox')
+        .select('payload')
+        .orderBy('created_at')
+        .orderBy(sql`rowid`)
+        .execute();
       return rows.map((r) => JSON.parse(r.payload) as AuditEvent);
     },
     async close() {
