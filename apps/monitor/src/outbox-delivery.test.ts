@@ -23,6 +23,7 @@ import {
   createTestDatabase,
   getFreePort,
   startServiceProcess,
+  waitFor,
   type ServiceProcess,
 } from '@ashapp/platform/testing';
 import type { MonitorTables } from './events/events-repository.ts';
@@ -103,14 +104,7 @@ async function readStoredIds(dataDir: string): Promise<{ rows: number; ids: Set<
   }
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await delay(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const polling = { timeoutMs: 30_000, intervalMs: 50 };
 
 describe('audit outbox delivery to the monitor (fault test)', () => {
   let dataDir: string;
@@ -150,7 +144,7 @@ describe('audit outbox delivery to the monitor (fault test)', () => {
 
     const monitor = await startMonitor(port, dir);
     cleanups.push(() => monitor.stop());
-    await waitFor('the outbox to drain', async () => (await side.outbox.pending()) === 0);
+    await waitFor('the outbox to drain', async () => (await side.outbox.pending()) === 0, polling);
     const stored = await readStoredIds(dir);
     assert.equal(stored.rows, total);
     assert.deepEqual(stored.ids, recorded);
@@ -235,7 +229,10 @@ describe('audit outbox delivery to the monitor (fault test)', () => {
     side.outbox.start();
     cleanups.push(() => side.outbox.stop());
 
-    await waitFor('the fourth delivery to be held', async () => releaseHeld !== undefined, 15_000);
+    await waitFor('the fourth delivery to be held', () => releaseHeld !== undefined, {
+      ...polling,
+      timeoutMs: 15_000,
+    });
     const before = await readStoredIds(dir);
     assert.ok(before.rows > 0 && before.rows < total, `stored ${before.rows} before the kill`);
     monitor.child.kill('SIGKILL');
@@ -243,7 +240,7 @@ describe('audit outbox delivery to the monitor (fault test)', () => {
     monitor = await startMonitor(monitorPort, dir);
     releaseHeld?.();
 
-    await waitFor('the outbox to drain', async () => (await side.outbox.pending()) === 0);
+    await waitFor('the outbox to drain', async () => (await side.outbox.pending()) === 0, polling);
     const stored = await readStoredIds(dir);
     assert.equal(stored.rows, total);
     assert.deepEqual(stored.ids, recorded);

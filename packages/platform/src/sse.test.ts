@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openEventStream, type EventStream } from './sse.ts';
+import { waitFor } from './testing/wait-for.ts';
 
 const payload = 'x'.repeat(2048);
 const highWaterMark = 16 * 1024;
@@ -24,18 +25,6 @@ function openPausedClient(
     read: () => socket.on('data', (chunk: string) => (text += chunk)),
     received: () => text,
   };
-}
-
-function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 10);
-    };
-    poll();
-  });
 }
 
 describe('server-sent events', () => {
@@ -99,14 +88,16 @@ describe('server-sent events', () => {
     peaks.queuedEvents = 0;
     peaks.bufferedBytes = 0;
     const client = openPausedClient(port, '/push');
-    await waitFor(() => pushResult.sent + pushResult.dropped === 20_000, 'the producer to finish');
+    await waitFor('the producer to finish', () => pushResult.sent + pushResult.dropped === 20_000, {
+      intervalMs: 10,
+    });
     // Memory held for the client is bounded by the queue and one socket buffer, not by 40 MB of events.
     assert.ok(peaks.queuedEvents <= 100, `queued ${peaks.queuedEvents}`);
     assert.ok(peaks.bufferedBytes <= highWaterMark + payload.length + 100, `buffered ${peaks.bufferedBytes}`);
     assert.ok(pushResult.dropped > 0, 'the kernel buffers cannot hold 40 MB: some events must be dropped');
 
     client.read();
-    await waitFor(() => client.received().includes('event: lagged'), 'the lagged event');
+    await waitFor('the lagged event', () => client.received().includes('event: lagged'), { intervalMs: 10 });
     const lagged = /event: lagged\ndata: (\{[^\n]*\})/.exec(client.received());
     assert.deepEqual(JSON.parse(lagged?.[1] ?? '{}'), { dropped: pushResult.dropped });
     const ids = [...client.received().matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
@@ -130,7 +121,7 @@ describe('server-sent events', () => {
     assert.ok(peaks.bufferedBytes <= highWaterMark + payload.length + 100, `buffered ${peaks.bufferedBytes}`);
 
     client.read();
-    await waitFor(() => client.received().includes('event: done'), 'the done event');
+    await waitFor('the done event', () => client.received().includes('event: done'), { intervalMs: 10 });
     const ids = [...client.received().matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     assert.deepEqual(
       ids,
@@ -145,9 +136,9 @@ describe('server-sent events', () => {
     onIdleClose = () => (closedBy = 'client');
     const client = openPausedClient(port, '/idle');
     client.read();
-    await waitFor(() => client.received().includes(': ping'), 'a heartbeat');
+    await waitFor('a heartbeat', () => client.received().includes(': ping'), { intervalMs: 10 });
     assert.match(client.received(), /retry: 3000\n: connected\n\n/);
     client.socket.destroy();
-    await waitFor(() => closedBy === 'client', 'the close listener');
+    await waitFor('the close listener', () => closedBy === 'client', { intervalMs: 10 });
   });
 });

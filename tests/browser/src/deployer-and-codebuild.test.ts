@@ -4,16 +4,16 @@
  * This platform deploys with podman, so the form must say that Ingress and HPA need a cluster.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { repoRoot, standInUser, startWholePlatform, type WholePlatform } from '@ashapp/test-platform';
-
-const chromiumPath = '/usr/bin/chromium';
-const screenshots = path.join(repoRoot, 'docs', 'screenshots');
-const webDist = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
+import type { Browser, Page } from 'playwright-core';
+import { standInUser, startWholePlatform, type WholePlatform } from '@ashapp/test-platform';
+import {
+  ensureWebBuilt,
+  launchChromium,
+  screenshotsDir,
+  signInInBrowser,
+} from '@ashapp/test-platform/browser';
 
 describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole platform, AWS stand-in)', () => {
   let platform: WholePlatform;
@@ -21,26 +21,12 @@ describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole pl
   let page: Page;
 
   before(async () => {
-    if (!existsSync(webDist)) {
-      const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], {
-        cwd: repoRoot,
-        stdio: 'inherit',
-      });
-      assert.equal(build.status, 0, 'the web app must build');
-    }
-    mkdirSync(screenshots, { recursive: true });
+    ensureWebBuilt();
     platform = await startWholePlatform();
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1410, height: 900 } })).newPage();
     page.setDefaultTimeout(20_000);
-    await page.goto(`${platform.urls.gateway}/login`);
-    await page.getByTestId('login-access-key').fill(standInUser.accessKeyId);
-    await page.getByTestId('login-secret-key').fill(standInUser.secretAccessKey);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('logged-in-as').waitFor();
+    await signInInBrowser(page, platform.urls.gateway, standInUser);
   });
 
   after(async () => {
@@ -76,7 +62,7 @@ describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole pl
     assert.match(yaml, /maxReplicas: 6/);
     assert.match(yaml, /averageUtilization: 70/);
     await page.screenshot({
-      path: path.join(screenshots, 'deployer-ingress-hpa-preview.png'),
+      path: path.join(screenshotsDir, 'deployer-ingress-hpa-preview.png'),
       fullPage: true,
     });
 
@@ -129,7 +115,7 @@ describe('Deployer Ingress/HPA and CodeBuild service roles in Chromium (whole pl
     await page.getByTestId('codebuild-role-arn').fill('not-an-arn');
     assert.equal(await page.getByTestId('codebuild-create').isDisabled(), true);
     await role.selectOption(listed);
-    await page.screenshot({ path: path.join(screenshots, 'codebuild-service-role.png'), fullPage: true });
+    await page.screenshot({ path: path.join(screenshotsDir, 'codebuild-service-role.png'), fullPage: true });
     await page.getByTestId('codebuild-create').click();
     await page.getByText('Project from-the-panel created.').waitFor();
     const created = platform.standIn.calls.find(

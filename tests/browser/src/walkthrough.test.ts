@@ -4,19 +4,21 @@
  * and filter choices, the confirmation's countdown and outcome, nested result values, and axe-core's check.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot, standInUser, startWholePlatform, type WholePlatform } from '@ashapp/test-platform';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { standInUser, startWholePlatform, type WholePlatform } from '@ashapp/test-platform';
+import {
+  ensureWebBuilt,
+  launchChromium,
+  screenshotsDir,
+  signInInBrowser,
+} from '@ashapp/test-platform/browser';
 // The deployer's own helper for Debian's docker-registry: the real registry the card signs in to.
 import { startLocalRegistry, type LocalRegistry } from '../../../apps/deployer/test/local-registry.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const screenshots = path.join(repoRoot, 'docs', 'screenshots');
-const webDist = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const pages = [
@@ -84,14 +86,7 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
   let page: Page;
 
   before(async () => {
-    if (!existsSync(webDist)) {
-      const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], {
-        cwd: repoRoot,
-        stdio: 'inherit',
-      });
-      assert.equal(build.status, 0, 'the web app must build');
-    }
-    mkdirSync(screenshots, { recursive: true });
+    ensureWebBuilt();
     registry = await startLocalRegistry();
     platform = await startWholePlatform({
       env: {
@@ -100,18 +95,11 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
         DEPLOYER_BUILDER: 'docker',
       },
     });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
     // axe-core is injected as a script: the app's CSP (script-src 'self') would rightly refuse it.
     context = await browser.newContext({ viewport: { width: 1410, height: 900 }, bypassCSP: true });
     page = await context.newPage();
-    await page.goto(`${platform.urls.gateway}/login`);
-    await page.getByTestId('login-access-key').fill(standInUser.accessKeyId);
-    await page.getByTestId('login-secret-key').fill(standInUser.secretAccessKey);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('logged-in-as').waitFor();
+    await signInInBrowser(page, platform.urls.gateway, standInUser);
   });
 
   after(async () => {
@@ -135,7 +123,7 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
             `${target.path} at ${width}px: ${c.what} spans ${c.left}–${c.right}, visible to ${c.limit}`,
           );
         }
-        await page.screenshot({ path: path.join(screenshots, `walk-${target.name}-${width}.png`) });
+        await page.screenshot({ path: path.join(screenshotsDir, `walk-${target.name}-${width}.png`) });
       }
     }
     await page.setViewportSize({ width: 1410, height: 900 });
@@ -154,7 +142,7 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
     assert.match(text, /IP address/);
     assert.match(text, /User agent/);
     assert.match(text, /HeadlessChrome|Chrome/);
-    await page.screenshot({ path: path.join(screenshots, 'walk-activity-detail.png') });
+    await page.screenshot({ path: path.join(screenshotsDir, 'walk-activity-detail.png') });
     // Closed again from the keyboard: the Details button is focusable and says whether it is open.
     const button = page.getByTestId('activity-details').first();
     await button.focus();
@@ -183,7 +171,7 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
     await expiry.waitFor();
     assert.match((await expiry.textContent()) ?? '', /Expires in [0-5]:\d\d/);
     assert.equal(await page.getByTestId('ask-risk').textContent(), 'changes resources');
-    await page.screenshot({ path: path.join(screenshots, 'walk-assistant-confirm.png') });
+    await page.screenshot({ path: path.join(screenshotsDir, 'walk-assistant-confirm.png') });
     await page.getByTestId('confirm-decline').click();
     const outcome = page.getByTestId('confirm-outcome');
     await outcome.waitFor();
@@ -194,13 +182,13 @@ describe('the web app walked through in Chromium at 390 px and 1410 px (whole pl
     await page.getByTestId('ask-query').fill('aws ec2 describe-instances');
     await page.getByTestId('ask-submit').click();
     await page.getByTestId('output-table').waitFor();
-    await page.screenshot({ path: path.join(screenshots, 'walk-assistant-table.png'), fullPage: true });
+    await page.screenshot({ path: path.join(screenshotsDir, 'walk-assistant-table.png'), fullPage: true });
     const nested = page.getByTestId('output-nested').first();
     await nested.waitFor();
     await nested.locator('summary').click();
     const whole = (await nested.locator('pre').textContent()) ?? '';
     assert.doesNotThrow(() => JSON.parse(whole), 'the opened cell shows the whole value as JSON');
-    await page.screenshot({ path: path.join(screenshots, 'walk-assistant-nested.png') });
+    await page.screenshot({ path: path.join(screenshotsDir, 'walk-assistant-nested.png') });
   });
 
   test('Deployer: the card shows the stored registry sign-in after a reload; Deploy says what the target is; a changed setting clears an old error', async () => {

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
-import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { getFreePort, startServiceProcess, waitFor, type ServiceProcess } from '@ashapp/platform/testing';
+import type { Browser, Page } from 'playwright-core';
 import {
-  repoRoot,
+  ensureWebBuilt,
+  launchChromium,
+  noChromium,
+  screenshotsDir,
+  signInInBrowser,
+} from '@ashapp/test-platform/browser';
+import {
   serviceEntry,
   serviceUrlEnv,
   startServices,
@@ -23,26 +27,12 @@ const alice = {
   account: '111122223333',
   userId: 'AIDAE2EALICE000000001',
 };
-const chromiumPath = '/usr/bin/chromium';
-const screenshots = path.join(repoRoot, 'docs', 'screenshots');
-const webDist = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
 
 interface MonitorEvent {
   service: string;
   action_type: string;
   user_id: string;
   request_data?: unknown;
-}
-
-/** Polls until `check` returns a value, for at most `timeoutMs` (the audit outbox ships every 250 ms). */
-async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('assistant end-to-end through the real gateway (history, monitor, assistant as processes; AWS stand-in)', () => {
@@ -145,7 +135,7 @@ describe('assistant end-to-end through the real gateway (history, monitor, assis
       'terminate instance i-0a1b2c3d4e5f60003',
     ])
       assert.ok(queries.includes(q), q);
-    const actions = await waitFor(async () => {
+    const actions = await waitFor('every assistant action in the audit log', async () => {
       const res = await api('GET', '/api/monitor/events?service=assistant&limit=200');
       const items = (res.json as { items?: MonitorEvent[] }).items ?? [];
       const seen = new Set(items.map((e) => e.action_type));
@@ -165,29 +155,12 @@ describe('assistant end-to-end through the real gateway (history, monitor, assis
     assert.ok((all.json as { items: MonitorEvent[] }).items.every((e) => e.user_id === alice.arn));
   });
 
-  describe('in Chromium', { skip: !existsSync(chromiumPath) && `no browser at ${chromiumPath}` }, () => {
+  describe('in Chromium', { skip: noChromium }, () => {
     let browser: Browser;
     let page: Page;
     before(async () => {
-      if (!existsSync(webDist)) {
-        const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], {
-          cwd: repoRoot,
-          stdio: 'inherit',
-        });
-        assert.equal(build.status, 0, 'the web app must build');
-      }
-      mkdirSync(screenshots, { recursive: true });
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      ensureWebBuilt();
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       page = await context.newPage();
       page.setDefaultTimeout(20_000);
@@ -195,7 +168,8 @@ describe('assistant end-to-end through the real gateway (history, monitor, assis
     after(async () => {
       await browser?.close();
     });
-    const shot = (name: string) => page.screenshot({ path: path.join(screenshots, `assistant-${name}.png`) });
+    const shot = (name: string) =>
+      page.screenshot({ path: path.join(screenshotsDir, `assistant-${name}.png`) });
 
     const ask = async (query: string) => {
       await page.getByTestId('ask-query').fill(query);
@@ -203,11 +177,7 @@ describe('assistant end-to-end through the real gateway (history, monitor, assis
     };
 
     test('stand-in: signs in and asks a read-only request: table shown, history sidebar updated, Reference correct', async () => {
-      await page.goto(`${gateway.url}/login`);
-      await page.getByTestId('login-access-key').fill(alice.accessKeyId);
-      await page.getByTestId('login-secret-key').fill(alice.secretAccessKey);
-      await page.getByTestId('login-submit').click();
-      await page.getByTestId('logged-in-as').waitFor();
+      await signInInBrowser(page, gateway.url, alice);
       await ask('list s3 buckets please');
       await page.getByTestId('output').waitFor();
       await page.getByTestId('output-table').filter({ hasText: 'demo-assets' }).waitFor();
@@ -253,7 +223,7 @@ describe('assistant end-to-end through the real gateway (history, monitor, assis
         .waitFor();
       await page
         .getByTestId('compound')
-        .screenshot({ path: path.join(screenshots, 'assistant-compound.png') });
+        .screenshot({ path: path.join(screenshotsDir, 'assistant-compound.png') });
       assert.equal(runs('StartInstances'), starts);
       await page.getByTestId('confirm-accept').click();
       await page.getByTestId('confirm-outcome').filter({ hasText: 'Accepted' }).waitFor();

@@ -1,23 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { testUsers } from '@ashapp/aws-stand-in';
+import {
+  ensureWebBuilt,
+  launchChromium,
+  noChromium,
+  screenshotsDir,
+  signInInBrowser,
+  watchCspViolations,
+} from '@ashapp/test-platform/browser';
 import { startDeployerPlatform, type DeployerPlatform } from './deployer-platform.ts';
 import { helloCode } from '../../../apps/deployer/test/service-harness.ts';
-
-const chromiumPath = '/usr/bin/chromium';
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const screenshots = path.join(repoRoot, 'docs', 'screenshots');
-const webDist = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
 
 /** The screenshot's happy path once in Chromium through the Deployer page, against the real platform. */
 describe(
   'Deployer page in Chromium: registry sign-in, validate, deploy with live stages, URL, deployments list',
-  { skip: !existsSync(chromiumPath) && `no browser at ${chromiumPath}`, timeout: 400_000 },
+  { skip: noChromium, timeout: 400_000 },
   () => {
     let platform: DeployerPlatform;
     let browser: Browser;
@@ -28,46 +28,23 @@ describe(
     const cspViolations: string[] = [];
 
     before(async () => {
-      if (!existsSync(webDist)) {
-        const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], {
-          cwd: repoRoot,
-          stdio: 'inherit',
-        });
-        assert.equal(build.status, 0, 'the web app must build');
-      }
-      mkdirSync(screenshots, { recursive: true });
+      ensureWebBuilt();
       platform = await startDeployerPlatform();
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       page = await context.newPage();
       page.setDefaultTimeout(15_000);
-      page.on('console', (msg) => {
-        if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-      });
+      watchCspViolations(page, cspViolations);
     });
     after(async () => {
       await browser?.close();
       await platform?.stop(leftovers);
     });
 
-    const shot = (name: string) => page.screenshot({ path: path.join(screenshots, name), fullPage: true });
+    const shot = (name: string) => page.screenshot({ path: path.join(screenshotsDir, name), fullPage: true });
 
     test('signs in and reaches the Deployer page', async () => {
-      await page.goto(`${gatewayByName()}/login`);
-      await page.getByTestId('login-access-key').fill(testUsers.alice.accessKeyId);
-      await page.getByTestId('login-secret-key').fill(testUsers.alice.secretAccessKey);
-      await page.getByTestId('login-submit').click();
-      await page.getByTestId('logged-in-as').waitFor();
+      await signInInBrowser(page, gatewayByName(), testUsers.alice);
       await page.getByTestId('tab-deployer').click();
       await page.waitForURL(/\/deployer$/);
       await page.getByTestId('registry-card').waitFor();

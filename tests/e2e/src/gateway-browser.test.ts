@@ -1,22 +1,24 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot, serviceUrlEnv, startServices, type RunningServices } from '@ashapp/test-platform/services';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  ensureWebBuilt,
+  launchChromium,
+  noChromium,
+  screenshotsDir,
+  watchCspViolations,
+} from '@ashapp/test-platform/browser';
+import { serviceUrlEnv, startServices, type RunningServices } from '@ashapp/test-platform/services';
 import { startStsStandIn, testUsers, type StsStandIn } from '@ashapp/aws-stand-in';
 
-const chromiumPath = '/usr/bin/chromium';
-const screenshots = path.join(repoRoot, 'docs', 'screenshots');
-const webDist = path.join(repoRoot, 'apps', 'web', 'dist', 'index.html');
 const alice = testUsers.alice;
 
 describe(
   'end-to-end in Chromium (gateway, history, monitor as processes; STS stand-in)',
-  { skip: !existsSync(chromiumPath) && `no browser at ${chromiumPath}` },
+  { skip: noChromium },
   () => {
     let sts: StsStandIn;
     let services: RunningServices;
@@ -27,14 +29,7 @@ describe(
     const cspViolations: string[] = [];
 
     before(async () => {
-      if (!existsSync(webDist)) {
-        const build = spawnSync('npm', ['run', 'build', '-w', '@ashapp/web'], {
-          cwd: repoRoot,
-          stdio: 'inherit',
-        });
-        assert.equal(build.status, 0, 'the web app must build');
-      }
-      mkdirSync(screenshots, { recursive: true });
+      ensureWebBuilt();
       sts = await startStsStandIn();
       services = await startServices(['monitor', 'history']);
       const port = await getFreePort();
@@ -49,23 +44,11 @@ describe(
           ...serviceUrlEnv(services),
         },
       });
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
       context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       page = await context.newPage();
       page.setDefaultTimeout(10_000);
-      page.on('console', (msg) => {
-        if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-      });
+      watchCspViolations(page, cspViolations);
     });
     after(async () => {
       await browser?.close();
@@ -75,7 +58,7 @@ describe(
     });
 
     const shot = (name: string, target: Page = page) =>
-      target.screenshot({ path: path.join(screenshots, name), fullPage: false });
+      target.screenshot({ path: path.join(screenshotsDir, name), fullPage: false });
 
     /** Signs in outside the browser: another sign-in of the same user, and a bearer token for seeding. */
     async function signInByApi(): Promise<string> {
@@ -166,9 +149,7 @@ describe(
 
     test('the API browser lists every service', async () => {
       const docs = await context.newPage();
-      docs.on('console', (msg) => {
-        if (/Content Security Policy/i.test(msg.text())) cspViolations.push(`docs: ${msg.text()}`);
-      });
+      watchCspViolations(docs, cspViolations, 'docs: ');
       await docs.goto(`${gateway.url}/api/docs`);
       await docs.locator('.swagger-ui .info .title').first().waitFor();
       await shot('api-docs.png', docs);

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
-import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
-import { chromium } from 'playwright-core';
+import { getFreePort, startServiceProcess, waitFor, type ServiceProcess } from '@ashapp/platform/testing';
+import { launchChromium, noChromium, screenshotsDir } from '@ashapp/test-platform/browser';
 import { parse, stringify } from 'yaml';
 import {
   repoRoot,
@@ -28,9 +20,10 @@ import {
 // rules from deploy/observability/prometheus and every query of the Grafana dashboards.
 const promDir = path.join(repoRoot, 'deploy', 'observability', 'prometheus');
 const dashboardsDir = path.join(repoRoot, 'deploy', 'observability', 'grafana', 'dashboards');
-const screenshots = path.join(repoRoot, 'docs', 'screenshots');
-const chromiumPath = '/usr/bin/chromium';
 // cAdvisor and kube-state-metrics series exist only in a cluster: those queries are checked for syntax.
+/** Prometheus answers slowly while it starts and scrapes: a failed fetch or assertion means "not yet". */
+const retrying = { timeoutMs: 60_000, intervalMs: 500, retryErrors: true };
+
 const clusterOnly = /\b(container_[a-z_]+|kube_[a-z_]+)\b/;
 
 const alice = {
@@ -40,22 +33,6 @@ const alice = {
   account: '111122223333',
   userId: 'AIDAPROMALICE00000001',
 };
-
-async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 interface QueryResult {
   status: string;
@@ -166,11 +143,10 @@ describe('a real Prometheus scraping the platform (five services as processes, A
     );
     prometheus.stdout?.on('data', (d: Buffer) => (promOutput += d.toString()));
     prometheus.stderr?.on('data', (d: Buffer) => (promOutput += d.toString()));
-    await waitFor(
-      async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined),
-      'Prometheus ready',
-      30_000,
-    );
+    await waitFor('Prometheus ready', async () => (await fetch(`${promUrl}/-/ready`)).ok, {
+      ...retrying,
+      timeoutMs: 30_000,
+    });
   });
 
   after(async () => {
@@ -187,13 +163,19 @@ describe('a real Prometheus scraping the platform (five services as processes, A
   });
 
   test('all five targets are up', async () => {
-    const up = await waitFor(async () => {
-      const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as {
-        data: { activeTargets: Array<{ health: string; labels: Record<string, string>; lastError: string }> };
-      };
-      const active = res.data.activeTargets;
-      return active.length === 5 && active.every((t) => t.health === 'up') ? active : undefined;
-    }, 'five healthy targets');
+    const up = await waitFor(
+      'five healthy targets',
+      async () => {
+        const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as {
+          data: {
+            activeTargets: Array<{ health: string; labels: Record<string, string>; lastError: string }>;
+          };
+        };
+        const active = res.data.activeTargets;
+        return active.length === 5 && active.every((t) => t.health === 'up') ? active : undefined;
+      },
+      retrying,
+    );
     assert.deepEqual(
       up.map((t) => t.labels.instance).sort(),
       [gateway.url, deployer.url, ...Object.values(services.processes).map((p) => p.url)]
@@ -252,11 +234,15 @@ describe('a real Prometheus scraping the platform (five services as processes, A
       code: 'from flask import Flask\napp = Flask(__name__)\n\n@app.route("/")\ndef index():\n    return "hi"\n',
     });
     assert.equal(deploy.status, 202, JSON.stringify(deploy.json));
-    await waitFor(async () => {
-      const list = await api('GET', '/deployer-api/deployments');
-      const items = (list.json.items ?? list.json.deployments ?? []) as Array<{ state: string }>;
-      return items.some((d) => d.state === 'Failed') ? true : undefined;
-    }, 'the deploy to fail at the build step');
+    await waitFor(
+      'the deploy to fail at the build step',
+      async () => {
+        const list = await api('GET', '/deployer-api/deployments');
+        const items = (list.json.items ?? list.json.deployments ?? []) as Array<{ state: string }>;
+        return items.some((d) => d.state === 'Failed');
+      },
+      retrying,
+    );
 
     const recording = (
       parse(readFileSync(path.join(promDir, 'rules', 'ashapp-recording.rules.yml'), 'utf8')) as {
@@ -265,10 +251,14 @@ describe('a real Prometheus scraping the platform (five services as processes, A
     ).groups.flatMap((g) => g.rules.map((r) => r.record));
     assert.ok(recording.length >= 20);
     for (const record of recording) {
-      await waitFor(async () => {
-        const r = await query(record);
-        return r.status === 'success' && (r.data?.result.length ?? 0) > 0 ? true : undefined;
-      }, `recording rule ${record} to return series`);
+      await waitFor(
+        `recording rule ${record} to return series`,
+        async () => {
+          const r = await query(record);
+          return r.status === 'success' && (r.data?.result.length ?? 0) > 0;
+        },
+        retrying,
+      );
     }
 
     const queries = dashboardQueries();
@@ -282,11 +272,15 @@ describe('a real Prometheus scraping the platform (five services as processes, A
         syntaxOnly.push(q.panel);
         continue;
       }
-      await waitFor(async () => {
-        const r = await query(q.expr);
-        assert.equal(r.status, 'success', `${where}: ${r.error ?? ''}`);
-        return (r.data?.result.length ?? 0) > 0 ? true : undefined;
-      }, `${where} to return series`);
+      await waitFor(
+        `${where} to return series`,
+        async () => {
+          const r = await query(q.expr);
+          assert.equal(r.status, 'success', `${where}: ${r.error ?? ''}`);
+          return (r.data?.result.length ?? 0) > 0;
+        },
+        retrying,
+      );
     }
     // Only the per-pod cAdvisor/kube-state-metrics panels are exempt from returning data here.
     assert.deepEqual([...new Set(syntaxOnly)].sort(), [
@@ -312,48 +306,39 @@ describe('a real Prometheus scraping the platform (five services as processes, A
     );
   });
 
-  describe(
-    'screenshots of key panels in the Prometheus graph page',
-    { skip: !existsSync(chromiumPath) && `no browser at ${chromiumPath}` },
-    () => {
-      test('saves docs/screenshots/observability-*.png from real data', async () => {
-        mkdirSync(screenshots, { recursive: true });
-        const browser = await chromium.launch({
-          executablePath: chromiumPath,
-          args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-        });
-        try {
-          const page = await (
-            await browser.newContext({ viewport: { width: 1280, height: 1000 } })
-          ).newPage();
-          page.setDefaultTimeout(20_000);
-          const shots: Array<[string, string]> = [
-            ['requests', 'service:http_requests:rate5m'],
-            ['p95', 'service:http_request_duration_seconds:p95_5m'],
-            ['outbox-backlog', 'service:ashapp_audit_outbox_pending_events:max'],
-            ['process-cpu', 'service:process_cpu_seconds:rate5m'],
-            ['memory', 'service:process_resident_memory_bytes:max'],
-          ];
-          for (const [name, expr] of shots) {
-            const params = new URLSearchParams({ 'g0.expr': expr, 'g0.tab': '0', 'g0.range_input': '1m' });
-            await page.goto(`${promUrl}/graph?${params.toString()}`);
-            await page.waitForLoadState('networkidle');
-            // Debian's Prometheus serves the classic UI: the graph (rickshaw SVG) draws once its query answered.
-            await page.locator('svg path').first().waitFor({ state: 'attached', timeout: 20_000 });
-            await page.waitForTimeout(1000);
-            await page.screenshot({ path: path.join(screenshots, `observability-${name}.png`) });
-          }
-          await page.goto(`${promUrl}/classic/targets`);
-          // The classic targets page counts healthy targets per job ("ashapp (5/5 up)").
-          await page.getByText('(5/5 up)').first().waitFor({ state: 'attached', timeout: 20_000 });
-          await page.screenshot({ path: path.join(screenshots, 'observability-targets.png') });
-          await page.goto(`${promUrl}/classic/alerts`);
-          await page.getByText('AshappServiceDown').first().waitFor({ state: 'attached', timeout: 20_000 });
-          await page.screenshot({ path: path.join(screenshots, 'observability-alerts.png') });
-        } finally {
-          await browser.close();
+  describe('screenshots of key panels in the Prometheus graph page', { skip: noChromium }, () => {
+    test('saves docs/screenshots/observability-*.png from real data', async () => {
+      mkdirSync(screenshotsDir, { recursive: true });
+      const browser = await launchChromium();
+      try {
+        const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+        page.setDefaultTimeout(20_000);
+        const shots: Array<[string, string]> = [
+          ['requests', 'service:http_requests:rate5m'],
+          ['p95', 'service:http_request_duration_seconds:p95_5m'],
+          ['outbox-backlog', 'service:ashapp_audit_outbox_pending_events:max'],
+          ['process-cpu', 'service:process_cpu_seconds:rate5m'],
+          ['memory', 'service:process_resident_memory_bytes:max'],
+        ];
+        for (const [name, expr] of shots) {
+          const params = new URLSearchParams({ 'g0.expr': expr, 'g0.tab': '0', 'g0.range_input': '1m' });
+          await page.goto(`${promUrl}/graph?${params.toString()}`);
+          await page.waitForLoadState('networkidle');
+          // Debian's Prometheus serves the classic UI: the graph (rickshaw SVG) draws once its query answered.
+          await page.locator('svg path').first().waitFor({ state: 'attached', timeout: 20_000 });
+          await page.waitForTimeout(1000);
+          await page.screenshot({ path: path.join(screenshotsDir, `observability-${name}.png`) });
         }
-      });
-    },
-  );
+        await page.goto(`${promUrl}/classic/targets`);
+        // The classic targets page counts healthy targets per job ("ashapp (5/5 up)").
+        await page.getByText('(5/5 up)').first().waitFor({ state: 'attached', timeout: 20_000 });
+        await page.screenshot({ path: path.join(screenshotsDir, 'observability-targets.png') });
+        await page.goto(`${promUrl}/classic/alerts`);
+        await page.getByText('AshappServiceDown').first().waitFor({ state: 'attached', timeout: 20_000 });
+        await page.screenshot({ path: path.join(screenshotsDir, 'observability-alerts.png') });
+      } finally {
+        await browser.close();
+      }
+    });
+  });
 });

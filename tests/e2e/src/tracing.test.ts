@@ -6,6 +6,7 @@ import {
   getFreePort,
   startOtlpReceiver,
   startServiceProcess,
+  waitFor,
   type OtlpReceiver,
   type ReceivedSpan,
   type ServiceProcess,
@@ -24,19 +25,6 @@ const alice = {
   account: '111122223333',
   userId: 'AIDATRACEALICE0000001',
 };
-
-async function waitFor<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('tracing across the platform (services as processes, an OTLP collector stand-in, AWS stand-in)', () => {
   let standIn: AwsStandIn;
@@ -106,11 +94,15 @@ describe('tracing across the platform (services as processes, an OTLP collector 
     assert.equal(res.headers.get('x-trace-id'), browserTraceId, 'the response names the trace');
 
     const wanted = ['gateway', 'assistant', 'history', 'monitor'];
-    const spans = await waitFor(() => {
-      const found = spansOf(browserTraceId);
-      const services = new Set(found.map((s) => s.service));
-      return wanted.every((w) => services.has(w)) ? found : undefined;
-    });
+    const spans = await waitFor(
+      'spans of every service in the trace',
+      () => {
+        const found = spansOf(browserTraceId);
+        const services = new Set(found.map((s) => s.service));
+        return wanted.every((w) => services.has(w)) ? found : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
     // Let stragglers of the same trace arrive, then check the tree.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const all = spansOf(browserTraceId);
@@ -163,13 +155,17 @@ describe('tracing across the platform (services as processes, an OTLP collector 
     assert.deepEqual(new Set(receiver.contentTypes), new Set(['application/x-protobuf', 'application/json']));
 
     // The audit event the monitor stored links back to the trace, and the request's log lines carry it.
-    const event = await waitFor(async () => {
-      const list = await fetch(`${gateway.url}/api/monitor/events?action_type=assistant.result`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      const body = (await list.json()) as { items: Array<{ trace_id?: string | null }> };
-      return body.items.find((e) => e.trace_id === browserTraceId);
-    });
+    const event = await waitFor(
+      'the stored audit event of the trace',
+      async () => {
+        const list = await fetch(`${gateway.url}/api/monitor/events?action_type=assistant.result`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const body = (await list.json()) as { items: Array<{ trace_id?: string | null }> };
+        return body.items.find((e) => e.trace_id === browserTraceId);
+      },
+      { timeoutMs: 15_000 },
+    );
     assert.equal(event.trace_id, browserTraceId);
     assert.match(services.processes.assistant?.output() ?? '', new RegExp(`"traceId":"${browserTraceId}"`));
   });

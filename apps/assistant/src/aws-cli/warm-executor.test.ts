@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { AppError, NotAuthenticatedError, UnavailableError } from '@ashapp/platform';
 import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
-import { createCapturingLogger } from '@ashapp/platform/testing';
+import { createCapturingLogger, waitFor } from '@ashapp/platform/testing';
 import { createAwsModelCatalog } from '../aws-models/model-catalog.ts';
 import { validatePlan } from '../aws-models/plan-validator.ts';
 import type { Plan } from '../plan/plan.ts';
@@ -28,14 +28,6 @@ const keys = (u: typeof alice) => ({ accessKeyId: u.accessKeyId, secretAccessKey
 const plan = (p: Omit<Plan, 'region'>): Plan => validatePlan(catalog, { region: 'us-east-1', ...p }).plan;
 const whoAmI = plan({ service: 'sts', operation: 'get-caller-identity', parameters: {} });
 const instances = plan({ service: 'ec2', operation: 'describe-instances', parameters: {} });
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 function readEnviron(pid: number): Promise<string[]> {
   return readFile(`/proc/${pid}/environ`, 'utf8').then((text) => text.split('\0').filter(Boolean));
@@ -126,7 +118,9 @@ describe('warm executor guarantees (stand-in)', () => {
         warm.run(instances, keys(alice)),
         (err: unknown) => err instanceof AppError && err.status === 504,
       );
-      await waitFor(() => warm.workerPids().length === 1 && warm.workerPids()[0] !== before, 'a new worker');
+      await waitFor('a new worker', () => warm.workerPids().length === 1 && warm.workerPids()[0] !== before, {
+        intervalMs: 50,
+      });
       const after = await warm.run(whoAmI, keys(alice));
       assert.equal((after.json as { Arn: string }).Arn, alice.arn);
     } finally {
@@ -157,7 +151,9 @@ describe('warm executor guarantees (stand-in)', () => {
       const [pid] = warm.workerPids();
       assert.ok(pid);
       process.kill(pid, 'SIGKILL');
-      await waitFor(() => warm.workerPids().length === 1 && warm.workerPids()[0] !== pid, 'a replacement');
+      await waitFor('a replacement', () => warm.workerPids().length === 1 && warm.workerPids()[0] !== pid, {
+        intervalMs: 50,
+      });
       const result = await warm.run(whoAmI, keys(bob));
       assert.equal((result.json as { Arn: string }).Arn, bob.arn);
     } finally {
@@ -169,7 +165,7 @@ describe('warm executor guarantees (stand-in)', () => {
     const warm = warmExecutor({ poolSize: 2 });
     try {
       await warm.start();
-      await waitFor(() => warm.workerPids().length === 2, 'two workers');
+      await waitFor('two workers', () => warm.workerPids().length === 2, { intervalMs: 50 });
       const results = await Promise.all(
         [alice, bob, alice, bob, alice, bob].map((u) => warm.run(whoAmI, keys(u))),
       );
