@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
 import { getFreePort } from '@ashapp/platform/testing';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { ensureTestBaseImage } from '../../../apps/deployer/test/base-image.ts';
 import { startKubeStandIn, type KubeStandIn } from '../../../apps/deployer/test/kube-stand-in.ts';
 import { startLocalRegistry, type LocalRegistry } from '../../../apps/deployer/test/local-registry.ts';
@@ -662,5 +662,43 @@ describe('the platform from its container images (buildah, podman-compose)', { t
     // only, Docker Compose for empty too).
     assert.equal(composeEnv.ASHAPP_MARIADB_PASSWORD, undefined);
     await assert.rejects(render(['compose.yaml', 'compose.mariadb.yaml'], {}), /set ASHAPP_MARIADB_PASSWORD/);
+  });
+
+  test('Docker Compose reads the same files (`docker-compose config`, no Docker daemon needed)', async () => {
+    const config = async (files: string[], env: Record<string, string>) =>
+      parseYaml(
+        await run(
+          'docker-compose',
+          ['-p', 'ashapp', ...files.flatMap((f) => ['-f', path.join(composeDir, f)]), 'config'],
+          { env: { ...composeEnv, ...env }, cwd: composeDir },
+        ).catch((err: Error) => {
+          throw new Error(redact(err.message));
+        }),
+      ) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, unknown> };
+    const plain = await config(['compose.yaml'], {});
+    assert.deepEqual(Object.keys(plain.services).sort(), [...serviceNames].sort());
+    for (const service of serviceNames) {
+      const own = plain.services[service]!;
+      const shipped = readComposeSecurity(service);
+      assert.equal(own.read_only, true, service);
+      assert.deepEqual(own.tmpfs, ['/tmp'], service);
+      assert.deepEqual(own.cap_drop, ['ALL'], service);
+      assert.deepEqual(own.cap_add ?? [], shipped.capAdd, service);
+      assert.deepEqual(own.security_opt, ['no-new-privileges:true'], service);
+      assert.equal(own.image, `localhost/ashapp-${service}:test-${runId}`, service);
+      assert.equal((own.environment as Record<string, string>).INTERNAL_AUTH_SECRET, internalSecret, service);
+      assert.equal(own.healthcheck, undefined, `${service}: the image's health check applies`);
+    }
+    const both = await config(['compose.yaml', 'compose.mariadb.yaml', 'compose.redis.yaml'], {
+      ASHAPP_MARIADB_PASSWORD: 'render-test-password',
+    });
+    assert.deepEqual(Object.keys(both.services).sort(), [...serviceNames, 'mariadb', 'redis'].sort());
+    assert.equal(both.services.mariadb!.image, 'docker.io/library/mariadb:11.4');
+    assert.equal(both.services.redis!.image, 'docker.io/library/redis:7.4-alpine');
+    assert.ok(['mariadb-data', 'redis-data'].every((v) => v in both.volumes));
+    await assert.rejects(
+      config(['compose.yaml'], { ASHAPP_INTERNAL_AUTH_SECRET: '' }),
+      /ASHAPP_INTERNAL_AUTH_SECRET/,
+    );
   });
 });
