@@ -296,7 +296,10 @@ describe('the platform from its container images (buildah, podman-compose)', { t
         },
         90_000,
       ).catch(async (err: Error) => {
-        throw new Error(`${err.message}\n${await logsOf(containerOf(service))}`);
+        const state = await podman(['inspect', '--format', '{{json .State}}', containerOf(service)]).catch(
+          (e: Error) => e.message,
+        );
+        throw new Error(`${err.message}\n${state}\n${await logsOf(containerOf(service))}`);
       });
     }
     console.log(
