@@ -20,6 +20,8 @@ export interface KubeStandInOptions {
   behaviour?: (image: string) => ImageBehaviour;
   /** Polls (requests) before a new pod is ready. */
   readyAfterPolls?: number;
+  /** Address to listen on; 127.0.0.1 by default (a test bridge's host address for containers). */
+  host?: string;
 }
 
 export interface RecordedRequest {
@@ -470,8 +472,9 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => status(res, 500, 'InternalError', String(err)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     url,
     requests,

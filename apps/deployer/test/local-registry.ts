@@ -8,7 +8,7 @@ import { getFreePort } from '@ashapp/platform/testing';
 const execFileAsync = promisify(execFile);
 
 export interface LocalRegistry {
-  /** `127.0.0.1:<port>` */
+  /** `127.0.0.1:<port>` (or the address given) */
   host: string;
   url: string;
   username: string;
@@ -22,15 +22,21 @@ export interface LocalRegistry {
  * at a folder. Stopped by the pid this function started.
  */
 export async function startLocalRegistry(
-  options: { username?: string; password?: string; binary?: string } = {},
+  options: {
+    username?: string;
+    password?: string;
+    binary?: string;
+    /** Address to listen on; 127.0.0.1 by default (a test bridge's host address for containers). */
+    address?: string;
+  } = {},
 ): Promise<LocalRegistry> {
   const username = options.username ?? 'ashapp';
   const password = options.password ?? `pw-${process.pid}-${Date.now()}`;
   const dir = await mkdtemp(join(tmpdir(), 'ashapp-registry-'));
   const htpasswdFile = join(dir, 'htpasswd');
   await execFileAsync('htpasswd', ['-Bbc', htpasswdFile, username, password]);
-  const port = await getFreePort();
-  const host = `127.0.0.1:${port}`;
+  const port = await getFreePort(options.address);
+  const host = `${options.address ?? '127.0.0.1'}:${port}`;
   const config = [
     'version: 0.1',
     'log:',

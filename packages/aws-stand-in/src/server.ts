@@ -39,6 +39,11 @@ export interface AwsStandInOptions {
   delaysMs?: Record<string, number>;
   /** IAM roles ListRoles answers (in the first user's account). */
   roles?: StandInRole[];
+  /**
+   * Address to listen on; 127.0.0.1 by default. Tests that run containers on a bridge the test creates
+   * give that bridge's host address (never 0.0.0.0 or a public interface).
+   */
+  host?: string;
 }
 
 export interface AwsStandIn {
@@ -366,12 +371,12 @@ export async function startAwsStandIn(options: AwsStandInOptions): Promise<AwsSt
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     calls,
     instances: ec2.instances,
     buckets: () => [...s3.buckets.keys()].sort(),

@@ -3,11 +3,12 @@ import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** A port that was free a moment ago on 127.0.0.1. */
-export async function getFreePort(): Promise<number> {
+/** A port free on `host` (127.0.0.1 by default) a moment ago. */
+export async function getFreePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
