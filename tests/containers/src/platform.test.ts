@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startAwsStandIn, type AwsStandIn } from '@ashapp/aws-stand-in';
-import { getFreePort } from '@ashapp/platform/testing';
+import { getFreePort, waitFor } from '@ashapp/platform/testing';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { ensureTestBaseImage } from '../../../apps/deployer/test/base-image.ts';
 import { startKubeStandIn, type KubeStandIn } from '../../../apps/deployer/test/kube-stand-in.ts';
@@ -65,16 +65,6 @@ const serviceUrls = {
   HISTORY_URL: 'http://history:8083',
   MONITOR_URL: 'http://monitor:8084',
 };
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** What `podman inspect` says about a container (the fields checked here). */
 interface ContainerFacts {
@@ -294,7 +284,7 @@ describe('the platform from its container images (buildah, podman-compose)', { t
           await podman(['healthcheck', 'run', containerOf(service)]);
           return (await inspect(containerOf(service))).State.Health?.Status === 'healthy' ? true : undefined;
         },
-        90_000,
+        { timeoutMs: 90_000, intervalMs: 250, retryErrors: true },
       ).catch(async (err: Error) => {
         const state = await podman(['inspect', '--format', '{{json .State}}', containerOf(service)]).catch(
           (e: Error) => e.message,
@@ -546,7 +536,7 @@ describe('the platform from its container images (buildah, podman-compose)', { t
           ? items
           : undefined;
       },
-      20_000,
+      { timeoutMs: 20_000, intervalMs: 250, retryErrors: true },
     );
     assert.ok(seen.filter((e) => e.service === 'assistant').every((e) => e.user_id === alice.arn));
     const all = await api('GET', '/api/monitor/events?limit=200');
@@ -602,7 +592,7 @@ describe('the platform from its container images (buildah, podman-compose)', { t
         const items = (r.json as { items?: { action_type: string }[] }).items ?? [];
         return items.length > 0 ? items : undefined;
       },
-      20_000,
+      { timeoutMs: 20_000, intervalMs: 250, retryErrors: true },
     );
     assert.ok(events.length > 0);
   });
