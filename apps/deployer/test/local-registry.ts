@@ -22,7 +22,8 @@ export interface LocalRegistry {
  * at a folder. Stopped by the pid this function started.
  */
 export async function startLocalRegistry(
-  options: { username?: string; password?: string; binary?: string } = {},
+  /** `anonymous`: no auth at all (a public registry: anyone pulls and pushes; the credentials are ignored). */
+  options: { username?: string; password?: string; binary?: string; anonymous?: boolean } = {},
 ): Promise<LocalRegistry> {
   const username = options.username ?? 'ashapp';
   const password = options.password ?? `pw-${process.pid}-${Date.now()}`;
@@ -44,10 +45,9 @@ export async function startLocalRegistry(
     '    enabled: true',
     'http:',
     `  addr: ${host}`,
-    'auth:',
-    '  htpasswd:',
-    '    realm: ashapp-test',
-    `    path: ${JSON.stringify(htpasswdFile)}`,
+    ...(options.anonymous
+      ? []
+      : ['auth:', '  htpasswd:', '    realm: ashapp-test', `    path: ${JSON.stringify(htpasswdFile)}`]),
     '',
   ].join('\n');
   const configFile = join(dir, 'config.yml');
@@ -84,7 +84,7 @@ export async function startLocalRegistry(
     try {
       const res = await fetch(`${url}/v2/`);
       await res.body?.cancel();
-      if (res.status === 401) break;
+      if (res.status === (options.anonymous ? 200 : 401)) break;
     } catch {
       // not listening yet
     }

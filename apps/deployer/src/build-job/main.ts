@@ -8,8 +8,10 @@
  * Only node built-ins: this file is bundled on its own and must not load the deployer service.
  */
 import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
 
 const env = process.env;
 const work = env.ASHAPP_BUILD_WORK ?? '/build';
@@ -19,11 +21,24 @@ const terminationLog = env.ASHAPP_BUILD_TERMINATION_LOG ?? '/dev/termination-log
 const image = env.ASHAPP_BUILD_IMAGE ?? '';
 const storage = ['--root', join(work, 'storage'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs'];
 
-/** Runs a tool with an argument vector, its output going to the container's log; resolves its exit code. */
-function run(command: string, args: string[]): Promise<number> {
+/**
+ * Runs a tool with an argument vector, its output going to the container's log (stdin from `input` when
+ * given); resolves its exit code.
+ */
+function run(command: string, args: string[], input?: NodeJS.ReadableStream): Promise<number> {
   console.log(`$ ${command} ${args.join(' ')}`);
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], shell: false });
+    const child = spawn(command, args, {
+      stdio: [input ? 'pipe' : 'ignore', 'inherit', 'inherit'],
+      shell: false,
+    });
+    if (input && child.stdin) {
+      input.once('error', (err) => {
+        console.error(`reading the build context: ${err.message}`);
+        child.stdin?.destroy();
+      });
+      input.pipe(child.stdin);
+    }
     child.once('error', (err) => {
       console.error(`${command}: ${err.message}`);
       resolve(127);
@@ -36,7 +51,12 @@ async function build(): Promise<number> {
   const context = join(work, 'context');
   for (const dir of [context, join(work, 'home'), join(work, 'tmp')]) await mkdir(dir, { recursive: true });
   // The archive is the deployer's own (its files, owned by root); GNU tar refuses `..` and absolute names.
-  const unpacked = await run('tar', ['-xzf', contextArchive, '-C', context, '--no-same-owner']);
+  // Unzipped here (the image need not have gzip), unpacked by tar from stdin.
+  const unpacked = await run(
+    'tar',
+    ['-x', '-f', '-', '-C', context, '--no-same-owner'],
+    createReadStream(contextArchive).pipe(createGunzip()),
+  );
   if (unpacked !== 0) return unpacked;
   return run('buildah', [
     ...storage,
