@@ -49,7 +49,12 @@ const basesOf: Record<ServiceName, readonly (keyof typeof baseRecipes)[]> = {
   history: ['node', 'build'],
   monitor: ['node', 'build'],
 };
-const baseArg = { node: 'NODE_IMAGE', build: 'BUILD_IMAGE', assistant: 'ASSISTANT_BASE', deployer: 'DEPLOYER_BASE' };
+const baseArg = {
+  node: 'NODE_IMAGE',
+  build: 'BUILD_IMAGE',
+  assistant: 'ASSISTANT_BASE',
+  deployer: 'DEPLOYER_BASE',
+};
 
 /**
  * Builds the targets of deploy/images/Containerfile (every one unless `only` names some) with

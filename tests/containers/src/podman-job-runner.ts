@@ -63,8 +63,11 @@ export function createPodmanJobRunner(options: PodmanJobRunnerOptions): {
 } {
   const records: PodmanRunRecord[] = [];
   const env = options.tools.env;
-  const hostRoot = options.userNamespace?.start ?? 0;
   const podman = (args: string[]) => runTool('podman', args, { env, timeoutMs: 120_000 });
+
+  /** The host id of the pod's root: its own range with `hostUsers: false` (files it must own are chowned to it). */
+  const hostRootOf = (run: JobPodRun) =>
+    (run.pod.spec as Obj).hostUsers === false ? (options.userNamespace?.start ?? 0) : 0;
 
   async function runContainer(
     run: JobPodRun,
@@ -72,6 +75,7 @@ export function createPodmanJobRunner(options: PodmanJobRunnerOptions): {
     podDir: string,
     volumes: Map<string, string>,
   ): Promise<number> {
+    const hostRoot = hostRootOf(run);
     const spec = run.pod.spec as Obj;
     const podSc = (spec.securityContext ?? {}) as Obj;
     const sc = { ...podSc, ...(container.securityContext ?? {}) } as Obj;
@@ -165,6 +169,7 @@ export function createPodmanJobRunner(options: PodmanJobRunnerOptions): {
   const runner: JobRunner = async (run) => {
     const spec = run.pod.spec as Obj;
     const podDir = await mkdtemp(path.join(tmpdir(), 'ashapp-job-pod-'));
+    const hostRoot = hostRootOf(run);
     try {
       await chmod(podDir, 0o711);
       const volumes = new Map<string, string>();
@@ -172,6 +177,8 @@ export function createPodmanJobRunner(options: PodmanJobRunnerOptions): {
         const dir = path.join(podDir, 'volumes', volume.name as string);
         await mkdir(dir, { recursive: true });
         if (volume.emptyDir) {
+          // The kubelet makes an emptyDir world-writable (0777), owned by the pod's root.
+          await chmod(dir, 0o777);
           await chown(dir, hostRoot, hostRoot);
         } else if (volume.secret) {
           // The kubelet fetches the Secret and writes the chosen keys (all without items) with defaultMode.

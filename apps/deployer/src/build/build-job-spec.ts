@@ -18,7 +18,6 @@ export const buildJobCapabilities = Object.freeze([
   'DAC_OVERRIDE',
   'FOWNER',
   'FSETID',
-  'KILL',
   'SETFCAP',
   'SETGID',
   'SETUID',
