@@ -66,7 +66,7 @@ export interface ImageBuilder {
 
 /** Picks the configured builder, or with `auto` the first one that is available. */
 export async function selectImageBuilder(
-  choice: 'buildah' | 'docker' | 'auto',
+  choice: 'buildah' | 'docker' | 'kubernetes-job' | 'auto',
   builders: readonly ImageBuilder[],
 ): Promise<ImageBuilder | undefined> {
   const candidates = choice === 'auto' ? builders : builders.filter((b) => b.name === choice);
