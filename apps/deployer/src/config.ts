@@ -14,7 +14,6 @@ import {
 import { Type } from 'typebox';
 import { defaultBaseImage } from './build/dockerfile.ts';
 import type { ContainerStorage } from './build/buildah-builder.ts';
-import type { BuildJobSettings } from './build/build-job-spec.ts';
 import type { SandboxLimits } from './sandbox/build-sandbox.ts';
 import { parseAllowedCidrs } from './sandbox/network-policy.ts';
 
@@ -31,12 +30,23 @@ export interface NamespaceSettings {
 export const reservedNamespaces = Object.freeze(['kube-system', 'kube-public', 'kube-node-lease']);
 
 export type BuilderChoice = 'buildah' | 'docker' | 'kubernetes-job' | 'auto';
+
+/** Where and how build Jobs run (the shape build/build-job-spec.ts renders them from). */
+export interface BuildJobConfig {
+  readonly namespace: string;
+  readonly image: string;
+  readonly cpu: number;
+  readonly memoryBytes: number;
+  readonly ephemeralStorageBytes: number;
+  readonly hostUsers: boolean;
+  readonly ttlSecondsAfterFinished: number;
+}
 export type TargetChoice = 'kubernetes' | 'podman';
 
 export interface DeployerConfig extends BaseServiceConfig {
   readonly builder: BuilderChoice;
   /** `DEPLOYER_BUILDER=kubernetes-job`: where and how build Jobs run (ADR 0027); undefined otherwise. */
-  readonly buildJob: Readonly<BuildJobSettings> | undefined;
+  readonly buildJob: BuildJobConfig | undefined;
   /** Resolved: `auto` becomes kubernetes when a kubeconfig or an in-cluster service account is present. */
   readonly target: TargetChoice;
   /** Path of the kubeconfig, or undefined for the in-cluster service account (kubernetes target only). */

@@ -3,7 +3,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
 import { createCapturingLogger } from '@ashapp/platform/testing';
 import { ensureTestBaseImage } from '../../../apps/deployer/test/base-image.ts';
 import { startKubeStandIn, type KubeStandIn } from '../../../apps/deployer/test/kube-stand-in.ts';
@@ -13,6 +12,7 @@ import { buildJobCapabilities } from '../../../apps/deployer/src/build/build-job
 import { writeBuildContext } from '../../../apps/deployer/src/build/dockerfile.ts';
 import type { ImageBuilder } from '../../../apps/deployer/src/build/image-builder.ts';
 import { createKubernetesJobBuilder } from '../../../apps/deployer/src/build/kubernetes-job-builder.ts';
+import { loadKubeConfig } from '../../../apps/deployer/src/targets/kubernetes/kube-api.ts';
 import { buildImages, prepareTools } from './images.ts';
 import { createPodmanJobRunner, type PodmanRunRecord } from './podman-job-runner.ts';
 import { run, type Tools } from './base-images.ts';
@@ -55,14 +55,21 @@ describe('a build Job’s pod, run by podman as the pod spec says, builds the Fl
     const podman = createPodmanJobRunner({ tools, userNamespace: { start: 300_000, size: 65_536 } });
     records = podman.records;
     standIn = await startKubeStandIn({ token, namespaces: [namespace], jobRunner: podman.runner });
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'stand-in', server: standIn.url, skipTLSVerify: true }],
-      users: [{ name: 'deployer', token }],
-      contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer' }],
-      currentContext: 'stand-in',
-    });
     work = await mkdtemp(path.join(tmpdir(), 'ashapp-build-job-test-'));
+    const kubeconfigFile = path.join(work, 'kubeconfig');
+    await writeFile(
+      kubeconfigFile,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        `clusters: [{name: stand-in, cluster: {server: "${standIn.url}", insecure-skip-tls-verify: true}}]`,
+        `users: [{name: deployer, user: {token: "${token}"}}]`,
+        'contexts: [{name: stand-in, context: {cluster: stand-in, user: deployer}}]',
+        'current-context: stand-in',
+        '',
+      ].join('\n'),
+    );
+    const kubeConfig = loadKubeConfig(kubeconfigFile);
     builder = createKubernetesJobBuilder({
       log: createCapturingLogger('job').log,
       kubeConfig,

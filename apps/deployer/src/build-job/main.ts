@@ -26,7 +26,7 @@ const storage = ['--root', join(work, 'storage'), '--runroot', join(work, 'run')
  * given); resolves its exit code.
  */
 function run(command: string, args: string[], input?: NodeJS.ReadableStream): Promise<number> {
-  console.log(`$ ${command} ${args.join(' ')}`);
+  say(`$ ${command} ${args.join(' ')}`);
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       stdio: [input ? 'pipe' : 'ignore', 'inherit', 'inherit'],
@@ -34,13 +34,13 @@ function run(command: string, args: string[], input?: NodeJS.ReadableStream): Pr
     });
     if (input && child.stdin) {
       input.once('error', (err) => {
-        console.error(`reading the build context: ${err.message}`);
+        complain(`reading the build context: ${err.message}`);
         child.stdin?.destroy();
       });
       input.pipe(child.stdin);
     }
     child.once('error', (err) => {
-      console.error(`${command}: ${err.message}`);
+      complain(`${command}: ${err.message}`);
       resolve(127);
     });
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
@@ -92,15 +92,18 @@ async function push(): Promise<number> {
   ]);
   if (code !== 0) return code;
   const digest = (await readFile(digestFile, 'utf8')).trim();
-  console.log(`pushed ${image}@${digest}`);
+  say(`pushed ${image}@${digest}`);
   // The deployer reads the digest from the container's termination message.
   await writeFile(terminationLog, `${digest}\n`);
   return 0;
 }
 
+const say = (line: string) => void process.stdout.write(`${line}\n`);
+const complain = (line: string) => void process.stderr.write(`${line}\n`);
+
 const step = process.argv[2];
 if (!image || (step !== 'build' && step !== 'push')) {
-  console.error('usage: build-job.js build|push (with ASHAPP_BUILD_IMAGE set)');
+  complain('usage: build-job.js build|push (with ASHAPP_BUILD_IMAGE set)');
   process.exitCode = 2;
 } else {
   process.exitCode = await (step === 'build' ? build() : push());

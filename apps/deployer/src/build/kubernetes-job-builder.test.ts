@@ -21,7 +21,13 @@ import {
   type ScriptedContainer,
 } from '../../test/kube-stand-in.ts';
 import { helloCode, identityHeaders, startTestDeployer, users } from '../../test/service-harness.ts';
-import { buildJobCapabilities, type BuildJobSettings } from './build-job-spec.ts';
+import { createManifestValidator as createKubeValidator } from '@ashapp/kube-schemas';
+import {
+  buildJobCapabilities,
+  renderBuildJob,
+  renderBuildSecret,
+  type BuildJobSettings,
+} from './build-job-spec.ts';
 import { writeBuildContext } from './dockerfile.ts';
 import { createKubernetesJobBuilder } from './kubernetes-job-builder.ts';
 import type { ImageBuilder } from './image-builder.ts';
@@ -317,6 +323,65 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
     });
     assert.equal(res.status, 422);
     assert.match(((await res.json()) as { message: string }).message, /must have at most 1048576 bytes/);
+  });
+});
+
+describe('the build Job as rendered', () => {
+  const job = renderBuildJob(settings, {
+    name: 'build-0123456789ab',
+    image: 'registry.example.com/a/b:r1',
+    deadlineSeconds: 900,
+    pullInsecure: false,
+    pushInsecure: false,
+    hasAuth: true,
+  });
+  const secret = renderBuildSecret(
+    { name: 'build-0123456789ab', namespace, uid: '6f1c1f64-3b0c-4a8e-9d43-0d4d2a2b7c10' },
+    { context: Buffer.from('context'), authFile: Buffer.from('{"auths":{}}') },
+  );
+
+  test('is valid against the Kubernetes OpenAPI schemas, strictly (unknown fields refused)', () => {
+    assert.deepEqual(createKubeValidator().validate([job, secret]), []);
+  });
+
+  test('stays within Pod Security "baseline": no privileged, no host namespaces or paths, only baseline capabilities', () => {
+    // https://kubernetes.io/docs/concepts/security/pod-security-standards/ (baseline: "Capabilities").
+    const baseline = new Set([
+      'AUDIT_WRITE',
+      'CHOWN',
+      'DAC_OVERRIDE',
+      'FOWNER',
+      'FSETID',
+      'KILL',
+      'MKNOD',
+      'NET_BIND_SERVICE',
+      'SETFCAP',
+      'SETGID',
+      'SETPCAP',
+      'SETUID',
+      'SYS_CHROOT',
+    ]);
+    const pod = job.spec!.template.spec!;
+    assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC);
+    assert.ok((pod.volumes ?? []).every((v) => !v.hostPath));
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      assert.notEqual(c.securityContext?.privileged, true);
+      assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL']);
+      for (const cap of c.securityContext?.capabilities?.add ?? []) assert.ok(baseline.has(cap), cap);
+      assert.notEqual(c.securityContext?.seccompProfile?.type, 'Unconfined');
+      assert.ok((c.ports ?? []).every((p) => !p.hostPort));
+    }
+  });
+
+  test('buildah’s capabilities for RUN steps (build-job-containers.conf) are exactly the ones the pod adds', async () => {
+    const conf = await readFile(
+      new URL('../../../../deploy/images/build-job-containers.conf', import.meta.url),
+      'utf8',
+    );
+    const listed = [
+      ...(/default_capabilities = \[([^\]]*)\]/.exec(conf)?.[1] ?? '').matchAll(/"([A-Z_]+)"/g),
+    ].map((m) => m[1]);
+    assert.deepEqual(listed, [...buildJobCapabilities]);
   });
 });
 
