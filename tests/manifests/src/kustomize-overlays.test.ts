@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +79,27 @@ describe('kustomize overlays render valid manifests that follow the platform rul
       assert.equal((binding?.roleRef as { kind: string }).kind, 'Role');
       // Nothing else of the platform runs there, and no platform pod is at "baseline".
       assert.ok(!objects.some((o) => o.metadata.namespace === 'ashapp-builds' && o.kind === 'Deployment'));
+    }
+  });
+
+  test('a digest pinned in the production overlay (what CI’s `kustomize edit set image` writes) reaches the build Jobs too', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ashapp-kustomize-pin-'));
+    try {
+      await cp(kubernetesDir, path.join(dir, 'kubernetes'), { recursive: true });
+      const overlay = path.join(dir, 'kubernetes', 'overlays', 'production');
+      const pinned = `ghcr.io/acme/ashapp-deployer@sha256:${'1'.repeat(64)}`;
+      const kustomization = await readFile(path.join(overlay, 'kustomization.yaml'), 'utf8');
+      await writeFile(
+        path.join(overlay, 'kustomization.yaml'),
+        `${kustomization}images:\n  - name: ghcr.io/ashapp/ashapp-deployer\n    newName: ghcr.io/acme/ashapp-deployer\n    digest: sha256:${'1'.repeat(64)}\n`,
+      );
+      const objects = await renderKustomization(overlay);
+      const config = objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('ashapp-config-'),
+      );
+      assert.equal((config?.data as Record<string, string>).DEPLOYER_BUILD_JOB_IMAGE, pinned);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
