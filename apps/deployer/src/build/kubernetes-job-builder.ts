@@ -268,11 +268,22 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
         const giveUpAt = Date.now() + deadlineSeconds * 1000 + 60_000;
         let finished: k8s.V1JobCondition | undefined;
         let pod: k8s.V1Pod | undefined;
+        let readFailures = 0;
         for (;;) {
           signal?.throwIfAborted();
-          const current = await batch.readNamespacedJob({ name, namespace }).catch((err: unknown) => {
-            throw new UnavailableError(`kubernetes: reading the build Job failed: ${describeApiError(err)}`);
-          });
+          let current: k8s.V1Job;
+          try {
+            current = await batch.readNamespacedJob({ name, namespace });
+            readFailures = 0;
+          } catch (err) {
+            // An API server restarting (or a Job deleted by someone else) is not a failed build at once.
+            if (isNotFound(err) || ++readFailures >= 5)
+              throw new UnavailableError(
+                `kubernetes: reading the build Job failed: ${describeApiError(err)}`,
+              );
+            await sleep(pollIntervalMs, signal);
+            continue;
+          }
           finished = current.status?.conditions?.find(
             (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
           );
