@@ -53,6 +53,7 @@ const seen: Array<{
   pod: KubeStandInObject;
   job: KubeStandInObject;
   secret: Record<string, Buffer> | undefined;
+  secretObject: KubeStandInObject | undefined;
 }> = [];
 
 const buildLines = [
@@ -78,6 +79,7 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
             pod: run.pod,
             job: run.job,
             secret: run.secret(run.pod.spec.volumes[1].secret.secretName),
+            secretObject: standIn.get('', 'secrets', namespace, run.pod.spec.volumes[1].secret.secretName),
           });
         return script(container, run);
       }),
@@ -164,7 +166,11 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
     assert.deepEqual(secretsLeft(), [], 'its Secret goes with it (ownerReference, garbage collection)');
     assert.deepEqual(standIn.list('', 'pods', namespace), []);
 
-    const { pod, job, secret } = seen.at(-1)!;
+    const { pod, job, secret, secretObject } = seen.at(-1)!;
+    assert.deepEqual(secretObject?.metadata.ownerReferences, [
+      { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: job.metadata.uid },
+    ]);
+    assert.equal(secretObject?.immutable, true);
     assert.equal(job.metadata.namespace, namespace);
     assert.equal(job.spec.backoffLimit, 0);
     assert.equal(job.spec.activeDeadlineSeconds, 60);
