@@ -186,6 +186,7 @@ describe('a build Job’s pod, run by podman as the pod spec says, builds the Fl
         pairs('-v').some((v) => v.includes(':/run/ashapp/auth:')),
         r.container === 'push',
       );
+      assert.ok(!r.args.join(' ').includes(registry!.password), 'no credentials in args or env');
     }
     assert.deepEqual(standIn!.list('batch', 'jobs', namespace), [], 'the Job is deleted when done');
     assert.deepEqual(standIn!.list('', 'secrets', namespace), []);
