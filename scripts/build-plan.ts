@@ -22,6 +22,8 @@ export interface ServicePlan {
   readonly runtimeModules: readonly string[];
   /** Files under src/ the service reads beside its code (`new URL('./x', import.meta.url)`). */
   readonly dataFiles: readonly string[];
+  /** Further programs bundled on their own: `dist/<file>` from `src/<entry>`. */
+  readonly extraEntries?: Readonly<Record<string, string>>;
 }
 
 export const buildPlan: Record<ServiceName, ServicePlan> = {
@@ -42,6 +44,8 @@ export const buildPlan: Record<ServiceName, ServicePlan> = {
     external: ['@kubernetes/client-node', 'kubernetes-models'],
     runtimeModules: [...sharedRuntimeModules, '@kubernetes/client-node', 'kubernetes-models'],
     dataFiles: ['python-check/flask_check.py'],
+    // What a build Job's containers run (ADR 0027): node built-ins only, nothing of the service.
+    extraEntries: { 'build-job.js': 'build-job/main.ts' },
   },
   history: { external: [], runtimeModules: sharedRuntimeModules, dataFiles: [] },
   monitor: { external: [], runtimeModules: sharedRuntimeModules, dataFiles: [] },

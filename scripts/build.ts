@@ -151,6 +151,20 @@ async function buildService(name: ServiceName): Promise<void> {
       ].join('\n'),
     },
   });
+  for (const [file, entry] of Object.entries(plan.extraEntries ?? {})) {
+    await build({
+      entryPoints: [path.join(appDir, 'src', entry)],
+      outfile: path.join(outDir, file),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20.19',
+      minify: true,
+      keepNames: true,
+      sourcemap: 'linked',
+      logLevel: 'warning',
+    });
+  }
   // Each file lands where its reader looks for it beside the bundle: the path below the reader's feature
   // folder (`aws-models/index/aws-models.idx` → `dist/index/aws-models.idx`).
   for (const file of plan.dataFiles) {

@@ -37,3 +37,42 @@ describe('deployer configuration: where podman apps are published and advertised
     );
   });
 });
+
+describe('deployer configuration: builds as Kubernetes Jobs', () => {
+  const kube = { ...base, DEPLOYER_TARGET: 'kubernetes', KUBECONFIG: '/etc/ashapp/kubeconfig' };
+
+  test('DEPLOYER_BUILDER=kubernetes-job: namespace, image, limits, user namespace and TTL', () => {
+    const config = readDeployerConfig({
+      ...kube,
+      DEPLOYER_BUILDER: 'kubernetes-job',
+      DEPLOYER_BUILD_JOB_IMAGE: 'ghcr.io/ashapp/ashapp-deployer@sha256:' + 'a'.repeat(64),
+      DEPLOYER_BUILD_MEMORY_MB: '1024',
+      DEPLOYER_BUILD_CPUS: '2',
+    });
+    assert.deepEqual(config.buildJob, {
+      namespace: 'ashapp-builds',
+      image: 'ghcr.io/ashapp/ashapp-deployer@sha256:' + 'a'.repeat(64),
+      cpu: 2,
+      memoryBytes: 1024 * 1024 * 1024,
+      ephemeralStorageBytes: 8192 * 1024 * 1024,
+      hostUsers: false,
+      ttlSecondsAfterFinished: 600,
+    });
+  });
+
+  test('refuses Job builds without the kubernetes target or without the builder image', () => {
+    assert.throws(
+      () =>
+        readDeployerConfig({ ...base, DEPLOYER_BUILDER: 'kubernetes-job', DEPLOYER_BUILD_JOB_IMAGE: 'x:1' }),
+      /kubernetes-job needs the kubernetes target/,
+    );
+    assert.throws(
+      () => readDeployerConfig({ ...kube, DEPLOYER_BUILDER: 'kubernetes-job' }),
+      /needs DEPLOYER_BUILD_JOB_IMAGE/,
+    );
+  });
+
+  test('other builders have no Job settings', () => {
+    assert.equal(readDeployerConfig(kube).buildJob, undefined);
+  });
+});

@@ -29,11 +29,24 @@ export interface NamespaceSettings {
 /** Namespaces no user app may ever go into, whatever the operator lists. */
 export const reservedNamespaces = Object.freeze(['kube-system', 'kube-public', 'kube-node-lease']);
 
-export type BuilderChoice = 'buildah' | 'docker' | 'auto';
+export type BuilderChoice = 'buildah' | 'docker' | 'kubernetes-job' | 'auto';
+
+/** Where and how build Jobs run (the shape build/build-job-spec.ts renders them from). */
+export interface BuildJobConfig {
+  readonly namespace: string;
+  readonly image: string;
+  readonly cpu: number;
+  readonly memoryBytes: number;
+  readonly ephemeralStorageBytes: number;
+  readonly hostUsers: boolean;
+  readonly ttlSecondsAfterFinished: number;
+}
 export type TargetChoice = 'kubernetes' | 'podman';
 
 export interface DeployerConfig extends BaseServiceConfig {
   readonly builder: BuilderChoice;
+  /** `DEPLOYER_BUILDER=kubernetes-job`: where and how build Jobs run (ADR 0027); undefined otherwise. */
+  readonly buildJob: BuildJobConfig | undefined;
   /** Resolved: `auto` becomes kubernetes when a kubeconfig or an in-cluster service account is present. */
   readonly target: TargetChoice;
   /** Path of the kubeconfig, or undefined for the in-cluster service account (kubernetes target only). */
@@ -92,9 +105,21 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const inClusterTokenPath = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 const DeployerEnv = Type.Object({
-  DEPLOYER_BUILDER: Type.Union([Type.Literal('buildah'), Type.Literal('docker'), Type.Literal('auto')], {
-    default: 'auto',
+  DEPLOYER_BUILDER: Type.Union(
+    [Type.Literal('buildah'), Type.Literal('docker'), Type.Literal('kubernetes-job'), Type.Literal('auto')],
+    { default: 'auto' },
+  ),
+  DEPLOYER_BUILD_JOB_NAMESPACE: Type.String({
+    minLength: 1,
+    maxLength: 63,
+    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+    default: 'ashapp-builds',
   }),
+  /** The builder image; the manifests set it to the deployer's own image (kustomize replacement). */
+  DEPLOYER_BUILD_JOB_IMAGE: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })),
+  /** `false` (default): `hostUsers: false`, root in the build pod is unprivileged on the node (Kubernetes ≥ 1.33). */
+  DEPLOYER_BUILD_JOB_HOST_USERS: Type.Boolean({ default: false }),
+  DEPLOYER_BUILD_JOB_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 604_800, default: 600 }),
   DEPLOYER_TARGET: Type.Union([Type.Literal('kubernetes'), Type.Literal('podman'), Type.Literal('auto')], {
     default: 'auto',
   }),
@@ -176,6 +201,18 @@ export function readDeployerConfig(env: Env): DeployerConfig {
       'invalid configuration: DEPLOYER_TARGET=kubernetes needs KUBECONFIG or an in-cluster service account',
     );
   }
+  if (own.DEPLOYER_BUILDER === 'kubernetes-job') {
+    if (target !== 'kubernetes') {
+      throw new ConfigError(
+        'invalid configuration: DEPLOYER_BUILDER=kubernetes-job needs the kubernetes target (KUBECONFIG or an in-cluster service account)',
+      );
+    }
+    if (!own.DEPLOYER_BUILD_JOB_IMAGE) {
+      throw new ConfigError(
+        "invalid configuration: DEPLOYER_BUILDER=kubernetes-job needs DEPLOYER_BUILD_JOB_IMAGE (the deployer's own image)",
+      );
+    }
+  }
   if (Boolean(own.DEPLOYER_CONTAINERS_ROOT) !== Boolean(own.DEPLOYER_CONTAINERS_RUNROOT)) {
     throw new ConfigError(
       'invalid configuration: set both DEPLOYER_CONTAINERS_ROOT and DEPLOYER_CONTAINERS_RUNROOT, or neither',
@@ -226,6 +263,19 @@ export function readDeployerConfig(env: Env): DeployerConfig {
   return Object.freeze({
     ...base,
     builder: own.DEPLOYER_BUILDER,
+    buildJob:
+      own.DEPLOYER_BUILDER === 'kubernetes-job' && own.DEPLOYER_BUILD_JOB_IMAGE
+        ? Object.freeze({
+            namespace: own.DEPLOYER_BUILD_JOB_NAMESPACE,
+            image: own.DEPLOYER_BUILD_JOB_IMAGE,
+            cpu: own.DEPLOYER_BUILD_CPUS,
+            memoryBytes: own.DEPLOYER_BUILD_MEMORY_MB * 1024 * 1024,
+            // A pod's ephemeral storage needs a bound: 0 (unbounded on a host) becomes the default 8 GiB.
+            ephemeralStorageBytes: (own.DEPLOYER_BUILD_MAX_DISK_MB || 8192) * 1024 * 1024,
+            hostUsers: own.DEPLOYER_BUILD_JOB_HOST_USERS,
+            ttlSecondsAfterFinished: own.DEPLOYER_BUILD_JOB_TTL_SECONDS,
+          })
+        : undefined,
     target,
     kubeconfig: own.KUBECONFIG ? path.resolve(own.KUBECONFIG) : undefined,
     baseImage: own.DEPLOYER_BASE_IMAGE,

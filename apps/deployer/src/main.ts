@@ -9,6 +9,7 @@ import {
 import { buildApp } from './app.ts';
 import { createBuildahBuilder } from './build/buildah-builder.ts';
 import { createDockerBuilder } from './build/docker-builder.ts';
+import { createKubernetesJobBuilder } from './build/kubernetes-job-builder.ts';
 import { readImageRegistry, selectImageBuilder } from './build/image-builder.ts';
 import { readDeployerConfig, type DeployerConfig } from './config.ts';
 import { registerDeploymentStateMetric } from './deployments/deployment-metrics.ts';
@@ -80,22 +81,35 @@ startService({
             user: config.buildUser,
             storageDir: config.buildStorageDir,
           });
-    // Probing the builders spawns a process: it overlaps the migrations instead of following them (it
-    // settles either way; selectImageBuilder never rejects).
-    const builderChoice = selectImageBuilder(config.builder, [
-      createBuildahBuilder({
-        log,
-        env: config.childEnv,
-        tempDir: config.workDir,
-        sandbox,
-        trustedRegistries: [readImageRegistry(config.baseImage), ...config.insecureRegistries],
-        ...storage,
-      }),
-      // A Docker daemon builds with its own isolation, which the sandbox cannot wrap: only when it is off.
-      ...(sandbox === 'none'
-        ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })]
-        : []),
-    ]);
+    // On Kubernetes, builds run as Jobs in their own namespace (ADR 0027); the deployer pod builds nothing.
+    const jobBuilder = config.buildJob
+      ? createKubernetesJobBuilder({
+          log,
+          kubeConfig: loadKubeConfig(config.kubeconfig),
+          settings: config.buildJob,
+          env: config.childEnv,
+          tempDir: config.workDir,
+        })
+      : undefined;
+    // Chosen as configured, not probed: a build answers for an API that is down itself. Probing the other
+    // builders spawns a process: it overlaps the migrations instead of following them (it settles either
+    // way; selectImageBuilder never rejects).
+    const builderChoice = jobBuilder
+      ? Promise.resolve(jobBuilder)
+      : selectImageBuilder(config.builder, [
+          createBuildahBuilder({
+            log,
+            env: config.childEnv,
+            tempDir: config.workDir,
+            sandbox,
+            trustedRegistries: [readImageRegistry(config.baseImage), ...config.insecureRegistries],
+            ...storage,
+          }),
+          // A Docker daemon builds with its own isolation, which the sandbox cannot wrap: only when it is off.
+          ...(sandbox === 'none'
+            ? [createDockerBuilder({ log, env: config.childEnv, tempDir: config.workDir })]
+            : []),
+        ]);
     const database = createDatabase<DeployerTables>({ url: config.databaseUrl });
     await runMigrations(database.db, 'deployer', createDeployerMigrations(database.dialect));
     const audit = await createServiceAudit({ service: 'deployer', config, database, log });

@@ -22,6 +22,76 @@ export interface KubeStandInOptions {
   readyAfterPolls?: number;
   /** Address to listen on; 127.0.0.1 by default (a test bridge's host address for containers). */
   host?: string;
+  /** Namespaces besides the four a fresh cluster has (e.g. `ashapp-builds`). */
+  namespaces?: readonly string[];
+  /**
+   * Runs the pod of a Job once the Job controller created it (not suspended): the node's part. Without one,
+   * Job pods stay Pending, as on a cluster without nodes.
+   */
+  jobRunner?: JobRunner;
+}
+
+/** What the stand-in hands a Job runner: the pod to run, its Secrets, and where to report. */
+export interface JobPodRun {
+  namespace: string;
+  /** The pod as the Job controller made it from the template (spec, labels, ownerReferences). */
+  pod: Obj;
+  job: Obj;
+  /** A Secret of the pod's namespace, decoded (what the kubelet would mount), or undefined. */
+  secret(name: string): Record<string, Buffer> | undefined;
+  /** The container is running (its log may be followed from now on). */
+  started(container: string): void;
+  /** One line of the container's output. */
+  log(container: string, line: string): void;
+  /** The container exited; `message` is what it wrote to its terminationMessagePath. */
+  exited(container: string, result: { exitCode: number; message?: string }): void;
+  /** Aborted when the Job's activeDeadlineSeconds passes or the Job (or pod) is deleted. */
+  signal: AbortSignal;
+}
+
+/** Runs init containers then containers, reporting as it goes; resolves when the pod is done. */
+export type JobRunner = (run: JobPodRun) => Promise<void>;
+
+/** What a scripted container does: print these lines, then exit (and write the termination message). */
+export interface ScriptedContainer {
+  lines: readonly string[];
+  exitCode: number;
+  message?: string;
+  /** Wait this long before exiting (or until the pod is stopped). */
+  runMs?: number;
+}
+
+/**
+ * A Job runner for API-level tests: each container prints its script's lines and exits with its code.
+ * `script` picks the behaviour per container name (and may look at the pod).
+ */
+export function scriptedJobRunner(
+  script: (container: string, run: JobPodRun) => ScriptedContainer,
+): JobRunner {
+  return async (run) => {
+    const spec = run.pod.spec;
+    for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])] as Obj[]) {
+      if (run.signal.aborted) return;
+      const step = script(container.name, run);
+      run.started(container.name);
+      for (const line of step.lines) {
+        run.log(container.name, line);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      if (step.runMs) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, step.runMs);
+          run.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+      if (run.signal.aborted) return;
+      run.exited(container.name, {
+        exitCode: step.exitCode,
+        ...(step.message ? { message: step.message } : {}),
+      });
+      if (step.exitCode !== 0) return;
+    }
+  };
 }
 
 export interface RecordedRequest {
@@ -32,6 +102,7 @@ export interface RecordedRequest {
 }
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form API objects
+export type { Obj as KubeStandInObject };
 
 export interface KubeStandIn {
   url: string;
@@ -56,6 +127,8 @@ const resources: Resource[] = [
   { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
   { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
   { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false },
+  { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
+  { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true },
   { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true },
@@ -119,8 +192,18 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
   const podPolls = new Map<string, number>();
   // The namespaces a fresh cluster has; writes into any other answer 404 until it is created, as a real
   // API server does.
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-    store.set(`/namespaces//${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: randomUUID(), labels: {} } });
+  for (const name of [
+    'default',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+    ...(options.namespaces ?? []),
+  ]) {
+    store.set(`/namespaces//${name}`, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, uid: randomUUID(), labels: {} },
+    });
   }
 
   const key = (group: string, plural: string, namespace: string, name: string) =>
@@ -221,12 +304,240 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
     }
   }
 
+  // ---- Jobs: the Job controller and the kubelet's part, as far as the deployer's build Jobs use them ----
+  interface ContainerLog {
+    lines: string[];
+    started: boolean;
+    ended: boolean;
+    listeners: Set<() => void>;
+  }
+  /** Per Job pod (uid): each container's output, and the run's abort controller. */
+  const jobPods = new Map<string, { logs: Map<string, ContainerLog>; abort: AbortController }>();
+  const containerLog = (podUid: string, container: string): ContainerLog | undefined =>
+    jobPods.get(podUid)?.logs.get(container);
+  const notify = (log: ContainerLog) => {
+    for (const listener of log.listeners) listener();
+  };
+
+  function setCondition(job: Obj, type: string, reason: string, message: string): void {
+    const now = new Date().toISOString();
+    job.status.conditions = [
+      ...(job.status.conditions ?? []),
+      { type, status: 'True', reason, message, lastProbeTime: now, lastTransitionTime: now },
+    ];
+  }
+
+  function finishJob(job: Obj, pod: Obj | undefined, failure?: { reason: string; message: string }): void {
+    if (job.status.conditions?.some((c: Obj) => c.type === 'Complete' || c.type === 'Failed')) return;
+    job.status.active = 0;
+    job.metadata.resourceVersion = String(++resourceVersion);
+    if (failure) {
+      job.status.failed = 1;
+      setCondition(job, 'FailureTarget', failure.reason, failure.message);
+      setCondition(job, 'Failed', failure.reason, failure.message);
+    } else {
+      job.status.succeeded = 1;
+      job.status.completionTime = new Date().toISOString();
+      setCondition(
+        job,
+        'SuccessCriteriaMet',
+        'CompletionsReached',
+        'Reached expected number of succeeded pods',
+      );
+      setCondition(job, 'Complete', 'CompletionsReached', 'Reached expected number of succeeded pods');
+    }
+    if (pod) pod.status.phase = failure ? 'Failed' : 'Succeeded';
+  }
+
+  /** Creates the pod of a started Job and hands it to the runner; enforces activeDeadlineSeconds. */
+  function startJob(job: Obj): void {
+    const ns = job.metadata.namespace as string;
+    const template = job.spec.template;
+    const name = `${job.metadata.name}-${randomUUID().slice(0, 5)}`;
+    const pod: Obj = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        namespace: ns,
+        uid: randomUUID(),
+        creationTimestamp: new Date().toISOString(),
+        labels: {
+          ...(template.metadata?.labels ?? {}),
+          'job-name': job.metadata.name,
+          'batch.kubernetes.io/job-name': job.metadata.name,
+          'controller-uid': job.metadata.uid,
+          'batch.kubernetes.io/controller-uid': job.metadata.uid,
+        },
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            name: job.metadata.name,
+            uid: job.metadata.uid,
+            controller: true,
+          },
+        ],
+      },
+      spec: structuredClone(template.spec),
+      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] },
+    };
+    const all = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])] as Obj[];
+    const isInit = (c: string) => (pod.spec.initContainers ?? []).some((i: Obj) => i.name === c);
+    const waiting = (c: Obj, reason: string) => ({
+      name: c.name,
+      image: c.image,
+      imageID: '',
+      ready: false,
+      restartCount: 0,
+      state: { waiting: { reason } },
+    });
+    pod.status.initContainerStatuses = (pod.spec.initContainers ?? []).map((c: Obj) =>
+      waiting(c, 'PodInitializing'),
+    );
+    pod.status.containerStatuses = (pod.spec.containers ?? []).map((c: Obj) => waiting(c, 'PodInitializing'));
+    store.set(key('', 'pods', ns, name), pod);
+    const abort = new AbortController();
+    const logs = new Map<string, ContainerLog>(
+      all.map((c) => [c.name as string, { lines: [], started: false, ended: false, listeners: new Set() }]),
+    );
+    jobPods.set(pod.metadata.uid, { logs, abort });
+    job.status = { ...(job.status ?? {}), active: 1, startTime: new Date().toISOString() };
+    const statusOf = (c: string): Obj =>
+      [...pod.status.initContainerStatuses, ...pod.status.containerStatuses].find((s: Obj) => s.name === c);
+    const endLogs = () => {
+      for (const log of logs.values()) {
+        log.ended = true;
+        notify(log);
+      }
+    };
+    const deadline = job.spec.activeDeadlineSeconds as number | undefined;
+    const timer =
+      deadline !== undefined
+        ? setTimeout(() => {
+            abort.abort();
+            finishJob(job, undefined, {
+              reason: 'DeadlineExceeded',
+              message: 'Job was active longer than specified deadline',
+            });
+            // The controller deletes the Job's running pods.
+            store.delete(key('', 'pods', ns, name));
+            endLogs();
+          }, deadline * 1000)
+        : undefined;
+    const run: JobPodRun = {
+      namespace: ns,
+      pod: structuredClone(pod),
+      job: structuredClone(job),
+      secret(secretName) {
+        const secret = store.get(key('', 'secrets', ns, secretName));
+        if (!secret) return undefined;
+        return Object.fromEntries(
+          Object.entries((secret.data ?? {}) as Record<string, string>).map(([k, v]) => [
+            k,
+            Buffer.from(v, 'base64'),
+          ]),
+        );
+      },
+      started(c) {
+        pod.status.phase = isInit(c) ? 'Pending' : 'Running';
+        if (!isInit(c)) pod.status.podIP = '10.244.0.20';
+        statusOf(c).state = { running: { startedAt: new Date().toISOString() } };
+        const log = logs.get(c)!;
+        log.started = true;
+        notify(log);
+      },
+      log(c, line) {
+        const log = logs.get(c)!;
+        log.lines.push(line);
+        notify(log);
+      },
+      exited(c, result) {
+        const container = all.find((x) => x.name === c)!;
+        const log = logs.get(c)!;
+        let message = result.message ?? '';
+        // terminationMessagePolicy FallbackToLogsOnError: a failed container's last lines (≤ 80, 2 KiB).
+        if (
+          !message &&
+          result.exitCode !== 0 &&
+          container.terminationMessagePolicy === 'FallbackToLogsOnError'
+        )
+          message = log.lines.slice(-80).join('\n').slice(-2048);
+        statusOf(c).state = {
+          terminated: {
+            exitCode: result.exitCode,
+            reason: result.exitCode === 0 ? 'Completed' : 'Error',
+            ...(message ? { message } : {}),
+            finishedAt: new Date().toISOString(),
+          },
+        };
+        log.ended = true;
+        notify(log);
+      },
+      signal: abort.signal,
+    };
+    const runner = options.jobRunner;
+    if (!runner) return;
+    void runner(run)
+      .catch((err: unknown) => {
+        for (const c of all) {
+          const state = statusOf(c.name).state;
+          if (!state.terminated) {
+            run.log(c.name, `runner error: ${String(err)}`);
+            run.exited(c.name, { exitCode: 128 });
+            break;
+          }
+        }
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        endLogs();
+        if (abort.signal.aborted) return;
+        const failed = all.find((c) => statusOf(c.name).state.terminated?.exitCode !== 0);
+        finishJob(
+          job,
+          pod,
+          failed
+            ? { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }
+            : undefined,
+        );
+      });
+  }
+
+  /** The Job controller's pass: a Job that is not suspended and has no pod gets one. */
+  function reconcileJobs(): void {
+    for (const job of all('batch', 'jobs')) {
+      job.status = job.status ?? {};
+      if (job.spec.suspend === true || job.status.startTime) continue;
+      startJob(job);
+    }
+  }
+
+  /** The garbage collector: objects whose owner is gone go too (`propagationPolicy` Background/Foreground). */
+  function collectGarbage(uid: string): void {
+    for (const [k, object] of [...store.entries()]) {
+      if (!(object.metadata?.ownerReferences ?? []).some((r: Obj) => r.uid === uid)) continue;
+      store.delete(k);
+      const run = jobPods.get(object.metadata.uid);
+      if (run) {
+        run.abort.abort();
+        for (const log of run.logs.values()) {
+          log.ended = true;
+          notify(log);
+        }
+      }
+      collectGarbage(object.metadata.uid);
+    }
+  }
+
   const isReady = (pod: Obj) =>
     pod.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True') === true;
 
   /** One controller pass; runs before every request, so each client poll moves the world on a step. */
   function reconcile(): void {
+    reconcileJobs();
     for (const pod of all('', 'pods')) {
+      if (jobPods.has(pod.metadata.uid)) continue;
       const polls = (podPolls.get(pod.metadata.uid) ?? 0) + 1;
       podPolls.set(pod.metadata.uid, polls);
       podStatus(pod, polls);
@@ -337,6 +648,55 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
     return Buffer.concat(chunks).toString('utf8');
   }
 
+  /** A Job pod's container log as the kubelet serves it: the lines so far, and with `follow=true` the rest as they come. */
+  function serveJobPodLog(pod: Obj, url: URL, res: ServerResponse): void {
+    const names = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].map(
+      (c: Obj) => c.name,
+    );
+    const container = url.searchParams.get('container') ?? (names.length === 1 ? names[0] : undefined);
+    if (!container) {
+      return status(
+        res,
+        400,
+        'BadRequest',
+        `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`,
+      );
+    }
+    const log = containerLog(pod.metadata.uid, container);
+    if (!log)
+      return status(
+        res,
+        400,
+        'BadRequest',
+        `container ${container} is not valid for pod ${pod.metadata.name}`,
+      );
+    if (!log.started) {
+      return status(
+        res,
+        400,
+        'BadRequest',
+        `container "${container}" in pod "${pod.metadata.name}" is waiting to start: PodInitializing`,
+      );
+    }
+    const tail = Number(url.searchParams.get('tailLines') ?? 0);
+    let sent = tail > 0 ? Math.max(0, log.lines.length - tail) : 0;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const flush = () => {
+      while (sent < log.lines.length) res.write(`${log.lines[sent++]}\n`);
+    };
+    flush();
+    if (url.searchParams.get('follow') !== 'true' || log.ended) return void res.end();
+    const listener = () => {
+      flush();
+      if (log.ended) {
+        log.listeners.delete(listener);
+        res.end();
+      }
+    };
+    log.listeners.add(listener);
+    res.once('close', () => log.listeners.delete(listener));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     requests.push({
@@ -375,6 +735,7 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
     if (podLog && req.method === 'GET') {
       const pod = store.get(key('', 'pods', podLog[1]!, podLog[2]!));
       if (!pod) return status(res, 404, 'NotFound', `pods "${podLog[2]}" not found`);
+      if (jobPods.has(pod.metadata.uid)) return serveJobPodLog(pod, url, res);
       const crashed = behaviour(pod.spec.containers[0].image) === 'crash';
       if (crashed && url.searchParams.get('previous') !== 'true')
         return status(res, 400, 'BadRequest', 'container "app" in pod is waiting to start: CrashLoopBackOff');
@@ -406,6 +767,109 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
     const name = match[5];
     reconcile();
 
+    const contentType = req.headers['content-type'] ?? '';
+    if (
+      req.method === 'PATCH' &&
+      name &&
+      (contentType.startsWith('application/json-patch+json') ||
+        contentType.startsWith('application/merge-patch+json'))
+    ) {
+      const object = store.get(key(resource.group, resource.plural, namespace, name));
+      if (!object)
+        return status(res, 404, 'NotFound', `${resource.plural}.${resource.group} "${name}" not found`);
+      const body = JSON.parse(await readBody(req)) as unknown;
+      if (contentType.startsWith('application/json-patch+json')) {
+        for (const op of body as Array<{ op: string; path: string; value?: unknown }>) {
+          const parts = op.path.split('/').slice(1);
+          const last = parts.pop()!;
+          const parent = parts.reduce<Obj>((o, k) => (o[k] ??= {}), object);
+          if (op.op === 'replace' || op.op === 'add') parent[last] = op.value;
+          else if (op.op === 'remove') delete parent[last];
+          else return status(res, 422, 'Invalid', `unsupported JSON patch operation ${op.op}`);
+        }
+      } else {
+        const merge = (target: Obj, patch: Obj) => {
+          for (const [k, v] of Object.entries(patch)) {
+            if (v === null) delete target[k];
+            else if (v && typeof v === 'object' && !Array.isArray(v)) merge((target[k] ??= {}), v as Obj);
+            else target[k] = v;
+          }
+        };
+        merge(object, body as Obj);
+      }
+      object.metadata.resourceVersion = String(++resourceVersion);
+      reconcile();
+      return send(res, 200, object);
+    }
+    if (req.method === 'POST' && !name) {
+      if (resource.namespaced && !store.has(key('', 'namespaces', '', namespace)))
+        return status(res, 404, 'NotFound', `namespaces "${namespace}" not found`);
+      const body = JSON.parse(await readBody(req)) as Obj;
+      const objectName = body.metadata?.name as string | undefined;
+      if (body.kind !== resource.kind || !objectName)
+        return status(
+          res,
+          400,
+          'BadRequest',
+          'the kind or name of the object is missing or does not match the URL',
+        );
+      const k = key(resource.group, resource.plural, namespace, objectName);
+      if (store.has(k))
+        return status(
+          res,
+          409,
+          'AlreadyExists',
+          `${resource.plural}${resource.group ? `.${resource.group}` : ''} "${objectName}" already exists`,
+        );
+      if (resource.kind === 'Secret') {
+        // The API server's validation: data (decoded) and stringData together at most 1 MiB.
+        const bytes =
+          Object.values((body.data ?? {}) as Record<string, string>).reduce(
+            (n, v) => n + Buffer.from(v, 'base64').length,
+            0,
+          ) +
+          Object.values((body.stringData ?? {}) as Record<string, string>).reduce(
+            (n, v) => n + Buffer.byteLength(v),
+            0,
+          );
+        if (bytes > 1024 * 1024)
+          return status(
+            res,
+            422,
+            'Invalid',
+            `Secret "${objectName}" is invalid: data: Too long: must have at most 1048576 bytes`,
+          );
+      }
+      const object = structuredClone(body);
+      object.metadata = {
+        ...object.metadata,
+        namespace: resource.namespaced ? namespace : undefined,
+        uid: randomUUID(),
+        creationTimestamp: new Date().toISOString(),
+        resourceVersion: String(++resourceVersion),
+        generation: 1,
+      };
+      if (resource.kind === 'Job') {
+        object.status = {};
+        const labels = {
+          'batch.kubernetes.io/controller-uid': object.metadata.uid,
+          'batch.kubernetes.io/job-name': objectName,
+        };
+        object.spec.template.metadata = {
+          ...(object.spec.template.metadata ?? {}),
+          labels: {
+            ...(object.spec.template.metadata?.labels ?? {}),
+            ...labels,
+            'controller-uid': object.metadata.uid,
+            'job-name': objectName,
+          },
+        };
+        object.spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': object.metadata.uid } };
+      }
+      store.set(k, object);
+      reconcile();
+      return send(res, 201, object);
+    }
     if (req.method === 'PATCH' && name) {
       const body = await readBody(req);
       if (!(req.headers['content-type'] ?? '').startsWith('application/apply-patch+yaml')) {
@@ -449,9 +913,24 @@ export async function startKubeStandIn(options: KubeStandInOptions): Promise<Kub
       const object = store.get(k);
       if (!object) return status(res, 404, 'NotFound', `${resource.plural} "${name}" not found`);
       store.delete(k);
-      for (const pod of all('', 'pods', namespace)) {
-        if (pod.metadata.ownerReferences?.[0]?.uid === object.metadata.uid)
-          store.delete(key('', 'pods', namespace, pod.metadata.name));
+      // Orphan leaves dependents behind; Background and Foreground (as seen from a client) remove them.
+      if (url.searchParams.get('propagationPolicy') !== 'Orphan') {
+        for (const pod of all('', 'pods', namespace)) {
+          if (
+            pod.metadata.ownerReferences?.[0]?.uid === object.metadata.uid &&
+            !jobPods.has(pod.metadata.uid)
+          )
+            store.delete(key('', 'pods', namespace, pod.metadata.name));
+        }
+        collectGarbage(object.metadata.uid);
+      }
+      const run = jobPods.get(object.metadata.uid);
+      if (run) {
+        run.abort.abort();
+        for (const log of run.logs.values()) {
+          log.ended = true;
+          notify(log);
+        }
       }
       return send(res, 200, {
         kind: 'Status',

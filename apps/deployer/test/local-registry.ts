@@ -28,6 +28,8 @@ export async function startLocalRegistry(
     binary?: string;
     /** Address to listen on; 127.0.0.1 by default (a test bridge's host address for containers). */
     address?: string;
+    /** No auth at all (a public registry: anyone pulls and pushes; the credentials are ignored). */
+    anonymous?: boolean;
   } = {},
 ): Promise<LocalRegistry> {
   const username = options.username ?? 'ashapp';
@@ -50,10 +52,9 @@ export async function startLocalRegistry(
     '    enabled: true',
     'http:',
     `  addr: ${host}`,
-    'auth:',
-    '  htpasswd:',
-    '    realm: ashapp-test',
-    `    path: ${JSON.stringify(htpasswdFile)}`,
+    ...(options.anonymous
+      ? []
+      : ['auth:', '  htpasswd:', '    realm: ashapp-test', `    path: ${JSON.stringify(htpasswdFile)}`]),
     '',
   ].join('\n');
   const configFile = join(dir, 'config.yml');
@@ -90,7 +91,7 @@ export async function startLocalRegistry(
     try {
       const res = await fetch(`${url}/v2/`);
       await res.body?.cancel();
-      if (res.status === 401) break;
+      if (res.status === (options.anonymous ? 200 : 401)) break;
     } catch {
       // not listening yet
     }

@@ -34,29 +34,49 @@ export async function prepareTools(): Promise<Tools & { storage: { root: string;
   };
 }
 
-export interface BuiltImages {
-  images: Record<ServiceName, string>;
+export interface BuiltImages<S extends ServiceName = ServiceName> {
+  images: Record<S, string>;
   /** Image sizes in bytes, as podman reports them. */
-  sizes: Record<ServiceName, number>;
+  sizes: Record<S, number>;
   seconds: number;
 }
 
+/** The bases each target is built on (build args of the Containerfile); the others are not assembled. */
+const basesOf: Record<ServiceName, readonly (keyof typeof baseRecipes)[]> = {
+  gateway: ['node', 'build'],
+  assistant: ['node', 'build', 'assistant'],
+  deployer: ['node', 'build', 'deployer'],
+  history: ['node', 'build'],
+  monitor: ['node', 'build'],
+};
+const baseArg = {
+  node: 'NODE_IMAGE',
+  build: 'BUILD_IMAGE',
+  assistant: 'ASSISTANT_BASE',
+  deployer: 'DEPLOYER_BASE',
+};
+
 /**
- * Builds every target of deploy/images/Containerfile with `buildah bud --isolation chroot --pull-never`
- * on locally assembled bases. `--layers` reuses the layers of an earlier run while their inputs are the
- * same, so a second run rebuilds only what changed.
+ * Builds the targets of deploy/images/Containerfile (every one unless `only` names some) with
+ * `buildah bud --isolation chroot --pull-never` on locally assembled bases, assembling only the bases those
+ * targets use. `--layers` reuses the layers of an earlier run while their inputs are the same, so a second
+ * run rebuilds only what changed.
  */
-export async function buildImages(tools: Tools, tag: string): Promise<BuiltImages> {
+export async function buildImages<S extends ServiceName = ServiceName>(
+  tools: Tools,
+  tag: string,
+  only?: readonly S[],
+): Promise<BuiltImages<S>> {
   const started = Date.now();
-  const bases = {
-    NODE_IMAGE: await ensureBaseImage(baseRecipes.node, tools),
-    BUILD_IMAGE: await ensureBaseImage(baseRecipes.build, tools),
-    ASSISTANT_BASE: await ensureBaseImage(baseRecipes.assistant, tools),
-    DEPLOYER_BASE: await ensureBaseImage(baseRecipes.deployer, tools),
-  };
-  const images = {} as Record<ServiceName, string>;
-  const sizes = {} as Record<ServiceName, number>;
-  for (const service of serviceNames) {
+  const targets = (only ?? serviceNames) as readonly S[];
+  const bases: Record<string, string> = {};
+  for (const recipe of ['node', 'build', 'assistant', 'deployer'] as const) {
+    if (targets.some((t) => basesOf[t].includes(recipe)))
+      bases[baseArg[recipe]] = await ensureBaseImage(baseRecipes[recipe], tools);
+  }
+  const images = {} as Record<S, string>;
+  const sizes = {} as Record<S, number>;
+  for (const service of targets) {
     const image = `localhost/ashapp-${service}:${tag}`;
     await run(
       'buildah',

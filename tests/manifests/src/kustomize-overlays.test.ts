@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,59 @@ describe('kustomize overlays render valid manifests that follow the platform rul
       assert.deepEqual(checkPlatformRules(rendered.get(name) ?? [], { profile }), []);
     });
   }
+
+  test('every overlay runs builds as Jobs in ashapp-builds with the deployer’s own image, a Role there only, and egress-only policies', () => {
+    for (const [name, objects] of rendered) {
+      const config = objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('ashapp-config-'),
+      );
+      const data = config?.data as Record<string, string>;
+      const deployer = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'deployer');
+      const image = (deployer?.spec as { template: { spec: { containers: Array<{ image: string }> } } })
+        .template.spec.containers[0]!.image;
+      assert.equal(data.DEPLOYER_BUILDER, 'kubernetes-job', name);
+      assert.equal(data.DEPLOYER_BUILD_JOB_NAMESPACE, 'ashapp-builds', name);
+      assert.equal(data.DEPLOYER_BUILD_JOB_IMAGE, image, `${name}: the builder image is the deployer's own`);
+      const namespace = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === 'ashapp-builds');
+      assert.equal(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'baseline', name);
+      const role = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'ashapp-builds');
+      assert.deepEqual(role?.rules, [
+        { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'patch', 'delete'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
+        { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list', 'watch'] },
+      ]);
+      const binding = objects.find(
+        (o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'ashapp-builds',
+      );
+      assert.deepEqual(binding?.subjects, [
+        { kind: 'ServiceAccount', name: 'deployer', namespace: 'ashapp' },
+      ]);
+      assert.equal((binding?.roleRef as { kind: string }).kind, 'Role');
+      // Nothing else of the platform runs there, and no platform pod is at "baseline".
+      assert.ok(!objects.some((o) => o.metadata.namespace === 'ashapp-builds' && o.kind === 'Deployment'));
+    }
+  });
+
+  test('a digest pinned in the production overlay (what CI’s `kustomize edit set image` writes) reaches the build Jobs too', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ashapp-kustomize-pin-'));
+    try {
+      await cp(kubernetesDir, path.join(dir, 'kubernetes'), { recursive: true });
+      const overlay = path.join(dir, 'kubernetes', 'overlays', 'production');
+      const pinned = `ghcr.io/acme/ashapp-deployer@sha256:${'1'.repeat(64)}`;
+      const kustomization = await readFile(path.join(overlay, 'kustomization.yaml'), 'utf8');
+      await writeFile(
+        path.join(overlay, 'kustomization.yaml'),
+        `${kustomization}images:\n  - name: ghcr.io/ashapp/ashapp-deployer\n    newName: ghcr.io/acme/ashapp-deployer\n    digest: sha256:${'1'.repeat(64)}\n`,
+      );
+      const objects = await renderKustomization(overlay);
+      const config = objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('ashapp-config-'),
+      );
+      assert.equal((config?.data as Record<string, string>).DEPLOYER_BUILD_JOB_IMAGE, pinned);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   test('every overlay runs each service as the uid:gid its image declares (USER in deploy/images/Containerfile)', async () => {
     const containerfile = await readFile(path.join(kubernetesDir, '..', 'images', 'Containerfile'), 'utf8');
@@ -240,6 +293,44 @@ describe('the platform rules catch what they promise to catch', () => {
     assert.ok(
       problems.some((p) => /^Secret\/ashapp-internal-.*: INTERNAL_AUTH_SECRET is not a placeholder$/.test(p)),
       problems.join('\n'),
+    );
+  });
+
+  test('reports Secrets granted outside the builds namespace or read in it, a second baseline namespace, and builds that may reach private addresses or pods', () => {
+    const copy = structuredClone(objects);
+    const appsRole = copy.find((o) => o.kind === 'Role' && o.metadata.namespace === 'ashapp-apps')!;
+    (appsRole.rules as unknown[]).push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
+    const buildsRole = copy.find((o) => o.kind === 'Role' && o.metadata.namespace === 'ashapp-builds')!;
+    (buildsRole.rules as Array<{ resources: string[]; verbs: string[] }>)
+      .find((r) => r.resources.includes('secrets'))!
+      .verbs.push('get');
+    const platform = copy.find((o) => o.kind === 'Namespace' && o.metadata.name === 'ashapp')!;
+    platform.metadata.labels!['pod-security.kubernetes.io/enforce'] = 'baseline';
+    const egress = copy.find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'builds-to-public-internet',
+    )!;
+    const v4 = (egress.spec as { egress: Array<{ to: Array<{ ipBlock: { except: string[] } }> }> }).egress[0]!
+      .to[0]!.ipBlock;
+    v4.except = v4.except.filter((r) => r !== '169.254.0.0/16');
+    (egress.spec as { egress: Array<{ to: unknown[] }> }).egress[0]!.to.push({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ashapp' } },
+    });
+    const problems = checkPlatformRules(copy, { profile: 'production' });
+    for (const wanted of [
+      'Role/ashapp-apps/ashapp-deployer: grants secrets outside the builds namespace',
+      'Role/ashapp-builds/ashapp-deployer-builds: grants create, delete, get on secrets (only create and delete: never read one back)',
+      'Namespace/ashapp: Pod Security enforce is baseline, not restricted',
+      'NetworkPolicy/ashapp-builds/builds-to-public-internet: 0.0.0.0/0 does not except 169.254.0.0/16',
+      'NetworkPolicy/ashapp-builds/builds-to-public-internet: build pods may reach pods (only DNS allowed)',
+    ])
+      assert.ok(problems.includes(wanted), `${wanted}\n--- got:\n${problems.join('\n')}`);
+    const withoutQuota = copy.filter(
+      (o) => !(o.kind === 'ResourceQuota' && o.metadata.namespace === 'ashapp-builds'),
+    );
+    assert.ok(
+      checkPlatformRules(withoutQuota, { profile: 'production' }).includes(
+        'namespace ashapp-builds: no ResourceQuota for builds',
+      ),
     );
   });
 

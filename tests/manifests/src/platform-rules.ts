@@ -100,7 +100,87 @@ function selects(selector: Obj, labels: Record<string, string>): boolean {
   );
 }
 
+/**
+ * The namespace the deployer's build Jobs run in (ADR 0027): the one the ConfigMap names. It alone may be
+ * below Pod Security "restricted" (exactly "baseline"), and only its Role may touch Secrets (create and
+ * delete the Jobs' own, never read one).
+ */
+function buildsNamespaceOf(objects: readonly KubeObject[]): string | undefined {
+  const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('ashapp-config'));
+  const value = rec(config?.data).DEPLOYER_BUILD_JOB_NAMESPACE;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Private, loopback, link-local (metadata), CGNAT and "this network" ranges a build must not reach. */
+export const privateRanges = {
+  v4: [
+    '0.0.0.0/8',
+    '10.0.0.0/8',
+    '100.64.0.0/10',
+    '127.0.0.0/8',
+    '169.254.0.0/16',
+    '172.16.0.0/12',
+    '192.168.0.0/16',
+  ],
+  v6: ['::1/128', 'fc00::/7', 'fe80::/10'],
+};
+
+function checkBuildsNamespace(objects: readonly KubeObject[], problems: string[]): void {
+  const ns = buildsNamespaceOf(objects);
+  if (!ns) {
+    problems.push('ConfigMap ashapp-config: no DEPLOYER_BUILD_JOB_NAMESPACE (where build Jobs run)');
+    return;
+  }
+  for (const o of objects.filter((x) => x.kind === 'Namespace')) {
+    const labels = o.metadata.labels ?? {};
+    const level = labels['pod-security.kubernetes.io/enforce'];
+    const want = o.metadata.name === ns ? 'baseline' : 'restricted';
+    if (level !== want)
+      problems.push(`Namespace/${o.metadata.name}: Pod Security enforce is ${String(level)}, not ${want}`);
+  }
+  if (!objects.some((o) => o.kind === 'Namespace' && o.metadata.name === ns))
+    problems.push(`namespace ${ns} (build Jobs) is missing`);
+  for (const kind of ['ResourceQuota', 'LimitRange']) {
+    if (!objects.some((o) => o.kind === kind && o.metadata.namespace === ns))
+      problems.push(`namespace ${ns}: no ${kind} for builds`);
+  }
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns);
+  for (const p of policies) {
+    const spec = rec(p.spec);
+    if (spec.ingress !== undefined)
+      problems.push(`NetworkPolicy/${ns}/${p.metadata.name}: lets something into build pods`);
+    for (const rule of list(spec.egress)) {
+      for (const peer of list(rule.to)) {
+        const block = rec(peer.ipBlock);
+        if (typeof block.cidr === 'string') {
+          const wanted = block.cidr.includes(':') ? privateRanges.v6 : privateRanges.v4;
+          const except = Array.isArray(block.except) ? block.except : [];
+          const missing =
+            block.cidr === '0.0.0.0/0' || block.cidr === '::/0'
+              ? wanted.filter((r) => !except.includes(r))
+              : [];
+          if (missing.length > 0)
+            problems.push(
+              `NetworkPolicy/${ns}/${p.metadata.name}: ${block.cidr} does not except ${missing.join(', ')}`,
+            );
+        } else {
+          const dns =
+            rec(rec(peer.namespaceSelector).matchLabels)['kubernetes.io/metadata.name'] === 'kube-system' &&
+            rec(rec(peer.podSelector).matchLabels)['k8s-app'] === 'kube-dns';
+          if (!dns)
+            problems.push(
+              `NetworkPolicy/${ns}/${p.metadata.name}: build pods may reach pods (only DNS allowed)`,
+            );
+        }
+      }
+    }
+  }
+  if (!policies.some((p) => list(rec(p.spec).egress).length > 0))
+    problems.push(`namespace ${ns}: no egress NetworkPolicy for builds`);
+}
+
 function checkRbac(objects: readonly KubeObject[], problems: string[]): void {
+  const buildsNamespace = buildsNamespaceOf(objects);
   for (const o of objects) {
     const id = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     // Cluster-scoped RBAC only to read named namespaces (the deployer checks its target exists).
@@ -126,11 +206,20 @@ function checkRbac(objects: readonly KubeObject[], problems: string[]): void {
           if (Array.isArray(rule[field]) && (rule[field] as unknown[]).includes('*'))
             problems.push(`${id}: ${field} contains *`);
         }
-        if (
-          Array.isArray(rule.resources) &&
-          rule.resources.some((r) => r === 'secrets' || r === 'roles' || r === 'rolebindings')
-        ) {
-          problems.push(`${id}: grants ${String(rule.resources)} (secrets or RBAC escalation)`);
+        const resources = Array.isArray(rule.resources) ? (rule.resources as unknown[]) : [];
+        if (resources.some((r) => r === 'roles' || r === 'rolebindings')) {
+          problems.push(`${id}: grants ${String(rule.resources)} (RBAC escalation)`);
+        }
+        if (resources.includes('secrets')) {
+          // Build Jobs get their context and auth file in a Secret the deployer creates and deletes; nothing
+          // may read Secrets, and nowhere else may they be written.
+          const verbs = Array.isArray(rule.verbs) ? (rule.verbs as unknown[]) : [];
+          if (o.metadata.namespace !== buildsNamespace)
+            problems.push(`${id}: grants secrets outside the builds namespace`);
+          else if (verbs.some((v) => v !== 'create' && v !== 'delete'))
+            problems.push(
+              `${id}: grants ${verbs.join(', ')} on secrets (only create and delete: never read one back)`,
+            );
         }
       }
     }
@@ -146,11 +235,14 @@ export function checkPlatformRules(objects: readonly KubeObject[], options: Rule
 
   for (const o of objects) if (workloadKinds.has(o.kind)) checkWorkload(o, problems);
   checkRbac(objects, problems);
+  checkBuildsNamespace(objects, problems);
 
-  // Default deny in every namespace that runs pods.
+  // Default deny in every namespace that runs pods (the builds namespace runs the deployer's Jobs).
   const podNamespaces = new Set(
     objects.filter((o) => workloadKinds.has(o.kind)).map((o) => o.metadata.namespace ?? ''),
   );
+  const buildsNamespace = buildsNamespaceOf(objects);
+  if (buildsNamespace) podNamespaces.add(buildsNamespace);
   for (const ns of podNamespaces) {
     const denies = objects.some((o) => {
       const spec = rec(o.spec);

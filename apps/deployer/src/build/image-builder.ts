@@ -38,10 +38,26 @@ export interface PushResult {
   durationMs: number;
 }
 
+export interface BuildAndPushRequest extends Omit<BuildRequest, 'pull'> {
+  /** Where the image goes: the builder pushes it itself (it keeps no local storage the target could use). */
+  push: Pick<PushRequest, 'registry' | 'credentials' | 'insecure'>;
+}
+
+export interface BuildAndPushResult {
+  digest: string | undefined;
+  durationMs: number;
+}
+
 /** Builds and pushes container images; one adapter per tool. */
 export interface ImageBuilder {
-  readonly name: 'buildah' | 'docker';
+  readonly name: 'buildah' | 'docker' | 'kubernetes-job';
   available(): Promise<boolean>;
+  /**
+   * Builders that run elsewhere (a Kubernetes Job) build and push in one go, with the registry
+   * credentials handed to the push only; the pipeline uses this when present. Such builders keep no local
+   * image, so `build` alone refuses.
+   */
+  buildAndPush?(request: BuildAndPushRequest): Promise<BuildAndPushResult>;
   build(request: BuildRequest): Promise<BuildResult>;
   push(request: PushRequest): Promise<PushResult>;
   /** Removes a local image (tests and clean-up); a missing image is not an error. */
@@ -50,7 +66,7 @@ export interface ImageBuilder {
 
 /** Picks the configured builder, or with `auto` the first one that is available. */
 export async function selectImageBuilder(
-  choice: 'buildah' | 'docker' | 'auto',
+  choice: 'buildah' | 'docker' | 'kubernetes-job' | 'auto',
   builders: readonly ImageBuilder[],
 ): Promise<ImageBuilder | undefined> {
   const candidates = choice === 'auto' ? builders : builders.filter((b) => b.name === choice);

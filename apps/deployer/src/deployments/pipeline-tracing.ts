@@ -83,6 +83,16 @@ export function tracePipelineDeps(deps: PipelineDeps, registry?: MetricsRegistry
       // The registry host only: the credentials in the request never reach a span.
       push: (request) =>
         stageSpan('deploy.push', { 'ashapp.registry': request.registry }, () => builder.push(request)),
+      ...(builder.buildAndPush
+        ? {
+            buildAndPush: (request: Parameters<NonNullable<typeof builder.buildAndPush>>[0]) =>
+              stageSpan(
+                'deploy.build',
+                { 'ashapp.builder': builder.name, 'ashapp.registry': request.push.registry },
+                () => builder.buildAndPush!(request),
+              ),
+          }
+        : {}),
     },
     target: {
       ...target,

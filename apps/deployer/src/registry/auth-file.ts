@@ -15,6 +15,19 @@ export interface TemporaryAuthFile {
   remove(): Promise<void>;
 }
 
+/** The text of an auth file (containers-auth.json(5), also Docker's config.json) for these registries. */
+export function renderAuthFile(
+  entries: ReadonlyArray<{ registry: string; credentials: RegistryCredentials }>,
+): string {
+  const auths: Record<string, { auth: string }> = {};
+  for (const { registry, credentials } of entries) {
+    auths[registry] = {
+      auth: Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64'),
+    };
+  }
+  return JSON.stringify({ auths });
+}
+
 /**
  * Writes registry credentials to a private temporary file (folder 0700, file 0600) so they reach a child
  * as a file path instead of a command-line argument everyone on the host could read in `ps`.
@@ -25,13 +38,7 @@ export async function writeTemporaryAuthFile(
   options: { parentDir?: string } = {},
 ): Promise<TemporaryAuthFile> {
   const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), 'ashapp-auth-'));
-  const auths: Record<string, { auth: string }> = {};
-  for (const { registry, credentials } of entries) {
-    auths[registry] = {
-      auth: Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64'),
-    };
-  }
-  const body = JSON.stringify({ auths });
+  const body = renderAuthFile(entries);
   const path = join(dir, 'auth.json');
   await writeFile(path, body, { mode: 0o600, flag: 'wx' });
   await writeFile(join(dir, 'config.json'), body, { mode: 0o600, flag: 'wx' });

@@ -141,6 +141,26 @@ export async function buildRelease(ctx: RunContext, release: PreparedRelease): P
   if (!builder)
     throw new StepError('no image builder is available on this host (buildah or a Docker daemon)');
   await ctx.step('Building', `building ${image} with ${builder.name}`);
+  if (builder.buildAndPush) {
+    // Built elsewhere (a Kubernetes Job): nothing stays local, so the image goes straight to the registry.
+    if (!registry)
+      throw new StepError(
+        `${builder.name} builds push to a registry: sign in to one first (there is no local image storage)`,
+      );
+    const done = await builder.buildAndPush({
+      contextDir: release.contextDir,
+      image,
+      log: (line) => ctx.journal.log(line),
+      insecureRegistries: config.insecureRegistries,
+      timeoutMs: config.buildTimeoutMs,
+      signal: ctx.signal,
+      push: { registry: registry.registry, credentials: registry.credentials, insecure: registry.insecure },
+    });
+    ctx.journal.log(
+      `built and pushed ${image}${done.digest ? ` (${done.digest})` : ''} in ${(done.durationMs / 1000).toFixed(1)} s`,
+    );
+    return;
+  }
   const built = await builder.build({
     contextDir: release.contextDir,
     image,
