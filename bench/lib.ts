@@ -181,10 +181,12 @@ export async function startBuiltService(options: {
   port: number;
   env: Record<string, string>;
   timeoutMs?: number;
+  /** Extra Node flags (profiling: `--cpu-prof`, `--trace-gc`). */
+  nodeArgs?: readonly string[];
 }): Promise<BuiltService> {
   const entry = path.join(root, 'apps', options.name, 'dist', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
