@@ -51,8 +51,20 @@ function describeFrame(frame: ProfileNode['callFrame']): string {
 }
 
 const inclusive = process.argv.includes('--inclusive');
-const [file, topArg] = process.argv.slice(2).filter((a) => a !== '--inclusive');
-if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top] [--inclusive]');
+// --by-package: self time summed per npm package (or app/platform source folder), through the source map.
+const byPackage = process.argv.includes('--by-package');
+function groupOf(described: string): string {
+  const where = described.slice(described.lastIndexOf(' ') + 1).replace(/:\d+$/, '');
+  if (where === '(native)') return described.startsWith('(') ? described.split(' ')[0]! : '(native code)';
+  if (where.startsWith('node:')) return 'node core';
+  const pkg = /^((?:@[^/]+\/)?[^/.][^/]*)\//.exec(where)?.[1];
+  if (where.startsWith('../src/') || where.startsWith('src/')) return 'the app (src/)';
+  if (where.startsWith('packages/')) return where.split('/').slice(0, 2).join('/');
+  return pkg ?? where;
+}
+
+const [file, topArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top] [--inclusive] [--by-package]');
 const top = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -69,7 +81,7 @@ profile.samples.forEach((id, i) => {
   const keys = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = inclusive ? parentOf.get(at) : undefined) {
     const frame = byId.get(at);
-    if (frame) keys.add(describeFrame(frame.callFrame));
+    if (frame) keys.add(byPackage ? groupOf(describeFrame(frame.callFrame)) : describeFrame(frame.callFrame));
   }
   for (const key of keys) selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + delta);
 });

@@ -1,7 +1,6 @@
 import {
   dbSpanAttributes,
   largeTextType,
-  readThroughIndex,
   type Database,
   type Dialect,
   type Migration,
@@ -162,20 +161,22 @@ const columns: ReadonlyArray<keyof Row> = [
   'trace_id',
 ];
 
-function fromRow(r: Row): StoredEvent {
+/** A row read as an array in `columns` order. */
+function fromArray(r: readonly unknown[]): StoredEvent {
+  const traceId = r[11] as string | null;
   return {
-    id: r.id,
-    at: Number(r.occurred_at),
-    userId: r.user_id,
-    service: r.service,
-    endpoint: r.endpoint,
-    actionType: r.action_type,
-    requestData: r.request_data,
-    responseSummary: r.response_summary,
-    ipAddress: r.ip_address,
-    userAgent: r.user_agent,
-    requestId: r.request_id,
-    ...(r.trace_id ? { traceId: r.trace_id } : {}),
+    id: r[0] as string,
+    at: Number(r[1]),
+    userId: r[2] as string,
+    service: r[3] as string,
+    endpoint: r[4] as string,
+    actionType: r[5] as string,
+    requestData: r[6] as string | null,
+    responseSummary: r[7] as string | null,
+    ipAddress: r[8] as string | null,
+    userAgent: r[9] as string | null,
+    requestId: r[10] as string | null,
+    ...(traceId ? { traceId } : {}),
   };
 }
 
@@ -304,6 +305,55 @@ export function createEventsRepository(database: Database<MonitorTables>): Event
     return fresh.map((r) => r.id);
   }
 
+  // Pages are the hot read path: each shape of the page query (which filters, a cursor or not) is a
+  // statement compiled once (ADR 0029), not built by the query builder per request; rows come as arrays.
+  const q = (name: string) => (dialect === 'mysql' ? `\`${name}\`` : `"${name}"`);
+  const pageStatements = new Map<string, (params: readonly unknown[]) => Promise<unknown[][]>>();
+  function pageStatement(f: EventFilter, cursor: boolean) {
+    const has = {
+      user: f.userId !== undefined,
+      service: f.service !== undefined,
+      action: f.actionType !== undefined,
+      endpoint: f.endpoint !== undefined,
+      from: f.from !== undefined,
+      to: f.to !== undefined,
+      text: f.text !== undefined,
+    };
+    const key = `${Object.values(has).join('/')}/${cursor}`;
+    let read = pageStatements.get(key);
+    if (read) return read;
+    // The index whose leading equality the filter has (the planner is told so on MariaDB).
+    const index = has.user
+      ? 'audit_events_user_time_idx'
+      : has.service
+        ? 'audit_events_service_time_idx'
+        : has.action
+          ? 'audit_events_action_time_idx'
+          : 'audit_events_time_idx';
+    const from = dialect === 'mysql' ? `${q('audit_events')} force index (${q(index)})` : q('audit_events');
+    const where: string[] = [];
+    if (has.user) where.push(`${q('user_id')} = ?`);
+    if (has.service) where.push(`${q('service')} = ?`);
+    if (has.action) where.push(`${q('action_type')} = ?`);
+    if (has.endpoint) where.push(`${q('endpoint')} = ?`);
+    if (has.from) where.push(`${q('occurred_at')} >= ?`);
+    if (has.to) where.push(`${q('occurred_at')} < ?`);
+    if (has.text) {
+      const like = dialect === 'postgres' ? 'ilike' : 'like';
+      const searched = ['endpoint', 'action_type', 'request_data', 'response_summary'];
+      where.push(`(${searched.map((c) => `${q(c)} ${like} ? escape '!'`).join(' or ')})`);
+    }
+    // `occurred_at <= at` bounds the index range on every engine; the OR only settles equal times.
+    if (cursor) where.push(`${q('occurred_at')} <= ?`, `(${q('occurred_at')} < ? or ${q('id')} < ?)`);
+    read = database.prepareRead(
+      `select ${columns.map(q).join(', ')} from ${from}` +
+        (where.length > 0 ? ` where ${where.join(' and ')}` : '') +
+        ` order by ${q('occurred_at')} desc, ${q('id')} desc limit ?`,
+    );
+    pageStatements.set(key, read);
+    return read;
+  }
+
   return {
     async insertMany(events) {
       const stored = new Set<string>();
@@ -319,32 +369,22 @@ export function createEventsRepository(database: Database<MonitorTables>): Event
     },
 
     async list({ limit, before, ...filter }) {
-      // The index whose leading equality the filter has (the planner is told so on MariaDB).
-      const index = filter.userId
-        ? 'audit_events_user_time_idx'
-        : filter.service
-          ? 'audit_events_service_time_idx'
-          : filter.actionType
-            ? 'audit_events_action_time_idx'
-            : 'audit_events_time_idx';
-      const rows = await db
-        .selectFrom(readThroughIndex(database.dialect, 'audit_events', index))
-        .selectAll()
-        .where((eb) => {
-          const filtered = applyFilter(eb, filter);
-          if (!before) return filtered;
-          // `occurred_at <= at` bounds the index range on every engine; the OR only settles equal times.
-          return eb.and([
-            filtered,
-            eb('occurred_at', '<=', before.at),
-            eb.or([eb('occurred_at', '<', before.at), eb('id', '<', before.id)]),
-          ]);
-        })
-        .orderBy('occurred_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .execute();
-      return rows.map(fromRow);
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit ${limit}`);
+      const read = pageStatement(filter, before !== undefined);
+      const params: unknown[] = [];
+      if (filter.userId !== undefined) params.push(filter.userId);
+      if (filter.service !== undefined) params.push(filter.service);
+      if (filter.actionType !== undefined) params.push(filter.actionType);
+      if (filter.endpoint !== undefined) params.push(filter.endpoint);
+      if (filter.from !== undefined) params.push(filter.from);
+      if (filter.to !== undefined) params.push(filter.to);
+      if (filter.text !== undefined) {
+        const pattern = `%${escapeLike(filter.text)}%`;
+        params.push(pattern, pattern, pattern, pattern);
+      }
+      if (before) params.push(before.at, before.at, before.id);
+      params.push(limit);
+      return (await read(params)).map(fromArray);
     },
 
     async stats({ userId, from, to, bucketMs }) {
