@@ -5,13 +5,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { identityHeader, signIdentity } from '@ashapp/platform';
-import { getFreePort, startServiceProcess, type ServiceProcess } from '@ashapp/platform/testing';
+import { getFreePort } from '@ashapp/platform/testing';
 import { startStsStandIn, testUsers } from '@ashapp/aws-stand-in';
-import { runWrk, withPeakRss, type BenchContext, type BenchRow } from './lib.ts';
+import {
+  runWrk,
+  startBuiltService,
+  withPeakRss,
+  type BenchContext,
+  type BuiltService,
+  type BenchRow,
+} from './lib.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const seededEntries = 200;
 const pageSize = 50;
 
@@ -19,7 +24,7 @@ export async function benchGateway(ctx: BenchContext): Promise<BenchRow[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ashapp-bench-gateway-'));
   const secret = randomBytes(32).toString('base64url');
   const sts = await startStsStandIn();
-  const processes: ServiceProcess[] = [];
+  const processes: BuiltService[] = [];
   try {
     const historyPort = await getFreePort();
     const gatewayPort = await getFreePort();
@@ -27,19 +32,31 @@ export async function benchGateway(ctx: BenchContext): Promise<BenchRow[]> {
     const shared = {
       ASHAPP_DATA_DIR: dataDir,
       INTERNAL_AUTH_SECRET: secret,
-      LOG_LEVEL: 'warn',
       HISTORY_URL: `http://127.0.0.1:${historyPort}`,
       MONITOR_URL: `http://127.0.0.1:${await getFreePort()}`,
     };
-    const history = await startServiceProcess({
-      entry: path.join(root, 'apps/history/src/main.ts'),
+    // BENCH_TRACE_GC_DIR: both services run with --trace-gc, their stdout in that folder (the tail hunt of
+    // docs/benchmark-notes.md, Gateway).
+    const traceDir = process.env.BENCH_TRACE_GC_DIR;
+    // BENCH_GATEWAY_NODE_ARGS: more flags for the gateway (`--cpu-prof --cpu-prof-dir=…`).
+    const extra = (name: string) =>
+      name === 'gateway' ? (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+    const traced = (name: string) => ({
+      nodeArgs: [...(traceDir ? ['--trace-gc'] : []), ...extra(name)],
+      ...(traceDir ? { stdoutFile: path.join(traceDir, `${name}.gc.log`) } : {}),
+    });
+    // The built services, as they ship (ADR 0019).
+    const history = await startBuiltService({
+      name: 'history',
       port: historyPort,
       env: { ...shared, HISTORY_PORT: String(historyPort) },
+      ...traced('history'),
     });
     processes.push(history);
-    const gateway = await startServiceProcess({
-      entry: path.join(root, 'apps/gateway/src/main.ts'),
+    const gateway = await startBuiltService({
+      name: 'gateway',
       port: gatewayPort,
+      ...traced('gateway'),
       env: {
         ...shared,
         GATEWAY_PORT: String(gatewayPort),
@@ -88,13 +105,13 @@ export async function benchGateway(ctx: BenchContext): Promise<BenchRow[]> {
       r.errors > 0 ? `${r.errors} errors of ${r.requests}` : '';
     const measure = async (connections: number) => {
       const opts = { connections, durationSeconds: ctx.durationSeconds };
-      const direct = await withPeakRss(history.child.pid ?? 0, () =>
+      const direct = await withPeakRss(history.pid, () =>
         runWrk(`${history.url}/history/list?limit=${pageSize}`, {
           ...opts,
           headers: { [identityHeader]: assertion },
         }),
       );
-      const through = await withPeakRss(gateway.child.pid ?? 0, () =>
+      const through = await withPeakRss(gateway.pid, () =>
         runWrk(`${gateway.url}/api/history?limit=${pageSize}`, { ...opts, headers: bearer }),
       );
       return { direct, through };

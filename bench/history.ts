@@ -11,11 +11,14 @@ import { engines, runScenario } from './service-scenarios.ts';
 
 const secret = 'b'.repeat(43);
 const user = 'arn:aws:iam::123456789012:user/bench';
-const totalRows = 1_000_000;
+const seededRows = 1_000_000;
 const writeTarget = { ratio: 0.35, p99Ms: 10 };
 const pageTarget = { ratio: 0.25, p99Ms: 10 };
 
-async function seedRows(url: string): Promise<{ middle: { at: number; id: string } }> {
+export async function seedRows(
+  url: string,
+  totalRows = seededRows,
+): Promise<{ middle: { at: number; id: string } }> {
   const database = createDatabase<{ history_entries: Record<string, unknown> }>({ url });
   const start = Date.UTC(2025, 0, 1);
   const chunk = 1000;
@@ -85,7 +88,7 @@ export async function benchHistory(ctx: BenchContext): Promise<BenchRow[]> {
         }),
       );
 
-      ctx.log(`history/${engine.name}: seeding ${totalRows.toLocaleString('en')} rows`);
+      ctx.log(`history/${engine.name}: seeding ${seededRows.toLocaleString('en')} rows`);
       const seedStarted = Date.now();
       const { middle } = await seedRows(testDb.url);
       ctx.log(`history/${engine.name}: seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);

@@ -1,6 +1,6 @@
 // Shared benchmark tools: wrk as the load generator, a bare Node server as the baseline, RSS sampling.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -181,10 +181,15 @@ export async function startBuiltService(options: {
   port: number;
   env: Record<string, string>;
   timeoutMs?: number;
+  /** Extra Node flags (profiling: `--cpu-prof`, `--trace-gc`). */
+  nodeArgs?: readonly string[];
+  /** Where the service's stdout goes (`--trace-gc` writes there); default nowhere. */
+  stdoutFile?: string;
 }): Promise<BuiltService> {
   const entry = path.join(root, 'apps', options.name, 'dist', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [entry], {
+  const stdout = options.stdoutFile ? openSync(options.stdoutFile, 'w') : 'ignore';
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -193,8 +198,9 @@ export async function startBuiltService(options: {
       [`${options.name.toUpperCase()}_PORT`]: String(options.port),
       ...options.env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   });
+  if (typeof stdout === 'number') closeSync(stdout);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-65_536);

@@ -16,7 +16,7 @@ import { engines, rssBudgetMb, runScenario } from './service-scenarios.ts';
 
 const secret = 'b'.repeat(43);
 const user = 'arn:aws:iam::123456789012:user/bench';
-const totalRows = 1_000_000;
+const seededRows = 1_000_000;
 const batchSize = 1000;
 const batchTargetEventsPerSecond = 200_000;
 const writeTarget = { ratio: 0.35, p99Ms: 10 };
@@ -39,7 +39,10 @@ function makeEvent(i: number, at: number): StoredEvent {
   };
 }
 
-async function seedEvents(url: string): Promise<{ middle: { at: number; id: string } }> {
+export async function seedEvents(
+  url: string,
+  totalRows = seededRows,
+): Promise<{ middle: { at: number; id: string } }> {
   const database = createDatabase<MonitorTables>({ url });
   const repo = createEventsRepository(database);
   const start = Date.UTC(2025, 0, 1);
@@ -145,7 +148,7 @@ export async function benchMonitor(ctx: BenchContext): Promise<BenchRow[]> {
         note: `${Math.round(eventsPerSecond).toLocaleString('en')} events/s; peak RSS ${batch.peakRssMb} MB`,
       });
 
-      ctx.log(`monitor/${engine.name}: seeding ${totalRows.toLocaleString('en')} events`);
+      ctx.log(`monitor/${engine.name}: seeding ${seededRows.toLocaleString('en')} events`);
       const seedStarted = Date.now();
       const { middle } = await seedEvents(testDb.url);
       ctx.log(`monitor/${engine.name}: seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);

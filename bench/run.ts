@@ -64,7 +64,7 @@ async function main() {
   const loadAtStart = os.loadavg()[0]?.toFixed(1);
   const selected = names.length > 0 ? names : Object.keys(registry);
   // Services are measured as they ship: bundled, no tsx (the startup benchmark builds its own).
-  const built = ['history', 'monitor', 'mixed'].some((n) => selected.includes(n));
+  const built = ['history', 'monitor', 'mixed', 'gateway'].some((n) => selected.includes(n));
   if (built && !args.includes('--no-build')) {
     log('building the services (npm run build, no web app)');
     await buildServices(['gateway', 'assistant', 'history', 'monitor']);

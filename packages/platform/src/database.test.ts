@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { createDatabase, createGroupCommit } from './database.ts';
-import { createTestDatabase } from './testing/databases.ts';
+import { createTestDatabase, testDialects } from './testing/databases.ts';
 
 describe('group commit', () => {
   test('writes items submitted in one turn of the event loop as one batch, answering each caller', async () => {
@@ -108,3 +108,78 @@ describe('a PostgreSQL connection the server ends while idle', () => {
     }
   });
 });
+
+for (const dialect of testDialects) {
+  describe(`prepared reads on ${dialect}`, () => {
+    test('return rows as arrays in select order, with parameters in place of each ?', async () => {
+      const testDb = await createTestDatabase(dialect);
+      const database = createDatabase<{ items: { id: string; n: number; note: string | null } }>({
+        url: testDb.url,
+      });
+      try {
+        await database.db.schema
+          .createTable('items')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('n', 'bigint', (c) => c.notNull())
+          .addColumn('note', 'text')
+          .execute();
+        await database.db
+          .insertInto('items')
+          .values([
+            { id: 'a', n: 1_700_000_000_001, note: 'first' },
+            { id: 'b', n: 1_700_000_000_002, note: null },
+            { id: 'c', n: 1_700_000_000_003, note: 'it\'s "quoted" ?' },
+          ])
+          .execute();
+        const read = database.prepareRead(
+          'select id, n, note from items where n >= ? and id <> ? order by n limit ?',
+        );
+        assert.deepEqual(
+          (await read([1_700_000_000_002, 'x', 10])).map((r) => [r[0], Number(r[1]), r[2]]),
+          [
+            ['b', 1_700_000_000_002, null],
+            ['c', 1_700_000_000_003, 'it\'s "quoted" ?'],
+          ],
+        );
+        // Compiled once, run again with other values.
+        assert.deepEqual(
+          (await read([0, 'a', 1])).map((r) => r[0]),
+          ['b'],
+        );
+      } finally {
+        await database.close();
+        await testDb.drop();
+      }
+    });
+
+    test('see committed rows only: not the writes of a transaction still open', async () => {
+      const testDb = await createTestDatabase(dialect);
+      const database = createDatabase<{ items: { id: string } }>({ url: testDb.url });
+      try {
+        await database.db.schema
+          .createTable('items')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .execute();
+        const count = database.prepareRead('select count(*) from items');
+        let release: () => void = () => {};
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let inserted: () => void = () => {};
+        const wrote = new Promise<void>((resolve) => (inserted = resolve));
+        const transaction = database.db.transaction().execute(async (trx) => {
+          await trx.insertInto('items').values({ id: 'pending' }).execute();
+          inserted();
+          await held;
+        });
+        await wrote;
+        // The read does not wait for the open transaction, and does not see its row.
+        assert.equal(Number((await count([]))[0]?.[0]), 0);
+        release();
+        await transaction;
+        assert.equal(Number((await count([]))[0]?.[0]), 1);
+      } finally {
+        await database.close();
+        await testDb.drop();
+      }
+    });
+  });
+}

@@ -27,6 +27,21 @@ export interface Database<DB> {
   /** Resolves when the database answers a trivial query; throws `UnavailableError` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A read-only statement for a hot path, compiled once: `text` uses `?` placeholders (numbered for
+   * PostgreSQL here) and the engine's own quoting; the function returns the rows as arrays of column values
+   * in select order. SQLite prepares it once on a second, read-only connection (WAL: it reads what has been
+   * committed, never a write transaction in progress, and does not wait for one); MariaDB runs it as a
+   * server-side prepared statement (`execute`), PostgreSQL as a named one, each prepared once per pooled
+   * connection. See ADR 0029.
+   */
+  prepareRead(text: string): (params: readonly unknown[]) => Promise<unknown[][]>;
+}
+
+/** Numbers a statement's `?` placeholders for PostgreSQL (`$1`, `$2` …); texts hold no `?` of their own. */
+function numberPlaceholders(text: string): string {
+  let n = 0;
+  return text.replace(/\?/g, () => `$${(n += 1)}`);
 }
 
 /** Which engine a `DATABASE_URL` names: `mysql://`/`mariadb://`, `postgres://`/`postgresql://`, else SQLite. */
@@ -52,6 +67,8 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
   const dialect = readDialect(options.url);
   const poolSize = options.poolSize ?? 10;
   let db: Kysely<DB>;
+  let prepareRead: Database<DB>['prepareRead'];
+  let closeReads = async () => {};
   if (dialect === 'sqlite') {
     const file = readSqlitePath(options.url);
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -62,22 +79,54 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
     handle.pragma('busy_timeout = 5000');
     handle.pragma('foreign_keys = ON');
     db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+    // Opened at the first prepared read (after the migrations): its own page cache, its own snapshot.
+    // An in-memory database exists only on its one connection, so there the reads share it.
+    let reader: SQLite.Database | undefined;
+    const openReader = (): SQLite.Database => {
+      if (reader) return reader;
+      if (file === ':memory:') return (reader = handle);
+      reader = new SQLite(file, { fileMustExist: true });
+      reader.pragma('busy_timeout = 5000');
+      reader.pragma('query_only = ON');
+      return reader;
+    };
+    prepareRead = (text) => {
+      let statement: SQLite.Statement | undefined;
+      return async (params) => {
+        statement ??= openReader().prepare(text).raw(true);
+        return statement.all(...params) as unknown[][];
+      };
+    };
+    closeReads = async () => {
+      if (reader && reader !== handle) reader.close();
+    };
   } else if (dialect === 'mysql') {
     const url = options.url.replace(/^mariadb:/i, 'mysql:');
     // The drivers load on first use: a service on SQLite never evaluates them (7 MB less RSS idle, built history).
-    const pool = async (): Promise<MysqlPool> => {
-      const { createPool } = await import('mysql2');
-      return createPool({
-        uri: url,
-        connectionLimit: poolSize,
-        supportBigNumbers: true,
-        timezone: 'Z',
-        charset: 'utf8mb4',
+    let created: Promise<MysqlPool> | undefined;
+    const pool = (): Promise<MysqlPool> =>
+      (created ??= import('mysql2').then(({ createPool }) =>
+        createPool({
+          uri: url,
+          connectionLimit: poolSize,
+          supportBigNumbers: true,
+          timezone: 'Z',
+          charset: 'utf8mb4',
+        }),
+      ));
+    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+    prepareRead = (text) => async (params) => {
+      const mysql = await pool();
+      return new Promise<unknown[][]>((resolve, reject) => {
+        mysql.execute({ sql: text, values: params as unknown[], rowsAsArray: true }, (err, rows) =>
+          err ? reject(err) : resolve(rows as unknown as unknown[][]),
+        );
       });
     };
-    db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
   } else {
-    const pool = async (): Promise<pg.Pool> => {
+    let created: Promise<pg.Pool> | undefined;
+    const pool = (): Promise<pg.Pool> => (created ??= openPool());
+    const openPool = async (): Promise<pg.Pool> => {
       const { default: pgModule } = await import('pg');
       const { Pool, types } = pgModule;
       const created = new Pool({
@@ -99,6 +148,21 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
       return created;
     };
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    let statements = 0;
+    prepareRead = (text) => {
+      // A name makes node-postgres prepare the statement once per connection and reuse its plan.
+      const query = { name: `ashapp_read_${(statements += 1)}`, text: numberPlaceholders(text) };
+      return async (params) => {
+        const result = await (
+          await pool()
+        ).query<unknown[]>({
+          ...query,
+          values: params as unknown[],
+          rowMode: 'array',
+        });
+        return result.rows;
+      };
+    };
   }
   return {
     db,
@@ -110,7 +174,11 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
         throw new UnavailableError('database unavailable', { cause: (err as Error).message });
       }
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await closeReads();
+      await db.destroy();
+    },
+    prepareRead,
   };
 }
 

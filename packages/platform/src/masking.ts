@@ -13,11 +13,28 @@ const secretKeyFragments = [
   'privatekey',
 ];
 
-function isSecretKey(key: string): boolean {
+function judgeSecretKey(key: string): boolean {
   const k = key.toLowerCase().replace(/[-_\s]/g, '');
   if (secretKeyFragments.some((f) => k.includes(f))) return true;
   // `key`, `apikey`, `accesskey`, `secretkey`, `dockerkey`... but not `keys` or `keyname`.
   return k === 'key' || k.endsWith('key');
+}
+
+// Object keys repeat (a batch of 1,000 events has the same few): their verdicts are kept, bounded.
+const secretKeyVerdicts = new Map<string, boolean>();
+const maxKeptVerdicts = 4096;
+const maxKeptKeyLength = 64;
+
+function isSecretKey(key: string): boolean {
+  let verdict = secretKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = judgeSecretKey(key);
+    if (key.length <= maxKeptKeyLength) {
+      if (secretKeyVerdicts.size >= maxKeptVerdicts) secretKeyVerdicts.clear();
+      secretKeyVerdicts.set(key, verdict);
+    }
+  }
+  return verdict;
 }
 
 const valuePatterns: readonly RegExp[] = [

@@ -152,14 +152,24 @@ export function createForwarder(options: {
     return new UnavailableError(`${service} is unavailable`, { service });
   }
 
+  // Each service's address parsed once, not per forwarded request.
+  const targets = new Map<ServiceName, { base: URL; isHttps: boolean; basePath: string }>();
+  function targetOf(service: ServiceName) {
+    let target = targets.get(service);
+    if (!target) {
+      const base = new URL(options.serviceUrls[service]);
+      target = { base, isHttps: base.protocol === 'https:', basePath: base.pathname.replace(/\/+$/, '') };
+      targets.set(service, target);
+    }
+    return target;
+  }
+
   function send(
     request: FastifyRequest,
     reply: FastifyReply,
     options_: ForwardOptions,
   ): Promise<IncomingMessage> {
-    const base = new URL(options.serviceUrls[options_.service]);
-    const isHttps = base.protocol === 'https:';
-    const basePath = base.pathname.replace(/\/+$/, '');
+    const { base, isHttps, basePath } = targetOf(options_.service);
     const headers = buildHeaders(request, options_, options.identitySecret);
     const limit = Math.min(options_.bodyLimit ?? options.bodyLimit, options.bodyLimit);
     const declared = Number(request.headers['content-length'] ?? 0);

@@ -1,7 +1,6 @@
 import {
   createInsertText,
   largeTextType,
-  readThroughIndex,
   type Database,
   type Dialect,
   type Migration,
@@ -98,39 +97,56 @@ export function createEntriesRepository(database: Database<HistoryTables>): Entr
     const values = entries.flatMap((e) => [e.id, e.userId, e.createdAt, e.query, e.output]);
     await (trx ?? db).executeQuery(CompiledQuery.raw(insertText(entries.length), values));
   }
+  // Pages are the hot read path: each shape of the page query is a statement compiled once (ADR 0029), not
+  // built by the query builder per request; rows come back as arrays.
+  const q = (name: string) => (dialect === 'mysql' ? `\`${name}\`` : `"${name}"`);
+  const pageStatements = new Map<string, (params: readonly unknown[]) => Promise<unknown[][]>>();
+  function pageStatement(shape: { before: boolean; text: boolean; includeOutput: boolean }) {
+    const key = `${shape.before}/${shape.text}/${shape.includeOutput}`;
+    let read = pageStatements.get(key);
+    if (read) return read;
+    const columns = ['id', 'user_id', 'created_at', 'query', ...(shape.includeOutput ? ['output'] : [])];
+    // MariaDB is told which index to read (readThroughIndex): its planner otherwise sorts the user's rows.
+    const from =
+      dialect === 'mysql'
+        ? `${q('history_entries')} force index (${q('history_entries_user_time_idx')})`
+        : q('history_entries');
+    const where = [`${q('user_id')} = ?`];
+    // The first condition bounds the index range scan on every engine; the second breaks ties.
+    // (A bare `a < x OR (a = x AND b < y)` makes some planners scan the whole user range.)
+    if (shape.before) where.push(`${q('created_at')} <= ?`, `(${q('created_at')} < ? or ${q('id')} < ?)`);
+    if (shape.text) {
+      where.push(`(${q('query')} ${like} ? escape '!' or ${q('output')} ${like} ? escape '!')`);
+    }
+    read = database.prepareRead(
+      `select ${columns.map(q).join(', ')} from ${from} where ${where.join(' and ')} ` +
+        `order by ${q('created_at')} desc, ${q('id')} desc limit ?`,
+    );
+    pageStatements.set(key, read);
+    return read;
+  }
+
   return {
     insert: (entry, trx) => insertMany([entry], trx),
     insertMany,
 
     async list({ userId, limit, before, text, includeOutput }) {
-      let query = db
-        .selectFrom(readThroughIndex(dialect, 'history_entries', 'history_entries_user_time_idx'))
-        .select(['id', 'user_id', 'created_at', 'query'])
-        .where('user_id', '=', userId);
-      if (includeOutput) query = query.select('output');
-      if (before) {
-        // The first condition bounds the index range scan on every engine; the second breaks ties.
-        // (A bare `a < x OR (a = x AND b < y)` makes some planners scan the whole user range.)
-        query = query
-          .where('created_at', '<=', before.at)
-          .where((eb) => eb.or([eb('created_at', '<', before.at), eb('id', '<', before.id)]));
-      }
-      if (text) {
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit ${limit}`);
+      const read = pageStatement({ before: before !== undefined, text: text !== undefined, includeOutput });
+      const params: unknown[] = [userId];
+      if (before) params.push(before.at, before.at, before.id);
+      if (text !== undefined) {
         const pattern = `%${escapeLike(text)}%`;
-        query = query.where((eb) =>
-          eb.or([
-            sql<boolean>`${eb.ref('query')} ${sql.raw(like)} ${pattern} escape '!'`,
-            sql<boolean>`${eb.ref('output')} ${sql.raw(like)} ${pattern} escape '!'`,
-          ]),
-        );
+        params.push(pattern, pattern);
       }
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      params.push(limit);
+      const rows = await read(params);
       return rows.map((r) => ({
-        id: r.id,
-        userId: r.user_id,
-        createdAt: Number(r.created_at),
-        query: r.query,
-        output: 'output' in r ? (r.output as string) : null,
+        id: r[0] as string,
+        userId: r[1] as string,
+        createdAt: Number(r[2]),
+        query: r[3] as string,
+        output: includeOutput ? (r[4] as string) : null,
       }));
     },
 

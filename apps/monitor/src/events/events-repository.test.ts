@@ -87,6 +87,56 @@ for (const dialect of testDialects) {
       assert.equal((await repo.list({ userId: 'bulk-user', limit: 2000 })).length, 1200);
     });
 
+    test('a batch mixing stored and new ids across chunks stores each new one once, returning exactly those', async () => {
+      const stored = Array.from({ length: 300 }, (_, i) =>
+        makeEvent({ at: base - 9_000_000 + i, userId: 'mixed-user' }),
+      );
+      await repo.insertMany(stored);
+      const fresh = Array.from({ length: 400 }, (_, i) =>
+        makeEvent({ at: base - 8_000_000 + i, userId: 'mixed-user' }),
+      );
+      // Interleaved so both insert chunks (500 rows each) hold old and new ids.
+      const mixed = fresh.flatMap((e, i) => (i < 300 ? [stored[i]!, e] : [e]));
+      const result = await repo.insertMany(mixed);
+      assert.deepEqual(new Set(result), new Set(fresh.map((e) => e.id)));
+      assert.equal((await repo.list({ userId: 'mixed-user', limit: 1000 })).length, 700);
+    });
+
+    test('stores every field of a batch as given: quotes, backslashes, unicode, escapes, nulls, trace ids', async () => {
+      const awkward = [
+        makeEvent({
+          at: base - 5_000_000,
+          userId: 'awkward-user',
+          endpoint: 'POST /a "quoted" \\ back\\slash\nnew line \t tab',
+          userAgent: 'Mozilla/5.0 (ünïcödé; 日本語) 🚀',
+          requestData: JSON.stringify({ text: 'lone \ud800 half', path: 'C:\\dir\\u0041', q: '"\'`' }),
+          responseSummary: null,
+          ipAddress: null,
+          requestId: null,
+          traceId: '0123456789abcdef0123456789abcdef',
+        }),
+        makeEvent({
+          at: base - 5_000_001,
+          userId: 'awkward-user',
+          endpoint: 'GET /{"json":[1,2]}',
+          requestData: null,
+          userAgent: null,
+        }),
+      ];
+      assert.equal((await repo.insertMany(awkward)).size, 2);
+      const rows = await repo.list({ userId: 'awkward-user', limit: 10 });
+      assert.deepEqual(rows, awkward);
+      assert.deepEqual(JSON.parse(rows[0]!.requestData!), JSON.parse(awkward[0]!.requestData!));
+    });
+
+    test('a lone surrogate in a text field does not fail the batch; it reads back as U+FFFD', async () => {
+      const event = makeEvent({ at: base - 4_000_000, userId: 'surrogate-user', endpoint: 'GET /x\ud800y' });
+      assert.equal((await repo.insertMany([event])).size, 1);
+      const [row] = await repo.list({ userId: 'surrogate-user', limit: 10 });
+      // The drivers encode it as U+FFFD (SQLite keeps its three bytes, read back as three U+FFFD).
+      assert.match(row?.endpoint ?? '', /^GET \/x\ufffd+y$/);
+    });
+
     test('lists newest first and filters by user, service, action, endpoint and time range', async () => {
       const all = await repo.list({ userId: alice, limit: 100 });
       assert.equal(all.length, 15);
