@@ -736,14 +736,14 @@ describe('a deployment on the kubernetes target builds through a Job and shows i
       );
       assert.deepEqual(standIn.list('batch', 'jobs', namespace), []);
 
-      // A path on the deployer's machine means nothing in the Job's pod: refused, no Job created.
+      // A path on the deployer's machine means nothing in the Job's pod: refused (even with local paths
+      // allowed, as here), no Job created.
       const local = await deploy({ app_name: 'local', repo_url: '/srv/git/app', ref: 'main' });
-      if (local.statusCode === 202) {
-        await deployer.runner.idle();
-        const refused = await readRecord(local.json().deployment_id);
-        assert.equal(refused.state, 'Failed');
-        assert.match(refused.error ?? '', /local paths are not allowed here/);
-      } else assert.equal(local.statusCode, 400, local.body);
+      assert.equal(local.statusCode, 202, local.body);
+      await deployer.runner.idle();
+      const refused = await readRecord(local.json().deployment_id);
+      assert.equal(refused.state, 'Failed');
+      assert.match(refused.error ?? '', /repo_url: local paths are not allowed here/);
       assert.equal(seenPods.length, 1, 'no Job for a local path');
     } finally {
       await deployer.close();
