@@ -72,6 +72,7 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
   let builder: ImageBuilder;
   let work: string;
   let contextDir: string;
+  const serverLog = createCapturingLogger('job');
 
   before(async () => {
     standIn = await startKubeStandIn({
@@ -97,7 +98,7 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
     });
     work = await mkdtemp(join(tmpdir(), 'ashapp-job-builder-'));
     builder = createKubernetesJobBuilder({
-      log: createCapturingLogger('job').log,
+      log: serverLog.log,
       kubeConfig,
       settings,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
@@ -435,6 +436,12 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
     assert.equal(built, false);
     assert.deepEqual(commits, []);
     assert.ok(!lines.join('\n').includes('10.0.0.7'), 'no address or port in the deployment’s log');
+    assert.ok(
+      serverLog.lines.some(
+        (l) => l.includes('git clone refused or failed') && l.includes('10.0.0.7 port 2375'),
+      ),
+      'git’s words go to the server log',
+    );
     assert.deepEqual(jobsLeft(), []);
   });
 
