@@ -12,8 +12,10 @@ import { buildJobCapabilities } from '../../../apps/deployer/src/build/build-job
 import { writeBuildContext } from '../../../apps/deployer/src/build/dockerfile.ts';
 import type { ImageBuilder } from '../../../apps/deployer/src/build/image-builder.ts';
 import { createKubernetesJobBuilder } from '../../../apps/deployer/src/build/kubernetes-job-builder.ts';
+import { cloneFailedMessage } from '../../../apps/deployer/src/sources/git-source.ts';
 import { loadKubeConfig } from '../../../apps/deployer/src/targets/kubernetes/kube-api.ts';
 import { buildImages, prepareTools } from './images.ts';
+import { startGitHttpsServer, type GitHttpsServer } from './git-https-server.ts';
 import { createPodmanJobRunner, type PodmanRunRecord } from './podman-job-runner.ts';
 import { run, type Tools } from './base-images.ts';
 
@@ -21,7 +23,9 @@ import { run, type Tools } from './base-images.ts';
  * A build Job for real (ADR 0027): the deployer's Kubernetes Job builder talks to the API stand-in, whose
  * "node" runs the Job's pod with podman exactly as the pod spec says (root, `drop: [ALL]` plus the measured
  * capabilities, no-new-privileges, read-only root, emptyDir, the Secret's files, limits, deadline), from the
- * deployer image built here. The pod builds the Flask sample with buildah and pushes it to a real registry.
+ * deployer image built here. The pod builds the Flask sample with buildah and pushes it to a real registry;
+ * for a git source its clone container clones from a git server over https on loopback (the runner uses the
+ * host's network, so the build namespace's NetworkPolicy is not in play here: tests/manifests checks it).
  */
 
 const token = 'build-job-test-token';
@@ -39,6 +43,7 @@ describe('a build Job’s pod, run by podman as the pod spec says, builds the Fl
   let records: PodmanRunRecord[];
   let baseImage: string;
   let work: string;
+  let git: GitHttpsServer | undefined;
 
   before(async () => {
     tools = await prepareTools();
@@ -51,8 +56,19 @@ describe('a build Job’s pod, run by podman as the pod spec says, builds the Fl
       registry: publicRegistry,
     });
     baseImage = pybase.registryImage!;
+    git = await startGitHttpsServer();
+    const gitServer = git;
     // `hostUsers: false` (the default the deployer asks for): the pod's ids mapped to 300000–365535 here.
-    const podman = createPodmanJobRunner({ tools, userNamespace: { start: 300_000, size: 65_536 } });
+    const podman = createPodmanJobRunner({
+      tools,
+      userNamespace: { start: 300_000, size: 65_536 },
+      // The test's git server has a self-signed certificate: the clone container trusts it as the system
+      // bundle (as a node image with the operator's CA would); nothing in the Job spec changes.
+      extraArgs: (container) =>
+        container.name === 'clone'
+          ? ['-v', `${gitServer.certificateFile}:/etc/ssl/certs/ca-certificates.crt:ro`]
+          : [],
+    });
     records = podman.records;
     standIn = await startKubeStandIn({ token, namespaces: [namespace], jobRunner: podman.runner });
     work = await mkdtemp(path.join(tmpdir(), 'ashapp-build-job-test-'));
@@ -92,6 +108,7 @@ describe('a build Job’s pod, run by podman as the pod spec says, builds the Fl
     await standIn?.stop();
     await registry?.stop();
     await publicRegistry?.stop();
+    await git?.stop();
     if (work) await rm(work, { recursive: true, force: true });
     await run('podman', ['rmi', '-f', `localhost/ashapp-deployer:${tag}`], { env: tools.env }).catch(
       () => '',
@@ -190,6 +207,101 @@ describe('a build Job’s pod, run by podman as the pod spec says, builds the Fl
     }
     assert.deepEqual(standIn!.list('batch', 'jobs', namespace), [], 'the Job is deleted when done');
     assert.deepEqual(standIn!.list('', 'secrets', namespace), []);
+  });
+
+  test('a git source: the clone container (non-root, no capabilities) clones over https, the build uses the repository’s own Dockerfile, the push pushes', async () => {
+    const commit = await git!.addRepository('team-app', {
+      Dockerfile: `FROM ${baseImage}\nRUN ["python3", "-c", "print('built from the repository')"]\nCOPY app.py /srv/app.py\n`,
+      'app.py': 'print("hello")\n',
+    });
+    const target = `${registry!.host}/ashapp/team-app:r1-git`;
+    const lines: string[] = [];
+    const commits: string[] = [];
+    const before = records.length;
+    const result = await builder.buildAndPush!({
+      git: { url: `${git!.url}/team-app.git`, ref: 'main', onCommit: (c) => commits.push(c) },
+      image: target,
+      log: (line) => lines.push(line),
+      insecureRegistries: [publicRegistry!.host, registry!.host],
+      timeoutMs: 10 * 60_000,
+      push: {
+        registry: registry!.host,
+        credentials: { username: registry!.username, password: registry!.password },
+        insecure: true,
+      },
+    });
+    const log = lines.join('\n');
+    assert.match(result.digest ?? '', /^sha256:[0-9a-f]{64}$/, log);
+    assert.deepEqual(commits, [commit], 'the commit the clone checked out is the repository’s');
+    assert.match(log, /^cloning main$/m);
+    assert.match(log, /^cloned main$/m);
+    assert.match(log, /^built from the repository$/m, 'the repository’s own Dockerfile was built');
+    assert.ok(
+      git!.requests.some((r) => r === 'POST /team-app.git/git-upload-pack'),
+      'the clone came from the test’s git server',
+    );
+    assert.ok(!log.includes(registry!.password));
+
+    const res = await fetch(`${registry!.url}/v2/ashapp/team-app/manifests/r1-git`, {
+      method: 'HEAD',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${registry!.username}:${registry!.password}`).toString('base64')}`,
+        accept:
+          'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+      },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('docker-content-digest'), result.digest);
+
+    const ran = records.slice(before);
+    assert.deepEqual(
+      ran.map((r) => [r.container, r.exitCode]),
+      [
+        ['clone', 0],
+        ['build', 0],
+        ['push', 0],
+      ],
+    );
+    const clone = ran[0]!;
+    const pairs = (flag: string) => clone.args.flatMap((a, i) => (clone.args[i - 1] === flag ? [a] : []));
+    assert.deepEqual(pairs('--user'), ['1000:1000'], 'the clone runs as the image’s own non-root user');
+    assert.deepEqual(pairs('--uidmap'), ['0:300000:65536']);
+    assert.deepEqual(pairs('--cap-drop'), ['ALL']);
+    assert.deepEqual(pairs('--cap-add'), [], 'no capability at all');
+    assert.deepEqual(pairs('--security-opt'), ['no-new-privileges']);
+    assert.ok(clone.args.includes('--read-only'));
+    assert.ok(
+      !pairs('-v').some((v) => v.includes(':/run/ashapp/')),
+      'the clone mounts no Secret (no context, no credentials)',
+    );
+    assert.ok(clone.args.includes(`ASHAPP_GIT_URL=${git!.url}/team-app.git`));
+    assert.deepEqual(standIn!.list('batch', 'jobs', namespace), []);
+    assert.deepEqual(standIn!.list('', 'secrets', namespace), []);
+  });
+
+  test('a git clone that fails: a missing repository gets the generic answer, a missing ref its own; the build never starts', async () => {
+    await git!.addRepository('other', { Dockerfile: `FROM ${baseImage}\n` });
+    for (const [repo, ref, expected] of [
+      ['missing', 'main', new RegExp(`^${cloneFailedMessage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)],
+      ['other', 'nope', /^ref: nope does not exist in the repository$/],
+    ] as const) {
+      const before = records.length;
+      const lines: string[] = [];
+      const err = await builder.buildAndPush!({
+        git: { url: `${git!.url}/${repo}.git`, ref, onCommit: () => undefined },
+        image: `${registry!.host}/ashapp/${repo}:r1`,
+        log: (line) => lines.push(line),
+        insecureRegistries: [publicRegistry!.host, registry!.host],
+        timeoutMs: 10 * 60_000,
+        push: { registry: registry!.host, insecure: true },
+      }).catch((e: unknown) => e);
+      assert.match(String((err as Error).message), expected);
+      assert.deepEqual(
+        records.slice(before).map((r) => [r.container, r.exitCode]),
+        [['clone', 1]],
+      );
+      assert.ok(!lines.join('\n').includes('127.0.0.1'), 'no address in the deployment’s log');
+    }
   });
 
   test('a failing RUN step fails the build with its output as the reason; nothing is pushed', async () => {

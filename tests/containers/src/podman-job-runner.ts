@@ -51,10 +51,10 @@ function memory(quantity: string): string {
  *   the kubelet's eviction, not emulated); Secret volumes → their items as read-only files with defaultMode;
  * - limits.cpu/memory → `--cpus`/`--memory`; the node's PID limit → `--pids-limit`;
  * - command → `--entrypoint`, args, env, workingDir; terminationMessagePath → a file mounted at
- *   /dev/termination-log, read back as the termination message;
+ *   /dev/termination-log (mode 0666, as the kubelet makes it), read back as the termination message;
  * - init containers one after the other, then the containers (a build Job has one); restartPolicy Never.
  *
- * The network is the host's (`--network host`): the test's registry listens on loopback. NetworkPolicy
+ * The network is the host's (`--network host`): the test's registry (and git server) listen on loopback. NetworkPolicy
  * needs a CNI plugin and is checked statically by tests/manifests.
  */
 export function createPodmanJobRunner(options: PodmanJobRunnerOptions): {
@@ -127,6 +127,8 @@ export function createPodmanJobRunner(options: PodmanJobRunnerOptions): {
     const termination = path.join(podDir, `termination-${container.name as string}`);
     await writeFile(termination, '');
     await chown(termination, hostRoot, hostRoot);
+    // As the kubelet does (0666): a container running as non-root can write its termination message too.
+    await chmod(termination, 0o666);
     args.push(
       '-v',
       `${termination}:${String(container.terminationMessagePath ?? '/dev/termination-log')}:rw`,

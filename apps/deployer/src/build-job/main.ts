@@ -2,16 +2,28 @@
  * The entry of a build Job's containers (ADR 0027), shipped in the deployer image as
  * `apps/deployer/dist/build-job.js` and run by tini → node (no shell):
  *
- *   build-job.js build   unpack /run/ashapp/context/context.tar.gz, `buildah bud` it into the pod's store
+ *   build-job.js clone   (git sources) clone ASHAPP_GIT_URL at ASHAPP_GIT_REF into /build/context with the
+ *                        deployer's git options; the commit → termination message
+ *   build-job.js build   unpack /run/ashapp/context/context.tar.gz (pasted code) or take the clone's
+ *                        checkout (ASHAPP_BUILD_SOURCE=checkout), `buildah bud` it into the pod's store
  *   build-job.js push    `buildah push` with /run/ashapp/auth/auth.json; the digest → termination message
  *
- * Only node built-ins: this file is bundled on its own and must not load the deployer service.
+ * Only node built-ins and import-free helpers: this file is bundled on its own and must not load the
+ * deployer service.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { parseFromImages } from '../build/dockerfile-from.ts';
+import { readImageRegistry } from '../build/image-builder.ts';
+import {
+  defaultCheckoutLimits,
+  gitCloneArgs,
+  gitCloneEnv,
+  gitRefNotFound,
+} from '../sources/git-clone-command.ts';
 
 const env = process.env;
 const work = env.ASHAPP_BUILD_WORK ?? '/build';
@@ -47,23 +59,129 @@ function run(command: string, args: string[], input?: NodeJS.ReadableStream): Pr
   });
 }
 
+/** Runs git with its output kept (not in the container's log: it names addresses and ports). */
+function capture(
+  args: string[],
+  childEnv: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('git', args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv, shell: false });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const done = (code: number) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    };
+    child.once('error', (e) => {
+      err.push(Buffer.from(e.message));
+      done(127);
+    });
+    child.once('close', (code, signal) => done(code ?? (signal ? 128 : 1)));
+  });
+}
+
+async function measure(dir: string): Promise<{ bytes: number; files: number }> {
+  const limits = {
+    maxBytes: Number(env.ASHAPP_GIT_MAX_BYTES) || defaultCheckoutLimits.maxBytes,
+    maxFiles: Number(env.ASHAPP_GIT_MAX_FILES) || defaultCheckoutLimits.maxFiles,
+  };
+  let bytes = 0;
+  let files = 0;
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) {
+        pending.push(path);
+        continue;
+      }
+      files += 1;
+      bytes += (await lstat(path)).size;
+      if (bytes > limits.maxBytes || files > limits.maxFiles) return { bytes: -1, files: -1 };
+    }
+  }
+  return { bytes, files };
+}
+
+/**
+ * The clone of a git source, in the build namespace (its NetworkPolicy: public addresses only). The
+ * container log gets only what the deployer would say itself; git's own words (addresses, ports) go after
+ * a code in the termination message, which the deployer puts in its server log, never in the user's:
+ * `commit <sha>`, or `failed: clone|ref|no-dockerfile|too-large` and the details.
+ */
+async function clone(): Promise<number> {
+  const url = env.ASHAPP_GIT_URL ?? '';
+  const ref = env.ASHAPP_GIT_REF ?? '';
+  const context = join(work, 'context');
+  const home = join(work, 'home');
+  for (const dir of [home, join(work, 'tmp')]) await mkdir(dir, { recursive: true });
+  const fail = async (code: string, details: string) => {
+    await writeFile(
+      terminationLog,
+      `failed: ${code}\n${details.split(work).join('<work>').trim().slice(-1000)}\n`,
+    );
+    return 1;
+  };
+  say(`cloning ${ref}`);
+  const childEnv = gitCloneEnv({ transport: 'https', home, path: env.PATH });
+  const cloned = await capture(
+    gitCloneArgs({ transport: 'https', url, ref, dir: context }),
+    childEnv,
+    Number(env.ASHAPP_GIT_TIMEOUT_MS) || 120_000,
+  );
+  if (cloned.code !== 0) {
+    say('the repository could not be cloned');
+    return fail(gitRefNotFound.test(cloned.stderr) ? 'ref' : 'clone', cloned.stderr);
+  }
+  say(`cloned ${ref}`);
+  const head = await capture(['-C', context, 'rev-parse', 'HEAD'], childEnv, 30_000);
+  const commit = head.stdout.trim();
+  if (head.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) return fail('clone', head.stderr);
+  await rm(join(context, '.git'), { recursive: true, force: true });
+  if ((await measure(context)).bytes < 0) return fail('too-large', '');
+  const dockerfile = await lstat(join(context, 'Dockerfile')).catch(() => undefined);
+  if (!dockerfile?.isFile()) return fail('no-dockerfile', '');
+  await writeFile(terminationLog, `commit ${commit}\n`);
+  return 0;
+}
+
+/** Plain HTTP / unverified TLS for the base image only when its registry is one the operator listed. */
+async function pullTlsVerify(context: string): Promise<boolean> {
+  if (env.ASHAPP_BUILD_PULL_TLS_VERIFY === 'false') return false;
+  const insecure = (env.ASHAPP_BUILD_INSECURE_REGISTRIES ?? '').split(',').filter(Boolean);
+  if (insecure.length === 0) return true;
+  const first = parseFromImages(await readFile(join(context, 'Dockerfile'), 'utf8').catch(() => ''))[0];
+  return !(first && insecure.includes(readImageRegistry(first)));
+}
+
 async function build(): Promise<number> {
   const context = join(work, 'context');
   for (const dir of [context, join(work, 'home'), join(work, 'tmp')]) await mkdir(dir, { recursive: true });
-  // The archive is the deployer's own (its files, owned by root); GNU tar refuses `..` and absolute names.
-  // Unzipped here (the image need not have gzip), unpacked by tar from stdin.
-  const unpacked = await run(
-    'tar',
-    ['-x', '-f', '-', '-C', context, '--no-same-owner'],
-    createReadStream(contextArchive).pipe(createGunzip()),
-  );
-  if (unpacked !== 0) return unpacked;
+  if (env.ASHAPP_BUILD_SOURCE !== 'checkout') {
+    // The archive is the deployer's own (its files, owned by root); GNU tar refuses `..` and absolute names.
+    // Unzipped here (the image need not have gzip), unpacked by tar from stdin.
+    const unpacked = await run(
+      'tar',
+      ['-x', '-f', '-', '-C', context, '--no-same-owner'],
+      createReadStream(contextArchive).pipe(createGunzip()),
+    );
+    if (unpacked !== 0) return unpacked;
+  }
   return run('buildah', [
     ...storage,
     'bud',
     '--isolation',
     'chroot',
-    `--tls-verify=${env.ASHAPP_BUILD_PULL_TLS_VERIFY === 'false' ? 'false' : 'true'}`,
+    `--tls-verify=${(await pullTlsVerify(context)) ? 'true' : 'false'}`,
     '--iidfile',
     join(work, 'image-id'),
     '-t',
@@ -102,8 +220,12 @@ const say = (line: string) => void process.stdout.write(`${line}\n`);
 const complain = (line: string) => void process.stderr.write(`${line}\n`);
 
 const step = process.argv[2];
-if (!image || (step !== 'build' && step !== 'push')) {
-  complain('usage: build-job.js build|push (with ASHAPP_BUILD_IMAGE set)');
+if (step === 'clone' && env.ASHAPP_GIT_URL && env.ASHAPP_GIT_REF) {
+  process.exitCode = await clone();
+} else if (!image || (step !== 'build' && step !== 'push')) {
+  complain(
+    'usage: build-job.js build|push (with ASHAPP_BUILD_IMAGE set), or clone (with ASHAPP_GIT_URL and ASHAPP_GIT_REF)',
+  );
   process.exitCode = 2;
 } else {
   process.exitCode = await (step === 'build' ? build() : push());

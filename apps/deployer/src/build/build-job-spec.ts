@@ -65,7 +65,15 @@ export interface BuildJobRequest {
   pullInsecure: boolean;
   pushInsecure: boolean;
   hasAuth: boolean;
+  /**
+   * A git source: cloned by the Job's own `clone` container (nothing packed, the Secret holds only the auth
+   * file). The base image's registry is then known only in the pod: `insecureRegistries` go with it.
+   */
+  git?: { url: string; ref: string; insecureRegistries: readonly string[] };
 }
+
+/** The uid of the image's own user (deploy/images/Containerfile `USER 1000:1000`): the clone runs as it. */
+export const cloneUser = 1000;
 
 const mib = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024 / 1024))}Mi`;
 
@@ -78,6 +86,20 @@ function containerSecurity(): k8s.V1SecurityContext {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     capabilities: { drop: ['ALL'], add: [...buildJobCapabilities] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** The clone needs no privilege at all: non-root, every capability dropped. */
+function cloneSecurity(): k8s.V1SecurityContext {
+  return {
+    runAsUser: cloneUser,
+    runAsGroup: cloneUser,
+    runAsNonRoot: true,
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
@@ -115,6 +137,25 @@ export function renderBuildJob(settings: BuildJobSettings, request: BuildJobRequ
       ...extra,
     }).map(([name, value]) => ({ name, value }));
   const workMount = { name: 'work', mountPath: buildJobPaths.work };
+  const { git } = request;
+  const cloneContainer: k8s.V1Container[] = git
+    ? [
+        {
+          name: 'clone',
+          ...common,
+          securityContext: cloneSecurity(),
+          args: [buildJobPaths.entry, 'clone'],
+          // Not secret: the URL carries no user name or password (the deployer refuses those).
+          env: Object.entries({
+            HOME: `${buildJobPaths.work}/home`,
+            TMPDIR: `${buildJobPaths.work}/tmp`,
+            ASHAPP_GIT_URL: git.url,
+            ASHAPP_GIT_REF: git.ref,
+          }).map(([name, value]) => ({ name, value })),
+          volumeMounts: [workMount],
+        },
+      ]
+    : [];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -139,16 +180,25 @@ export function renderBuildJob(settings: BuildJobSettings, request: BuildJobRequ
           securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
           // The build cannot read the registry credentials: only the push container mounts them, and it
           // starts after the build container has exited (an init container).
+          // A git source is cloned first, without capabilities, into the emptyDir the build reads.
           initContainers: [
+            ...cloneContainer,
             {
               name: 'build',
               ...common,
               args: [buildJobPaths.entry, 'build'],
-              env: env({ ASHAPP_BUILD_PULL_TLS_VERIFY: request.pullInsecure ? 'false' : 'true' }),
-              volumeMounts: [
-                workMount,
-                { name: 'context', mountPath: buildJobPaths.context, readOnly: true },
-              ],
+              env: env({
+                ASHAPP_BUILD_PULL_TLS_VERIFY: request.pullInsecure ? 'false' : 'true',
+                ...(git
+                  ? {
+                      ASHAPP_BUILD_SOURCE: 'checkout',
+                      ASHAPP_BUILD_INSECURE_REGISTRIES: git.insecureRegistries.join(','),
+                    }
+                  : {}),
+              }),
+              volumeMounts: git
+                ? [workMount]
+                : [workMount, { name: 'context', mountPath: buildJobPaths.context, readOnly: true }],
             },
           ],
           containers: [
@@ -165,14 +215,18 @@ export function renderBuildJob(settings: BuildJobSettings, request: BuildJobRequ
           ],
           volumes: [
             { name: 'work', emptyDir: { sizeLimit: mib(settings.ephemeralStorageBytes) } },
-            {
-              name: 'context',
-              secret: {
-                secretName: request.name,
-                defaultMode: 0o400,
-                items: [{ key: 'context.tar.gz', path: 'context.tar.gz' }],
-              },
-            },
+            ...(git
+              ? []
+              : [
+                  {
+                    name: 'context',
+                    secret: {
+                      secretName: request.name,
+                      defaultMode: 0o400,
+                      items: [{ key: 'context.tar.gz', path: 'context.tar.gz' }],
+                    },
+                  },
+                ]),
             ...(request.hasAuth
               ? [
                   {
@@ -195,7 +249,7 @@ export function renderBuildJob(settings: BuildJobSettings, request: BuildJobRequ
 /** The Secret the Job mounts, owned by the Job (deleted with it by the garbage collector). */
 export function renderBuildSecret(
   job: { name: string; namespace: string; uid: string },
-  data: { context: Buffer; authFile: Buffer | undefined },
+  data: { context: Buffer | undefined; authFile: Buffer | undefined },
 ): k8s.V1Secret {
   return {
     apiVersion: 'v1',
@@ -209,7 +263,7 @@ export function renderBuildSecret(
       ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.name, uid: job.uid }],
     },
     data: {
-      'context.tar.gz': data.context.toString('base64'),
+      ...(data.context ? { 'context.tar.gz': data.context.toString('base64') } : {}),
       ...(data.authFile ? { 'auth.json': data.authFile.toString('base64') } : {}),
     },
   };

@@ -5,6 +5,7 @@ import { UnavailableError, UpstreamError, type Logger } from '@ashapp/platform';
 import { runCommand, summarizeOutput } from '../process/run-command.ts';
 import { withTemporaryAuthFile } from '../registry/auth-file.ts';
 import type { BuildSandbox } from '../sandbox/build-sandbox.ts';
+import { parseFromImages } from './dockerfile-from.ts';
 import { readImageRegistry, type ImageBuilder } from './image-builder.ts';
 import { runSandboxedBuild } from './sandboxed-build.ts';
 
@@ -180,14 +181,5 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
  * arguments are skipped (their image is pulled inside the sandbox, if at all).
  */
 export async function readFromImages(contextDir: string): Promise<string[]> {
-  const text = await readFile(join(contextDir, 'Dockerfile'), 'utf8').catch(() => '');
-  const stages = new Set<string>();
-  const images: string[] = [];
-  for (const match of text.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/gim)) {
-    const ref = match[1] ?? '';
-    if (ref && !ref.includes('$') && ref.toLowerCase() !== 'scratch' && !stages.has(ref.toLowerCase()))
-      images.push(ref);
-    if (match[2]) stages.add(match[2].toLowerCase());
-  }
-  return [...new Set(images)];
+  return parseFromImages(await readFile(join(contextDir, 'Dockerfile'), 'utf8').catch(() => ''));
 }

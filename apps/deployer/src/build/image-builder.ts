@@ -38,7 +38,14 @@ export interface PushResult {
   durationMs: number;
 }
 
-export interface BuildAndPushRequest extends Omit<BuildRequest, 'pull'> {
+export interface BuildAndPushRequest extends Omit<BuildRequest, 'pull' | 'contextDir'> {
+  /** The build context on this machine (pasted code); absent when `git` is given. */
+  contextDir?: string;
+  /**
+   * A git source the builder clones itself (only builders with `clonesGit`): the URL and ref already
+   * checked (`GitSource.check`); `onCommit` hears the commit checked out.
+   */
+  git?: { url: string; ref: string; onCommit(commit: string): void };
   /** Where the image goes: the builder pushes it itself (it keeps no local storage the target could use). */
   push: Pick<PushRequest, 'registry' | 'credentials' | 'insecure'>;
 }
@@ -58,6 +65,11 @@ export interface ImageBuilder {
    * image, so `build` alone refuses.
    */
   buildAndPush?(request: BuildAndPushRequest): Promise<BuildAndPushResult>;
+  /**
+   * Clones git sources inside its own build (a Kubernetes Job, ADR 0027) rather than the deployer cloning
+   * them: the pipeline then passes `git` to `buildAndPush` instead of a context folder.
+   */
+  readonly clonesGit?: boolean;
   build(request: BuildRequest): Promise<BuildResult>;
   push(request: PushRequest): Promise<PushResult>;
   /** Removes a local image (tests and clean-up); a missing image is not an error. */

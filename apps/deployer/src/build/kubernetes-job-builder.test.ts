@@ -30,7 +30,8 @@ import {
 } from './build-job-spec.ts';
 import { writeBuildContext } from './dockerfile.ts';
 import { createKubernetesJobBuilder } from './kubernetes-job-builder.ts';
-import type { ImageBuilder } from './image-builder.ts';
+import type { BuildAndPushRequest, ImageBuilder } from './image-builder.ts';
+import { cloneFailedMessage, createGitSource } from '../sources/git-source.ts';
 
 const token = 'stand-in-token';
 const namespace = 'ashapp-builds';
@@ -62,12 +63,16 @@ const buildLines = [
   'COMMIT',
 ];
 const pushLines = ['Copying blob 1f2e3d', 'Writing manifest to image destination', `pushed … @${digest}`];
+const commit = '0123456789abcdef0123456789abcdef01234567';
+const repoUrl = 'https://git.example.com/team/app.git';
+const cloneLines = ['cloning main', 'cloned main'];
 
 describe('builds as Kubernetes Jobs through the API stand-in (client-node unchanged, real HTTP)', () => {
   let standIn: KubeStandIn;
   let builder: ImageBuilder;
   let work: string;
   let contextDir: string;
+  const serverLog = createCapturingLogger('job');
 
   before(async () => {
     standIn = await startKubeStandIn({
@@ -93,7 +98,7 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
     });
     work = await mkdtemp(join(tmpdir(), 'ashapp-job-builder-'));
     builder = createKubernetesJobBuilder({
-      log: createCapturingLogger('job').log,
+      log: serverLog.log,
       kubeConfig,
       settings,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
@@ -122,10 +127,17 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
     ...(message ? { message } : {}),
   });
 
-  function buildAndPush(extra: { signal?: AbortSignal; timeoutMs?: number; dir?: string } = {}) {
+  function buildAndPush(
+    extra: {
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      dir?: string;
+      git?: BuildAndPushRequest['git'];
+    } = {},
+  ) {
     const lines: string[] = [];
     const promise = builder.buildAndPush!({
-      contextDir: extra.dir ?? contextDir,
+      ...(extra.git ? { git: extra.git } : { contextDir: extra.dir ?? contextDir }),
       image: 'registry.example.com/ashwanth01/hello:r1-0123456789ab',
       log: (line) => lines.push(line),
       insecureRegistries: [],
@@ -316,6 +328,141 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
     assert.equal(standIn.requests.slice(before).filter((r) => r.method === 'POST').length, 0);
   });
 
+  test('a git source: cloned by a first, unprivileged init container given the URL and ref; its log streamed, its commit reported; the Secret holds only auth.json', async () => {
+    script = (container) =>
+      container === 'clone'
+        ? ok(cloneLines, `commit ${commit}\n`)
+        : container === 'build'
+          ? ok(buildLines)
+          : ok(pushLines, `${digest}\n`);
+    const commits: string[] = [];
+    const before = standIn.requests.length;
+    const { lines, promise } = buildAndPush({
+      git: { url: repoUrl, ref: 'main', onCommit: (c) => commits.push(c) },
+    });
+    const result = await promise;
+    assert.equal(result.digest, digest);
+    assert.deepEqual(commits, [commit]);
+    assert.deepEqual(
+      lines.filter((l) => [...cloneLines, ...buildLines, ...pushLines].includes(l)),
+      [...cloneLines, ...buildLines, ...pushLines],
+      'the clone’s lines first, then the build’s and the push’s',
+    );
+    assert.deepEqual(jobsLeft(), []);
+    assert.deepEqual(secretsLeft(), []);
+
+    const { pod, job, secret } = seen.at(-1)!;
+    const spec = pod.spec;
+    assert.deepEqual(
+      spec.initContainers.map((c: KubeStandInObject) => c.name),
+      ['clone', 'build'],
+    );
+    const clone = spec.initContainers[0];
+    assert.deepEqual(clone.args, ['apps/deployer/dist/build-job.js', 'clone']);
+    assert.equal(clone.image, settings.image);
+    assert.equal(clone.command, undefined);
+    const cloneEnv = Object.fromEntries(
+      clone.env.map((e: KubeStandInObject) => [e.name, e.value] as [string, string]),
+    );
+    assert.equal(cloneEnv.ASHAPP_GIT_URL, repoUrl);
+    assert.equal(cloneEnv.ASHAPP_GIT_REF, 'main');
+    assert.ok(clone.env.every((e: KubeStandInObject) => e.valueFrom === undefined));
+    assert.deepEqual(clone.securityContext, {
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      runAsNonRoot: true,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    assert.deepEqual(
+      clone.volumeMounts.map((m: KubeStandInObject) => m.mountPath),
+      ['/build'],
+      'the clone mounts no Secret',
+    );
+    const build = spec.initContainers[1];
+    assert.deepEqual(
+      build.volumeMounts.map((m: KubeStandInObject) => m.mountPath),
+      ['/build'],
+      'the build reads the checkout from the emptyDir',
+    );
+    assert.ok(
+      build.env.some((e: KubeStandInObject) => e.name === 'ASHAPP_BUILD_SOURCE' && e.value === 'checkout'),
+    );
+    assert.deepEqual(
+      spec.volumes.map((v: KubeStandInObject) => v.name),
+      ['work', 'auth'],
+    );
+    // Nothing packed: the Secret only carries the registry auth file, never reachable by the clone.
+    assert.deepEqual(Object.keys(secret!), ['auth.json']);
+    const jobText = JSON.stringify(job);
+    assert.ok(!jobText.includes(credentials.password));
+    assert.ok(
+      !jobText.includes(Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')),
+    );
+    // Secret, then start: the same order as for pasted code.
+    const calls = standIn.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.path);
+    assert.deepEqual(calls, [
+      `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      `/api/v1/namespaces/${namespace}/secrets`,
+    ]);
+  });
+
+  test('a failed clone: the one generic answer (git’s words only in the server log), the build never runs', async () => {
+    let built = false;
+    const probe = 'fatal: unable to access https://10.0.0.7:2375/: Failed to connect to 10.0.0.7 port 2375';
+    script = (container) => {
+      if (container === 'build') built = true;
+      return container === 'clone'
+        ? {
+            lines: ['cloning main', 'the repository could not be cloned'],
+            exitCode: 1,
+            message: `failed: clone\n${probe}\n`,
+          }
+        : ok(buildLines);
+    };
+    const commits: string[] = [];
+    const { lines, promise } = buildAndPush({
+      git: { url: repoUrl, ref: 'main', onCommit: (c) => commits.push(c) },
+    });
+    const err = await promise.catch((e: unknown) => e);
+    assert.ok(err instanceof InputError, String(err));
+    assert.equal(err.message, cloneFailedMessage);
+    assert.equal(built, false);
+    assert.deepEqual(commits, []);
+    assert.ok(!lines.join('\n').includes('10.0.0.7'), 'no address or port in the deployment’s log');
+    assert.ok(
+      serverLog.lines.some(
+        (l) => l.includes('git clone refused or failed') && l.includes('10.0.0.7 port 2375'),
+      ),
+      'git’s words go to the server log',
+    );
+    assert.deepEqual(jobsLeft(), []);
+  });
+
+  test('a ref the repository does not have, and a repository without a Dockerfile: the deployer’s own answers', async () => {
+    for (const [code, expected] of [
+      ['ref', /^ref: nope does not exist in the repository$/],
+      ['no-dockerfile', /^repo_url: the repository has no Dockerfile at its root$/],
+      ['too-large', /^repo_url: the repository is larger than 50 MiB or 20000 files$/],
+    ] as const) {
+      script = (container) =>
+        container === 'clone'
+          ? { lines: ['cloning nope'], exitCode: 1, message: `failed: ${code}\n` }
+          : ok(buildLines);
+      const err = await buildAndPush({
+        git: { url: repoUrl, ref: 'nope', onCommit: () => {} },
+      }).promise.catch((e: unknown) => e);
+      assert.ok(err instanceof InputError, String(err));
+      assert.match(err.message, expected);
+    }
+  });
+
   test('the API server itself refuses a Secret over 1 MiB (what the builder’s check is for)', async () => {
     const res = await fetch(`${standIn.url}/api/v1/namespaces/${namespace}/secrets`, {
       method: 'POST',
@@ -346,8 +493,23 @@ describe('the build Job as rendered', () => {
     { context: Buffer.from('context'), authFile: Buffer.from('{"auths":{}}') },
   );
 
+  const gitJob = renderBuildJob(settings, {
+    name: 'build-0123456789ac',
+    image: 'registry.example.com/a/b:r1',
+    deadlineSeconds: 900,
+    pullInsecure: false,
+    pushInsecure: false,
+    hasAuth: true,
+    git: { url: 'https://git.example.com/team/app.git', ref: 'main', insecureRegistries: [] },
+  });
+  const gitSecret = renderBuildSecret(
+    { name: 'build-0123456789ac', namespace, uid: '6f1c1f64-3b0c-4a8e-9d43-0d4d2a2b7c11' },
+    { context: undefined, authFile: Buffer.from('{"auths":{}}') },
+  );
+
   test('is valid against the Kubernetes OpenAPI schemas, strictly (unknown fields refused)', () => {
     assert.deepEqual(createKubeValidator().validate([job, secret]), []);
+    assert.deepEqual(createKubeValidator().validate([gitJob, gitSecret]), [], 'the Job for a git source too');
   });
 
   test('stays within Pod Security "baseline": no privileged, no host namespaces or paths, only baseline capabilities', () => {
@@ -367,15 +529,16 @@ describe('the build Job as rendered', () => {
       'SETUID',
       'SYS_CHROOT',
     ]);
-    const pod = job.spec!.template.spec!;
-    assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC);
-    assert.ok((pod.volumes ?? []).every((v) => !v.hostPath));
-    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
-      assert.notEqual(c.securityContext?.privileged, true);
-      assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL']);
-      for (const cap of c.securityContext?.capabilities?.add ?? []) assert.ok(baseline.has(cap), cap);
-      assert.notEqual(c.securityContext?.seccompProfile?.type, 'Unconfined');
-      assert.ok((c.ports ?? []).every((p) => !p.hostPort));
+    for (const pod of [job.spec!.template.spec!, gitJob.spec!.template.spec!]) {
+      assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC);
+      assert.ok((pod.volumes ?? []).every((v) => !v.hostPath));
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        assert.notEqual(c.securityContext?.privileged, true);
+        assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL']);
+        for (const cap of c.securityContext?.capabilities?.add ?? []) assert.ok(baseline.has(cap), cap);
+        assert.notEqual(c.securityContext?.seccompProfile?.type, 'Unconfined');
+        assert.ok((c.ports ?? []).every((p) => !p.hostPort));
+      }
     }
   });
 
@@ -467,6 +630,128 @@ describe('a deployment on the kubernetes target builds through a Job and shows i
       assert.ok(building.some((t) => t.includes(`built and pushed`) && t.includes(digest)));
       assert.ok(!JSON.stringify(record).includes(credentials.password));
       assert.deepEqual(standIn.list('batch', 'jobs', namespace), []);
+    } finally {
+      await deployer.close();
+      await standIn.stop();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
+  test('a Git repository: the deployer checks and does not clone; the Job clones, builds and pushes; Stable', async () => {
+    const seenPods: KubeStandInObject[] = [];
+    const standIn = await startKubeStandIn({
+      token,
+      namespaces: [namespace],
+      jobRunner: scriptedJobRunner((container, run) => {
+        if (container === 'clone') seenPods.push(run.pod);
+        return container === 'clone'
+          ? ok(cloneLines, `commit ${commit}\n`)
+          : container === 'build'
+            ? ok(buildLines)
+            : ok(pushLines, `${digest}\n`);
+      }),
+    });
+    const kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'stand-in', server: standIn.url, skipTLSVerify: true }],
+      users: [{ name: 'deployer', token }],
+      contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer', namespace: 'default' }],
+      currentContext: 'stand-in',
+    });
+    const { log } = createCapturingLogger('kube');
+    const work = await mkdtemp(join(tmpdir(), 'ashapp-job-pipeline-'));
+    const lookedUp: string[] = [];
+    const deployer = await startTestDeployer({
+      builder: createKubernetesJobBuilder({
+        log,
+        kubeConfig,
+        settings,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        tempDir: work,
+        pollIntervalMs: 20,
+      }),
+      // The deployer's checks run (DNS is the boundary: a public address); there is no sandbox to clone in.
+      git: createGitSource({
+        log,
+        env: { PATH: '/nonexistent' },
+        allowLocalPaths: true,
+        tempDir: work,
+        sandbox: 'none',
+        lookup: async (host) => (lookedUp.push(host), ['93.184.216.34']),
+      }),
+      registryChecker: {
+        verifyCredentials: async ({ registry }) => ({
+          registry: registry ?? 'docker.io',
+          apiHost: registry ?? '',
+          scheme: 'basic',
+        }),
+      },
+      target: createKubernetesTarget({
+        log,
+        kubeConfig,
+        validator: createManifestValidator(),
+        pollIntervalMs: 10,
+      }),
+      config: { kubernetesHttpCheck: false, rolloutTimeoutMs: 5000 },
+    });
+    try {
+      const login = await deployer.app.inject({
+        method: 'POST',
+        url: '/deployer-api/docker-login',
+        payload: {
+          docker_user: credentials.username,
+          docker_token: credentials.password,
+          registry: 'registry.example.com',
+        },
+        headers: identityHeaders(users.alice),
+      });
+      assert.equal(login.statusCode, 200, login.body);
+      const deploy = (payload: Record<string, unknown>) =>
+        deployer.app.inject({
+          method: 'POST',
+          url: '/deployer-api/deploy',
+          payload: { app_name: 'hello', namespace: 'default', container_port: 5000, ...payload },
+          headers: identityHeaders(users.alice),
+        });
+      const readRecord = async (id: string) =>
+        (
+          await deployer.app.inject({
+            url: `/deployer-api/deployments/${id}`,
+            headers: identityHeaders(users.alice),
+          })
+        ).json() as { state: string; error: string | null; events: Array<{ stage: string; text: string }> };
+
+      const res = await deploy({ repo_url: repoUrl, ref: 'main' });
+      assert.equal(res.statusCode, 202, res.body);
+      await deployer.runner.idle();
+      const record = await readRecord(res.json().deployment_id);
+      assert.equal(record.state, 'Stable', record.error ?? '');
+      assert.deepEqual(lookedUp, ['git.example.com'], 'the host is checked in the deployer too');
+      const building = record.events.filter((e) => e.stage === 'Building').map((e) => e.text);
+      for (const line of [...cloneLines, ...buildLines, ...pushLines])
+        assert.ok(building.includes(line), `${line} in the log`);
+      assert.ok(building.includes(`checked out main at ${commit}`), building.join('\n'));
+      assert.ok(building.indexOf(`checked out main at ${commit}`) < building.indexOf(buildLines[0]!));
+      assert.equal(seenPods.length, 1);
+      const env = seenPods[0]!.spec.initContainers[0].env as Array<{ name: string; value: string }>;
+      assert.deepEqual(
+        env.filter((e) => e.name.startsWith('ASHAPP_GIT_')),
+        [
+          { name: 'ASHAPP_GIT_URL', value: repoUrl },
+          { name: 'ASHAPP_GIT_REF', value: 'main' },
+        ],
+      );
+      assert.deepEqual(standIn.list('batch', 'jobs', namespace), []);
+
+      // A path on the deployer's machine means nothing in the Job's pod: refused (even with local paths
+      // allowed, as here), no Job created.
+      const local = await deploy({ app_name: 'local', repo_url: '/srv/git/app', ref: 'main' });
+      assert.equal(local.statusCode, 202, local.body);
+      await deployer.runner.idle();
+      const refused = await readRecord(local.json().deployment_id);
+      assert.equal(refused.state, 'Failed');
+      assert.match(refused.error ?? '', /repo_url: local paths are not allowed here/);
+      assert.equal(seenPods.length, 1, 'no Job for a local path');
     } finally {
       await deployer.close();
       await standIn.stop();

@@ -6,6 +6,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { InputError, UnavailableError, UpstreamError, type Logger } from '@ashapp/platform';
 import { runCommand } from '../process/run-command.ts';
 import { renderAuthFile } from '../registry/auth-file.ts';
+import { cloneFailedMessage } from '../sources/git-source.ts';
+import { defaultCheckoutLimits } from '../sources/git-clone-command.ts';
 import { describeApiError, isNotFound, loadKubeClient } from '../targets/kubernetes/kube-api.ts';
 import { readFromImages } from './buildah-builder.ts';
 import {
@@ -35,8 +37,7 @@ const fatalWaiting = new Set([
   'CreateContainerConfigError',
   'CreateContainerError',
 ]);
-const containerOrder = ['build', 'push'] as const;
-type StepName = (typeof containerOrder)[number];
+type StepName = 'clone' | 'build' | 'push';
 
 interface LogFollower {
   done: Promise<void>;
@@ -165,8 +166,31 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
       (s) => s.name === step,
     );
 
+  /**
+   * What a failed clone tells the user: the deployer's own answers (ADR 0008), the same generic one for
+   * every network failure; git's words (addresses, ports) only in the server log.
+   */
+  function cloneFailure(ref: string, message: string, job: string): InputError {
+    const code = /^failed: (\S+)/.exec(message)?.[1];
+    if (code === 'ref')
+      return new InputError(`ref: ${ref} does not exist in the repository`, { field: 'ref' });
+    if (code === 'no-dockerfile')
+      return new InputError('repo_url: the repository has no Dockerfile at its root', { field: 'repo_url' });
+    if (code === 'too-large')
+      return new InputError(
+        `repo_url: the repository is larger than ${defaultCheckoutLimits.maxBytes / 1024 / 1024} MiB or ${defaultCheckoutLimits.maxFiles} files`,
+        { field: 'repo_url' },
+      );
+    options.log.warn(
+      { job, details: message.trim().slice(-1000) },
+      'git clone refused or failed: git clone failed in the build Job',
+    );
+    return new InputError(cloneFailedMessage, { field: 'repo_url' });
+  }
+
   return {
     name: 'kubernetes-job',
+    clonesGit: true,
     async available() {
       try {
         await core.listNamespacedPod({ namespace, limit: 1 });
@@ -190,7 +214,12 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
       const started = Date.now();
       const { signal } = request;
       signal?.throwIfAborted();
-      const context = await packContext(request.contextDir);
+      const { git } = request;
+      if (!git && request.contextDir === undefined)
+        throw new Error('buildAndPush needs a build context or a git source');
+      const containerOrder: readonly StepName[] = git ? ['clone', 'build', 'push'] : ['build', 'push'];
+      // A git source is cloned by the Job itself: nothing to pack, no 1 MiB bound.
+      const context = git ? undefined : await packContext(request.contextDir!);
       const { registry, credentials, insecure } = request.push;
       const authFile = credentials
         ? Buffer.from(
@@ -202,15 +231,15 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
             ),
           )
         : undefined;
-      const bytes = context.length + (authFile?.length ?? 0);
-      if (bytes > maxSecretBytes) {
+      const bytes = (context?.length ?? 0) + (authFile?.length ?? 0);
+      if (context && bytes > maxSecretBytes) {
         throw new InputError(
           `the build context is ${Math.ceil(context.length / 1024)} KiB compressed; a build Job receives it in a ` +
             `Kubernetes Secret, which holds at most ${maxSecretBytes / 1024} KiB (the API server's limit): ` +
             'make the source smaller, or build the image in CI and deploy it by name',
         );
       }
-      const fromImage = (await readFromImages(request.contextDir))[0];
+      const fromImage = git ? undefined : (await readFromImages(request.contextDir!))[0];
       const deadlineSeconds = Math.max(1, Math.ceil((request.timeoutMs ?? 15 * 60_000) / 1000));
       const name = `build-${randomBytes(6).toString('hex')}`;
       const job = renderBuildJob(settings, {
@@ -222,6 +251,9 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
         ),
         pushInsecure: insecure,
         hasAuth: authFile !== undefined,
+        ...(git
+          ? { git: { url: git.url, ref: git.ref, insecureRegistries: request.insecureRegistries ?? [] } }
+          : {}),
       });
       let created: k8s.V1Job;
       try {
@@ -251,10 +283,14 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
       };
       try {
         try {
-          await core.createNamespacedSecret({
-            namespace,
-            body: renderBuildSecret({ name, namespace, uid: created.metadata!.uid! }, { context, authFile }),
-          });
+          if (context || authFile)
+            await core.createNamespacedSecret({
+              namespace,
+              body: renderBuildSecret(
+                { name, namespace, uid: created.metadata!.uid! },
+                { context, authFile },
+              ),
+            });
           // Started only now: its pod never waits on a Secret that is not there yet.
           await batch.patchNamespacedJob({
             name,
@@ -269,6 +305,16 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
         let finished: k8s.V1JobCondition | undefined;
         let pod: k8s.V1Pod | undefined;
         let readFailures = 0;
+        let commitReported = false;
+        /** The clone's commit, from its termination message, once it has exited well. */
+        const reportCommit = () => {
+          const cloned = statusOf(pod, 'clone')?.state?.terminated;
+          if (!git || commitReported || cloned?.exitCode !== 0) return;
+          const commit = /^commit ([0-9a-f]{40,64})$/m.exec(cloned.message ?? '')?.[1];
+          if (!commit) return;
+          commitReported = true;
+          git.onCommit(commit);
+        };
         for (;;) {
           signal?.throwIfAborted();
           let current: k8s.V1Job;
@@ -289,6 +335,7 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
           );
           pod = await readPod(name).catch(() => pod);
           await advanceFollowers(pod);
+          reportCommit();
           for (const step of containerOrder) {
             const waiting = statusOf(pod, step)?.state?.waiting;
             if (waiting?.reason && fatalWaiting.has(waiting.reason)) {
@@ -313,6 +360,7 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
           if (!follower) break;
           await Promise.race([follower.done, sleep(Math.max(0, drainUntil - Date.now()), signal)]);
         }
+        reportCommit();
         if (finished.type === 'Complete') {
           const message = statusOf(pod, 'push')?.state?.terminated?.message ?? '';
           const digest = /sha256:[0-9a-f]{64}/.exec(message)?.[0];
@@ -327,6 +375,7 @@ export function createKubernetesJobBuilder(options: KubernetesJobBuilderOptions)
           containerOrder.find((step) => (statusOf(pod, step)?.state?.terminated?.exitCode ?? 0) !== 0) ??
           'build';
         const terminated = statusOf(pod, failedStep)?.state?.terminated;
+        if (failedStep === 'clone' && git) throw cloneFailure(git.ref, terminated?.message ?? '', name);
         const streamed = followers.get(failedStep)?.lines ?? [];
         const tail = lastLines(streamed.length > 0 ? streamed : (terminated?.message ?? '').split('\n'), 3);
         if (failedStep === 'push') {

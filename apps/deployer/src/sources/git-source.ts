@@ -13,6 +13,7 @@ import {
   type HostLookup,
 } from '../sandbox/network-policy.ts';
 import { validateGitRef, validateGitUrl } from '../validation/inputs.ts';
+import { defaultCheckoutLimits, gitCloneArgs, gitCloneEnv, gitRefNotFound } from './git-clone-command.ts';
 
 export interface GitSourceOptions {
   log: Logger;
@@ -50,7 +51,18 @@ export interface GitCheckout {
   remove(): Promise<void>;
 }
 
+/** A repository and ref that passed the checks; cloned elsewhere (a build Job, ADR 0027). */
+export interface CheckedRepository {
+  url: string;
+  ref: string;
+}
+
 export interface GitSource {
+  /**
+   * The checks of `clone` without cloning (URL and ref syntax, https only, the host's addresses allowed),
+   * for builders that clone inside their own build (a Kubernetes Job): same answers, same generic refusal.
+   */
+  check(request: { repoUrl: unknown; ref?: unknown }): Promise<CheckedRepository>;
   clone(request: { repoUrl: unknown; ref?: unknown; log?: (line: string) => void }): Promise<GitCheckout>;
 }
 
@@ -86,70 +98,44 @@ async function measure(
 export function createGitSource(options: GitSourceOptions): GitSource {
   const git = options.git ?? 'git';
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const limits = { maxBytes: options.maxBytes ?? 50 * 1024 * 1024, maxFiles: options.maxFiles ?? 20_000 };
+  const limits = {
+    maxBytes: options.maxBytes ?? defaultCheckoutLimits.maxBytes,
+    maxFiles: options.maxFiles ?? defaultCheckoutLimits.maxFiles,
+  };
   const policy = options.policy ?? createAddressPolicy();
   const lookup = options.lookup ?? lookupAllAddresses;
   const refuse = (details: Record<string, unknown>, message: string): never => {
     options.log.warn(details, `git clone refused or failed: ${message}`);
     throw new InputError(cloneFailedMessage, { field: 'repo_url' });
   };
+  const checkHost = async (url: string) => {
+    const host = new URL(url).hostname;
+    const verdict = await checkHostAllowed(host, policy, lookup);
+    if (!verdict.allowed) refuse({ host, addresses: verdict.addresses }, `host ${verdict.reason}`);
+  };
   return {
+    async check(request) {
+      // Cloned in another pod: a path on this machine means nothing there.
+      const target = validateGitUrl(request.repoUrl, { allowLocalPaths: false });
+      const ref = validateGitRef(request.ref);
+      if (target.kind === 'https') await checkHost(target.url);
+      return { url: target.kind === 'https' ? target.url : target.path, ref };
+    },
     async clone(request) {
       const target = validateGitUrl(request.repoUrl, { allowLocalPaths: options.allowLocalPaths });
       const ref = validateGitRef(request.ref);
-      if (target.kind === 'https') {
-        const host = new URL(target.url).hostname;
-        const verdict = await checkHostAllowed(host, policy, lookup);
-        if (!verdict.allowed) refuse({ host, addresses: verdict.addresses }, `host ${verdict.reason}`);
-      }
+      if (target.kind === 'https') await checkHost(target.url);
       // A file:// URL (not a bare path) so --depth applies to local clones too.
       const url = target.kind === 'https' ? target.url : pathToFileURL(target.path).toString();
       const work = await mkdtemp(join(options.tempDir ?? tmpdir(), 'ashapp-git-'));
       const remove = () => rm(work, { recursive: true, force: true });
       try {
         const dir = join(work, 'src');
-        const env = {
-          PATH: options.env.PATH ?? '/usr/bin:/bin',
-          HOME: work,
-          GIT_TERMINAL_PROMPT: '0',
-          GIT_CONFIG_NOSYSTEM: '1',
-          GIT_CONFIG_GLOBAL: '/dev/null',
-          GIT_ALLOW_PROTOCOL: target.kind === 'https' ? 'https' : 'file',
-          GIT_ASKPASS: '',
-          SSH_ASKPASS: '',
-          LC_ALL: 'C',
-        };
-        const protocolConfig = [
-          '-c',
-          'protocol.allow=never',
-          '-c',
-          'protocol.ext.allow=never',
-          '-c',
-          `protocol.${target.kind === 'https' ? 'https' : 'file'}.allow=always`,
-          '-c',
-          'core.symlinks=false',
-          '-c',
-          'core.hooksPath=/dev/null',
-          '-c',
-          'http.followRedirects=false',
-          '-c',
-          'credential.helper=',
-        ];
+        const transport = target.kind === 'https' ? 'https' : 'file';
+        const env = gitCloneEnv({ transport, home: work, path: options.env.PATH });
         const command = {
           command: git,
-          args: [
-            ...protocolConfig,
-            'clone',
-            '--depth',
-            '1',
-            '--single-branch',
-            '--no-tags',
-            '--branch',
-            ref,
-            '--',
-            url,
-            dir,
-          ],
+          args: gitCloneArgs({ transport, url, ref, dir }),
           env,
           cwd: work,
           timeoutMs,
@@ -171,10 +157,7 @@ export function createGitSource(options: GitSourceOptions): GitSource {
         }
         if (result.timedOut || result.code !== 0) {
           const stderr = result.stderr.split(work).join('<work>').trim().slice(-1000);
-          if (
-            !result.timedOut &&
-            /Remote branch .* not found|couldn't find remote ref/i.test(result.stderr)
-          ) {
+          if (!result.timedOut && gitRefNotFound.test(result.stderr)) {
             throw new InputError(`ref: ${ref} does not exist in the repository`, { field: 'ref' });
           }
           refuse({ code: result.code, timedOut: result.timedOut, stderr }, 'git clone failed');

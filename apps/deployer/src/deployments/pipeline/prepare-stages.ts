@@ -18,6 +18,8 @@ export interface PreparedRelease {
   image: string;
   objects: KubeObject[];
   contextDir: string | undefined;
+  /** A git source the builder clones inside its own build (a Kubernetes Job, ADR 0027): checked, not cloned. */
+  git?: { url: string; ref: string };
   /** Removes the build context or checkout (also after a failure). */
   cleanup(): Promise<void>;
 }
@@ -59,7 +61,11 @@ export async function prepareRelease(
   const { row, source, settings } = ctx.plan;
   await ctx.step(
     'Preparing',
-    source.type === 'git' ? `cloning ${source.repoUrl} at ${source.ref}` : undefined,
+    source.type !== 'git'
+      ? undefined
+      : ctx.deps.builder?.clonesGit
+        ? `checking ${source.repoUrl} at ${source.ref} (the build Job clones it)`
+        : `cloning ${source.repoUrl} at ${source.ref}`,
   );
   const release =
     source.type === 'revision'
@@ -123,6 +129,11 @@ async function prepareBuild(
     return { image, objects: [], contextDir: dir, cleanup };
   }
   if (source.type !== 'git') throw new Error('a revision has nothing to build');
+  if (ctx.deps.builder?.clonesGit) {
+    // Cloned inside the build Job, under the build namespace's NetworkPolicy: nothing is cloned here.
+    const git = await ctx.deps.git.check({ repoUrl: source.repoUrl, ref: source.ref });
+    return { image, objects: [], contextDir: undefined, git, cleanup: async () => {} };
+  }
   const checkout = await ctx.deps.git.clone({
     repoUrl: source.repoUrl,
     ref: source.ref,
@@ -134,7 +145,7 @@ async function prepareBuild(
 
 /** Building: the image is built in the sandbox and pushed when a registry is signed in. */
 export async function buildRelease(ctx: RunContext, release: PreparedRelease): Promise<void> {
-  if (release.contextDir === undefined) return;
+  if (release.contextDir === undefined && !release.git) return;
   const { builder, config } = ctx.deps;
   const { image } = release;
   const registry = ctx.plan.registry;
@@ -147,8 +158,16 @@ export async function buildRelease(ctx: RunContext, release: PreparedRelease): P
       throw new StepError(
         `${builder.name} builds push to a registry: sign in to one first (there is no local image storage)`,
       );
+    const { git } = release;
     const done = await builder.buildAndPush({
-      contextDir: release.contextDir,
+      ...(git
+        ? {
+            git: {
+              ...git,
+              onCommit: (commit) => ctx.journal.log(`checked out ${git.ref} at ${commit}`),
+            },
+          }
+        : { contextDir: release.contextDir }),
       image,
       log: (line) => ctx.journal.log(line),
       insecureRegistries: config.insecureRegistries,
@@ -161,6 +180,8 @@ export async function buildRelease(ctx: RunContext, release: PreparedRelease): P
     );
     return;
   }
+  if (release.contextDir === undefined)
+    throw new StepError(`${builder.name} does not clone repositories: the deployer clones them`);
   const built = await builder.build({
     contextDir: release.contextDir,
     image,
