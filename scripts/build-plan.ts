@@ -12,6 +12,26 @@ export type ServiceName = (typeof serviceNames)[number];
  */
 export const externalPackages = ['better-sqlite3', '@fastify/swagger-ui', 'pg-native'];
 
+/**
+ * The esbuild options every service bundle is made with (scripts/build.ts; the tracing test bundles with the
+ * same). `splitting`: each `import()` of the code (database drivers, Redis, the AWS SDK clients, the
+ * tracing SDK, a deployer's Kubernetes target…) becomes a file of its own beside main.js, read and parsed
+ * only when first imported. Parsing is what costs memory at start: V8 parses a module whole, and its parser
+ * needs ~7 bytes of C++ memory per byte of source at once; glibc keeps that memory after the parse (freed,
+ * but not returned to the system). One 3–4 MB file held 21–28 MB that way in every service; smaller files
+ * parsed one after the other reuse the same freed memory. Measured in docs/benchmark-notes.md (ADR 0028).
+ * Chunks sit in the same folder as main.js, so `new URL('./x', import.meta.url)` means the same in each.
+ */
+export const bundleOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.19',
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+} as const;
+
 /** What every service loads from node_modules at run time. */
 const sharedRuntimeModules = ['better-sqlite3', '@fastify/swagger-ui'];
 

@@ -15,6 +15,7 @@ import {
 import type { Pool as MysqlPool } from 'mysql2';
 import type pg from 'pg';
 import { UnavailableError } from './errors.ts';
+import { commonJsExports } from './module-interop.ts';
 
 export type { Migration } from 'kysely';
 
@@ -66,7 +67,7 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
     const url = options.url.replace(/^mariadb:/i, 'mysql:');
     // The drivers load on first use: a service on SQLite never evaluates them (7 MB less RSS idle, built history).
     const pool = async (): Promise<MysqlPool> => {
-      const { createPool } = await import('mysql2');
+      const { createPool } = commonJsExports(await import('mysql2'));
       return createPool({
         uri: url,
         connectionLimit: poolSize,
