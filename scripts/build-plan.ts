@@ -32,6 +32,21 @@ export const bundleOptions = {
   chunkNames: 'chunk-[hash]',
 } as const;
 
+/**
+ * Node's flags for a built service, wherever it runs built: `npm start` (scripts/start.ts), the benchmarks
+ * (bench/lib.ts, bench/startup.ts) and the images (`ENV NODE_OPTIONS` of each target in
+ * deploy/images/Containerfile, which tests/manifests compares with this list; the Kubernetes Deployments
+ * and compose.yaml inherit it from the image). Both are allowed in NODE_OPTIONS.
+ * - `--max-semi-space-size=4`: the young generation's two halves grow to 16 MB each by default (Node 20),
+ *   which under load is 25–35 MB of RSS for objects that live one request; 4 MB each costs a few per cent
+ *   of CPU per request in more frequent scavenges.
+ * - `--max-old-space-size=256`: on a large machine V8 sizes the old generation from the machine's memory and
+ *   grows it fourfold before collecting; a 256 MB ceiling (ten times what a service keeps live) makes it
+ *   grow by a smaller factor, and is the limit a container's memory limit must leave room for.
+ * Measured in docs/benchmark-notes.md (memory section), decided in ADR 0028.
+ */
+export const serviceNodeOptions = ['--max-semi-space-size=4', '--max-old-space-size=256'] as const;
+
 /** What every service loads from node_modules at run time. */
 const sharedRuntimeModules = ['better-sqlite3', '@fastify/swagger-ui'];
 
