@@ -12,7 +12,14 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { buildPlan, bundleOptions, externalPackages, serviceNames, type ServiceName } from './build-plan.ts';
+import {
+  buildPlan,
+  bundleOptions,
+  chunkedPackages,
+  externalPackages,
+  serviceNames,
+  type ServiceName,
+} from './build-plan.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -122,6 +129,11 @@ function checkDataFiles(outDir: string): void {
   }
 }
 
+/** The output name of a package's extra entry point (see chunkedPackages). */
+function packageEntryName(name: string): string {
+  return `package-${name.replace(/[@/]/g, '_')}`;
+}
+
 async function buildService(name: ServiceName): Promise<void> {
   const started = performance.now();
   const appDir = path.join(root, 'apps', name);
@@ -132,7 +144,12 @@ async function buildService(name: ServiceName): Promise<void> {
   const external = [...externalPackages, ...plan.external];
   await build({
     ...bundleOptions,
-    entryPoints: { main: path.join(appDir, 'src', 'main.ts') },
+    entryPoints: {
+      main: path.join(appDir, 'src', 'main.ts'),
+      ...Object.fromEntries(chunkedPackages.map((name) => [packageEntryName(name), name])),
+    },
+    // Resolves the package entries as the service's own imports would.
+    absWorkingDir: appDir,
     outdir: outDir,
     external,
     minify: true,
@@ -152,6 +169,11 @@ async function buildService(name: ServiceName): Promise<void> {
       ].join('\n'),
     },
   });
+  // The package entries exist only to give their packages chunks of their own; nothing loads them.
+  for (const name of chunkedPackages) {
+    for (const suffix of ['.js', '.js.map'])
+      rmSync(path.join(outDir, `${packageEntryName(name)}${suffix}`), { force: true });
+  }
   // Each file lands where its reader looks for it beside the bundle: the path below the reader's feature
   // folder (`aws-models/index/aws-models.idx` → `dist/index/aws-models.idx`).
   for (const file of plan.dataFiles) {
