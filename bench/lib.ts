@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { serviceNodeOptions } from '../scripts/build-plan.ts';
 
 export interface LoadResult {
   rps: number;
@@ -173,8 +174,8 @@ export interface BuiltService {
 }
 
 /**
- * Starts a service from its bundle (`node apps/<name>/dist/main.js`), as `npm start` and the images run it,
- * with the production default log level: its access log is written (to /dev/null), as in production.
+ * Starts a service from its bundle (`node <serviceNodeOptions> apps/<name>/dist/main.js`), as `npm start`
+ * and the images run it, with the production default log level: its access log is written (to /dev/null), as in production.
  */
 export async function startBuiltService(options: {
   name: string;
@@ -189,7 +190,7 @@ export async function startBuiltService(options: {
   const entry = path.join(root, 'apps', options.name, 'dist', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build first`);
   const stdout = options.stdoutFile ? openSync(options.stdoutFile, 'w') : 'ignore';
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
+  const child = spawn(process.execPath, [...serviceNodeOptions, ...(options.nodeArgs ?? []), entry], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

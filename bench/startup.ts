@@ -1,13 +1,16 @@
-// Start-up time (spawn → first `GET /ready` 200) and idle RSS of each service, built (`node dist/main.js`)
-// and through tsx (`node --import tsx src/main.ts`). Each service runs alone on SQLite in a fresh folder;
+// Start-up time (spawn → first `GET /ready` 200) and idle RSS of each service, built (`node
+// <serviceNodeOptions> dist/main.js`, as npm start and the images run it) and through tsx (`node --import tsx
+// src/main.ts`, as npm run dev). Idle RSS is read after one request (`GET /metrics`, what a scraper asks an
+// idle service every few seconds) and a few idle seconds. Each service runs alone on SQLite in a fresh folder;
 // the figures are the median of a few starts. Run alone: `node --import tsx bench/startup.ts`, or as part of
 // `npm run bench -- startup` (which writes docs/BENCHMARKS.md).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { serviceNodeOptions } from '../scripts/build-plan.ts';
 import { readRssMb, type BenchContext, type BenchRow } from './lib.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -50,6 +53,8 @@ function stop(child: ChildProcess): Promise<void> {
 interface Sample {
   readyMs: number;
   rssMb: number;
+  /** The node flags the process runs with, from /proc (shows serviceNodeOptions in effect). */
+  flags: string;
 }
 
 async function measureOnce(service: string, mode: 'built' | 'tsx'): Promise<Sample> {
@@ -57,7 +62,7 @@ async function measureOnce(service: string, mode: 'built' | 'tsx'): Promise<Samp
   const port = await freePort();
   const entry =
     mode === 'built'
-      ? [path.join(root, 'apps', service, 'dist', 'main.js')]
+      ? [...serviceNodeOptions, path.join(root, 'apps', service, 'dist', 'main.js')]
       : ['--import', 'tsx', path.join(root, 'apps', service, 'src', 'main.ts')];
   const started = performance.now();
   const child = spawn(process.execPath, entry, {
@@ -88,8 +93,14 @@ async function measureOnce(service: string, mode: 'built' | 'tsx'): Promise<Samp
       if (readyMs === undefined) await delay(10);
     }
     if (readyMs === undefined) throw new Error(`${service} (${mode}) was not ready in 30 s:\n${stderr}`);
+    // One request of the kind every service answers, so the figure is a service that has served, not one
+    // that has only started.
+    const first = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+    await first.arrayBuffer();
     await delay(idleMs);
-    return { readyMs, rssMb: readRssMb(child.pid!) };
+    const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+    const flags = argv.filter((a) => a.startsWith('--max-')).join(' ');
+    return { readyMs, rssMb: readRssMb(child.pid!), flags };
   } finally {
     await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
@@ -119,7 +130,7 @@ export async function benchStartup(ctx: Pick<BenchContext, 'log'>): Promise<Benc
         rssMb,
         target: mode === 'built' ? `≤ ${readyBudgetMs} ms, ≤ ${rssBudgetMb} MB` : 'reference',
         verdict: mode === 'built' ? (ok ? 'met' : 'missed') : '',
-        note: `ready in ${Math.round(readyMs)} ms (median of ${runsPerMode})`,
+        note: `ready in ${Math.round(readyMs)} ms (median of ${runsPerMode})${samples[0]?.flags ? `; ${samples[0].flags}` : ''}`,
       });
     }
   }

@@ -1,6 +1,6 @@
 /**
- * `npm run build`: bundles each service's `src/main.ts` with esbuild into `apps/<name>/dist/main.js` (the
- * platform kit and the npm libraries inlined, so a service starts without resolving hundreds of files and
+ * `npm run build`: bundles each service's `src/main.ts` with esbuild into `apps/<name>/dist/main.js` plus a
+ * chunk file per `import()` beside it (the platform kit and the npm libraries inlined, so a service starts without resolving hundreds of files and
  * without tsx), copies the data files the services read next to their code, and builds the web app.
  *
  * Usage: npm run build [-- <service> ...] [-- --standalone] [-- --no-web]
@@ -9,10 +9,17 @@
  *   --no-web      skips the web app (the images build it in their own step).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { buildPlan, externalPackages, serviceNames, type ServiceName } from './build-plan.ts';
+import {
+  buildPlan,
+  bundleOptions,
+  chunkedPackages,
+  externalPackages,
+  serviceNames,
+  type ServiceName,
+} from './build-plan.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -104,18 +111,27 @@ function copyDependencyClosure(
   return Object.fromEntries(names.filter((n) => copied.has(n)).map((n) => [n, copied.get(n)!.version]));
 }
 
-/** Fails when the bundle reads a file next to itself that the build did not put there. */
-function checkDataFiles(outDir: string, bundle: string): void {
+/** Fails when a file of the bundle reads a file next to itself that the build did not put there. */
+function checkDataFiles(outDir: string): void {
+  const bundle = readdirSync(outDir)
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => readFileSync(path.join(outDir, file), 'utf8'))
+    .join('\n');
   // Minified: no space after the comma.
   const missing = [...bundle.matchAll(/new URL\("\.\/([^"]+)",\s*import\.meta\.url\)/g)]
     .map((m) => m[1]!)
     .filter((file) => !existsSync(path.join(outDir, file)));
   if (missing.length > 0) {
     throw new Error(
-      `${path.relative(root, outDir)}/main.js reads ${missing.join(', ')} beside itself, which the build did not ` +
+      `${path.relative(root, outDir)} reads ${missing.join(', ')} beside itself, which the build did not ` +
         'copy: add them to the service data files in scripts/build-plan.ts',
     );
   }
+}
+
+/** The output name of a package's extra entry point (see chunkedPackages). */
+function packageEntryName(name: string): string {
+  return `package-${name.replace(/[@/]/g, '_')}`;
 }
 
 async function buildService(name: ServiceName): Promise<void> {
@@ -127,12 +143,14 @@ async function buildService(name: ServiceName): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const external = [...externalPackages, ...plan.external];
   await build({
-    entryPoints: [path.join(appDir, 'src', 'main.ts')],
-    outfile: path.join(outDir, 'main.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.19',
+    ...bundleOptions,
+    entryPoints: {
+      main: path.join(appDir, 'src', 'main.ts'),
+      ...Object.fromEntries(chunkedPackages.map((name) => [packageEntryName(name), name])),
+    },
+    // Resolves the package entries as the service's own imports would.
+    absWorkingDir: appDir,
+    outdir: outDir,
     external,
     minify: true,
     // Error and class names stay readable in logs and in the platform's error codes.
@@ -165,6 +183,11 @@ async function buildService(name: ServiceName): Promise<void> {
       logLevel: 'warning',
     });
   }
+  // The package entries exist only to give their packages chunks of their own; nothing loads them.
+  for (const name of chunkedPackages) {
+    for (const suffix of ['.js', '.js.map'])
+      rmSync(path.join(outDir, `${packageEntryName(name)}${suffix}`), { force: true });
+  }
   // Each file lands where its reader looks for it beside the bundle: the path below the reader's feature
   // folder (`aws-models/index/aws-models.idx` → `dist/index/aws-models.idx`).
   for (const file of plan.dataFiles) {
@@ -172,7 +195,7 @@ async function buildService(name: ServiceName): Promise<void> {
     mkdirSync(path.dirname(target), { recursive: true });
     cpSync(path.join(appDir, 'src', file), target);
   }
-  checkDataFiles(outDir, readFileSync(path.join(outDir, 'main.js'), 'utf8'));
+  checkDataFiles(outDir);
   const runtimeDependencies = standalone ? copyDependencyClosure(plan.runtimeModules, appDir, outDir) : {};
   const own = readPackage(appDir);
   writeFileSync(

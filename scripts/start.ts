@@ -1,7 +1,7 @@
 /**
  * `npm start`: the embedded default on one machine. Builds the services (`scripts/build.ts`) and the web app
  * when their builds are missing or older than their sources, starts every service (monitor, history,
- * assistant, deployer, then the gateway) from its bundle as a plain `node apps/<name>/dist/main.js` with
+ * assistant, deployer, then the gateway) from its bundle as `node <serviceNodeOptions> apps/<name>/dist/main.js` with
  * SQLite under ./data, and on Ctrl-C / SIGTERM stops them all and waits for them. The services write their
  * JSON log lines straight to this process's stdout and stderr (each line names its `service`): nothing here
  * reads or rewrites them, which cost a parse and a copy of every line of every service.
@@ -15,6 +15,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { serviceNodeOptions } from './build-plan.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const devMode = process.argv.includes('--dev');
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
   const startService = (name: string) => {
     const args = devMode
       ? ['--watch', '--import', 'tsx', path.join('apps', name, 'src', 'main.ts')]
-      : [path.join('apps', name, 'dist', 'main.js')];
+      : [...serviceNodeOptions, path.join('apps', name, 'dist', 'main.js')];
     const child = spawn(process.execPath, args, {
       cwd: root,
       env,

@@ -1,4 +1,5 @@
 import {
+  commonJsExports,
   createDatabase,
   createPlatformClient,
   createSecretBox,
@@ -39,7 +40,7 @@ startService({
     let redis: Redis | undefined;
     if (config.redisUrl) {
       // Only a deployment with replicas needs the Redis client; the embedded default never loads it.
-      const { Redis } = await import('ioredis');
+      const { Redis } = commonJsExports(await import('ioredis'));
       redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
       redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection problem'));
       await redis.connect();

@@ -15,6 +15,7 @@ import {
 import type { Pool as MysqlPool } from 'mysql2';
 import type pg from 'pg';
 import { UnavailableError } from './errors.ts';
+import { commonJsExports } from './module-interop.ts';
 
 export type { Migration } from 'kysely';
 
@@ -105,7 +106,7 @@ export function createDatabase<DB>(options: { url: string; poolSize?: number }):
     // The drivers load on first use: a service on SQLite never evaluates them (7 MB less RSS idle, built history).
     let created: Promise<MysqlPool> | undefined;
     const pool = (): Promise<MysqlPool> =>
-      (created ??= import('mysql2').then(({ createPool }) =>
+      (created ??= import('mysql2').then(commonJsExports).then(({ createPool }) =>
         createPool({
           uri: url,
           connectionLimit: poolSize,

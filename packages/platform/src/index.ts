@@ -21,3 +21,4 @@ export * from './tracing-config.ts';
 export * from './tracing-sdk.ts';
 export * from './metrics-audit.ts';
 export * from './metrics-outbox.ts';
+export * from './module-interop.ts';

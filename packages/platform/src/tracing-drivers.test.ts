@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { build } from 'esbuild';
-import { externalPackages } from '../../../scripts/build-plan.ts';
+import { bundleOptions, externalPackages } from '../../../scripts/build-plan.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './testing/otlp-receiver.ts';
 import { runDriverProbe, type DriverProbeTargets } from './testing/tracing-driver-probe.ts';
 
 /**
  * Query spans from the real drivers (PostgreSQL, MariaDB, Redis on this machine) reach an OTLP collector
  * stand-in as children of the request's server span, both when the platform runs as ES modules through
- * tsx and when it is one esbuild bundle (as `npm run build` makes it): the instrumentations' patches are
+ * tsx and when it is an esbuild bundle (as `npm run build` makes it, drivers in chunks of their own): the instrumentations' patches are
  * applied to the loaded drivers, not through require hooks, which neither setup would fire.
  */
 
@@ -102,29 +102,28 @@ describe('database and Redis driver spans (real PostgreSQL, MariaDB, Redis)', ()
     // Inside the workspace, so the externals (better-sqlite3) resolve from node_modules as from dist/.
     const dir = await mkdtemp(path.join(import.meta.dirname, '..', '.trace-bundle-'));
     try {
-      const outfile = path.join(dir, 'probe.mjs');
-      // The options that matter from scripts/build.ts: one ESM bundle, the drivers inlined, the same externals.
+      const entry = path.join(dir, 'probe-entry.ts');
+      await writeFile(
+        entry,
+        [
+          "import { runDriverProbe } from '../src/testing/tracing-driver-probe.ts';",
+          'await runDriverProbe(process.env, JSON.parse(process.env.PROBE_TARGETS));',
+        ].join('\n'),
+      );
+      // scripts/build.ts's own options: ESM, the drivers inlined into chunks loaded by import() (the same
+      // module object whichever code imports them), the same externals.
       await build({
-        stdin: {
-          contents: [
-            "import { runDriverProbe } from './testing/tracing-driver-probe.ts';",
-            'await runDriverProbe(process.env, JSON.parse(process.env.PROBE_TARGETS));',
-          ].join('\n'),
-          resolveDir: import.meta.dirname,
-          sourcefile: 'probe-entry.ts',
-          loader: 'ts',
-        },
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20.19',
+        ...bundleOptions,
+        entryPoints: { probe: entry },
+        outdir: dir,
+        outExtension: { '.js': '.mjs' },
         external: externalPackages,
         logLevel: 'error',
         banner: {
           js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
         },
       });
+      const outfile = path.join(dir, 'probe.mjs');
       const probe = targets();
       const code = await new Promise<number | null>((resolve, reject) => {
         const child = spawn(process.execPath, [outfile], {

@@ -1,6 +1,7 @@
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-node';
 import type { Logger } from './logger.ts';
+import { commonJsExports } from './module-interop.ts';
 import type { TracingConfig } from './tracing-config.ts';
 
 /** What `startTracing` leaves running: flush and stop it at shutdown. */
@@ -33,14 +34,14 @@ export async function startTracing(config: TracingConfig, log: Logger): Promise<
   if (!config.enabled) return { enabled: false, shutdown: async () => {} };
 
   const [api, sdk, resources, fastifyOtel, undici, exporterModule, drivers] = await Promise.all([
-    import('@opentelemetry/api'),
-    import('@opentelemetry/sdk-trace-node'),
-    import('@opentelemetry/resources'),
-    import('@fastify/otel'),
-    import('@opentelemetry/instrumentation-undici'),
+    import('@opentelemetry/api').then(commonJsExports),
+    import('@opentelemetry/sdk-trace-node').then(commonJsExports),
+    import('@opentelemetry/resources').then(commonJsExports),
+    import('@fastify/otel').then(commonJsExports),
+    import('@opentelemetry/instrumentation-undici').then(commonJsExports),
     config.protocol === 'http/json'
-      ? import('@opentelemetry/exporter-trace-otlp-http')
-      : import('@opentelemetry/exporter-trace-otlp-proto'),
+      ? import('@opentelemetry/exporter-trace-otlp-http').then(commonJsExports)
+      : import('@opentelemetry/exporter-trace-otlp-proto').then(commonJsExports),
     loadDriverInstrumentations(),
   ]);
 
@@ -161,9 +162,9 @@ async function loadDriverInstrumentations(): Promise<DriverPatch[]> {
     import('pg'),
     import('mysql2'),
     import('ioredis'),
-    import('@opentelemetry/instrumentation-pg'),
-    import('@opentelemetry/instrumentation-mysql2'),
-    import('@opentelemetry/instrumentation-ioredis'),
+    import('@opentelemetry/instrumentation-pg').then(commonJsExports),
+    import('@opentelemetry/instrumentation-mysql2').then(commonJsExports),
+    import('@opentelemetry/instrumentation-ioredis').then(commonJsExports),
   ]);
   const pg = cjsExports(pgModule);
   const mysql = cjsExports(mysqlModule);

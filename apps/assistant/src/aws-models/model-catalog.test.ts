@@ -63,6 +63,18 @@ describe('AWS model catalog (real CLI models)', () => {
     assert.equal(catalog.getService('sts'), catalog.getService('sts'));
   });
 
+  test('keeps only the most recently used services decoded (maxCachedServices), decoding others again', () => {
+    const bounded = createAwsModelCatalog({ maxCachedServices: 2 });
+    const ec2 = bounded.getService('ec2');
+    const s3api = bounded.getService('s3api');
+    assert.equal(bounded.getService('ec2'), ec2, 'ec2 used again: now the most recent');
+    bounded.getService('iam');
+    assert.equal(bounded.getService('ec2'), ec2, 'ec2 stayed');
+    const s3again = bounded.getService('s3api');
+    assert.notEqual(s3again, s3api, 's3api, the least recently used, was dropped and decoded again');
+    assert.deepEqual([...s3again.operations.keys()], [...s3api.operations.keys()]);
+  });
+
   test('rejects an unknown service with close matches', () => {
     assert.throws(
       () => catalog.getService('ec3'),

@@ -34,7 +34,15 @@ export const DEFAULT_AWS_MODELS_INDEX = fileURLToPath(new URL('./index/aws-model
 export interface AwsModelCatalogOptions {
   /** The index file (default: the committed one next to this module). */
   indexFile?: string;
+  /** How many services' models stay decoded at once, least recently used out first (default 24). */
+  maxCachedServices?: number;
 }
+
+/**
+ * A decoded model takes 0.1–2 MB of heap (EC2's the most); all 400-odd of them ~90 MB (`npm run
+ * planner:report`). A request touches one or two services, and decoding one again takes milliseconds.
+ */
+export const defaultMaxCachedServices = 24;
 
 // The CLI exposes botocore's `s3` model as `s3api`; `s3` is its high-level file command set instead.
 const CLI_TO_MODEL: Readonly<Record<string, string>> = {
@@ -75,11 +83,12 @@ interface IndexedBody {
 /**
  * Creates a catalog over the committed index of the AWS CLI's service models. The index header (names,
  * metadata, operation names) is read the first time anything is asked; each service's operations and
- * shapes are decompressed and indexed the first time that service is used, and cached inside this catalog
- * (no module state).
+ * shapes are decompressed and indexed the first time that service is used, and the most recently used
+ * ones are kept inside this catalog (no module state).
  */
 export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): AwsModelCatalog {
   const indexFile = options.indexFile ?? DEFAULT_AWS_MODELS_INDEX;
+  const maxCached = Math.max(1, options.maxCachedServices ?? defaultMaxCachedServices);
   const cache = new Map<string, ServiceModel>();
   let loaded:
     { header: IndexHeader; bodies: Buffer; names: string[]; summaries: ServiceSummary[] } | undefined;
@@ -198,7 +207,12 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
 
   function getService(cliService: string): ServiceModel {
     const cached = cache.get(cliService);
-    if (cached) return cached;
+    if (cached) {
+      // Map order is insertion order: moving an entry to the end keeps the oldest first.
+      cache.delete(cliService);
+      cache.set(cliService, cached);
+      return cached;
+    }
     if (!hasService(cliService)) {
       if (cliService === 's3') {
         throw new InputError(
@@ -209,6 +223,7 @@ export function createAwsModelCatalog(options: AwsModelCatalogOptions = {}): Aws
       throw new InputError(`unknown AWS service "${cliService}".${hint}`, { service: cliService });
     }
     const service = loadService(cliService);
+    if (cache.size >= maxCached) cache.delete(cache.keys().next().value as string);
     cache.set(cliService, service);
     return service;
   }

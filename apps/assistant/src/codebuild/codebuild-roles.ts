@@ -1,4 +1,5 @@
 import type { IAMClient, Role } from '@aws-sdk/client-iam';
+import { commonJsExports } from '@ashapp/platform';
 
 export interface ServiceRoleChoice {
   name: string;
@@ -38,7 +39,7 @@ export function trustsCodeBuild(document: string | undefined): boolean {
 
 /** The account's roles CodeBuild can assume, by name, read with the caller's own credentials. */
 export async function listCodeBuildServiceRoles(iam: Pick<IAMClient, 'send'>): Promise<ServiceRoleChoice[]> {
-  const { ListRolesCommand } = await import('@aws-sdk/client-iam');
+  const { ListRolesCommand } = commonJsExports(await import('@aws-sdk/client-iam'));
   const found: Role[] = [];
   let marker: string | undefined;
   for (let page = 0; page < maxPages; page += 1) {

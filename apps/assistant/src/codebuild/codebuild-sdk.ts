@@ -3,6 +3,7 @@ import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type * as LogsModule from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type * as IamModule from '@aws-sdk/client-iam';
+import { commonJsExports } from '@ashapp/platform';
 import type { AwsSigningKeys } from '../aws-credentials.ts';
 
 export interface CodeBuildClientConfig {
@@ -27,11 +28,13 @@ export interface CodeBuildClients {
 
 /** Loads the SDK packages (once per process: the module cache keeps them) and opens the two clients. */
 export async function openCodeBuildClients(config: CodeBuildClientConfig): Promise<CodeBuildClients> {
-  const [codebuild, logs, iam] = await Promise.all([
-    import('@aws-sdk/client-codebuild'),
-    import('@aws-sdk/client-cloudwatch-logs'),
-    import('@aws-sdk/client-iam'),
-  ]);
+  const [codebuild, logs, iam] = (
+    await Promise.all([
+      import('@aws-sdk/client-codebuild'),
+      import('@aws-sdk/client-cloudwatch-logs'),
+      import('@aws-sdk/client-iam'),
+    ])
+  ).map(commonJsExports) as [typeof CodeBuildModule, typeof LogsModule, typeof IamModule];
   const sdk = { codebuild, logs, iam };
   return {
     sdk,

@@ -1,5 +1,5 @@
 import type { ToolInputSchema } from '@aws-sdk/client-bedrock-runtime';
-import { InputError, NotAuthenticatedError, UpstreamError } from '@ashapp/platform';
+import { commonJsExports, InputError, NotAuthenticatedError, UpstreamError } from '@ashapp/platform';
 import type { LlmPlanner, LlmPlanningInput } from './llm-planner.ts';
 import { PLAN_JSON_SCHEMA, PLAN_TOOL_NAME, buildSystemPrompt } from './llm-planner.ts';
 
@@ -29,7 +29,9 @@ export function createBedrockPlanner(options: BedrockPlannerOptions): LlmPlanner
     if (!input.credentials)
       throw new NotAuthenticatedError('sign in again: the Bedrock planner needs your AWS session');
     // Loaded on the first plan it is asked for, not at start-up: most installations never configure it.
-    const { BedrockRuntimeClient, ConverseCommand } = await import('@aws-sdk/client-bedrock-runtime');
+    const { BedrockRuntimeClient, ConverseCommand } = commonJsExports(
+      await import('@aws-sdk/client-bedrock-runtime'),
+    );
     const client = new BedrockRuntimeClient({
       region: options.region ?? input.defaultRegion,
       credentials: input.credentials,

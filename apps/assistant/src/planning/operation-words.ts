@@ -82,29 +82,33 @@ export interface OperationVocabulary {
   nounsOf(serviceName: string): Set<string>;
 }
 
-/** Caches of the words of the services the requests have touched, per planner. */
+/**
+ * Caches of the words of the services the requests have touched, per planner, held by the decoded model
+ * they were read from: when the catalog drops a model (it keeps the most recently used), its words go too.
+ */
 export function createOperationVocabulary(catalog: AwsModelCatalog): OperationVocabulary {
-  const wordsCache = new Map<string, OperationWords[]>();
-  const vocabularies = new Map<string, Set<string>>();
+  const wordsCache = new WeakMap<ServiceModel, OperationWords[]>();
+  const vocabularies = new WeakMap<ServiceModel, Set<string>>();
 
   function wordsOf(service: ServiceModel): OperationWords[] {
-    let words = wordsCache.get(service.cliName);
+    let words = wordsCache.get(service);
     if (!words) {
       words = [...service.operations.values()].map(readOperationWords);
-      wordsCache.set(service.cliName, words);
+      wordsCache.set(service, words);
     }
     return words;
   }
 
   function nounsOf(serviceName: string): Set<string> {
-    let vocabulary = vocabularies.get(serviceName);
+    const service = catalog.getService(serviceName);
+    let vocabulary = vocabularies.get(service);
     if (!vocabulary) {
       vocabulary = new Set();
-      for (const words of wordsOf(catalog.getService(serviceName))) {
+      for (const words of wordsOf(service)) {
         for (const noun of words.nouns) vocabulary.add(noun);
         for (const pair of words.pairs.keys()) vocabulary.add(pair);
       }
-      vocabularies.set(serviceName, vocabulary);
+      vocabularies.set(service, vocabulary);
     }
     return vocabulary;
   }

@@ -1,4 +1,4 @@
-import { NotAuthenticatedError, UnavailableError, UpstreamError } from '@ashapp/platform';
+import { commonJsExports, NotAuthenticatedError, UnavailableError, UpstreamError } from '@ashapp/platform';
 import type { AwsCredentials } from '../sessions/session-service.ts';
 
 export interface CallerIdentity {
@@ -33,7 +33,7 @@ export function createStsCallerVerifier(options: {
     async verify(credentials, region) {
       // Loaded at the first sign-in, not at start-up: the SDK is a large share of the gateway's start time
       // and idle memory, and most requests never need it (issue 9: ready ≤ 1 s, ≤ 90 MB idle).
-      const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+      const { GetCallerIdentityCommand, STSClient } = commonJsExports(await import('@aws-sdk/client-sts'));
       const client = new STSClient({
         region,
         credentials,
