@@ -81,6 +81,7 @@ async function main() {
   log(`bare Node http: ${fmt(baseline.rps)} req/s`);
   const ctx: BenchContext = { bareRps: baseline.rps, durationSeconds, log, measureBare };
   const sections: Record<string, string> = {};
+  const failed: string[] = [];
   for (const name of selected) {
     const entry = registry[name];
     if (!entry) throw new Error(`unknown benchmark ${name}`);
@@ -93,7 +94,15 @@ async function main() {
     const bench = mod[entry.exportName];
     if (!bench) throw new Error(`${entry.file} does not export ${entry.exportName}`);
     log(`${name}: running`);
-    const rows = await bench(ctx);
+    // One benchmark that fails does not throw away the others' figures: it is reported, and the run fails.
+    let rows: BenchRow[];
+    try {
+      rows = await bench(ctx);
+    } catch (err) {
+      failed.push(name);
+      log(`${name}: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      continue;
+    }
     const table = [
       '| scenario | engine | req/s | p50 ms | p99 ms | × bare Node | RSS MB | target | verdict | note |',
       '|---|---|---:|---:|---:|---:|---:|---|---|---|',
@@ -119,6 +128,10 @@ async function main() {
   const notes = existsSync(notesFile) ? `\n${readFileSync(notesFile, 'utf8')}` : '';
   writeFileSync(out, `${header}\n${run}${merged.join('\n')}${notes}`);
   log(`wrote ${path.relative(root, out)}`);
+  if (failed.length > 0) {
+    log(`failed: ${failed.join(', ')} (their sections keep the last run's figures)`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err: unknown) => {
