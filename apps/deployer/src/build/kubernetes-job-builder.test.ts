@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
 import { InputError } from '@ashapp/platform';
 import { createCapturingLogger } from '@ashapp/platform/testing';
 import { createManifestValidator } from '../manifests/validate-manifests.ts';
@@ -20,6 +19,7 @@ import {
   type KubeStandInObject,
   type ScriptedContainer,
 } from '../../test/kube-stand-in.ts';
+import { standInKubeConfig } from '../../test/stand-in-kubeconfig.ts';
 import { helloCode, identityHeaders, startTestDeployer, users } from '../../test/service-harness.ts';
 import { createManifestValidator as createKubeValidator } from '@ashapp/kube-schemas';
 import {
@@ -89,13 +89,7 @@ describe('builds as Kubernetes Jobs through the API stand-in (client-node unchan
         return script(container, run);
       }),
     });
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'stand-in', server: standIn.url, skipTLSVerify: true }],
-      users: [{ name: 'deployer', token }],
-      contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer', namespace: 'default' }],
-      currentContext: 'stand-in',
-    });
+    const kubeConfig = standInKubeConfig(standIn.url, token);
     work = await mkdtemp(join(tmpdir(), 'ashapp-job-builder-'));
     builder = createKubernetesJobBuilder({
       log: serverLog.log,
@@ -563,13 +557,7 @@ describe('a deployment on the kubernetes target builds through a Job and shows i
         container === 'build' ? ok(buildLines) : ok(pushLines, `${digest}\n`),
       ),
     });
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'stand-in', server: standIn.url, skipTLSVerify: true }],
-      users: [{ name: 'deployer', token }],
-      contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer', namespace: 'default' }],
-      currentContext: 'stand-in',
-    });
+    const kubeConfig = standInKubeConfig(standIn.url, token);
     const { log } = createCapturingLogger('kube');
     const work = await mkdtemp(join(tmpdir(), 'ashapp-job-pipeline-'));
     const registryChecker: RegistrySignInChecker = {
@@ -651,13 +639,7 @@ describe('a deployment on the kubernetes target builds through a Job and shows i
             : ok(pushLines, `${digest}\n`);
       }),
     });
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'stand-in', server: standIn.url, skipTLSVerify: true }],
-      users: [{ name: 'deployer', token }],
-      contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer', namespace: 'default' }],
-      currentContext: 'stand-in',
-    });
+    const kubeConfig = standInKubeConfig(standIn.url, token);
     const { log } = createCapturingLogger('kube');
     const work = await mkdtemp(join(tmpdir(), 'ashapp-job-pipeline-'));
     const lookedUp: string[] = [];

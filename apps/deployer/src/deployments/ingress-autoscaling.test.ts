@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
 import { createCapturingLogger } from '@ashapp/platform/testing';
 import { createManifestValidator } from '../manifests/validate-manifests.ts';
 import type { RegistrySignInChecker } from '../registry/registry-sign-in.ts';
 import { createKubernetesTarget } from '../targets/kubernetes-target.ts';
 import { startKubeStandIn, type KubeStandIn } from '../../test/kube-stand-in.ts';
+import { standInKubeConfig } from '../../test/stand-in-kubeconfig.ts';
 import {
   createFakeBuilder,
   createFakeTarget,
@@ -121,13 +121,7 @@ describe('the kubernetes target: Ingress and HPA applied, a crash at import expl
       token,
       behaviour: (image) => (image.includes('/crashy:') ? 'crash' : 'ok'),
     });
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'stand-in', server: standIn.url, skipTLSVerify: true }],
-      users: [{ name: 'deployer', token }],
-      contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer', namespace: 'default' }],
-      currentContext: 'stand-in',
-    });
+    const kubeConfig = standInKubeConfig(standIn.url, token);
     const { log } = createCapturingLogger('kube');
     const registryChecker: RegistrySignInChecker = {
       verifyCredentials: async ({ registry }) => ({

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readIdentityHash } from '../targets/resource-names.ts';
 import { after, before, describe, test } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
 import { createCapturingLogger } from '@ashapp/platform/testing';
 import { createManifestValidator } from '../manifests/validate-manifests.ts';
 import type { RegistrySignInChecker } from '../registry/registry-sign-in.ts';
 import { createKubernetesTarget } from '../targets/kubernetes-target.ts';
 import { startKubeStandIn, type ImageBehaviour, type KubeStandIn } from '../../test/kube-stand-in.ts';
+import { standInKubeConfig } from '../../test/stand-in-kubeconfig.ts';
 import {
   createFakeBuilder,
   helloCode,
@@ -28,13 +28,7 @@ describe('deploys to the kubernetes target through the Kubernetes API stand-in (
 
   before(async () => {
     standIn = await startKubeStandIn({ token, behaviour: (image) => behaviours.get(image) ?? 'ok' });
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'stand-in', server: standIn.url, skipTLSVerify: true }],
-      users: [{ name: 'deployer', token }],
-      contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer', namespace: 'default' }],
-      currentContext: 'stand-in',
-    });
+    const kubeConfig = standInKubeConfig(standIn.url, token);
     const { log } = createCapturingLogger('kube');
     builder = createFakeBuilder();
     // registry.example.com cannot be reached from a test; this fake accepts the credentials the test uses.

@@ -18,21 +18,13 @@ import {
 } from './strategies.ts';
 import type { RolloutEvent } from './deploy-target.ts';
 import { startKubeStandIn, type ImageBehaviour, type KubeStandIn } from '../../test/kube-stand-in.ts';
+import { standInKubeConfig } from '../../test/stand-in-kubeconfig.ts';
 
 const token = 'stand-in-token';
 const owner = 'arn:aws:iam::111111111111:user/alice';
 const log = pino({ level: 'silent' });
 
-function makeKubeConfig(server: string, userToken = token): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'stand-in', server, skipTLSVerify: true }],
-    users: [{ name: 'deployer', token: userToken }],
-    contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'deployer', namespace: 'default' }],
-    currentContext: 'stand-in',
-  });
-  return kc;
-}
+const makeKubeConfig = (server: string, userToken = token) => standInKubeConfig(server, userToken);
 
 const spec = (patch: Partial<StrategySpec> = {}): StrategySpec => ({
   owner,
