@@ -13,12 +13,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { parseFromImages } from '../build/dockerfile-from.ts';
 import { readImageRegistry } from '../build/image-builder.ts';
 import {
+  checkoutWithinLimits,
   defaultCheckoutLimits,
   gitCloneArgs,
   gitCloneEnv,
@@ -88,29 +89,11 @@ function capture(
   });
 }
 
-async function measure(dir: string): Promise<{ bytes: number; files: number }> {
-  const limits = {
-    maxBytes: Number(env.ASHAPP_GIT_MAX_BYTES) || defaultCheckoutLimits.maxBytes,
-    maxFiles: Number(env.ASHAPP_GIT_MAX_FILES) || defaultCheckoutLimits.maxFiles,
-  };
-  let bytes = 0;
-  let files = 0;
-  const pending = [dir];
-  while (pending.length > 0) {
-    const current = pending.pop()!;
-    for (const entry of await readdir(current, { withFileTypes: true })) {
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) {
-        pending.push(path);
-        continue;
-      }
-      files += 1;
-      bytes += (await lstat(path)).size;
-      if (bytes > limits.maxBytes || files > limits.maxFiles) return { bytes: -1, files: -1 };
-    }
-  }
-  return { bytes, files };
-}
+/** The operator's checkout limits, handed to the pod by the deployer (the defaults otherwise). */
+const checkoutLimits = {
+  maxBytes: Number(env.ASHAPP_GIT_MAX_BYTES) || defaultCheckoutLimits.maxBytes,
+  maxFiles: Number(env.ASHAPP_GIT_MAX_FILES) || defaultCheckoutLimits.maxFiles,
+};
 
 /**
  * The clone of a git source, in the build namespace (its NetworkPolicy: public addresses only). The
@@ -147,7 +130,7 @@ async function clone(): Promise<number> {
   const commit = head.stdout.trim();
   if (head.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) return fail('clone', head.stderr);
   await rm(join(context, '.git'), { recursive: true, force: true });
-  if ((await measure(context)).bytes < 0) return fail('too-large', '');
+  if (!(await checkoutWithinLimits(context, checkoutLimits))) return fail('too-large', '');
   const dockerfile = await lstat(join(context, 'Dockerfile')).catch(() => undefined);
   if (!dockerfile?.isFile()) return fail('no-dockerfile', '');
   await writeFile(terminationLog, `commit ${commit}\n`);

@@ -1,3 +1,6 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
 /**
  * How git is run to clone a deployment's repository, in one place for both clones: the deployer's own
  * (`git-source.ts`, in the host build sandbox) and a Kubernetes build Job's `clone` container
@@ -73,3 +76,30 @@ export const gitRefNotFound = /Remote branch .* not found|couldn't find remote r
 
 /** Largest checkout accepted by default (bytes of files, .git excluded) and most files. */
 export const defaultCheckoutLimits = Object.freeze({ maxBytes: 50 * 1024 * 1024, maxFiles: 20_000 });
+
+/**
+ * Whether a checkout stays within the limits: walks it (symlinks counted as files, never followed) and stops
+ * at the first file past either limit.
+ */
+export async function checkoutWithinLimits(
+  dir: string,
+  limits: { maxBytes: number; maxFiles: number },
+): Promise<boolean> {
+  let bytes = 0;
+  let files = 0;
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) {
+        pending.push(path);
+        continue;
+      }
+      files += 1;
+      bytes += (await lstat(path)).size;
+      if (bytes > limits.maxBytes || files > limits.maxFiles) return false;
+    }
+  }
+  return true;
+}

@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,13 @@ import {
   type HostLookup,
 } from '../sandbox/network-policy.ts';
 import { validateGitRef, validateGitUrl } from '../validation/inputs.ts';
-import { defaultCheckoutLimits, gitCloneArgs, gitCloneEnv, gitRefNotFound } from './git-clone-command.ts';
+import {
+  checkoutWithinLimits,
+  defaultCheckoutLimits,
+  gitCloneArgs,
+  gitCloneEnv,
+  gitRefNotFound,
+} from './git-clone-command.ts';
 
 export interface GitSourceOptions {
   log: Logger;
@@ -64,29 +70,6 @@ export interface GitSource {
    */
   check(request: { repoUrl: unknown; ref?: unknown }): Promise<CheckedRepository>;
   clone(request: { repoUrl: unknown; ref?: unknown; log?: (line: string) => void }): Promise<GitCheckout>;
-}
-
-async function measure(
-  dir: string,
-  limits: { maxBytes: number; maxFiles: number },
-): Promise<{ bytes: number; files: number }> {
-  let bytes = 0;
-  let files = 0;
-  const pending = [dir];
-  while (pending.length > 0) {
-    const current = pending.pop()!;
-    for (const entry of await readdir(current, { withFileTypes: true })) {
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) {
-        pending.push(path);
-        continue;
-      }
-      files += 1;
-      bytes += (await lstat(path)).size;
-      if (bytes > limits.maxBytes || files > limits.maxFiles) return { bytes, files };
-    }
-  }
-  return { bytes, files };
 }
 
 /**
@@ -171,8 +154,7 @@ export function createGitSource(options: GitSourceOptions): GitSource {
         });
         const commit = head.stdout.trim();
         await rm(join(dir, '.git'), { recursive: true, force: true });
-        const size = await measure(dir, limits);
-        if (size.bytes > limits.maxBytes || size.files > limits.maxFiles) {
+        if (!(await checkoutWithinLimits(dir, limits))) {
           throw new InputError(
             `repo_url: the repository is larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MiB or ${limits.maxFiles} files`,
             { field: 'repo_url' },
