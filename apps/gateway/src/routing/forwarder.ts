@@ -193,6 +193,12 @@ export function createForwarder(options: {
         answered = true;
         upstreamResponse = res;
         clearTimeout(timer);
+        if (!upstream.writableEnded) stopForwardingBody();
+        // A request the service did not read to the end leaves its connection mid-request: it cannot
+        // carry another one, so it is closed instead of going back to the keep-alive pool.
+        res.once('end', () => {
+          if (!upstream.writableFinished) upstream.destroy();
+        });
         resolve(res);
       });
       upstream.on('error', (err) => {
@@ -211,10 +217,19 @@ export function createForwarder(options: {
         else if (upstreamResponse && !upstreamResponse.complete) upstreamResponse.destroy();
       });
       const body = request.body as Readable | undefined;
+      // The service answered before it had the whole body (a 415, a 401): the rest is not sent to it,
+      // whatever it does with its end of the connection; the caller's upload is read and dropped so the
+      // caller gets the answer on a connection it can keep.
+      let stopForwardingBody = () => {};
       if (options_.body) {
         upstream.end(options_.body);
       } else if (body && typeof body.pipe === 'function') {
         const limiter = limitBody(limit);
+        stopForwardingBody = () => {
+          body.unpipe(limiter);
+          limiter.unpipe(upstream);
+          discardRest(body, options.bodyLimit);
+        };
         limiter.on('error', (err) => {
           upstream.destroy(err);
           body.unpipe(limiter);
