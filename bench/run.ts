@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark on loopback and writes the figures to docs/BENCHMARKS.md.
 // Usage: npm run bench [-- <name> ...] [-- --seconds N] [-- --no-build]
-//   names: history, monitor, gateway, assistant, deployer, startup, mixed
+//   names: history, monitor, gateway, assistant, deployer, startup, mixed, floor
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +25,7 @@ const registry: Record<string, { file: string; exportName: string }> = {
   deployer: { file: 'deployer.ts', exportName: 'benchDeployer' },
   startup: { file: 'startup.ts', exportName: 'benchStartup' },
   mixed: { file: 'mixed.ts', exportName: 'benchMixed' },
+  floor: { file: 'floor.ts', exportName: 'benchFloor' },
 };
 /** Sections written by other tools (image sizes come from tests/containers), kept as they are. */
 const keptSections = ['images'];
