@@ -1,7 +1,8 @@
 // What the issue 11 ratios leave room for: the same save and page done by the smallest servers that still do
 // the work (a bare Node POST, Fastify alone, Fastify with one SQLite transaction per request or per group),
-// each beside a bare Node run in the same minute. Nothing of ASHapp runs here: no identity check, no
-// validation, no audit, no masking, no logging; each row is a floor the service cannot go below.
+// each beside a bare Node run in the same minute. Nothing of the services runs here but the platform's group
+// commit: no identity check, no validation, no audit, no masking, no logging; each row is a floor the
+// service cannot go below.
 // Usage: npm run bench -- floor [--seconds N]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { createGroupCommit } from '@ashapp/platform';
 import SQLite from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { runWrk, type BenchContext, type BenchRow } from './lib.ts';
@@ -129,18 +131,11 @@ const floors: Floor[] = [
     async start(dir) {
       const db = openDatabase(dir);
       const saveAll = saveStatements(db);
-      let pending: Array<{ save: Save; done(): void }> = [];
-      const flush = () => {
-        const batch = pending;
-        pending = [];
-        saveAll(batch.map((p) => p.save));
-        for (const p of batch) p.done();
-      };
+      // The service's own group commit (ADR 0019), around the bare statements.
+      const saves = createGroupCommit<Save, void>({ run: async (batch) => saveAll(batch) });
       const app = Fastify({ logger: false });
       app.post('/save', async (request, reply) => {
-        await new Promise<void>((done) => {
-          if (pending.push({ save: request.body as Save, done }) === 1) setImmediate(flush);
-        });
+        await saves.submit(request.body as Save);
         return reply.code(201).send(answer());
       });
       const url = `${await listen(app)}/save`;
