@@ -232,8 +232,7 @@ export function createForwarder(options: {
         };
         limiter.on('error', (err) => {
           upstream.destroy(err);
-          body.unpipe(limiter);
-          discardRest(body, options.bodyLimit);
+          stopForwardingBody();
         });
         body.pipe(limiter).pipe(upstream);
       } else {
