@@ -3,13 +3,14 @@
 // every service built (`node dist/main.js`) on SQLite. The generator is open-loop: requests leave on a
 // schedule whatever the answers do, and each latency counts from its scheduled time, so a stall shows up
 // as latency of the requests behind it (no coordinated omission). Per route: p50/p99 and errors; per
-// service: RSS in the first and the last 20 s.
+// service: RSS in the first and the last 20 s, after a warm-up at the same rate (MIXED_WARMUP_SECONDS, 60 s).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAwsStandIn } from '@ashapp/aws-stand-in';
 import { getFreePort } from '@ashapp/platform/testing';
+import { readFileSync } from 'node:fs';
 import { readRssMb, startBuiltService, type BenchContext, type BenchRow, type BuiltService } from './lib.ts';
 
 const benchUser = {
@@ -21,10 +22,18 @@ const benchUser = {
 // What this 2-core machine carries beside its other work; 100 req/s overloaded it (p50 0.5 s, timeouts).
 const rate = Number(process.env.MIXED_RATE ?? 30);
 const seconds = Number(process.env.MIXED_SECONDS ?? 60);
+/**
+ * The same load for this long before the measured seconds: a service that has just started grows its V8
+ * heap and compiled code to what the load needs over its first minute or so (ADR 0032); "flat" is about
+ * what happens after that. Requests of the warm-up count as errors if they fail, but not in the latencies.
+ */
+const warmupSeconds = Number(process.env.MIXED_WARMUP_SECONDS ?? 60);
 /** RSS windows compared: the first and the last this many seconds. */
 const windowSeconds = 20;
 /** RSS counts as flat when the last window's peak is at most this much above the first's. */
 const rssToleranceMb = 5;
+/** How often each service's memory is broken down (anonymous vs file-backed RSS, V8 heap from /metrics). */
+const breakdownEverySeconds = 5;
 /** Requests in flight beyond this are not sent but counted as errors: the generator stays bounded. */
 const maxInFlight = 512;
 
@@ -98,6 +107,54 @@ const routes: Route[] = [
   },
 ];
 
+interface MemoryBreakdown {
+  t: number;
+  /** Anonymous RSS (heaps: V8's, glibc's, SQLite's caches), MB. */
+  anonMb: number;
+  /** File-backed RSS (node, libraries, mapped files), MB. */
+  fileMb: number;
+  /** V8 heap committed and in use (prom-client's `nodejs_heap_size_*_bytes`), MB. */
+  heapTotalMb: number;
+  heapUsedMb: number;
+}
+
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+/** What a service's RSS is made of now: /proc for the kernel's view, its own /metrics for V8's. */
+async function readMemoryBreakdown(svc: BuiltService, t: number): Promise<MemoryBreakdown> {
+  const status = readFileSync(`/proc/${svc.pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+  const gauge = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN);
+  return {
+    t,
+    anonMb: mb(kb('RssAnon') * 1024),
+    fileMb: mb(kb('RssFile') * 1024),
+    heapTotalMb: mb(gauge('nodejs_heap_size_total_bytes')),
+    heapUsedMb: mb(gauge('nodejs_heap_size_used_bytes')),
+  };
+}
+
+/**
+ * A line for the notes: each part of the memory when the warm-up began, when the measured part began, and
+ * at the end (t is seconds since the measured part began; the warm-up's samples are negative).
+ */
+function describeBreakdown(samples: readonly MemoryBreakdown[]): string {
+  const warm = samples[0];
+  const first = samples.find((s) => s.t >= 0);
+  const last = samples.at(-1);
+  if (!warm || !first || !last) return 'no breakdown';
+  const lowestUsed = (from: number, to: number) =>
+    Math.min(...samples.filter((s) => s.t >= from && s.t <= to).map((s) => s.heapUsedMb));
+  const parts = (b: MemoryBreakdown) => `${b.anonMb} / ${b.heapTotalMb}`;
+  return (
+    `anon RSS / V8 heap committed, MB: warm-up ${parts(warm)}, start ${parts(first)}, end ${parts(last)}; ` +
+    `file-backed ${first.fileMb} → ${last.fileMb}; lowest V8 heap used in the first / last ${windowSeconds} s ` +
+    `${lowestUsed(0, windowSeconds)} / ${lowestUsed(last.t - windowSeconds, last.t)}`
+  );
+}
+
 /** The routes in a fixed order that repeats every 100 requests, each as often as its weight. */
 function buildSchedule(): Route[] {
   const total = routes.reduce((a, r) => a + r.weight, 0);
@@ -150,7 +207,7 @@ export async function benchMixed(ctx: BenchContext): Promise<BenchRow[]> {
         if (res.status >= 400) throw new Error(`warm-up: ${route.name} answered ${res.status}`);
       }
     }
-    ctx.log(`mixed: ${rate} req/s for ${seconds} s through the gateway`);
+    ctx.log(`mixed: ${rate} req/s for ${warmupSeconds} s of warm-up, then ${seconds} s through the gateway`);
 
     const schedule = buildSchedule();
     const latencies = new Map<Route, number[]>(routes.map((r) => [r, []]));
@@ -162,26 +219,44 @@ export async function benchMixed(ctx: BenchContext): Promise<BenchRow[]> {
       byCause?.set(cause, (byCause.get(cause) ?? 0) + 1);
     };
     const rss = new Map<string, Array<{ t: number; mb: number }>>(services.map((s) => [s.name, []]));
+    const breakdowns = new Map<string, MemoryBreakdown[]>(services.map((s) => [s.name, []]));
+    const sampling = new Set<Promise<void>>();
+    let nextBreakdownAt = -warmupSeconds;
     let inFlight = 0;
     let sent = 0;
     const started = performance.now();
     const pending = new Set<Promise<void>>();
-    const total = Math.round(rate * seconds);
-    let nextRssAt = 0;
+    const warmupTotal = Math.round(rate * warmupSeconds);
+    const total = warmupTotal + Math.round(rate * seconds);
+    let warmupErrors = 0;
+    let nextRssAt = -warmupSeconds;
     while (sent < total) {
       const now = performance.now();
-      const elapsed = (now - started) / 1000;
+      // Seconds since the measured part began (negative during the warm-up).
+      const elapsed = (now - started) / 1000 - warmupSeconds;
       if (elapsed >= nextRssAt) {
         for (const { name, svc } of services) rss.get(name)?.push({ t: elapsed, mb: readRssMb(svc.pid) });
         nextRssAt += 1;
       }
-      const due = Math.min(total, Math.floor(elapsed * rate) + 1);
+      if (elapsed >= nextBreakdownAt) {
+        nextBreakdownAt += breakdownEverySeconds;
+        for (const { name, svc } of services) {
+          const sample = readMemoryBreakdown(svc, elapsed).then((b) => void breakdowns.get(name)?.push(b));
+          sampling.add(sample);
+          void sample.finally(() => sampling.delete(sample));
+        }
+      }
+      const due = Math.min(total, Math.floor((elapsed + warmupSeconds) * rate) + 1);
       for (; sent < due; sent += 1) {
         const route = schedule[sent % schedule.length] as Route;
         const scheduledAt = started + (sent / rate) * 1000;
+        const measured = sent >= warmupTotal;
         if (inFlight >= maxInFlight) {
-          errors.set(route, (errors.get(route) ?? 0) + 1);
-          countCause(route, 'not sent (in-flight bound)');
+          if (!measured) warmupErrors += 1;
+          else {
+            errors.set(route, (errors.get(route) ?? 0) + 1);
+            countCause(route, 'not sent (in-flight bound)');
+          }
           continue;
         }
         inFlight += 1;
@@ -189,11 +264,17 @@ export async function benchMixed(ctx: BenchContext): Promise<BenchRow[]> {
           try {
             const res = await route.send(gateway.url, token);
             await res.arrayBuffer();
-            if (res.status >= 400) {
+            if (!measured) {
+              if (res.status >= 400) warmupErrors += 1;
+            } else if (res.status >= 400) {
               errors.set(route, (errors.get(route) ?? 0) + 1);
               countCause(route, String(res.status));
             } else latencies.get(route)?.push(performance.now() - scheduledAt);
           } catch (err) {
+            if (!measured) {
+              warmupErrors += 1;
+              return;
+            }
             errors.set(route, (errors.get(route) ?? 0) + 1);
             const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
             countCause(route, cause);
@@ -207,9 +288,18 @@ export async function benchMixed(ctx: BenchContext): Promise<BenchRow[]> {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     await Promise.all(pending);
-    const elapsedSeconds = (performance.now() - started) / 1000;
+    const elapsedSeconds = (performance.now() - started) / 1000 - warmupSeconds;
     for (const { name, svc } of services) rss.get(name)?.push({ t: elapsedSeconds, mb: readRssMb(svc.pid) });
+    for (const { name, svc } of services)
+      breakdowns.get(name)?.push(await readMemoryBreakdown(svc, elapsedSeconds));
+    await Promise.all(sampling);
 
+    for (const [name, samples] of breakdowns) {
+      const series = samples
+        .sort((a, b) => a.t - b.t)
+        .map((b) => `${Math.round(b.t)}s ${b.anonMb}/${b.heapTotalMb}/${b.heapUsedMb}`);
+      ctx.log(`mixed: ${name} memory, anon RSS / V8 committed / V8 used MB: ${series.join(', ')}`);
+    }
     const rows: BenchRow[] = [];
     for (const route of routes) {
       const sorted = [...(latencies.get(route) ?? [])].sort((a, b) => a - b);
@@ -231,7 +321,8 @@ export async function benchMixed(ctx: BenchContext): Promise<BenchRow[]> {
     }
     for (const { name } of services) {
       const samples = rss.get(name) ?? [];
-      const first = samples.filter((s) => s.t <= windowSeconds).map((s) => s.mb);
+      const first = samples.filter((s) => s.t >= 0 && s.t <= windowSeconds).map((s) => s.mb);
+      const warmupStart = samples[0]?.mb ?? NaN;
       const last = samples.filter((s) => s.t >= elapsedSeconds - windowSeconds).map((s) => s.mb);
       const firstPeak = Math.max(...first);
       const lastPeak = Math.max(...last);
@@ -242,13 +333,22 @@ export async function benchMixed(ctx: BenchContext): Promise<BenchRow[]> {
         rssMb: end,
         target: `flat (≤ +${rssToleranceMb} MB), ≤ 120 MB`,
         verdict: lastPeak <= firstPeak + rssToleranceMb && end <= 120 ? 'met' : 'missed',
-        note: `peak ${firstPeak} MB in the first ${windowSeconds} s, ${lastPeak} MB in the last; ${end} MB at the end`,
+        note:
+          `${warmupStart} MB when the warm-up began; peak ${firstPeak} MB in the first ${windowSeconds} s, ` +
+          `${lastPeak} MB in the last; ${end} MB at the end; ` +
+          describeBreakdown((breakdowns.get(name) ?? []).sort((a, b) => a.t - b.t)),
       });
     }
     rows.push({
+      scenario: `mixed: warm-up, all routes at ${rate} req/s for ${warmupSeconds} s before the measured part`,
+      target: '0 errors',
+      verdict: warmupErrors === 0 ? 'met' : 'missed',
+      note: `${warmupTotal} requests, ${warmupErrors} errors`,
+    });
+    rows.push({
       scenario: `mixed: all routes at a fixed ${rate} req/s for ${seconds} s`,
-      rps: sent / elapsedSeconds,
-      note: `${sent} requests scheduled; latency from each request's scheduled time`,
+      rps: (sent - warmupTotal) / elapsedSeconds,
+      note: `${sent - warmupTotal} requests scheduled after the warm-up; latency from each request's scheduled time`,
     });
     return rows;
   } finally {

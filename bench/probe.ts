@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { encodeCursor, identityHeader, signIdentity, type Dialect, type Role } from '@ashapp/platform';
 import { createTestDatabase, getFreePort } from '@ashapp/platform/testing';
 import { seedRows } from './history.ts';
-import { runWrk, startBareServer, startBuiltService, type WrkOptions } from './lib.ts';
+import { readRssMb, runWrk, startBareServer, startBuiltService, type WrkOptions } from './lib.ts';
 import { seedEvents } from './monitor.ts';
 
 const { values, positionals } = parseArgs({
@@ -125,7 +125,8 @@ try {
     `${scenario} ${dialect}: ${Math.round(run.rps * perRequest)} ${perRequest > 1 ? 'events' : 'req'}/s, ` +
       `p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, errors ${run.errors}; bare ${Math.round(bareRun.rps)} req/s, ` +
       `ratio ${ratio.toFixed(3)}; service CPU ${perRequestUs.toFixed(0)} µs/request ` +
-      `(${((1e6 / perRequestUs) * perRequest).toFixed(0)} ${perRequest > 1 ? 'events' : 'req'}/CPU-s); load ${os.loadavg()[0]?.toFixed(2)}`,
+      `(${((1e6 / perRequestUs) * perRequest).toFixed(0)} ${perRequest > 1 ? 'events' : 'req'}/CPU-s); ` +
+      `RSS ${readRssMb(svc.pid)} MB; load ${os.loadavg()[0]?.toFixed(2)}`,
   );
 } finally {
   await svc.stop();
