@@ -109,6 +109,22 @@ describe('a PostgreSQL connection the server ends while idle', () => {
   });
 });
 
+describe('a SQLite database', () => {
+  test("keeps SQLite's own 2,000 KiB page cache on both connections, not better-sqlite3's 16,000", async () => {
+    const testDb = await createTestDatabase('sqlite');
+    const database = createDatabase<unknown>({ url: testDb.url });
+    try {
+      const writer = await sql<{ cache_size: number }>`pragma cache_size`.execute(database.db);
+      assert.deepEqual(writer.rows, [{ cache_size: -2000 }]);
+      const reader = await database.prepareRead('pragma cache_size')([]);
+      assert.deepEqual(reader, [[-2000]]);
+    } finally {
+      await database.close();
+      await testDb.drop();
+    }
+  });
+});
+
 for (const dialect of testDialects) {
   describe(`prepared reads on ${dialect}`, () => {
     test('return rows as arrays in select order, with parameters in place of each ?', async () => {
