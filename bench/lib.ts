@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { serviceNodeOptions } from '../scripts/build-plan.ts';
+import { serviceEnvironment, serviceNodeOptions } from '../scripts/build-plan.ts';
 
 export interface LoadResult {
   rps: number;
@@ -174,7 +174,7 @@ export interface BuiltService {
 }
 
 /**
- * Starts a service from its bundle (`node <serviceNodeOptions> apps/<name>/dist/main.js`), as `npm start`
+ * Starts a service from its bundle (`node <serviceNodeOptions> apps/<name>/dist/main.js`, `serviceEnvironment`), as `npm start`
  * and the images run it, with the production default log level: its access log is written (to /dev/null), as in production.
  */
 export async function startBuiltService(options: {
@@ -196,6 +196,7 @@ export async function startBuiltService(options: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
       LOG_LEVEL: 'info',
+      ...serviceEnvironment,
       [`${options.name.toUpperCase()}_PORT`]: String(options.port),
       ...options.env,
     },

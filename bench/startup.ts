@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { serviceNodeOptions } from '../scripts/build-plan.ts';
+import { serviceEnvironment, serviceNodeOptions } from '../scripts/build-plan.ts';
 import { readRssMb, type BenchContext, type BenchRow } from './lib.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -74,6 +74,7 @@ async function measureOnce(service: string, mode: 'built' | 'tsx'): Promise<Samp
       HOST: '127.0.0.1',
       [`${service.toUpperCase()}_PORT`]: String(port),
       LOG_LEVEL: 'warn',
+      ...(mode === 'built' ? serviceEnvironment : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -65,6 +65,17 @@ export const chunkedPackages = [
  */
 export const serviceNodeOptions = ['--max-semi-space-size=4', '--max-old-space-size=256'] as const;
 
+/**
+ * Environment every built service runs with, in the same places as `serviceNodeOptions` (the images set it
+ * with ENV; tests/manifests compares). A setting the operator's environment already has wins.
+ * - `MALLOC_ARENA_MAX=2`: glibc gives each thread that allocates at once an arena of its own (up to eight
+ *   per core), and V8's compiler and GC threads allocate and free megabytes there; memory freed in an arena
+ *   stays in the process. Under the mixed load the gateway's, history's and assistant's memory outside the
+ *   V8 heap grew 7–8 MB in four minutes with the default, and stayed flat with two arenas. (glibc only:
+ *   the images are Debian; musl ignores it.) Measured in docs/benchmark-notes.md, decided in ADR 0032.
+ */
+export const serviceEnvironment: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 /** What every service loads from node_modules at run time. */
 const sharedRuntimeModules = ['better-sqlite3', '@fastify/swagger-ui'];
 

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the embedded default on one machine. Builds the services (`scripts/build.ts`) and the web app
  * when their builds are missing or older than their sources, starts every service (monitor, history,
- * assistant, deployer, then the gateway) from its bundle as `node <serviceNodeOptions> apps/<name>/dist/main.js` with
+ * assistant, deployer, then the gateway) from its bundle as `node <serviceNodeOptions> apps/<name>/dist/main.js`
+ * (environment: `serviceEnvironment`, unless already set) with
  * SQLite under ./data, and on Ctrl-C / SIGTERM stops them all and waits for them. The services write their
  * JSON log lines straight to this process's stdout and stderr (each line names its `service`): nothing here
  * reads or rewrites them, which cost a parse and a copy of every line of every service.
@@ -15,7 +16,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { serviceNodeOptions } from './build-plan.ts';
+import { serviceEnvironment, serviceNodeOptions } from './build-plan.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const devMode = process.argv.includes('--dev');
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
   }
 
   const env: NodeJS.ProcessEnv = {
+    ...(devMode ? {} : serviceEnvironment),
     ...process.env,
     ASHAPP_DATA_DIR: process.env.ASHAPP_DATA_DIR ?? path.join(root, 'data'),
     HOST: process.env.HOST ?? '127.0.0.1',

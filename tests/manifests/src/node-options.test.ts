@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { serviceNames, serviceNodeOptions } from '../../../scripts/build-plan.ts';
+import { serviceEnvironment, serviceNames, serviceNodeOptions } from '../../../scripts/build-plan.ts';
 import { kubernetesDir, renderKustomization, type KubeObject } from './render-kustomize.ts';
 
 /**
@@ -14,16 +14,17 @@ import { kubernetesDir, renderKustomization, type KubeObject } from './render-ku
 const expected = serviceNodeOptions.join(' ');
 const deployDir = path.join(kubernetesDir, '..');
 
-/** The value of every `NODE_OPTIONS=` in the ENV instructions of each stage, by stage name. */
-function readImageNodeOptions(containerfile: string): Map<string, string[]> {
+/** The value of every `<name>=` in the ENV instructions of each stage, by stage name. */
+function readImageEnv(containerfile: string, name: string): Map<string, string[]> {
   const byStage = new Map<string, string[]>();
   let stage = '';
+  const assignment = new RegExp(`(?:^|\\s)${name}=(?:"([^"]*)"|(\\S+))`, 'g');
   // ENV instructions continue over lines ending in a backslash.
   for (const line of containerfile.replace(/\\\n/g, ' ').split('\n')) {
     const from = /^FROM\s+\S+\s+AS\s+(\S+)/i.exec(line);
     if (from) stage = from[1]!;
     if (!/^ENV\s/i.test(line)) continue;
-    for (const m of line.matchAll(/\bNODE_OPTIONS=(?:"([^"]*)"|(\S+))/g))
+    for (const m of line.matchAll(assignment))
       byStage.set(stage, [...(byStage.get(stage) ?? []), m[1] ?? m[2] ?? '']);
   }
   return byStage;
@@ -40,7 +41,7 @@ function containersOf(object: KubeObject): ContainerSpec[] {
   return spec?.containers ?? [];
 }
 
-describe('Node heap settings (ADR 0028) reach every place a built service runs', () => {
+describe('Node heap settings (ADR 0028) and the allocator setting (ADR 0032) reach every place a built service runs', () => {
   let containerfile = '';
   before(async () => {
     containerfile = await readFile(path.join(deployDir, 'images', 'Containerfile'), 'utf8');
@@ -53,9 +54,18 @@ describe('Node heap settings (ADR 0028) reach every place a built service runs',
   });
 
   test("every service image sets NODE_OPTIONS to scripts/build-plan.ts's serviceNodeOptions", () => {
-    const byStage = readImageNodeOptions(containerfile);
+    const byStage = readImageEnv(containerfile, 'NODE_OPTIONS');
     for (const service of serviceNames)
       assert.deepEqual(byStage.get(service), [expected], `${service} image NODE_OPTIONS`);
+  });
+
+  test("every service image sets scripts/build-plan.ts's serviceEnvironment (ADR 0032)", () => {
+    assert.deepEqual(Object.keys(serviceEnvironment), ['MALLOC_ARENA_MAX']);
+    for (const [name, value] of Object.entries(serviceEnvironment)) {
+      const byStage = readImageEnv(containerfile, name);
+      for (const service of serviceNames)
+        assert.deepEqual(byStage.get(service), [value], `${service} image ${name}`);
+    }
   });
 
   for (const overlay of ['local', 'production']) {
@@ -67,6 +77,10 @@ describe('Node heap settings (ADR 0028) reach every place a built service runs',
         for (const container of containersOf(deployment)) {
           const own = container.env?.find((e) => e.name === 'NODE_OPTIONS');
           if (own) assert.equal(own.value, expected, `${deployment.metadata.name}/${container.name}`);
+          for (const [name, value] of Object.entries(serviceEnvironment)) {
+            const set = container.env?.find((e) => e.name === name);
+            if (set) assert.equal(set.value, value, `${deployment.metadata.name}/${container.name} ${name}`);
+          }
         }
       }
     });
@@ -82,6 +96,12 @@ describe('Node heap settings (ADR 0028) reach every place a built service runs',
         ? env.find((e) => e.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length)
         : env?.NODE_OPTIONS;
       if (value !== undefined) assert.equal(value, expected, `compose service ${name}`);
+      for (const [variable, wanted] of Object.entries(serviceEnvironment)) {
+        const set = Array.isArray(env)
+          ? env.find((e) => e.startsWith(`${variable}=`))?.slice(variable.length + 1)
+          : env?.[variable];
+        if (set !== undefined) assert.equal(set, wanted, `compose service ${name} ${variable}`);
+      }
     }
   });
 });
