@@ -64,11 +64,15 @@ async function main() {
   const log = (m: string) => console.log(`[bench] ${m}`);
   const loadAtStart = os.loadavg()[0]?.toFixed(1);
   const selected = names.length > 0 ? names : Object.keys(registry);
-  // Services are measured as they ship: bundled, no tsx (the startup benchmark builds its own).
-  const built = ['history', 'monitor', 'mixed', 'gateway'].some((n) => selected.includes(n));
+  // Services are measured as they ship: bundled, no tsx (startup compares the bundle with tsx).
+  const built = ['history', 'monitor', 'mixed', 'gateway', 'startup'].some((n) => selected.includes(n));
   if (built && !args.includes('--no-build')) {
     log('building the services (npm run build, no web app)');
-    await buildServices(['gateway', 'assistant', 'history', 'monitor']);
+    await buildServices(
+      selected.includes('startup')
+        ? ['gateway', 'assistant', 'deployer', 'history', 'monitor']
+        : ['gateway', 'assistant', 'history', 'monitor'],
+    );
   }
   const measureBare = async () => {
     const bare = await startBareServer();
