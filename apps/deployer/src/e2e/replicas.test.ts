@@ -30,7 +30,9 @@ import { testBuildStorageDir } from '../../test/build-sandbox.ts';
 const run = promisify(execFile);
 const env = readTestChildEnv();
 const secret = 'r'.repeat(43);
-const leaseMs = 2000;
+// Short, so the SIGKILL test ends soon after its lease; not so short that a loaded CI machine (two cores,
+// buildah running) misses a renewal: at 2 s, one CI run saw the running replica's own lease lapse.
+const leaseMs = 5000;
 const user = 'arn:aws:iam::111111111111:user/alice';
 const mainEntry = fileURLToPath(new URL('../main.ts', import.meta.url));
 const sleeperImage = 'localhost/ashapp-test-sleeper:1';
