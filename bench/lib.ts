@@ -91,9 +91,14 @@ export async function startBareServer(): Promise<{ url: string; close(): Promise
 }
 
 /** Resident set size of a process in MB, from /proc. */
-export function readRssMb(pid: number): number {
+/** Fields of `/proc/<pid>/status` in kB (`VmRSS`, `RssAnon`, `RssFile` …), NaN where missing. */
+export function readStatusKb(pid: number, fields: readonly string[]): number[] {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return fields.map((field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN));
+}
+
+export function readRssMb(pid: number): number {
+  const [kb = NaN] = readStatusKb(pid, ['VmRSS']);
   return Math.round(kb / 1024);
 }
 

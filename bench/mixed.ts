@@ -10,8 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAwsStandIn } from '@ashapp/aws-stand-in';
 import { getFreePort } from '@ashapp/platform/testing';
-import { readFileSync } from 'node:fs';
-import { readRssMb, startBuiltService, type BenchContext, type BenchRow, type BuiltService } from './lib.ts';
+import {
+  readRssMb,
+  readStatusKb,
+  startBuiltService,
+  type BenchContext,
+  type BenchRow,
+  type BuiltService,
+} from './lib.ts';
 
 const benchUser = {
   accessKeyId: 'AKIASTANDINBENCH0001',
@@ -122,15 +128,14 @@ const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 /** What a service's RSS is made of now: /proc for the kernel's view, its own /metrics for V8's. */
 async function readMemoryBreakdown(svc: BuiltService, t: number): Promise<MemoryBreakdown> {
-  const status = readFileSync(`/proc/${svc.pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  const [anonKb = NaN, fileKb = NaN] = readStatusKb(svc.pid, ['RssAnon', 'RssFile']);
   const metrics = await (await fetch(`${svc.url}/metrics`)).text();
   const gauge = (name: string) =>
     Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN);
   return {
     t,
-    anonMb: mb(kb('RssAnon') * 1024),
-    fileMb: mb(kb('RssFile') * 1024),
+    anonMb: mb(anonKb * 1024),
+    fileMb: mb(fileKb * 1024),
     heapTotalMb: mb(gauge('nodejs_heap_size_total_bytes')),
     heapUsedMb: mb(gauge('nodejs_heap_size_used_bytes')),
   };
@@ -241,7 +246,11 @@ export async function benchMixed(ctx: BenchContext): Promise<BenchRow[]> {
       if (elapsed >= nextBreakdownAt) {
         nextBreakdownAt += breakdownEverySeconds;
         for (const { name, svc } of services) {
-          const sample = readMemoryBreakdown(svc, elapsed).then((b) => void breakdowns.get(name)?.push(b));
+          // A missed sample is a gap in the series, not a failed run.
+          const sample = readMemoryBreakdown(svc, elapsed).then(
+            (b) => void breakdowns.get(name)?.push(b),
+            () => undefined,
+          );
           sampling.add(sample);
           void sample.finally(() => sampling.delete(sample));
         }
